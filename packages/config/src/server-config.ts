@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { ConfigError, formatIssues } from './config-error.ts';
+import { defaultLocalKeyFile } from './local-key.ts';
+
+/** A client allowed to call the server: its name (part of every conversation's owner) and its key. */
+export interface ApiKeyEntry {
+  client: string;
+  key: string;
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+const apiKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx): ApiKeyEntry[] => {
+    const entries: ApiKeyEntry[] = [];
+    for (const [index, part] of (raw ?? '').split(',').entries()) {
+      const item = part.trim();
+      if (!item) continue;
+      const eq = item.indexOf('=');
+      const client = eq > 0 ? item.slice(0, eq).trim() : `client${index + 1}`;
+      const key = eq > 0 ? item.slice(eq + 1).trim() : item;
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(client)) {
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: client name must match [A-Za-z0-9_.-]{1,64}` });
+      } else if (key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} (${client}): key must be at least 16 characters` });
+      } else {
+        entries.push({ client, key });
+      }
+    }
+    return entries;
+  });
+
+const schema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: optionalString,
+  API_KEYS: apiKeys,
+  DATA_DIR: z.string().default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: int(60_000, 1_000, 600_000),
+  OPENAI_MAX_RETRIES: int(2, 0, 10),
+  SYSTEM_PROMPT: optionalString,
+  MAX_MESSAGE_CHARS: int(8_000, 1, 100_000),
+  MAX_BODY_BYTES: int(1_048_576, 1_024, 16_777_216),
+  SESSION_TTL_SECONDS: int(1_800, 10, 30 * 86_400),
+  CONTEXT_MAX_MESSAGES: int(40, 2, 1_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 120_000),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+/** The server's validated configuration. */
+export interface ServerConfig {
+  port: number;
+  /** Where to listen. Defaults to all interfaces with API keys, loopback only without. */
+  host: string;
+  apiKeys: ApiKeyEntry[];
+  /** Where a keyless local server keeps its generated key (read by the CLI too). */
+  localKeyFile: string;
+  dataDir: string;
+  logLevel: Parsed['LOG_LEVEL'];
+  openai: {
+    apiKey?: string;
+    baseUrl?: string;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  systemPrompt: string;
+  limits: { maxMessageChars: number; maxBodyBytes: number; contextMaxMessages: number };
+  sessionTtlSeconds: number;
+  shutdownTimeoutMs: number;
+}
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are Parley, a helpful assistant reachable from chat apps, terminals and other services. ' +
+  'Answer clearly and concisely.';
+
+/** Validates the environment once; throws {@link ConfigError} listing every problem. Pure. */
+export function loadServerConfig(env: Record<string, string | undefined>): Readonly<ServerConfig> {
+  const result = schema.safeParse(env);
+  if (!result.success) throw new ConfigError(formatIssues(result.error));
+  const e = result.data;
+  const problems: string[] = [];
+  const clients = new Set<string>();
+  for (const { client } of e.API_KEYS) {
+    if (clients.has(client)) problems.push(`API_KEYS: client name "${client}" appears twice`);
+    clients.add(client);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const openai: ServerConfig['openai'] = {
+    model: e.OPENAI_MODEL,
+    timeoutMs: e.OPENAI_TIMEOUT_MS,
+    maxRetries: e.OPENAI_MAX_RETRIES,
+  };
+  if (e.OPENAI_API_KEY) openai.apiKey = e.OPENAI_API_KEY;
+  if (e.OPENAI_BASE_URL) openai.baseUrl = e.OPENAI_BASE_URL;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST ?? (e.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1'),
+    apiKeys: e.API_KEYS,
+    localKeyFile: defaultLocalKeyFile(env),
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    openai,
+    systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    limits: {
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      contextMaxMessages: e.CONTEXT_MAX_MESSAGES,
+    },
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

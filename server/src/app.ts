@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiKeyEntry } from '@parley/config';
+import type { Logger } from '@parley/logger';
+import { createChatServiceServer } from '@parley/rpc';
+import { TwirpErrorCode } from 'twirp-ts';
+import type { ConversationService } from './conversations/conversation-service.ts';
+import { createChatService } from './rpc/chat-service.ts';
+import {
+  BodyTooLargeError,
+  createAuthenticator,
+  normalizeContentType,
+  readBody,
+  refuseBody,
+  requestIdOf,
+  sendTwirpError,
+} from './rpc/edge.ts';
+import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
+
+/** Status of one dependency for `/ready`. */
+export interface ComponentStatus {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface AppDeps {
+  apiKeys: ApiKeyEntry[];
+  service: ConversationService;
+  limits: { maxBodyBytes: number; maxMessageChars: number };
+  logger: Logger;
+  readiness: () => Promise<Record<string, ComponentStatus>>;
+}
+
+export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The HTTP edge in front of twirp-ts: request id, bearer auth, content type, a bounded body read,
+ * panic recovery and the access log; then Twirp routing. Also `/health` and `/ready`.
+ */
+export function createApp(deps: AppDeps): App {
+  const authenticate = createAuthenticator(deps.apiKeys);
+  const twirp = createChatServiceServer(createChatService(deps.service, deps.limits));
+  twirp.use({
+    error: (ctx, err) => {
+      requestContext(ctx.req).code = err.code;
+    },
+  });
+  const handleTwirp = twirp.httpHandler();
+
+  return (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    const logger = deps.logger.child({ requestId });
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handle = async () => {
+      if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
+      if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
+      const context: RequestContext = { requestId, clientId: '', logger, method: path.split('/').pop() ?? '' };
+      setRequestContext(req, context);
+      res.on('finish', () => logAccess(context, res, started));
+      const clientId = authenticate(req.headers.authorization);
+      if (!clientId) {
+        context.code = 'unauthenticated';
+        return sendTwirpError(res, TwirpErrorCode.Unauthenticated, 'a valid API key is required (Authorization: Bearer <key>)');
+      }
+      context.clientId = clientId;
+      context.logger = logger.child({ client: clientId });
+      await handleRpc(req, res, context);
+    };
+    handle().catch((err: unknown) => {
+      logger.error({ err }, 'request failed');
+      sendTwirpError(res, TwirpErrorCode.Internal, 'internal error');
+    });
+  };
+
+  async function handleRpc(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
+    const contentType = normalizeContentType(req.headers['content-type']);
+    if (req.method === 'POST' && contentType === null) {
+      context.code = 'malformed';
+      req.resume();
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.Malformed,
+        'unsupported Content-Type: use application/json or application/protobuf',
+        415,
+      );
+    }
+    if (contentType) req.headers['content-type'] = contentType;
+    try {
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = await readBody(req, deps.limits.maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      context.code = 'malformed';
+      return refuseBody(req, res, err.limit);
+    }
+    await handleTwirp(req, res);
+  }
+}
+
+function logAccess(context: RequestContext, res: ServerResponse, started: number): void {
+  const durationMs = Math.round((performance.now() - started) * 10) / 10;
+  const code = context.code ?? (res.statusCode === 200 ? 'ok' : String(res.statusCode));
+  const level = code === 'internal' ? 'error' : 'info';
+  context.logger[level]({ method: context.method, code, status: res.statusCode, durationMs }, 'rpc');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+function sendReady(res: ServerResponse, components: Record<string, ComponentStatus>): void {
+  const ready = Object.values(components).every((c) => c.ok);
+  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', components });
+}

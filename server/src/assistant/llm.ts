@@ -1,0 +1,50 @@
+export interface LlmToolCall {
+  id: string;
+  name: string;
+  /** JSON text. */
+  arguments: string;
+}
+
+export type LlmMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: LlmToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string };
+
+/** A tool the model may call, described by a JSON schema. */
+export interface LlmToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface LlmRequest {
+  messages: LlmMessage[];
+  tools?: LlmToolDefinition[];
+  /** Overrides the configured model. */
+  model?: string;
+  maxTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface LlmResponse {
+  content: string;
+  toolCalls: LlmToolCall[];
+  usage: LlmUsage;
+  model: string;
+}
+
+/**
+ * A chat model. Implementations throw an AppError with code `unavailable` (or `deadline_exceeded`)
+ * when the model cannot answer; they never leak provider error text to clients.
+ */
+export interface Llm {
+  complete(request: LlmRequest): Promise<LlmResponse>;
+  /** Whether a model endpoint is configured at all (for readiness). */
+  readonly configured: boolean;
+}

@@ -1,0 +1,81 @@
+/** Who owns a conversation: the authenticated client and the user it vouches for. */
+export interface Owner {
+  clientId: string;
+  userId: string;
+}
+
+export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  /** JSON text, as the model sent it. */
+  arguments: string;
+  result: string;
+  isError: boolean;
+}
+
+export interface ConversationRecord {
+  id: string;
+  owner: Owner;
+  title: string;
+  /** Platform and chat it was started from ('' when none). */
+  platform: string;
+  chatId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  messageCount: number;
+}
+
+export interface NewMessage {
+  role: MessageRole;
+  content: string;
+  toolCalls?: ToolCallRecord[];
+}
+
+export interface StoredMessage extends Required<NewMessage> {
+  id: string;
+  conversationId: string;
+  /** Position in the conversation, 1-based, strictly increasing. */
+  seq: number;
+  createdAt: Date;
+}
+
+export interface NewConversation {
+  owner: Owner;
+  title: string;
+  platform: string;
+  chatId: string;
+}
+
+/** Opaque position for listing conversations newest first. */
+export interface ConversationCursor {
+  updatedAt: Date;
+  id: string;
+}
+
+/**
+ * Durable conversations and their messages. Appending is O(1) and reading recent messages is
+ * O(limit) whatever the history length. Every read that a client can reach is scoped by owner.
+ */
+export interface ConversationStore {
+  create(input: NewConversation): Promise<ConversationRecord>;
+  /** The conversation if it exists and belongs to `owner`, else null. */
+  get(id: string, owner: Owner): Promise<ConversationRecord | null>;
+  /** Appends a message, bumps `messageCount` and `updatedAt`. */
+  append(conversationId: string, message: NewMessage): Promise<StoredMessage>;
+  /** The newest `limit` messages, returned oldest first. */
+  recentMessages(conversationId: string, limit: number): Promise<StoredMessage[]>;
+  /** Messages with `seq > afterSeq`, oldest first, at most `limit`. */
+  messages(conversationId: string, options: { afterSeq: number; limit: number }): Promise<StoredMessage[]>;
+  /** The owner's conversations, most recently updated first, strictly after `cursor`. */
+  list(owner: Owner, options: { limit: number; after?: ConversationCursor }): Promise<ConversationRecord[]>;
+  /** The owner's most recently updated conversation for a chat, updated at or after `since`. */
+  latestForChat(owner: Owner, platform: string, chatId: string, since: Date): Promise<ConversationRecord | null>;
+  setTitle(id: string, title: string): Promise<void>;
+  /** Deletes the conversation and its messages; false when it does not exist for this owner. */
+  delete(id: string, owner: Owner): Promise<boolean>;
+  /** Cheap connectivity check for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

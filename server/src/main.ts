@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfigError, loadServerConfig, redact, type ServerConfig } from '@parley/config';
+import { createLogger, type Logger } from '@parley/logger';
+import { createParleyServer } from './parley-server.ts';
+
+// The composition root: the only module that reads process.env.
+
+async function main(): Promise<void> {
+  let config: Readonly<ServerConfig>;
+  try {
+    config = loadServerConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`parley server: ${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ name: 'parley-server', level: config.logLevel });
+  if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
+  logger.debug({ config: redact(config) }, 'configuration');
+
+  const parley = createParleyServer(config, logger);
+  const address = await parley.listen();
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, model: config.openai.model, modelConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl) }, 'Parley is listening');
+  if (!config.openai.apiKey && !config.openai.baseUrl) {
+    logger.warn('no model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server');
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    parley.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Without API_KEYS the server listens on loopback only and uses a key it generates once and keeps in a
+ * file only this user can read; the CLI on the same machine finds it there.
+ */
+async function withLocalKey(config: Readonly<ServerConfig>, logger: Logger): Promise<Readonly<ServerConfig>> {
+  if (!isLoopback(config.host)) {
+    throw new Error(`refusing to listen on ${config.host} without API_KEYS: set API_KEYS or HOST=127.0.0.1`);
+  }
+  let key = await readFile(config.localKeyFile, 'utf8').then((k) => k.trim(), () => '');
+  if (key.length < 16) {
+    key = randomBytes(24).toString('base64url');
+    await mkdir(dirname(config.localKeyFile), { recursive: true, mode: 0o700 });
+    await writeFile(config.localKeyFile, `${key}\n`, { mode: 0o600 });
+  }
+  logger.info({ keyFile: config.localKeyFile }, 'no API_KEYS set: loopback only, using the local key file');
+  return Object.freeze({ ...config, apiKeys: [{ client: 'local', key }] });
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`parley server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+import type {
+  ChatServiceTwirp,
+  ContinueConversationResponse,
+  SessionMetadata,
+  StartConversationResponse,
+} from '@parley/rpc';
+import type { TwirpContext } from 'twirp-ts';
+import type { Owner } from '../conversations/conversation-store.ts';
+import type { ConversationService, TurnResult } from '../conversations/conversation-service.ts';
+import { ValidationError } from '../errors.ts';
+import type { ChatRef } from '../sessions/session-manager.ts';
+import { toTwirpError } from './errors.ts';
+import { requestContext } from './request-context.ts';
+import {
+  decodeConversationCursor,
+  decodeMessageCursor,
+  encodeConversationCursor,
+  encodeMessageCursor,
+  toWireConversation,
+  toWireMessage,
+  toWireUsage,
+} from './wire.ts';
+
+export interface ChatServiceLimits {
+  maxMessageChars: number;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const PLATFORM = /^[a-z0-9_-]{1,32}$/;
+const MAX_FIELD = 128;
+
+/**
+ * The Twirp face of {@link ConversationService}: validates requests, derives the owner from the
+ * authenticated client and the session, maps records to the wire, and routes every failure through
+ * {@link toTwirpError} so no internal text reaches a client.
+ */
+export function createChatService(service: ConversationService, limits: ChatServiceLimits): ChatServiceTwirp {
+  const handlers: ChatServiceTwirp = {
+    async StartConversation(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const message = req.message.trim() ? validMessage(req.message, limits) : undefined;
+      const chat = chatOf(req.session);
+      const result = await service.start({
+        owner,
+        ...(chat ? { chat } : {}),
+        ...(message ? { message } : {}),
+      });
+      const response: StartConversationResponse = { conversation: toWireConversation(result.conversation) };
+      if (result.turn) {
+        response.reply = toWireMessage(result.turn.reply);
+        response.usage = toWireUsage(result.turn.usage);
+      }
+      return response;
+    },
+
+    async ContinueConversation(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const message = validMessage(req.message, limits);
+      const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
+      const chat = chatOf(req.session);
+      const turn = await service.continue({
+        owner,
+        message,
+        ...(conversationId ? { conversationId } : {}),
+        ...(chat ? { chat } : {}),
+      });
+      return turnResponse(turn);
+    },
+
+    async ListConversations(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const limit = pageSize(req.pageSize, 20, 100);
+      const after = decodeConversationCursor(req.pageToken);
+      const page = await service.list(owner, { limit: limit + 1, ...(after ? { after } : {}) });
+      const items = page.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        conversations: items.map(toWireConversation),
+        nextPageToken: page.length > limit && last ? encodeConversationCursor(last) : '',
+      };
+    },
+
+    async DescribeConversation(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const id = validId(req.conversationId, 'conversation_id');
+      const limit = pageSize(req.pageSize, 100, 500);
+      const afterSeq = decodeMessageCursor(req.pageToken);
+      const { conversation, messages } = await service.describe(owner, id, { afterSeq, limit: limit + 1 });
+      const items = messages.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        conversation: toWireConversation(conversation),
+        messages: items.map(toWireMessage),
+        nextPageToken: messages.length > limit && last ? encodeMessageCursor(last.seq) : '',
+      };
+    },
+
+    async DeleteConversation(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const id = validId(req.conversationId, 'conversation_id');
+      const chat = chatOf(req.session);
+      await service.delete(owner, id, chat);
+      return {};
+    },
+  };
+  return withErrorTranslation(handlers);
+}
+
+function withErrorTranslation(handlers: ChatServiceTwirp): ChatServiceTwirp {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, handler] of Object.entries(handlers) as [string, (ctx: TwirpContext, req: unknown) => Promise<unknown>][]) {
+    wrapped[name] = async (ctx: TwirpContext, req: unknown) => {
+      const context = requestContext(ctx.req);
+      context.method = name;
+      try {
+        return await handler(ctx, req);
+      } catch (err) {
+        const twirpError = toTwirpError(err, context.logger);
+        context.code = twirpError.code;
+        throw twirpError;
+      }
+    };
+  }
+  return wrapped as unknown as ChatServiceTwirp;
+}
+
+function turnResponse(turn: TurnResult): ContinueConversationResponse {
+  return {
+    conversationId: turn.conversation.id,
+    reply: toWireMessage(turn.reply),
+    usage: toWireUsage(turn.usage),
+    toolsUsed: turn.toolsUsed,
+    newConversation: turn.isNew,
+  };
+}
+
+function ownerOf(ctx: TwirpContext, session: SessionMetadata | undefined): Owner {
+  const userId = session?.userId ?? '';
+  if (userId.length > MAX_FIELD) throw new ValidationError('session.user_id', `must be at most ${MAX_FIELD} characters`);
+  return { clientId: requestContext(ctx.req).clientId, userId };
+}
+
+function chatOf(session: SessionMetadata | undefined): ChatRef | undefined {
+  if (!session?.chatId) return undefined;
+  if (session.chatId.length > MAX_FIELD) {
+    throw new ValidationError('session.chat_id', `must be at most ${MAX_FIELD} characters`);
+  }
+  if (!PLATFORM.test(session.platform)) {
+    throw new ValidationError('session.platform', 'is required with chat_id and must match [a-z0-9_-]{1,32}');
+  }
+  return { platform: session.platform, chatId: session.chatId };
+}
+
+function validMessage(message: string, limits: ChatServiceLimits): string {
+  if (!message.trim()) throw new ValidationError('message', 'must not be empty');
+  if (message.length > limits.maxMessageChars) {
+    throw new ValidationError('message', `must be at most ${limits.maxMessageChars} characters`);
+  }
+  return message;
+}
+
+function validId(id: string, field: string): string {
+  if (!id) throw new ValidationError(field, 'is required');
+  if (!ID.test(id)) throw new ValidationError(field, 'is not a valid id');
+  return id;
+}
+
+function pageSize(requested: number, fallback: number, max: number): number {
+  if (requested < 0) throw new ValidationError('page_size', 'must not be negative');
+  return requested === 0 ? fallback : Math.min(requested, max);
+}

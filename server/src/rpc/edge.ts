@@ -1,0 +1,117 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiKeyEntry } from '@parley/config';
+import { TwirpError, TwirpErrorCode, writeError } from 'twirp-ts';
+
+/** Thrown while reading a request body that is larger than allowed. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body exceeds ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+interface HashedKey {
+  client: string;
+  digest: Buffer;
+}
+
+/**
+ * Checks `Authorization: Bearer <key>` against the configured keys in constant time (every key is
+ * compared, digests of equal length), returning the client name or null.
+ */
+export function createAuthenticator(keys: ApiKeyEntry[]): (header: string | undefined) => string | null {
+  const hashed: HashedKey[] = keys.map(({ client, key }) => ({ client, digest: sha256(key) }));
+  return (header) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match?.[1]) return null;
+    const digest = sha256(match[1]);
+    let found: string | null = null;
+    for (const key of hashed) if (timingSafeEqual(key.digest, digest) && found === null) found = key.client;
+    return found;
+  };
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/**
+ * twirp-ts only accepts `application/json` and `application/protobuf` by exact match; clients commonly
+ * send `application/json; charset=utf-8`. Returns the bare media type Twirp expects, or null.
+ */
+export function normalizeContentType(header: string | undefined): string | null {
+  if (!header) return null;
+  const [type = '', ...params] = header.split(';').map((p) => p.trim().toLowerCase());
+  if (type !== 'application/json' && type !== 'application/protobuf') return null;
+  for (const param of params) {
+    const [name, value] = param.split('=').map((p) => p.trim().replace(/^"|"$/g, ''));
+    if (name === 'charset' && value !== 'utf-8' && value !== 'utf8') return null;
+  }
+  return type;
+}
+
+/** Reads the whole body, refusing (without buffering the rest) as soon as it passes `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** Writes a Twirp error (JSON body with code and msg). `status` overrides Twirp's mapping (e.g. 413). */
+export function sendTwirpError(res: ServerResponse, code: TwirpErrorCode, msg: string, status?: number): void {
+  if (res.headersSent) return;
+  writeError(res, new TwirpError(code, msg));
+  if (status) res.statusCode = status;
+}
+
+/**
+ * Answers a request whose body we refuse to read: the response goes out at once and the connection is
+ * closed after it, while the rest of the upload is discarded rather than buffered.
+ */
+export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  res.setHeader('connection', 'close');
+  res.setHeader('content-type', 'application/json');
+  res.statusCode = 413;
+  res.end(new TwirpError(TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`).toJSON());
+  req.resume();
+  const timer = setTimeout(() => req.destroy(), 5_000);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is sane, otherwise a fresh one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+}

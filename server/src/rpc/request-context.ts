@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '@parley/logger';
+
+/** What the edge learned about a request, set once before the RPC runs. */
+export interface RequestContext {
+  requestId: string;
+  /** The authenticated client (from its API key). */
+  clientId: string;
+  logger: Logger;
+  /** Filled by the RPC layer for the access log. */
+  method?: string;
+  code?: string;
+}
+
+const contexts = new WeakMap<IncomingMessage, RequestContext>();
+
+export function setRequestContext(req: IncomingMessage, context: RequestContext): void {
+  contexts.set(req, context);
+}
+
+export function requestContext(req: IncomingMessage): RequestContext {
+  const context = contexts.get(req);
+  // The edge sets a context before twirp-ts sees the request; reaching this is a wiring bug.
+  if (!context) throw new Error('request context missing');
+  return context;
+}

@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServerConfig } from '@parley/config';
+import { createLogger } from '@parley/logger';
+import { type ChatClient, createChatClient } from '@parley/rpc';
+import { createParleyServer, type ParleyOverrides } from '../../server/src/parley-server.ts';
+
+export const TEST_KEY = 'test-key-0123456789abcdef';
+export const OTHER_KEY = 'other-key-0123456789abcdef';
+
+export interface RunningParley {
+  url: string;
+  dataDir: string;
+  client(options?: { json?: boolean; apiKey?: string }): ChatClient;
+  /** Stops the server; the data directory stays until {@link RunningParley.cleanup}. */
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** Starts the real server (HTTP edge, Twirp, embedded store) on a free loopback port. */
+export async function startParley(
+  options: { env?: Record<string, string>; overrides?: ParleyOverrides; dataDir?: string } = {},
+): Promise<RunningParley> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-test-')));
+  const config = loadServerConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    API_KEYS: `test=${TEST_KEY},other=${OTHER_KEY}`,
+    DATA_DIR: dataDir,
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+  const logger = createLogger({ name: 'parley-test', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+  const parley = createParleyServer(config, logger, options.overrides);
+  const address = await parley.listen();
+  const url = `http://127.0.0.1:${address.port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await parley.close();
+  };
+  return {
+    url,
+    dataDir,
+    client: ({ json = false, apiKey = TEST_KEY } = {}) => createChatClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
+    stop,
+    async cleanup() {
+      await stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// CI asks for a JSON report (see .ci/run) to print its own "N passed, N failed" line.
+const report = process.env.PARLEY_TEST_REPORT;
+
+export default defineConfig({
+  test: {
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'server/src/**/*.test.ts',
+      'cli/src/**/*.test.ts',
+      'bot/src/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
+    env: { OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'silent' },
+  },
+});
