@@ -56,13 +56,22 @@ export function createApp(deps: AppDeps): App {
       if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
-      const context: RequestContext = { requestId, clientId: '', logger, method: path.split('/').pop() ?? '' };
+      const context: RequestContext = {
+        requestId,
+        clientId: '',
+        logger,
+        method: path.split('/').pop() ?? '',
+      };
       setRequestContext(req, context);
       res.on('finish', () => logAccess(context, res, started));
       const clientId = authenticate(req.headers.authorization);
       if (!clientId) {
         context.code = 'unauthenticated';
-        return sendTwirpError(res, TwirpErrorCode.Unauthenticated, 'a valid API key is required (Authorization: Bearer <key>)');
+        return sendTwirpError(
+          res,
+          TwirpErrorCode.Unauthenticated,
+          'a valid API key is required (Authorization: Bearer <key>)',
+        );
       }
       context.clientId = clientId;
       context.logger = logger.child({ client: clientId });
@@ -74,7 +83,11 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  async function handleRpc(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
+  async function handleRpc(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+  ): Promise<void> {
     const contentType = normalizeContentType(req.headers['content-type']);
     if (req.method === 'POST' && contentType === null) {
       context.code = 'malformed';

@@ -20,7 +20,11 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   /** Extra string metadata sent with the Twirp error (e.g. `argument`, `retry_after`). */
   readonly meta: Record<string, string>;
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; meta?: Record<string, string> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; meta?: Record<string, string> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -51,5 +55,7 @@ export class UnavailableError extends AppError {
 
 /** Structural guard: true for AppErrors, even from another copy of this module. */
 export function isAppError(err: unknown): err is AppError {
-  return err instanceof Error && typeof (err as AppError).code === 'string' && (err as AppError).meta !== undefined;
+  return (
+    err instanceof Error && typeof (err as AppError).code === 'string' && (err as AppError).meta !== undefined
+  );
 }

@@ -23,9 +23,18 @@ async function main(): Promise<void> {
   const parley = createParleyServer(config, logger);
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, model: config.openai.model, modelConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl) }, 'Parley is listening');
+  logger.info(
+    {
+      url,
+      model: config.openai.model,
+      modelConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl),
+    },
+    'Parley is listening',
+  );
   if (!config.openai.apiKey && !config.openai.baseUrl) {
-    logger.warn('no model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server');
+    logger.warn(
+      'no model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server',
+    );
   }
 
   let stopping = false;
@@ -53,7 +62,10 @@ async function withLocalKey(config: Readonly<ServerConfig>, logger: Logger): Pro
   if (!isLoopback(config.host)) {
     throw new Error(`refusing to listen on ${config.host} without API_KEYS: set API_KEYS or HOST=127.0.0.1`);
   }
-  let key = await readFile(config.localKeyFile, 'utf8').then((k) => k.trim(), () => '');
+  let key = await readFile(config.localKeyFile, 'utf8').then(
+    (k) => k.trim(),
+    () => '',
+  );
   if (key.length < 16) {
     key = randomBytes(24).toString('base64url');
     await mkdir(dirname(config.localKeyFile), { recursive: true, mode: 0o700 });

@@ -38,10 +38,17 @@ export function createParleyServer(
   overrides: ParleyOverrides = {},
 ): ParleyServer {
   const clock = overrides.clock ?? (() => new Date());
-  const store = overrides.store ?? new EmbeddedConversationStore({ path: join(config.dataDir, 'parley.db'), clock });
+  const store =
+    overrides.store ?? new EmbeddedConversationStore({ path: join(config.dataDir, 'parley.db'), clock });
   const sessionStore = overrides.sessions ?? new MemorySessionStore();
   const llm = overrides.llm ?? createLlm(config, logger);
-  const sessions = new SessionManager({ store, sessions: sessionStore, ttlSeconds: config.sessionTtlSeconds, clock, logger });
+  const sessions = new SessionManager({
+    store,
+    sessions: sessionStore,
+    ttlSeconds: config.sessionTtlSeconds,
+    clock,
+    logger,
+  });
   const assistant = new Assistant({
     llm,
     systemPrompt: config.systemPrompt,
@@ -51,7 +58,9 @@ export function createParleyServer(
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     store: await check(() => store.ping()),
     sessions: await check(() => sessionStore.ping()),
-    model: llm.configured ? { ok: true } : { ok: false, detail: 'no model configured (OPENAI_API_KEY / OPENAI_BASE_URL)' },
+    model: llm.configured
+      ? { ok: true }
+      : { ok: false, detail: 'no model configured (OPENAI_API_KEY / OPENAI_BASE_URL)' },
   });
   const app = createApp({ apiKeys: config.apiKeys, service, limits: config.limits, logger, readiness });
   const server = createServer({ requestTimeout: config.openai.timeoutMs * 3 + 30_000 }, app);

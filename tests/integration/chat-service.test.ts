@@ -36,7 +36,11 @@ describe.each([
     const id = started.conversation?.id ?? '';
     expect(started.conversation?.title).toBe('hello there');
 
-    const next = await client.continueConversation({ conversationId: id, message: 'and again', session: alice });
+    const next = await client.continueConversation({
+      conversationId: id,
+      message: 'and again',
+      session: alice,
+    });
     expect(next.conversationId).toBe(id);
     expect(next.reply?.role).toBe(Role.ASSISTANT);
     expect(next.newConversation).toBe(false);
@@ -90,11 +94,15 @@ describe.each([
       [otherUser, bob],
       [otherClient, alice],
     ] as const) {
-      expect((await rpcError(client.describeConversation({ conversationId: id, session }))).code).toBe('not_found');
-      expect((await rpcError(client.continueConversation({ conversationId: id, message: 'x', session }))).code).toBe(
+      expect((await rpcError(client.describeConversation({ conversationId: id, session }))).code).toBe(
         'not_found',
       );
-      expect((await rpcError(client.deleteConversation({ conversationId: id, session }))).code).toBe('not_found');
+      expect(
+        (await rpcError(client.continueConversation({ conversationId: id, message: 'x', session }))).code,
+      ).toBe('not_found');
+      expect((await rpcError(client.deleteConversation({ conversationId: id, session }))).code).toBe(
+        'not_found',
+      );
       const listed = await client.listConversations({ session });
       expect(listed.conversations.map((c) => c.id)).not.toContain(id);
     }
@@ -104,7 +112,9 @@ describe.each([
 
   it('rejects bad input with invalid_argument naming the field', async () => {
     const client = parley.client({ json });
-    const empty = await rpcError(client.continueConversation({ message: '   ', session: { ...alice, chatId: 'x' } }));
+    const empty = await rpcError(
+      client.continueConversation({ message: '   ', session: { ...alice, chatId: 'x' } }),
+    );
     expect(empty).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message' } });
     const long = await rpcError(client.startConversation({ message: 'x'.repeat(8_001), session: alice }));
     expect(long).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message' } });
@@ -120,7 +130,8 @@ describe.each([
     const client = parley.client({ json });
     const session = { platform: 'cli', userId: `pager-${json}`, chatId: '' };
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await client.startConversation({ message: `m${i}`, session })).conversation?.id ?? '');
+    for (let i = 0; i < 5; i++)
+      ids.push((await client.startConversation({ message: `m${i}`, session })).conversation?.id ?? '');
     const seen: string[] = [];
     let pageToken = '';
     do {
@@ -132,9 +143,15 @@ describe.each([
     expect(seen).toEqual([...ids].reverse());
 
     const id = ids[0] ?? '';
-    for (let i = 0; i < 3; i++) await client.continueConversation({ conversationId: id, message: `more ${i}`, session });
+    for (let i = 0; i < 3; i++)
+      await client.continueConversation({ conversationId: id, message: `more ${i}`, session });
     const first = await client.describeConversation({ conversationId: id, session, pageSize: 5 });
-    const second = await client.describeConversation({ conversationId: id, session, pageSize: 5, pageToken: first.nextPageToken });
+    const second = await client.describeConversation({
+      conversationId: id,
+      session,
+      pageSize: 5,
+      pageToken: first.nextPageToken,
+    });
     expect([...first.messages, ...second.messages].map((m) => m.content)).toHaveLength(8);
     expect(second.nextPageToken).toBe('');
   });
@@ -148,14 +165,25 @@ describe('ChatService when the model fails', () => {
       const client = parley.client();
       const started = await client.startConversation({ session: alice });
       const id = started.conversation?.id ?? '';
-      const failure = await rpcError(client.continueConversation({ conversationId: id, message: 'are you there?', session: alice }));
+      const failure = await rpcError(
+        client.continueConversation({ conversationId: id, message: 'are you there?', session: alice }),
+      );
       expect(failure).toMatchObject({ code: 'unavailable', message: 'the model endpoint cannot be reached' });
       const described = await client.describeConversation({ conversationId: id, session: alice });
       expect(described.messages.map((m) => m.content)).toEqual(['are you there?']);
       // The next turn answers, with the unanswered message still in the context.
-      const retried = await client.continueConversation({ conversationId: id, message: 'hello?', session: alice });
+      const retried = await client.continueConversation({
+        conversationId: id,
+        message: 'hello?',
+        session: alice,
+      });
       expect(retried.reply?.content).toBe('Echo: hello?');
-      expect(llm.calls.at(-1)?.messages.map((m) => m.content).slice(1)).toEqual(['are you there?', 'hello?']);
+      expect(
+        llm.calls
+          .at(-1)
+          ?.messages.map((m) => m.content)
+          .slice(1),
+      ).toEqual(['are you there?', 'hello?']);
     } finally {
       await parley.cleanup();
     }

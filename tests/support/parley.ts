@@ -31,7 +31,11 @@ export async function startParley(
     SHUTDOWN_TIMEOUT_MS: '2000',
     ...options.env,
   });
-  const logger = createLogger({ name: 'parley-test', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+  const logger = createLogger({
+    name: 'parley-test',
+    level: process.env.TEST_LOG_LEVEL ?? 'silent',
+    pretty: false,
+  });
   const parley = createParleyServer(config, logger, options.overrides);
   const address = await parley.listen();
   const url = `http://127.0.0.1:${address.port}`;
@@ -44,7 +48,8 @@ export async function startParley(
   return {
     url,
     dataDir,
-    client: ({ json = false, apiKey = TEST_KEY } = {}) => createChatClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
+    client: ({ json = false, apiKey = TEST_KEY } = {}) =>
+      createChatClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
     stop,
     async cleanup() {
       await stop();

@@ -1,3 +1,3 @@
 export { ConfigError, formatIssues, redact } from './config-error.ts';
-export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';
 export { defaultLocalKeyFile } from './local-key.ts';
+export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';

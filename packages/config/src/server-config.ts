@@ -27,9 +27,15 @@ const apiKeys = z
       const client = eq > 0 ? item.slice(0, eq).trim() : `client${index + 1}`;
       const key = eq > 0 ? item.slice(eq + 1).trim() : item;
       if (!/^[A-Za-z0-9_.-]{1,64}$/.test(client)) {
-        ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: client name must match [A-Za-z0-9_.-]{1,64}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1}: client name must match [A-Za-z0-9_.-]{1,64}`,
+        });
       } else if (key.length < 16) {
-        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} (${client}): key must be at least 16 characters` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1} (${client}): key must be at least 16 characters`,
+        });
       } else {
         entries.push({ client, key });
       }

@@ -17,7 +17,7 @@ import {
 
 export * from './gen/google/protobuf/timestamp.ts';
 export * from './gen/parley/chat/v1/chat.ts';
-export { createChatServiceServer, type ChatServiceTwirp } from './gen/parley/chat/v1/chat.twirp.ts';
+export { type ChatServiceTwirp, createChatServiceServer } from './gen/parley/chat/v1/chat.twirp.ts';
 
 /** Options of {@link createChatClient}. */
 export interface ChatClientOptions {
@@ -40,17 +40,26 @@ type Req<T> = Partial<T>;
 
 /** The typed ChatService client: one promise per call, errors as {@link RpcError}. */
 export interface ChatClient {
-  startConversation(req: Req<StartConversationRequest>, opts?: RpcOptions): Promise<StartConversationResponse>;
+  startConversation(
+    req: Req<StartConversationRequest>,
+    opts?: RpcOptions,
+  ): Promise<StartConversationResponse>;
   continueConversation(
     req: Req<ContinueConversationRequest>,
     opts?: RpcOptions,
   ): Promise<ContinueConversationResponse>;
-  listConversations(req: Req<ListConversationsRequest>, opts?: RpcOptions): Promise<ListConversationsResponse>;
+  listConversations(
+    req: Req<ListConversationsRequest>,
+    opts?: RpcOptions,
+  ): Promise<ListConversationsResponse>;
   describeConversation(
     req: Req<DescribeConversationRequest>,
     opts?: RpcOptions,
   ): Promise<DescribeConversationResponse>;
-  deleteConversation(req: Req<DeleteConversationRequest>, opts?: RpcOptions): Promise<DeleteConversationResponse>;
+  deleteConversation(
+    req: Req<DeleteConversationRequest>,
+    opts?: RpcOptions,
+  ): Promise<DeleteConversationResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -100,13 +109,19 @@ export function describeRpcError(err: unknown): RpcErrorDescription {
     const retryAfter = Number(firstMeta(err.meta, 'retry_after') ?? firstMeta(err.meta, 'retry-after'));
     const code = err.code;
     if (/unable to read response body/.test(err.message)) {
-      return { code: 'unavailable', message: 'the server answered with something that is not a Twirp response' };
+      return {
+        code: 'unavailable',
+        message: 'the server answered with something that is not a Twirp response',
+      };
     }
     if (code === 'cancelled' || code === 'CANCELLED') {
       return { code: 'deadline_exceeded', message: 'the call took too long and was cancelled' };
     }
     const cause = (err as { cause?: unknown }).cause;
-    if (code === 'internal' && (UNREACHABLE.test(err.message) || (cause && UNREACHABLE.test(String(cause))))) {
+    if (
+      code === 'internal' &&
+      (UNREACHABLE.test(err.message) || (cause && UNREACHABLE.test(String(cause))))
+    ) {
       return { code: 'unreachable', message: 'cannot reach the Parley server' };
     }
     const description: RpcErrorDescription = { code, message: err.message || code };

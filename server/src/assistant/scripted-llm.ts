@@ -41,14 +41,21 @@ function echo(request: LlmRequest): LlmResponse {
   return response(`Echo: ${lastUser?.content ?? ''}`, []);
 }
 
-function response(content: string, toolCalls: LlmToolCall[], usage: Partial<LlmResponse['usage']> = {}): LlmResponse {
+function response(
+  content: string,
+  toolCalls: LlmToolCall[],
+  usage: Partial<LlmResponse['usage']> = {},
+): LlmResponse {
   const promptTokens = usage.promptTokens ?? 10;
   const completionTokens = usage.completionTokens ?? 5;
   return {
     content,
     toolCalls,
-    usage: { promptTokens, completionTokens, totalTokens: usage.totalTokens ?? promptTokens + completionTokens },
+    usage: {
+      promptTokens,
+      completionTokens,
+      totalTokens: usage.totalTokens ?? promptTokens + completionTokens,
+    },
     model: 'scripted',
   };
 }
-

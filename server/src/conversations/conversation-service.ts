@@ -1,5 +1,5 @@
 import type { Logger } from '@parley/logger';
-import { type AssistantReply, type Assistant, fallbackTitle } from '../assistant/assistant.ts';
+import { type Assistant, type AssistantReply, fallbackTitle } from '../assistant/assistant.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChatRef, SessionManager } from '../sessions/session-manager.ts';
 import type {
@@ -67,7 +67,10 @@ export class ConversationService {
     return this.#turn(conversation, message, true);
   }
 
-  async list(owner: Owner, options: { limit: number; after?: ConversationCursor }): Promise<ConversationRecord[]> {
+  async list(
+    owner: Owner,
+    options: { limit: number; after?: ConversationCursor },
+  ): Promise<ConversationRecord[]> {
     return this.#deps.store.list(owner, options);
   }
 
@@ -84,7 +87,9 @@ export class ConversationService {
   async delete(owner: Owner, id: string, chat?: ChatRef): Promise<void> {
     const conversation = await this.#owned(id, owner);
     if (!(await this.#deps.store.delete(id, owner))) throw new NotFoundError('conversation');
-    const boundChat = chat ?? (conversation.chatId ? { platform: conversation.platform, chatId: conversation.chatId } : undefined);
+    const boundChat =
+      chat ??
+      (conversation.chatId ? { platform: conversation.platform, chatId: conversation.chatId } : undefined);
     if (boundChat) await this.#deps.sessions.unbind(boundChat, id);
   }
 
@@ -94,7 +99,11 @@ export class ConversationService {
     return conversation;
   }
 
-  #create(owner: Owner, chat: ChatRef | undefined, firstMessage: string | undefined): Promise<ConversationRecord> {
+  #create(
+    owner: Owner,
+    chat: ChatRef | undefined,
+    firstMessage: string | undefined,
+  ): Promise<ConversationRecord> {
     return this.#deps.store.create({
       owner,
       title: fallbackTitle(firstMessage ?? ''),
@@ -107,7 +116,8 @@ export class ConversationService {
     const { store, assistant } = this.#deps;
     // Durable before the model runs: if the model fails, the user's message is still there.
     await store.append(conversation.id, { role: 'user', content: message });
-    if (conversation.messageCount === 0 && !isNew) await store.setTitle(conversation.id, fallbackTitle(message));
+    if (conversation.messageCount === 0 && !isNew)
+      await store.setTitle(conversation.id, fallbackTitle(message));
     const history = await store.recentMessages(conversation.id, assistant.windowSize);
     const answer = await assistant.reply(history);
     const reply = await store.append(conversation.id, { role: 'assistant', content: answer.content });

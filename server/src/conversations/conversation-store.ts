@@ -71,7 +71,12 @@ export interface ConversationStore {
   /** The owner's conversations, most recently updated first, strictly after `cursor`. */
   list(owner: Owner, options: { limit: number; after?: ConversationCursor }): Promise<ConversationRecord[]>;
   /** The owner's most recently updated conversation for a chat, updated at or after `since`. */
-  latestForChat(owner: Owner, platform: string, chatId: string, since: Date): Promise<ConversationRecord | null>;
+  latestForChat(
+    owner: Owner,
+    platform: string,
+    chatId: string,
+    since: Date,
+  ): Promise<ConversationRecord | null>;
   setTitle(id: string, title: string): Promise<void>;
   /** Deletes the conversation and its messages; false when it does not exist for this owner. */
   delete(id: string, owner: Owner): Promise<boolean>;

@@ -5,8 +5,8 @@ import type {
   StartConversationResponse,
 } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
-import type { Owner } from '../conversations/conversation-store.ts';
 import type { ConversationService, TurnResult } from '../conversations/conversation-service.ts';
+import type { Owner } from '../conversations/conversation-store.ts';
 import { ValidationError } from '../errors.ts';
 import type { ChatRef } from '../sessions/session-manager.ts';
 import { toTwirpError } from './errors.ts';
@@ -108,7 +108,10 @@ export function createChatService(service: ConversationService, limits: ChatServ
 
 function withErrorTranslation(handlers: ChatServiceTwirp): ChatServiceTwirp {
   const wrapped = {} as Record<string, unknown>;
-  for (const [name, handler] of Object.entries(handlers) as [string, (ctx: TwirpContext, req: unknown) => Promise<unknown>][]) {
+  for (const [name, handler] of Object.entries(handlers) as [
+    string,
+    (ctx: TwirpContext, req: unknown) => Promise<unknown>,
+  ][]) {
     wrapped[name] = async (ctx: TwirpContext, req: unknown) => {
       const context = requestContext(ctx.req);
       context.method = name;
@@ -136,7 +139,8 @@ function turnResponse(turn: TurnResult): ContinueConversationResponse {
 
 function ownerOf(ctx: TwirpContext, session: SessionMetadata | undefined): Owner {
   const userId = session?.userId ?? '';
-  if (userId.length > MAX_FIELD) throw new ValidationError('session.user_id', `must be at most ${MAX_FIELD} characters`);
+  if (userId.length > MAX_FIELD)
+    throw new ValidationError('session.user_id', `must be at most ${MAX_FIELD} characters`);
   return { clientId: requestContext(ctx.req).clientId, userId };
 }
 

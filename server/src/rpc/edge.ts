@@ -87,10 +87,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Writes a Twirp error (JSON body with code and msg). `status` overrides Twirp's mapping (e.g. 413). */
-export function sendTwirpError(res: ServerResponse, code: TwirpErrorCode, msg: string, status?: number): void {
+export function sendTwirpError(
+  res: ServerResponse,
+  code: TwirpErrorCode,
+  msg: string,
+  status?: number,
+): void {
   if (res.headersSent) return;
-  writeError(res, new TwirpError(code, msg));
-  if (status) res.statusCode = status;
+  const error = new TwirpError(code, msg);
+  if (!status) {
+    writeError(res, error);
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.end(error.toJSON());
 }
 
 /**
@@ -99,9 +110,7 @@ export function sendTwirpError(res: ServerResponse, code: TwirpErrorCode, msg: s
  */
 export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
   res.setHeader('connection', 'close');
-  res.setHeader('content-type', 'application/json');
-  res.statusCode = 413;
-  res.end(new TwirpError(TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`).toJSON());
+  sendTwirpError(res, TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`, 413);
   req.resume();
   const timer = setTimeout(() => req.destroy(), 5_000);
   timer.unref();

@@ -1,13 +1,11 @@
-import {
-  type Conversation,
-  type Message,
-  Role,
-  Timestamp,
-  type ToolCall,
-  type Usage,
-} from '@parley/rpc';
+import { type Conversation, type Message, Role, Timestamp, type ToolCall, type Usage } from '@parley/rpc';
 import type { LlmUsage } from '../assistant/llm.ts';
-import type { ConversationCursor, ConversationRecord, MessageRole, StoredMessage } from '../conversations/conversation-store.ts';
+import type {
+  ConversationCursor,
+  ConversationRecord,
+  MessageRole,
+  StoredMessage,
+} from '../conversations/conversation-store.ts';
 import { ValidationError } from '../errors.ts';
 
 // Mapping between the server's records and the protobuf messages on the wire.
@@ -33,7 +31,13 @@ export function toWireConversation(c: ConversationRecord): Conversation {
 
 export function toWireMessage(m: StoredMessage): Message {
   const toolCalls: ToolCall[] = m.toolCalls.map((t) => ({ ...t }));
-  return { id: m.id, role: ROLES[m.role], content: m.content, createdAt: Timestamp.fromDate(m.createdAt), toolCalls };
+  return {
+    id: m.id,
+    role: ROLES[m.role],
+    content: m.content,
+    createdAt: Timestamp.fromDate(m.createdAt),
+    toolCalls,
+  };
 }
 
 export function toWireUsage(u: LlmUsage): Usage {

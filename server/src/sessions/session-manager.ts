@@ -31,7 +31,10 @@ export class SessionManager {
   }
 
   /** The chat's current conversation for this owner, or null when a new one should be started. */
-  async current(owner: Owner, chat: ChatRef): Promise<{ conversation: ConversationRecord; source: SessionSource } | null> {
+  async current(
+    owner: Owner,
+    chat: ChatRef,
+  ): Promise<{ conversation: ConversationRecord; source: SessionSource } | null> {
     const { store, sessions, ttlSeconds, clock } = this.#deps;
     const key = sessionKey(chat);
     const boundId = await this.#safely('get', () => sessions.get(key, ttlSeconds));
@@ -48,7 +51,9 @@ export class SessionManager {
 
   /** Points the chat's session at a conversation (new, switched to, or found again). */
   async bind(chat: ChatRef, conversationId: string): Promise<void> {
-    await this.#safely('set', () => this.#deps.sessions.set(sessionKey(chat), conversationId, this.#deps.ttlSeconds));
+    await this.#safely('set', () =>
+      this.#deps.sessions.set(sessionKey(chat), conversationId, this.#deps.ttlSeconds),
+    );
   }
 
   /** Forgets the chat's session if it points at this conversation. */
@@ -62,7 +67,10 @@ export class SessionManager {
     try {
       return await fn();
     } catch (err) {
-      this.#deps.logger.warn({ err, operation }, 'session store failed; falling back to the conversation store');
+      this.#deps.logger.warn(
+        { err, operation },
+        'session store failed; falling back to the conversation store',
+      );
       return null;
     }
   }

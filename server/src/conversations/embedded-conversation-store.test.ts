@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describeConversationStore } from './conversation-store.contract.ts';
+import type { ConversationStore, Owner } from './conversation-store.ts';
+import { EmbeddedConversationStore } from './embedded-conversation-store.ts';
+
+describeConversationStore('EmbeddedConversationStore', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-store-'));
+  const store = new EmbeddedConversationStore({ path: join(dir, 'conversations.db') });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+describe('EmbeddedConversationStore on SQLite', () => {
+  const owner: Owner = { clientId: 'cli', userId: 'ada' };
+  let dir: string;
+  let path: string;
+  const opened: ConversationStore[] = [];
+
+  const open = (clock?: () => Date): EmbeddedConversationStore => {
+    const store = new EmbeddedConversationStore({ path, clock });
+    opened.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-sqlite-'));
+    path = join(dir, 'nested', 'data', 'conversations.db');
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the directory and keeps data across close and reopen', async () => {
+    const first = open();
+    const created = await first.create({ owner, title: 'Plans', platform: 'telegram', chatId: '42' });
+    const message = await first.append(created.id, {
+      role: 'assistant',
+      content: 'Sunny',
+      toolCalls: [{ id: 't1', name: 'get_weather', arguments: '{}', result: '20°C', isError: false }],
+    });
+    await first.close();
+
+    const second = open();
+    const reopened = await second.get(created.id, owner);
+    expect(reopened).toEqual({ ...created, messageCount: 1, updatedAt: reopened?.updatedAt });
+    expect(await second.recentMessages(created.id, 5)).toEqual([message]);
+    expect((await second.append(created.id, { role: 'user', content: 'Thanks' })).seq).toBe(2);
+  });
+
+  it('uses WAL and records the schema version', async () => {
+    await open().close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    await open().close();
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => open()).toThrow(expect.objectContaining({ code: 'failed_precondition' }));
+  });
+
+  it('never moves updatedAt backwards when the clock does', async () => {
+    const times = [10_000, 10_000, 5_000, 5_000];
+    const store = open(() => new Date(times.shift() ?? 20_000));
+    const a = await store.create({ owner, title: 'a', platform: '', chatId: '' });
+    const b = await store.create({ owner, title: 'b', platform: '', chatId: '' });
+    await store.append(a.id, { role: 'user', content: 'late clock' });
+    expect((await store.get(a.id, owner))?.updatedAt.getTime()).toBe(10_000);
+    const listed = await store.list(owner, { limit: 10 });
+    expect(listed.map((c) => c.updatedAt.getTime())).toEqual([10_000, 10_000]);
+    expect(new Set(listed.map((c) => c.id))).toEqual(new Set([a.id, b.id]));
+  });
+
+  it('reads only the window of a 10,000-message conversation', async () => {
+    const store = open();
+    const created = await store.create({ owner, title: 'Long', platform: '', chatId: '' });
+    for (let i = 1; i <= 10_000; i++) await store.append(created.id, { role: 'user', content: `m${i}` });
+
+    const executed = spyOnStatements();
+    const recent = await store.recentMessages(created.id, 20);
+
+    expect(recent.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 9_981 + i));
+    expect(executed).toHaveLength(1);
+    expect(executed[0]?.rows).toBe(20);
+    const plan = queryPlan(executed[0]?.source ?? '');
+    expect(plan).toEqual([expect.stringMatching(/^SEARCH messages USING (INDEX|PRIMARY KEY)/)]);
+  });
+
+  it('answers every lookup from an index, without scans or sorting', async () => {
+    const store = open();
+    const created = await store.create({ owner, title: 'Indexed', platform: 'telegram', chatId: '42' });
+    await store.append(created.id, { role: 'user', content: 'Hi' });
+    const executed = spyOnStatements();
+
+    await store.get(created.id, owner);
+    await store.append(created.id, { role: 'assistant', content: 'Hello' });
+    await store.messages(created.id, { afterSeq: 1, limit: 10 });
+    await store.list(owner, { limit: 10 });
+    await store.list(owner, { limit: 10, after: { updatedAt: created.updatedAt, id: created.id } });
+    await store.latestForChat(owner, 'telegram', '42', new Date(0));
+    await store.setTitle(created.id, 'Renamed');
+    await store.delete(created.id, owner);
+
+    const lookups = executed.filter((e) => !e.source.trimStart().startsWith('INSERT'));
+    expect(lookups.length).toBeGreaterThanOrEqual(8);
+    for (const { source } of lookups) {
+      for (const step of queryPlan(source)) {
+        expect(step, source).toMatch(/^SEARCH /);
+        expect(step, source).not.toMatch(/TEMP B-TREE/);
+      }
+    }
+  });
+
+  /** Records every statement run through better-sqlite3 and how many rows it returned. */
+  function spyOnStatements(): { source: string; rows: number }[] {
+    const executed: { source: string; rows: number }[] = [];
+    const probe = new Database(':memory:');
+    const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
+    probe.close();
+    // Spying on the native Statement prototype is the only way to see what a store runs inside itself.
+    for (const method of ['all', 'get', 'run', 'iterate'] as const) {
+      const original = proto[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
+      vi.spyOn(proto, method).mockImplementation(function (this: Database.Statement, ...args: unknown[]) {
+        const result = original.apply(this, args);
+        const rows = Array.isArray(result) ? result.length : method === 'get' && result !== undefined ? 1 : 0;
+        executed.push({ source: this.source, rows: method === 'iterate' ? Number.POSITIVE_INFINITY : rows });
+        return result as never;
+      });
+    }
+    return executed;
+  }
+
+  /** The EXPLAIN QUERY PLAN details of `sql`, on a separate connection to the same file. */
+  function queryPlan(sql: string): string[] {
+    const db = new Database(path, { readonly: true });
+    try {
+      const params = Array.from(sql.matchAll(/\?/g), () => null);
+      return db
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((row) => row.detail);
+    } finally {
+      db.close();
+    }
+  }
+});

@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError, NotFoundError } from '../errors.ts';
+import type {
+  ConversationCursor,
+  ConversationRecord,
+  ConversationStore,
+  MessageRole,
+  NewConversation,
+  NewMessage,
+  Owner,
+  StoredMessage,
+  ToolCallRecord,
+} from './conversation-store.ts';
+
+export interface EmbeddedConversationStoreOptions {
+  /** SQLite file path, or ':memory:'. */
+  path: string;
+  clock?: () => Date;
+}
+
+/** One entry per schema version; entry i upgrades `user_version` i to i + 1. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS conversations (
+     id TEXT PRIMARY KEY,
+     client_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     title TEXT NOT NULL,
+     platform TEXT NOT NULL,
+     chat_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     message_count INTEGER NOT NULL,
+     last_seq INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS conversations_by_owner
+     ON conversations (client_id, user_id, updated_at DESC, id DESC);
+   CREATE INDEX IF NOT EXISTS conversations_by_chat
+     ON conversations (client_id, user_id, platform, chat_id, updated_at DESC, id DESC);
+   CREATE TABLE IF NOT EXISTS messages (
+     conversation_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     role TEXT NOT NULL,
+     content TEXT NOT NULL,
+     tool_calls TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (conversation_id, seq)
+   );`,
+];
+
+const CONVERSATION_COLUMNS =
+  'id, client_id, user_id, title, platform, chat_id, created_at, updated_at, message_count';
+const MESSAGE_COLUMNS = 'conversation_id, seq, id, role, content, tool_calls, created_at';
+
+const SQL = {
+  insertConversation: `INSERT INTO conversations (${CONVERSATION_COLUMNS}, last_seq)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+  getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?`,
+  bumpConversation: `UPDATE conversations
+    SET last_seq = last_seq + 1, message_count = message_count + 1, updated_at = MAX(updated_at, ?)
+    WHERE id = ? RETURNING last_seq`,
+  insertMessage: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`,
+  messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM messages
+    WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  list: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE client_id = ? AND user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?`,
+  listAfter: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE client_id = ? AND user_id = ? AND (updated_at, id) < (?, ?)
+    ORDER BY updated_at DESC, id DESC LIMIT ?`,
+  latestForChat: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE client_id = ? AND user_id = ? AND platform = ? AND chat_id = ? AND updated_at >= ?
+    ORDER BY updated_at DESC, id DESC LIMIT 1`,
+  setTitle: 'UPDATE conversations SET title = ? WHERE id = ?',
+  deleteConversation: 'DELETE FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?',
+  deleteMessages: 'DELETE FROM messages WHERE conversation_id = ?',
+} as const;
+
+interface ConversationRow {
+  id: string;
+  client_id: string;
+  user_id: string;
+  title: string;
+  platform: string;
+  chat_id: string;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+}
+
+interface MessageRow {
+  conversation_id: string;
+  seq: number;
+  id: string;
+  role: string;
+  content: string;
+  tool_calls: string;
+  created_at: number;
+}
+
+type ConversationParams = [string, string, string, string, string, string, number, number];
+type MessageParams = [string, number, string, string, string, string, number];
+type OwnerParams = [clientId: string, userId: string];
+
+/**
+ * ConversationStore on an embedded SQLite file, for a single machine with nothing else installed.
+ * better-sqlite3 is synchronous, so every method runs to completion before another starts: `append`
+ * cannot interleave with another write, and its transaction makes it all-or-nothing on a crash.
+ */
+export class EmbeddedConversationStore implements ConversationStore {
+  readonly #db: Database.Database;
+  readonly #clock: () => Date;
+  readonly #stmt: Statements;
+  readonly #appendTx: (conversationId: string, message: NewMessage) => StoredMessage;
+  readonly #deleteTx: (id: string, owner: Owner) => boolean;
+
+  constructor(options: EmbeddedConversationStoreOptions) {
+    this.#clock = options.clock ?? (() => new Date());
+    if (options.path !== ':memory:' && options.path !== '') {
+      mkdirSync(dirname(options.path), { recursive: true });
+    }
+    this.#db = new Database(options.path);
+    try {
+      this.#db.pragma('journal_mode = WAL');
+      // WAL makes NORMAL safe against corruption; only the last commits may be lost on power failure.
+      this.#db.pragma('synchronous = NORMAL');
+      migrate(this.#db);
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+    this.#stmt = prepareStatements(this.#db);
+    this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
+      this.#appendNow(conversationId, message),
+    );
+    this.#deleteTx = this.#db.transaction((id: string, owner: Owner) => {
+      if (this.#stmt.deleteConversation.run(id, owner.clientId, owner.userId).changes === 0) return false;
+      this.#stmt.deleteMessages.run(id);
+      return true;
+    });
+  }
+
+  async create(input: NewConversation): Promise<ConversationRecord> {
+    const id = randomUUID();
+    const now = this.#clock().getTime();
+    const { owner, title, platform, chatId } = input;
+    this.#stmt.insertConversation.run(id, owner.clientId, owner.userId, title, platform, chatId, now, now);
+    return {
+      id,
+      owner: { clientId: owner.clientId, userId: owner.userId },
+      title,
+      platform,
+      chatId,
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+      messageCount: 0,
+    };
+  }
+
+  async get(id: string, owner: Owner): Promise<ConversationRecord | null> {
+    const row = this.#stmt.getConversation.get(id, owner.clientId, owner.userId);
+    return row ? toConversation(row) : null;
+  }
+
+  async append(conversationId: string, message: NewMessage): Promise<StoredMessage> {
+    return this.#appendTx(conversationId, message);
+  }
+
+  async recentMessages(conversationId: string, limit: number): Promise<StoredMessage[]> {
+    const n = toLimit(limit);
+    if (n === 0) return [];
+    return this.#stmt.recentMessages.all(conversationId, n).reverse().map(toMessage);
+  }
+
+  async messages(
+    conversationId: string,
+    options: { afterSeq: number; limit: number },
+  ): Promise<StoredMessage[]> {
+    const n = toLimit(options.limit);
+    if (n === 0) return [];
+    return this.#stmt.messagesAfter.all(conversationId, options.afterSeq, n).map(toMessage);
+  }
+
+  async list(
+    owner: Owner,
+    options: { limit: number; after?: ConversationCursor },
+  ): Promise<ConversationRecord[]> {
+    const n = toLimit(options.limit);
+    if (n === 0) return [];
+    const { after } = options;
+    const rows = after
+      ? this.#stmt.listAfter.all(owner.clientId, owner.userId, after.updatedAt.getTime(), after.id, n)
+      : this.#stmt.list.all(owner.clientId, owner.userId, n);
+    return rows.map(toConversation);
+  }
+
+  async latestForChat(
+    owner: Owner,
+    platform: string,
+    chatId: string,
+    since: Date,
+  ): Promise<ConversationRecord | null> {
+    const row = this.#stmt.latestForChat.get(owner.clientId, owner.userId, platform, chatId, since.getTime());
+    return row ? toConversation(row) : null;
+  }
+
+  async setTitle(id: string, title: string): Promise<void> {
+    if (this.#stmt.setTitle.run(title, id).changes === 0) throw new NotFoundError('conversation');
+  }
+
+  async delete(id: string, owner: Owner): Promise<boolean> {
+    return this.#deleteTx(id, owner);
+  }
+
+  async ping(): Promise<void> {
+    this.#stmt.ping.get();
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+
+  /** Runs inside the append transaction. */
+  #appendNow(conversationId: string, message: NewMessage): StoredMessage {
+    const now = this.#clock().getTime();
+    const bumped = this.#stmt.bumpConversation.get(now, conversationId);
+    if (!bumped) throw new NotFoundError('conversation');
+    const stored: StoredMessage = {
+      id: randomUUID(),
+      conversationId,
+      seq: bumped.last_seq,
+      role: message.role,
+      content: message.content,
+      toolCalls: (message.toolCalls ?? []).map(copyToolCall),
+      createdAt: new Date(now),
+    };
+    this.#stmt.insertMessage.run(
+      conversationId,
+      stored.seq,
+      stored.id,
+      stored.role,
+      stored.content,
+      JSON.stringify(stored.toolCalls),
+      now,
+    );
+    return stored;
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertConversation: db.prepare<ConversationParams>(SQL.insertConversation),
+    getConversation: db.prepare<[string, ...OwnerParams], ConversationRow>(SQL.getConversation),
+    bumpConversation: db.prepare<[number, string], { last_seq: number }>(SQL.bumpConversation),
+    insertMessage: db.prepare<MessageParams>(SQL.insertMessage),
+    recentMessages: db.prepare<[string, number], MessageRow>(SQL.recentMessages),
+    messagesAfter: db.prepare<[string, number, number], MessageRow>(SQL.messagesAfter),
+    list: db.prepare<[...OwnerParams, number], ConversationRow>(SQL.list),
+    listAfter: db.prepare<[...OwnerParams, number, string, number], ConversationRow>(SQL.listAfter),
+    latestForChat: db.prepare<[...OwnerParams, string, string, number], ConversationRow>(SQL.latestForChat),
+    setTitle: db.prepare<[string, string]>(SQL.setTitle),
+    deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
+    deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
+    ping: db.prepare<[]>('SELECT 1'),
+  };
+}
+
+/** Brings the schema to the newest version; a no-op on an up-to-date file. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new AppError(
+      'failed_precondition',
+      `conversation database has schema version ${version}, newer than this server's ${MIGRATIONS.length}`,
+    );
+  }
+  db.transaction(() => {
+    for (const [i, sql] of MIGRATIONS.entries()) {
+      if (i < version) continue;
+      db.exec(sql);
+      db.pragma(`user_version = ${i + 1}`);
+    }
+  })();
+}
+
+/** SQLite reads a negative LIMIT as "no limit"; a caller asking for none gets none. */
+function toLimit(limit: number): number {
+  return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
+}
+
+function copyToolCall(call: ToolCallRecord): ToolCallRecord {
+  return {
+    id: call.id,
+    name: call.name,
+    arguments: call.arguments,
+    result: call.result,
+    isError: call.isError,
+  };
+}
+
+function toConversation(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    owner: { clientId: row.client_id, userId: row.user_id },
+    title: row.title,
+    platform: row.platform,
+    chatId: row.chat_id,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    messageCount: row.message_count,
+  };
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    role: row.role as MessageRole,
+    content: row.content,
+    toolCalls: JSON.parse(row.tool_calls) as ToolCallRecord[],
+    createdAt: new Date(row.created_at),
+  };
+}
