@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, redact } from './config-error.ts';
+import { loadServerConfig } from './server-config.ts';
+
+describe('loadServerConfig', () => {
+  it('runs on defaults: loopback only, embedded data dir', () => {
+    const config = loadServerConfig({ HOME: '/home/me' });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', apiKeys: [], dataDir: './data' });
+    expect(config.localKeyFile).toBe('/home/me/.config/parley/local-api-key');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('listens on all interfaces once API keys are set, naming the clients', () => {
+    const config = loadServerConfig({ API_KEYS: 'bot=0123456789abcdef0,cli=abcdef0123456789x' });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.apiKeys.map((k) => k.client)).toEqual(['bot', 'cli']);
+  });
+
+  it('lists every problem at once without echoing secrets', () => {
+    let error: unknown;
+    try {
+      loadServerConfig({
+        PORT: 'eighty',
+        API_KEYS: 'bot=short',
+        OPENAI_BASE_URL: 'not a url',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'API_KEYS', 'OPENAI_BASE_URL', 'LOG_LEVEL']) expect(problems).toContain(name);
+    expect(problems).not.toContain('short');
+  });
+
+  it('rejects a client name used twice', () => {
+    expect(() => loadServerConfig({ API_KEYS: 'a=0123456789abcdef0,a=abcdef0123456789x' })).toThrow(
+      /appears twice/,
+    );
+  });
+});
+
+describe('redact', () => {
+  it('masks secrets and credentials inside URLs', () => {
+    expect(
+      redact({
+        openai: { apiKey: 'sk-123', baseUrl: 'http://user:pw@host/v1' },
+        apiKeys: [{ client: 'a', key: 'k' }],
+      }),
+    ).toEqual({
+      openai: { apiKey: '[redacted]', baseUrl: 'http://user:[redacted]@host/v1' },
+      apiKeys: [{ client: 'a', key: 'k' }].map(() => ({ client: 'a', key: '[redacted]' })),
+    });
+  });
+});

@@ -1,0 +1,280 @@
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '@parley/logger';
+import { APIError } from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
+import type { AppError } from '../errors.ts';
+import type { LlmRequest } from './llm.ts';
+import { OpenAiLlm, type OpenAiLlmOptions, retryAfterMs, UnconfiguredLlm } from './openai-llm.ts';
+
+let standIn: OpenAiStandIn;
+let logLines: Array<{ level: number; msg: string; [key: string]: unknown }>;
+
+beforeAll(async () => {
+  standIn = await startOpenAiStandIn();
+});
+afterAll(() => standIn.close());
+beforeEach(() => {
+  standIn.reset();
+  logLines = [];
+});
+
+function makeLlm(overrides: Partial<OpenAiLlmOptions> = {}): OpenAiLlm {
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return new OpenAiLlm({
+    apiKey: 'sk-test-secret',
+    baseUrl: standIn.url,
+    model: 'gpt-test',
+    timeoutMs: 2_000,
+    maxRetries: 2,
+    // Millisecond backoff keeps retry tests fast; retry-after waits are what the tests time.
+    backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+    logger: createLogger({ name: 'test', level: 'debug', pretty: false, destination }),
+    ...overrides,
+  });
+}
+
+const hello = { messages: [{ role: 'user' as const, content: 'hello' }] };
+
+async function failure(llm: OpenAiLlm, request: LlmRequest = hello): Promise<AppError> {
+  return llm.complete(request).then(
+    () => expect.fail('expected the call to fail'),
+    (err: AppError) => err,
+  );
+}
+
+describe('OpenAiLlm', () => {
+  it('returns the reply with its usage and model', async () => {
+    standIn.script({ reply: 'Hi there', usage: { prompt_tokens: 12, completion_tokens: 3 } });
+    const response = await makeLlm().complete(hello);
+    expect(response).toEqual({
+      content: 'Hi there',
+      toolCalls: [],
+      usage: { promptTokens: 12, completionTokens: 3, totalTokens: 15 },
+      model: 'gpt-test',
+    });
+  });
+
+  it('parses tool calls', async () => {
+    standIn.script({ toolCalls: [{ id: 'call_7', name: 'get_weather', arguments: { city: 'Oslo' } }] });
+    const response = await makeLlm().complete(hello);
+    expect(response.content).toBe('');
+    expect(response.toolCalls).toEqual([{ id: 'call_7', name: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+  });
+
+  it('sends messages and tools in the OpenAI shape', async () => {
+    const parameters = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    await makeLlm().complete({
+      model: 'gpt-other',
+      maxTokens: 100,
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'weather in Oslo?' },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+        },
+        { role: 'tool', content: 'sunny', toolCallId: 'c1' },
+      ],
+      tools: [{ name: 'get_weather', description: 'Current weather', parameters }],
+    });
+    const [request] = standIn.requests;
+    expect(request?.headers.authorization).toBe('Bearer sk-test-secret');
+    expect(request?.body).toEqual({
+      model: 'gpt-other',
+      max_completion_tokens: 100,
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'weather in Oslo?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+          ],
+        },
+        { role: 'tool', content: 'sunny', tool_call_id: 'c1' },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'Current weather', parameters, strict: true },
+        },
+      ],
+    });
+  });
+
+  it('leaves out an empty tools list and fills absent usage with zeros', async () => {
+    standIn.script({
+      status: 200,
+      body: {
+        id: 'x',
+        object: 'chat.completion',
+        created: 0,
+        model: '',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+      },
+    });
+    const response = await makeLlm().complete({ ...hello, tools: [] });
+    expect(standIn.requests[0]?.body).not.toHaveProperty('tools');
+    expect(response.usage).toEqual({ promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+    expect(response.model).toBe('gpt-test');
+  });
+
+  it('retries a 500 once and then succeeds', async () => {
+    standIn.script({ status: 500 }, { reply: 'recovered' });
+    const response = await makeLlm().complete(hello);
+    expect(response.content).toBe('recovered');
+    expect(standIn.requests).toHaveLength(2);
+  });
+
+  it('retries a dropped connection', async () => {
+    standIn.script({ dropConnection: true }, { reply: 'back' });
+    expect((await makeLlm().complete(hello)).content).toBe('back');
+    expect(standIn.requests).toHaveLength(2);
+  });
+
+  it('waits as long as retry-after-ms asks before retrying', async () => {
+    standIn.script({ status: 429, headers: { 'retry-after-ms': '200' } }, { reply: 'ok' });
+    await makeLlm().complete(hello);
+    const [first, second] = standIn.requests.map((request) => request.receivedAt);
+    expect((second ?? Number.NaN) - (first ?? Number.NaN)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('reports rate limiting with retry_after once retries run out', async () => {
+    const limited = { status: 429, headers: { 'retry-after-ms': '10' } };
+    standIn.script(limited, limited, limited);
+    const error = await failure(makeLlm());
+    expect(standIn.requests).toHaveLength(3);
+    expect(error.code).toBe('resource_exhausted');
+    expect(error.message).toBe('the model is rate limited; try again shortly');
+    expect(error.meta).toEqual({ retry_after: '1' });
+  });
+
+  it('gives up at once when retry-after is longer than the cap', async () => {
+    standIn.script({ status: 429, headers: { 'retry-after': '120' } });
+    const error = await failure(makeLlm());
+    expect(standIn.requests).toHaveLength(1);
+    expect(error.code).toBe('resource_exhausted');
+    expect(error.meta).toEqual({ retry_after: '120' });
+  });
+
+  it('does not retry a 400 and hides the provider text', async () => {
+    const providerText = "This model's maximum context length is 128000 tokens.";
+    standIn.script({
+      status: 400,
+      body: {
+        error: {
+          message: providerText,
+          type: 'invalid_request_error',
+          param: 'messages',
+          code: 'context_length_exceeded',
+        },
+      },
+    });
+    const error = await failure(makeLlm());
+    expect(standIn.requests).toHaveLength(1);
+    expect(error.code).toBe('failed_precondition');
+    expect(error.message).toBe('the model rejected the request');
+    expect(error.cause).toBeInstanceOf(APIError);
+  });
+
+  it('turns a 401 into unavailable and logs it as an operator error without the key', async () => {
+    standIn.script({ status: 401 });
+    const error = await failure(makeLlm());
+    expect(standIn.requests).toHaveLength(1);
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe("the model endpoint rejected the server's credentials");
+    expect(logLines.filter((line) => line.level === 50)).toHaveLength(1);
+    expect(JSON.stringify(logLines)).not.toContain('sk-test-secret');
+  });
+
+  it('times out a model that never answers, retrying it first', async () => {
+    standIn.script({ hang: true }, { hang: true });
+    const error = await failure(makeLlm({ timeoutMs: 300, maxRetries: 1 }));
+    expect(standIn.requests).toHaveLength(2);
+    expect(error.code).toBe('deadline_exceeded');
+    expect(error.message).toBe('the model did not answer in time');
+  });
+
+  it('reports an endpoint nobody listens on as unreachable', async () => {
+    const error = await failure(
+      makeLlm({ baseUrl: `http://127.0.0.1:${await closedPort()}/v1`, maxRetries: 0 }),
+    );
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe('the model endpoint cannot be reached');
+  });
+
+  it('opens the circuit after consecutive failures, fails fast, then half-opens', async () => {
+    const llm = makeLlm({ maxRetries: 0, breaker: { threshold: 3, halfOpenAfterMs: 150 } });
+    standIn.script({ status: 503 }, { status: 503 }, { status: 503 });
+    for (let i = 0; i < 3; i++) expect((await failure(llm)).code).toBe('unavailable');
+
+    const fast = await failure(llm);
+    expect(fast.message).toBe('the model is unavailable right now; try again shortly');
+    expect(standIn.requests).toHaveLength(3);
+
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await llm.complete(hello)).content).toBe('Echo: hello');
+    expect(standIn.requests).toHaveLength(4);
+  });
+
+  it('does not count rejected requests against the circuit', async () => {
+    const llm = makeLlm({ breaker: { threshold: 2 } });
+    standIn.script({ status: 400 }, { status: 400 }, { status: 400 });
+    for (let i = 0; i < 3; i++) expect((await failure(llm)).code).toBe('failed_precondition');
+    expect(standIn.requests).toHaveLength(3);
+  });
+
+  it('stops waiting for a retry as soon as the caller aborts', async () => {
+    standIn.script({ status: 429, headers: { 'retry-after-ms': '1000' } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    const error = await failure(makeLlm(), { ...hello, signal: controller.signal });
+    expect(error.code).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('retryAfterMs', () => {
+  const rateLimited = (headers: Record<string, string>) =>
+    new APIError(429, undefined, undefined, new Headers(headers));
+
+  it('reads milliseconds, seconds and HTTP dates', () => {
+    expect(retryAfterMs(rateLimited({ 'retry-after-ms': '250' }))).toBe(250);
+    expect(retryAfterMs(rateLimited({ 'retry-after': '1.5' }))).toBe(1_500);
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(retryAfterMs(rateLimited({ 'retry-after': 'Tue, 01 Jan 2030 00:00:05 GMT' }), now)).toBe(5_000);
+  });
+
+  it('ignores absent and unreadable values', () => {
+    expect(retryAfterMs(rateLimited({}))).toBeUndefined();
+    expect(retryAfterMs(rateLimited({ 'retry-after': 'soon' }))).toBeUndefined();
+    expect(retryAfterMs(new Error('no headers'))).toBeUndefined();
+  });
+});
+
+describe('UnconfiguredLlm', () => {
+  it('is not configured and says how to configure a model', async () => {
+    const llm = new UnconfiguredLlm();
+    expect(llm.configured).toBe(false);
+    await expect(llm.complete()).rejects.toMatchObject({ code: 'unavailable', message: /OPENAI_API_KEY/ });
+  });
+});
+
+/** A port that was free a moment ago, so connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

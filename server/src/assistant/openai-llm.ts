@@ -1,0 +1,295 @@
+import type { Logger } from '@parley/logger';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  DelegateBackoff,
+  decorrelatedJitterGenerator,
+  ExponentialBackoff,
+  handleWhen,
+  type IBackoff,
+  type IBackoffFactory,
+  type IPolicy,
+  type IRetryBackoffContext,
+  IsolatedCircuitError,
+  retry,
+  wrap,
+} from 'cockatiel';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionFunctionTool,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { AppError, isAppError, UnavailableError } from '../errors.ts';
+import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmToolCall, LlmToolDefinition } from './llm.ts';
+
+export interface OpenAiLlmOptions {
+  /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
+  apiKey?: string;
+  /** An OpenAI-compatible endpoint including `/v1`; defaults to OpenAI's. */
+  baseUrl?: string;
+  model: string;
+  /** Per attempt, including reading the body. */
+  timeoutMs: number;
+  /** Retries after the first attempt; 0 disables retrying. */
+  maxRetries: number;
+  logger?: Logger;
+  breaker?: { threshold?: number; halfOpenAfterMs?: number };
+  /** Production defaults: 250 ms, 8 s, 30 s. Tests shorten them. */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
+}
+
+const MESSAGES = {
+  open: 'the model is unavailable right now; try again shortly',
+  timeout: 'the model did not answer in time',
+  unreachable: 'the model endpoint cannot be reached',
+  credentials: "the model endpoint rejected the server's credentials",
+  rateLimited: 'the model is rate limited; try again shortly',
+  rejected: 'the model rejected the request',
+  cancelled: 'the request was cancelled',
+  empty: 'the model returned no answer',
+} as const;
+
+/**
+ * The {@link Llm} over the OpenAI chat-completions API (or a compatible server). The SDK's own retries
+ * are off: one cockatiel policy, built once, retries transient failures (honouring `retry-after`) inside
+ * a circuit breaker, so a dead provider fails fast instead of holding every chat for the full timeout.
+ */
+export class OpenAiLlm implements Llm {
+  readonly configured = true;
+  readonly #client: OpenAI;
+  readonly #model: string;
+  readonly #logger: Logger | undefined;
+  readonly #policy: IPolicy;
+
+  constructor(options: OpenAiLlmOptions) {
+    if (!options.apiKey && !options.baseUrl) {
+      throw new Error('OpenAiLlm needs an apiKey, or a baseUrl for a keyless compatible server');
+    }
+    this.#model = options.model;
+    this.#logger = options.logger;
+    this.#client = new OpenAI({
+      // Keyless servers ignore the key, but the SDK insists on one and would read OPENAI_API_KEY itself.
+      apiKey: options.apiKey ?? 'not-needed',
+      baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+    });
+
+    const maxRetryAfterMs = options.backoff?.maxRetryAfterMs ?? 30_000;
+    const retries = retry(
+      handleWhen((err) => isTransient(err) && (retryAfterMs(err) ?? 0) <= maxRetryAfterMs),
+      {
+        maxAttempts: options.maxRetries,
+        backoff: retryAfterOr(
+          new ExponentialBackoff({
+            generator: decorrelatedJitterGenerator,
+            initialDelay: options.backoff?.initialDelayMs ?? 250,
+            maxDelay: options.backoff?.maxDelayMs ?? 8_000,
+          }),
+        ),
+      },
+    );
+    // Only provider-health failures count: a rejected prompt or a cancelled call says nothing about it.
+    const breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: options.breaker?.halfOpenAfterMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
+    });
+    retries.onRetry(({ delay, attempt, ...reason }) =>
+      this.#logger?.debug(
+        { attempt, delayMs: Math.round(delay), status: statusOf(reason) },
+        'retrying the model call',
+      ),
+    );
+    breaker.onBreak((reason) =>
+      this.#logger?.warn(
+        { status: statusOf(reason) },
+        'model circuit opened; failing fast until it half-opens',
+      ),
+    );
+    breaker.onReset(() => this.#logger?.info('model circuit closed'));
+    this.#policy = wrap(breaker, retries);
+  }
+
+  async complete(request: LlmRequest): Promise<LlmResponse> {
+    const model = request.model ?? this.#model;
+    const body = toChatRequest(request, model);
+    try {
+      const completion = await untilAborted(
+        this.#policy.execute(
+          () => this.#client.chat.completions.create(body, { signal: request.signal }),
+          request.signal,
+        ),
+        request.signal,
+      );
+      return fromCompletion(completion, model);
+    } catch (err) {
+      throw this.#fail(err, model, request.signal);
+    }
+  }
+
+  /** Maps a failure to a client-safe AppError, keeping the original as `cause`, and logs it once. */
+  #fail(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
+    const status = statusOf({ error: err });
+    const log = (level: 'debug' | 'warn' | 'error', error: AppError): AppError => {
+      this.#logger?.[level]({ err, status, model, code: error.code }, 'model call failed');
+      return error;
+    };
+    if (isAppError(err)) return log('warn', err);
+    if (err instanceof APIUserAbortError || signal?.aborted) {
+      return log('debug', new AppError('aborted', MESSAGES.cancelled, { cause: err }));
+    }
+    // Logged with its cause when the circuit opened; one line per fast failure would only be noise.
+    if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+      return log('debug', new UnavailableError(MESSAGES.open, { cause: err }));
+    }
+    if (err instanceof APIConnectionTimeoutError) {
+      return log('warn', new AppError('deadline_exceeded', MESSAGES.timeout, { cause: err }));
+    }
+    if (err instanceof APIConnectionError) {
+      return log('warn', new UnavailableError(MESSAGES.unreachable, { cause: err }));
+    }
+    // An operator has to fix these (key, permissions, model name); retrying or the user cannot.
+    if (status === 401 || status === 403) {
+      return log('error', new UnavailableError(MESSAGES.credentials, { cause: err }));
+    }
+    if (status === 404) return log('error', new UnavailableError(MESSAGES.open, { cause: err }));
+    if (status === 429) {
+      const wait = retryAfterMs(err);
+      const meta: Record<string, string> =
+        wait === undefined ? {} : { retry_after: String(Math.ceil(wait / 1000)) };
+      return log('warn', new AppError('resource_exhausted', MESSAGES.rateLimited, { cause: err, meta }));
+    }
+    if (status === 400 || status === 422) {
+      return log('warn', new AppError('failed_precondition', MESSAGES.rejected, { cause: err }));
+    }
+    return log('warn', new UnavailableError(MESSAGES.open, { cause: err }));
+  }
+}
+
+/** The {@link Llm} when no endpoint is configured: the server still starts, chats say why they fail. */
+export class UnconfiguredLlm implements Llm {
+  readonly configured = false;
+
+  async complete(): Promise<LlmResponse> {
+    throw new UnavailableError(
+      'no model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama or vLLM)',
+    );
+  }
+}
+
+/** Failures worth retrying and counting against the provider: it may well answer a moment later. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof APIConnectionError) return true;
+  const status = err instanceof APIError ? err.status : undefined;
+  return status !== undefined && (status === 408 || status === 409 || status === 429 || status >= 500);
+}
+
+/** The wait the provider asked for: `retry-after-ms`, else `retry-after` in seconds or as an HTTP date. */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  if (!(err instanceof APIError) || !err.headers) return undefined;
+  const ms = Number.parseFloat(err.headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = err.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Waits as long as the failed attempt's `retry-after` says, else the next exponential step. Cockatiel
+ * hands the backoff the failure in `context.result`; the exponential state advances either way.
+ */
+function retryAfterOr(exponential: IBackoffFactory<unknown>) {
+  return new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>((context, previous) => {
+    const step = previous ? previous.next(context) : exponential.next(context);
+    const hinted = 'error' in context.result ? retryAfterMs(context.result.error) : undefined;
+    return { delay: hinted ?? step.duration, state: step };
+  });
+}
+
+function statusOf(reason: object): number | undefined {
+  return 'error' in reason && reason.error instanceof APIError ? reason.error.status : undefined;
+}
+
+/**
+ * Rejects as soon as the caller aborts. Cockatiel's retry delay does not watch the signal, so without
+ * this a cancelled chat would sit out a `retry-after` before noticing.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new APIUserAbortError());
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function toChatRequest(request: LlmRequest, model: string): ChatCompletionCreateParamsNonStreaming {
+  return {
+    model,
+    messages: request.messages.map(toChatMessage),
+    // OpenAI rejects an empty `tools` array, so leave the key out instead.
+    ...(request.tools?.length ? { tools: request.tools.map(toChatTool) } : {}),
+    ...(request.maxTokens === undefined ? {} : { max_completion_tokens: request.maxTokens }),
+  };
+}
+
+function toChatMessage(message: LlmMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+    case 'user':
+      return { role: message.role, content: message.content };
+    case 'tool':
+      return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: message.content,
+        ...(message.toolCalls?.length
+          ? {
+              tool_calls: message.toolCalls.map((call) => ({
+                id: call.id,
+                type: 'function' as const,
+                function: { name: call.name, arguments: call.arguments },
+              })),
+            }
+          : {}),
+      };
+  }
+}
+
+function toChatTool(tool: LlmToolDefinition): ChatCompletionFunctionTool {
+  return {
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters, strict: true },
+  };
+}
+
+function fromCompletion(completion: ChatCompletion, model: string): LlmResponse {
+  const message = completion.choices[0]?.message;
+  if (!message) throw new UnavailableError(MESSAGES.empty);
+  const toolCalls: LlmToolCall[] = (message.tool_calls ?? []).flatMap((call) =>
+    call.type === 'function'
+      ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }]
+      : [],
+  );
+  const usage = completion.usage;
+  const promptTokens = usage?.prompt_tokens ?? 0;
+  const completionTokens = usage?.completion_tokens ?? 0;
+  return {
+    content: message.content ?? '',
+    toolCalls,
+    usage: {
+      promptTokens,
+      completionTokens,
+      totalTokens: usage?.total_tokens ?? promptTokens + completionTokens,
+    },
+    model: completion.model || model,
+  };
+}

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import OpenAI, { type APIError } from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenAiStandIn, startOpenAiStandIn } from './openai-stand-in.ts';
+
+let standIn: OpenAiStandIn;
+let client: OpenAI;
+
+beforeAll(async () => {
+  standIn = await startOpenAiStandIn();
+  client = new OpenAI({ apiKey: 'test-key', baseURL: standIn.url, maxRetries: 0, timeout: 5_000 });
+});
+afterAll(() => standIn.close());
+beforeEach(() => standIn.reset());
+
+describe('the OpenAI stand-in', () => {
+  it('echoes the last user message by default, with usage', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'second' },
+      ],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Echo: second');
+    expect(completion.model).toBe('gpt-test');
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
+    expect(standIn.requests[0]?.path).toBe('/v1/chat/completions');
+  });
+
+  it('streams content and usage to the SDK', async () => {
+    standIn.script({ reply: 'a longer streamed answer', usage: { prompt_tokens: 7, completion_tokens: 5 } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let content = '';
+    let deltas = 0;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      const piece = chunk.choices[0]?.delta.content;
+      if (piece) {
+        content += piece;
+        deltas++;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(content).toBe('a longer streamed answer');
+    expect(deltas).toBeGreaterThan(1);
+    expect(usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
+  });
+
+  it('streams tool-call deltas that the SDK reassembles', async () => {
+    standIn.script({ toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Lisbon' } }] });
+    const stream = client.chat.completions.stream({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
+    const completion = await stream.finalChatCompletion();
+    const choice = completion.choices[0];
+    expect(choice?.finish_reason).toBe('tool_calls');
+    expect(choice?.message.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lisbon"}' } },
+    ]);
+  });
+
+  it('answers scripted error statuses with OpenAI-shaped bodies and headers', async () => {
+    standIn.script({ status: 429, headers: { 'retry-after': '3' } });
+    const error = await client.chat.completions
+      .create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((error as APIError).headers?.get('retry-after')).toBe('3');
+    expect((error as APIError).code).toBe('rate_limit_exceeded');
+  });
+
+  it('rejects requests without a bearer token', async () => {
+    const response = await fetch(`${standIn.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'x', messages: [] }),
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
+
+  it('lists models and accepts paths without /v1', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toContain('stand-in');
+    const bare = new OpenAI({ apiKey: 'k', baseURL: standIn.url.replace(/\/v1$/, ''), maxRetries: 0 });
+    const completion = await bare.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Echo: x');
+  });
+
+  it('drops the connection when told to', async () => {
+    standIn.script({ dropConnection: true });
+    await expect(
+      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
+  });
+
+  it('prints its URL when run as a separate process', async () => {
+    // The current node (22) runs tsx's CLI, so a PATH that still has an older node does not matter.
+    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+    const script = fileURLToPath(new URL('./openai-stand-in.ts', import.meta.url));
+    const child = spawn(process.execPath, [tsxCli, script], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const [line] = (await once(child.stdout, 'data')) as [Buffer];
+      const url = /^OPENAI_BASE_URL=(\S+)/.exec(line.toString())?.[1];
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+      const remote = new OpenAI({ apiKey: 'k', baseURL: url, maxRetries: 0 });
+      const completion = await remote.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hey' }],
+      });
+      expect(completion.choices[0]?.message.content).toBe('Echo: hey');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+});
