@@ -85,6 +85,25 @@ describe.each([
     expect(third.conversationId).toBe(fresh.conversation?.id);
   });
 
+  it('switches a chat to an earlier conversation of the same owner', async () => {
+    const client = parley.client({ json });
+    const chat = { platform: 'telegram', userId: '43', chatId: `switch-${json}` };
+    const first = await client.continueConversation({ message: 'first topic', session: chat });
+    await client.startConversation({ session: chat });
+    const switched = await client.switchConversation({ conversationId: first.conversationId, session: chat });
+    expect(switched.conversation?.title).toBe('first topic');
+    const next = await client.continueConversation({ message: 'back again', session: chat });
+    expect(next.conversationId).toBe(first.conversationId);
+    const someoneElse = await rpcError(
+      client.switchConversation({ conversationId: first.conversationId, session: { ...chat, userId: '44' } }),
+    );
+    expect(someoneElse.code).toBe('not_found');
+    const noChat = await rpcError(
+      client.switchConversation({ conversationId: first.conversationId, session: alice }),
+    );
+    expect(noChat).toMatchObject({ code: 'invalid_argument', meta: { argument: 'session.chat_id' } });
+  });
+
   it('hides other owners’ conversations as not_found', async () => {
     const mine = await parley.client({ json }).startConversation({ message: 'private', session: alice });
     const id = mine.conversation?.id ?? '';

@@ -13,6 +13,8 @@ import {
   type ListConversationsResponse,
   StartConversationRequest,
   type StartConversationResponse,
+  SwitchConversationRequest,
+  type SwitchConversationResponse,
 } from './gen/parley/chat/v1/chat.ts';
 
 export * from './gen/google/protobuf/timestamp.ts';
@@ -60,6 +62,10 @@ export interface ChatClient {
     req: Req<DeleteConversationRequest>,
     opts?: RpcOptions,
   ): Promise<DeleteConversationResponse>;
+  switchConversation(
+    req: Req<SwitchConversationRequest>,
+    opts?: RpcOptions,
+  ): Promise<SwitchConversationResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -86,6 +92,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (await client.describeConversation(DescribeConversationRequest.create(req), opts)).response,
     deleteConversation: async (req, opts) =>
       (await client.deleteConversation(DeleteConversationRequest.create(req), opts)).response,
+    switchConversation: async (req, opts) =>
+      (await client.switchConversation(SwitchConversationRequest.create(req), opts)).response,
   };
 }
 

@@ -93,6 +93,13 @@ export class ConversationService {
     if (boundChat) await this.#deps.sessions.unbind(boundChat, id);
   }
 
+  /** Makes an existing conversation of the owner the chat's current one. */
+  async switchTo(owner: Owner, id: string, chat: ChatRef): Promise<ConversationRecord> {
+    const conversation = await this.#owned(id, owner);
+    await this.#deps.sessions.bind(chat, id);
+    return conversation;
+  }
+
   async #owned(id: string, owner: Owner): Promise<ConversationRecord> {
     const conversation = await this.#deps.store.get(id, owner);
     if (!conversation) throw new NotFoundError('conversation');

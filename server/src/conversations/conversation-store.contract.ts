@@ -223,6 +223,28 @@ export function describeConversationStore(
       expect((await store().list(owner, { limit: 1 }))[0]?.title).toBe('Trip to Bergen');
     });
 
+    it('keeps per-conversation overrides and the running summary', async () => {
+      const created = await store().create({
+        owner,
+        title: 'Tuned',
+        platform: 'cli',
+        chatId: '',
+        systemPrompt: 'Answer in haiku.',
+        model: 'small-model',
+      });
+      expect(created).toMatchObject({ systemPrompt: 'Answer in haiku.', model: 'small-model', summary: '' });
+      await store().setSummary(created.id, 'They talked about Bergen.', 4);
+      expect(await store().get(created.id, owner)).toMatchObject({
+        systemPrompt: 'Answer in haiku.',
+        model: 'small-model',
+        summary: 'They talked about Bergen.',
+        summarizedThroughSeq: 4,
+      });
+      await expect(store().setSummary(await deletedId(), 'x', 1)).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    });
+
     it('rejects setting the title of a missing conversation with not_found', async () => {
       await expect(store().setTitle(await deletedId(), 'Nope')).rejects.toMatchObject({ code: 'not_found' });
     });

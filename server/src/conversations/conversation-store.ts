@@ -25,6 +25,12 @@ export interface ConversationRecord {
   createdAt: Date;
   updatedAt: Date;
   messageCount: number;
+  /** Per-conversation overrides of the server's defaults ('' = use the default). */
+  systemPrompt: string;
+  model: string;
+  /** Running summary of the messages up to and including `summarizedThroughSeq` (0 = none). */
+  summary: string;
+  summarizedThroughSeq: number;
 }
 
 export interface NewMessage {
@@ -46,6 +52,8 @@ export interface NewConversation {
   title: string;
   platform: string;
   chatId: string;
+  systemPrompt?: string;
+  model?: string;
 }
 
 /** Opaque position for listing conversations newest first. */
@@ -77,7 +85,10 @@ export interface ConversationStore {
     chatId: string,
     since: Date,
   ): Promise<ConversationRecord | null>;
+  /** Renames a conversation (does not move it in listings); not_found when it does not exist. */
   setTitle(id: string, title: string): Promise<void>;
+  /** Stores the running summary of the messages through `throughSeq`; not_found when missing. */
+  setSummary(id: string, summary: string, throughSeq: number): Promise<void>;
   /** Deletes the conversation and its messages; false when it does not exist for this owner. */
   delete(id: string, owner: Owner): Promise<boolean>;
   /** Cheap connectivity check for readiness. */

@@ -33,7 +33,11 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL,
      message_count INTEGER NOT NULL,
-     last_seq INTEGER NOT NULL
+     last_seq INTEGER NOT NULL,
+     system_prompt TEXT NOT NULL DEFAULT '',
+     model TEXT NOT NULL DEFAULT '',
+     summary TEXT NOT NULL DEFAULT '',
+     summarized_through INTEGER NOT NULL DEFAULT 0
    );
    CREATE INDEX IF NOT EXISTS conversations_by_owner
      ON conversations (client_id, user_id, updated_at DESC, id DESC);
@@ -52,12 +56,13 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 const CONVERSATION_COLUMNS =
-  'id, client_id, user_id, title, platform, chat_id, created_at, updated_at, message_count';
+  'id, client_id, user_id, title, platform, chat_id, created_at, updated_at, message_count, ' +
+  'system_prompt, model, summary, summarized_through';
 const MESSAGE_COLUMNS = 'conversation_id, seq, id, role, content, tool_calls, created_at';
 
 const SQL = {
   insertConversation: `INSERT INTO conversations (${CONVERSATION_COLUMNS}, last_seq)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, '', 0, 0)`,
   getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?`,
   bumpConversation: `UPDATE conversations
     SET last_seq = last_seq + 1, message_count = message_count + 1, updated_at = MAX(updated_at, ?)
@@ -75,6 +80,7 @@ const SQL = {
     WHERE client_id = ? AND user_id = ? AND platform = ? AND chat_id = ? AND updated_at >= ?
     ORDER BY updated_at DESC, id DESC LIMIT 1`,
   setTitle: 'UPDATE conversations SET title = ? WHERE id = ?',
+  setSummary: 'UPDATE conversations SET summary = ?, summarized_through = ? WHERE id = ?',
   deleteConversation: 'DELETE FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?',
   deleteMessages: 'DELETE FROM messages WHERE conversation_id = ?',
 } as const;
@@ -89,6 +95,10 @@ interface ConversationRow {
   created_at: number;
   updated_at: number;
   message_count: number;
+  system_prompt: string;
+  model: string;
+  summary: string;
+  summarized_through: number;
 }
 
 interface MessageRow {
@@ -101,7 +111,7 @@ interface MessageRow {
   created_at: number;
 }
 
-type ConversationParams = [string, string, string, string, string, string, number, number];
+type ConversationParams = [string, string, string, string, string, string, number, number, string, string];
 type MessageParams = [string, number, string, string, string, string, number];
 type OwnerParams = [clientId: string, userId: string];
 
@@ -146,8 +156,19 @@ export class EmbeddedConversationStore implements ConversationStore {
   async create(input: NewConversation): Promise<ConversationRecord> {
     const id = randomUUID();
     const now = this.#clock().getTime();
-    const { owner, title, platform, chatId } = input;
-    this.#stmt.insertConversation.run(id, owner.clientId, owner.userId, title, platform, chatId, now, now);
+    const { owner, title, platform, chatId, systemPrompt = '', model = '' } = input;
+    this.#stmt.insertConversation.run(
+      id,
+      owner.clientId,
+      owner.userId,
+      title,
+      platform,
+      chatId,
+      now,
+      now,
+      systemPrompt,
+      model,
+    );
     return {
       id,
       owner: { clientId: owner.clientId, userId: owner.userId },
@@ -157,6 +178,10 @@ export class EmbeddedConversationStore implements ConversationStore {
       createdAt: new Date(now),
       updatedAt: new Date(now),
       messageCount: 0,
+      systemPrompt,
+      model,
+      summary: '',
+      summarizedThroughSeq: 0,
     };
   }
 
@@ -209,6 +234,11 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   async setTitle(id: string, title: string): Promise<void> {
     if (this.#stmt.setTitle.run(title, id).changes === 0) throw new NotFoundError('conversation');
+  }
+
+  async setSummary(id: string, summary: string, throughSeq: number): Promise<void> {
+    if (this.#stmt.setSummary.run(summary, throughSeq, id).changes === 0)
+      throw new NotFoundError('conversation');
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {
@@ -264,6 +294,7 @@ function prepareStatements(db: Database.Database) {
     listAfter: db.prepare<[...OwnerParams, number, string, number], ConversationRow>(SQL.listAfter),
     latestForChat: db.prepare<[...OwnerParams, string, string, number], ConversationRow>(SQL.latestForChat),
     setTitle: db.prepare<[string, string]>(SQL.setTitle),
+    setSummary: db.prepare<[string, number, string]>(SQL.setSummary),
     deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
     deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
     ping: db.prepare<[]>('SELECT 1'),
@@ -313,6 +344,10 @@ function toConversation(row: ConversationRow): ConversationRecord {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     messageCount: row.message_count,
+    systemPrompt: row.system_prompt,
+    model: row.model,
+    summary: row.summary,
+    summarizedThroughSeq: row.summarized_through,
   };
 }
 

@@ -102,6 +102,14 @@ export function createChatService(service: ConversationService, limits: ChatServ
       await service.delete(owner, id, chat);
       return {};
     },
+
+    async SwitchConversation(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const id = validId(req.conversationId, 'conversation_id');
+      const chat = chatOf(req.session);
+      if (!chat) throw new ValidationError('session.chat_id', 'is required to switch a chat’s conversation');
+      return { conversation: toWireConversation(await service.switchTo(owner, id, chat)) };
+    },
   };
   return withErrorTranslation(handlers);
 }

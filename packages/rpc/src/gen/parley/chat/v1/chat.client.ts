@@ -5,6 +5,8 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { ChatService } from "./chat";
+import type { SwitchConversationResponse } from "./chat";
+import type { SwitchConversationRequest } from "./chat";
 import type { DeleteConversationResponse } from "./chat";
 import type { DeleteConversationRequest } from "./chat";
 import type { DescribeConversationResponse } from "./chat";
@@ -57,6 +59,12 @@ export interface IChatServiceClient {
      * @generated from protobuf rpc: DeleteConversation
      */
     deleteConversation(input: DeleteConversationRequest, options?: RpcOptions): UnaryCall<DeleteConversationRequest, DeleteConversationResponse>;
+    /**
+     * Makes one of the caller's conversations the current one of a chat (Telegram /history → switch).
+     *
+     * @generated from protobuf rpc: SwitchConversation
+     */
+    switchConversation(input: SwitchConversationRequest, options?: RpcOptions): UnaryCall<SwitchConversationRequest, SwitchConversationResponse>;
 }
 /**
  * ChatService is Parley's whole public contract. Every client (the Telegram bot, the CLI, any service)
@@ -116,5 +124,14 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
     deleteConversation(input: DeleteConversationRequest, options?: RpcOptions): UnaryCall<DeleteConversationRequest, DeleteConversationResponse> {
         const method = this.methods[4], opt = this._transport.mergeOptions(options);
         return stackIntercept<DeleteConversationRequest, DeleteConversationResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Makes one of the caller's conversations the current one of a chat (Telegram /history → switch).
+     *
+     * @generated from protobuf rpc: SwitchConversation
+     */
+    switchConversation(input: SwitchConversationRequest, options?: RpcOptions): UnaryCall<SwitchConversationRequest, SwitchConversationResponse> {
+        const method = this.methods[5], opt = this._transport.mergeOptions(options);
+        return stackIntercept<SwitchConversationRequest, SwitchConversationResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -164,6 +164,18 @@ export interface StartConversationRequest {
      * @generated from protobuf field: string request_id = 3
      */
     requestId: string;
+    /**
+     * Overrides the server's system prompt for this conversation.
+     *
+     * @generated from protobuf field: string system_prompt = 4
+     */
+    systemPrompt: string;
+    /**
+     * Overrides the server's model for this conversation.
+     *
+     * @generated from protobuf field: string model = 5
+     */
+    model: string;
 }
 /**
  * @generated from protobuf message parley.chat.v1.StartConversationResponse
@@ -331,6 +343,30 @@ export interface DeleteConversationRequest {
  * @generated from protobuf message parley.chat.v1.DeleteConversationResponse
  */
 export interface DeleteConversationResponse {
+}
+/**
+ * @generated from protobuf message parley.chat.v1.SwitchConversationRequest
+ */
+export interface SwitchConversationRequest {
+    /**
+     * @generated from protobuf field: string conversation_id = 1
+     */
+    conversationId: string;
+    /**
+     * Must carry platform and chat_id: the chat whose session is switched.
+     *
+     * @generated from protobuf field: parley.chat.v1.SessionMetadata session = 2
+     */
+    session?: SessionMetadata;
+}
+/**
+ * @generated from protobuf message parley.chat.v1.SwitchConversationResponse
+ */
+export interface SwitchConversationResponse {
+    /**
+     * @generated from protobuf field: parley.chat.v1.Conversation conversation = 1
+     */
+    conversation?: Conversation;
 }
 /**
  * @generated from protobuf enum parley.chat.v1.Role
@@ -739,13 +775,17 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
         super("parley.chat.v1.StartConversationRequest", [
             { no: 1, name: "message", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "session", kind: "message", T: () => SessionMetadata },
-            { no: 3, name: "request_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 3, name: "request_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "system_prompt", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 5, name: "model", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
     create(value?: PartialMessage<StartConversationRequest>): StartConversationRequest {
         const message = globalThis.Object.create((this.messagePrototype!));
         message.message = "";
         message.requestId = "";
+        message.systemPrompt = "";
+        message.model = "";
         if (value !== undefined)
             reflectionMergePartial<StartConversationRequest>(this, message, value);
         return message;
@@ -763,6 +803,12 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
                     break;
                 case /* string request_id */ 3:
                     message.requestId = reader.string();
+                    break;
+                case /* string system_prompt */ 4:
+                    message.systemPrompt = reader.string();
+                    break;
+                case /* string model */ 5:
+                    message.model = reader.string();
                     break;
                 default:
                     let u = options.readUnknownField;
@@ -785,6 +831,12 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
         /* string request_id = 3; */
         if (message.requestId !== "")
             writer.tag(3, WireType.LengthDelimited).string(message.requestId);
+        /* string system_prompt = 4; */
+        if (message.systemPrompt !== "")
+            writer.tag(4, WireType.LengthDelimited).string(message.systemPrompt);
+        /* string model = 5; */
+        if (message.model !== "")
+            writer.tag(5, WireType.LengthDelimited).string(message.model);
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
@@ -1351,6 +1403,106 @@ class DeleteConversationResponse$Type extends MessageType<DeleteConversationResp
  * @generated MessageType for protobuf message parley.chat.v1.DeleteConversationResponse
  */
 export const DeleteConversationResponse = new DeleteConversationResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SwitchConversationRequest$Type extends MessageType<SwitchConversationRequest> {
+    constructor() {
+        super("parley.chat.v1.SwitchConversationRequest", [
+            { no: 1, name: "conversation_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "session", kind: "message", T: () => SessionMetadata }
+        ]);
+    }
+    create(value?: PartialMessage<SwitchConversationRequest>): SwitchConversationRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.conversationId = "";
+        if (value !== undefined)
+            reflectionMergePartial<SwitchConversationRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: SwitchConversationRequest): SwitchConversationRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string conversation_id */ 1:
+                    message.conversationId = reader.string();
+                    break;
+                case /* parley.chat.v1.SessionMetadata session */ 2:
+                    message.session = SessionMetadata.internalBinaryRead(reader, reader.uint32(), options, message.session);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: SwitchConversationRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string conversation_id = 1; */
+        if (message.conversationId !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.conversationId);
+        /* parley.chat.v1.SessionMetadata session = 2; */
+        if (message.session)
+            SessionMetadata.internalBinaryWrite(message.session, writer.tag(2, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.SwitchConversationRequest
+ */
+export const SwitchConversationRequest = new SwitchConversationRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SwitchConversationResponse$Type extends MessageType<SwitchConversationResponse> {
+    constructor() {
+        super("parley.chat.v1.SwitchConversationResponse", [
+            { no: 1, name: "conversation", kind: "message", T: () => Conversation }
+        ]);
+    }
+    create(value?: PartialMessage<SwitchConversationResponse>): SwitchConversationResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        if (value !== undefined)
+            reflectionMergePartial<SwitchConversationResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: SwitchConversationResponse): SwitchConversationResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.Conversation conversation */ 1:
+                    message.conversation = Conversation.internalBinaryRead(reader, reader.uint32(), options, message.conversation);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: SwitchConversationResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.Conversation conversation = 1; */
+        if (message.conversation)
+            Conversation.internalBinaryWrite(message.conversation, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.SwitchConversationResponse
+ */
+export const SwitchConversationResponse = new SwitchConversationResponse$Type();
 /**
  * @generated ServiceType for protobuf service parley.chat.v1.ChatService
  */
@@ -1359,5 +1511,6 @@ export const ChatService = new ServiceType("parley.chat.v1.ChatService", [
     { name: "ContinueConversation", options: {}, I: ContinueConversationRequest, O: ContinueConversationResponse },
     { name: "ListConversations", options: {}, I: ListConversationsRequest, O: ListConversationsResponse },
     { name: "DescribeConversation", options: {}, I: DescribeConversationRequest, O: DescribeConversationResponse },
-    { name: "DeleteConversation", options: {}, I: DeleteConversationRequest, O: DeleteConversationResponse }
+    { name: "DeleteConversation", options: {}, I: DeleteConversationRequest, O: DeleteConversationResponse },
+    { name: "SwitchConversation", options: {}, I: SwitchConversationRequest, O: SwitchConversationResponse }
 ]);

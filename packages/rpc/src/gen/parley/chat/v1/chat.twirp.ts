@@ -19,6 +19,8 @@ import {
   DescribeConversationResponse,
   DeleteConversationRequest,
   DeleteConversationResponse,
+  SwitchConversationRequest,
+  SwitchConversationResponse,
 } from "./chat";
 
 //==================================//
@@ -50,6 +52,9 @@ export interface ChatServiceClient {
   DeleteConversation(
     request: DeleteConversationRequest
   ): Promise<DeleteConversationResponse>;
+  SwitchConversation(
+    request: SwitchConversationRequest
+  ): Promise<SwitchConversationResponse>;
 }
 
 export class ChatServiceClientJSON implements ChatServiceClient {
@@ -61,6 +66,7 @@ export class ChatServiceClientJSON implements ChatServiceClient {
     this.ListConversations.bind(this);
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
+    this.SwitchConversation.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -161,6 +167,26 @@ export class ChatServiceClientJSON implements ChatServiceClient {
       })
     );
   }
+
+  SwitchConversation(
+    request: SwitchConversationRequest
+  ): Promise<SwitchConversationResponse> {
+    const data = SwitchConversationRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "SwitchConversation",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      SwitchConversationResponse.fromJson(data as any, {
+        ignoreUnknownFields: true,
+      })
+    );
+  }
 }
 
 export class ChatServiceClientProtobuf implements ChatServiceClient {
@@ -172,6 +198,7 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
     this.ListConversations.bind(this);
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
+    this.SwitchConversation.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -247,6 +274,21 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
       DeleteConversationResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  SwitchConversation(
+    request: SwitchConversationRequest
+  ): Promise<SwitchConversationResponse> {
+    const data = SwitchConversationRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "SwitchConversation",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      SwitchConversationResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -274,6 +316,10 @@ export interface ChatServiceTwirp<T extends TwirpContext = TwirpContext> {
     ctx: T,
     request: DeleteConversationRequest
   ): Promise<DeleteConversationResponse>;
+  SwitchConversation(
+    ctx: T,
+    request: SwitchConversationRequest
+  ): Promise<SwitchConversationResponse>;
 }
 
 export enum ChatServiceMethod {
@@ -282,6 +328,7 @@ export enum ChatServiceMethod {
   ListConversations = "ListConversations",
   DescribeConversation = "DescribeConversation",
   DeleteConversation = "DeleteConversation",
+  SwitchConversation = "SwitchConversation",
 }
 
 export const ChatServiceMethodList = [
@@ -290,6 +337,7 @@ export const ChatServiceMethodList = [
   ChatServiceMethod.ListConversations,
   ChatServiceMethod.DescribeConversation,
   ChatServiceMethod.DeleteConversation,
+  ChatServiceMethod.SwitchConversation,
 ];
 
 export function createChatServiceServer<T extends TwirpContext = TwirpContext>(
@@ -403,6 +451,26 @@ function matchChatServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "DeleteConversation" };
         await events.onMatch(ctx);
         return handleChatServiceDeleteConversationRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "SwitchConversation":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<
+          T,
+          SwitchConversationRequest,
+          SwitchConversationResponse
+        >[]
+      ) => {
+        ctx = { ...ctx, methodName: "SwitchConversation" };
+        await events.onMatch(ctx);
+        return handleChatServiceSwitchConversationRequest(
           ctx,
           service,
           data,
@@ -570,6 +638,39 @@ function handleChatServiceDeleteConversationRequest<
       );
     case TwirpContentType.Protobuf:
       return handleChatServiceDeleteConversationProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceSwitchConversationRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<
+    T,
+    SwitchConversationRequest,
+    SwitchConversationResponse
+  >[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceSwitchConversationJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceSwitchConversationProtobuf<T>(
         ctx,
         service,
         data,
@@ -819,6 +920,54 @@ async function handleChatServiceDeleteConversationJSON<
     }) as string
   );
 }
+
+async function handleChatServiceSwitchConversationJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<
+    T,
+    SwitchConversationRequest,
+    SwitchConversationResponse
+  >[]
+) {
+  let request: SwitchConversationRequest;
+  let response: SwitchConversationResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = SwitchConversationRequest.fromJson(body, {
+      ignoreUnknownFields: true,
+    });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      SwitchConversationRequest,
+      SwitchConversationResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.SwitchConversation(ctx, inputReq);
+    });
+  } else {
+    response = await service.SwitchConversation(ctx, request!);
+  }
+
+  return JSON.stringify(
+    SwitchConversationResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleChatServiceStartConversationProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1017,4 +1166,44 @@ async function handleChatServiceDeleteConversationProtobuf<
   }
 
   return Buffer.from(DeleteConversationResponse.toBinary(response));
+}
+
+async function handleChatServiceSwitchConversationProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<
+    T,
+    SwitchConversationRequest,
+    SwitchConversationResponse
+  >[]
+) {
+  let request: SwitchConversationRequest;
+  let response: SwitchConversationResponse;
+
+  try {
+    request = SwitchConversationRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      SwitchConversationRequest,
+      SwitchConversationResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.SwitchConversation(ctx, inputReq);
+    });
+  } else {
+    response = await service.SwitchConversation(ctx, request!);
+  }
+
+  return Buffer.from(SwitchConversationResponse.toBinary(response));
 }
