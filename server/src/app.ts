@@ -14,6 +14,7 @@ import {
   requestIdOf,
   sendTwirpError,
 } from './rpc/edge.ts';
+import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 
 /** Status of one dependency for `/ready`. */
@@ -25,6 +26,7 @@ export interface ComponentStatus {
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
+  idempotency: Idempotency;
   limits: { maxBodyBytes: number; maxMessageChars: number };
   logger: Logger;
   readiness: () => Promise<Record<string, ComponentStatus>>;
@@ -38,7 +40,9 @@ export type App = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export function createApp(deps: AppDeps): App {
   const authenticate = createAuthenticator(deps.apiKeys);
-  const twirp = createChatServiceServer(createChatService(deps.service, deps.limits));
+  const twirp = createChatServiceServer(
+    createChatService({ service: deps.service, idempotency: deps.idempotency, limits: deps.limits }),
+  );
   twirp.use({
     error: (ctx, err) => {
       requestContext(ctx.req).code = err.code;

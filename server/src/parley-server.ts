@@ -11,6 +11,10 @@ import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { ConversationStore } from './conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
+import { type ConversationLock, LocalLock } from './coordination/conversation-lock.ts';
+import type { IdempotencyStore } from './coordination/idempotency-store.ts';
+import { MemoryIdempotencyStore } from './coordination/memory-idempotency-store.ts';
+import { Idempotency } from './rpc/idempotency.ts';
 import { MemorySessionStore } from './sessions/memory-session-store.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import type { SessionStore } from './sessions/session-store.ts';
@@ -20,6 +24,8 @@ export interface ParleyOverrides {
   llm?: Llm;
   store?: ConversationStore;
   sessions?: SessionStore;
+  lock?: ConversationLock;
+  idempotency?: IdempotencyStore;
   clock?: () => Date;
 }
 
@@ -54,7 +60,12 @@ export function createParleyServer(
     systemPrompt: config.systemPrompt,
     contextMaxMessages: config.limits.contextMaxMessages,
   });
-  const service = new ConversationService({ store, sessions, assistant, logger });
+  const lock = overrides.lock ?? new LocalLock();
+  const service = new ConversationService({ store, sessions, assistant, lock, logger });
+  const idempotency = new Idempotency({
+    store: overrides.idempotency ?? new MemoryIdempotencyStore(),
+    logger,
+  });
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     store: await check(() => store.ping()),
     sessions: await check(() => sessionStore.ping()),
@@ -62,7 +73,14 @@ export function createParleyServer(
       ? { ok: true }
       : { ok: false, detail: 'no model configured (OPENAI_API_KEY / OPENAI_BASE_URL)' },
   });
-  const app = createApp({ apiKeys: config.apiKeys, service, limits: config.limits, logger, readiness });
+  const app = createApp({
+    apiKeys: config.apiKeys,
+    service,
+    idempotency,
+    limits: config.limits,
+    logger,
+    readiness,
+  });
   const server = createServer({ requestTimeout: config.openai.timeoutMs * 3 + 30_000 }, app);
 
   return {

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../conversations/conversation-store.ts';
+import type { StoredMessage, ToolCallRecord } from '../conversations/conversation-store.ts';
 import type { Llm, LlmMessage, LlmUsage } from './llm.ts';
 
 export interface AssistantDeps {
@@ -11,6 +11,9 @@ export interface AssistantDeps {
 export interface AssistantReply {
   content: string;
   usage: LlmUsage;
+  /** Tool calls made while producing this reply, with their results. */
+  toolCalls: ToolCallRecord[];
+  /** Distinct names of the tools used, in first-use order. */
   toolsUsed: string[];
 }
 
@@ -34,7 +37,7 @@ export class Assistant {
       else if (message.role === 'assistant') messages.push({ role: 'assistant', content: message.content });
     }
     const response = await this.#deps.llm.complete(signal ? { messages, signal } : { messages });
-    return { content: response.content, usage: response.usage, toolsUsed: [] };
+    return { content: response.content, usage: response.usage, toolCalls: [], toolsUsed: [] };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/logger';
 import { type Assistant, type AssistantReply, fallbackTitle } from '../assistant/assistant.ts';
+import type { ConversationLock } from '../coordination/conversation-lock.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChatRef, SessionManager } from '../sessions/session-manager.ts';
 import type {
@@ -14,6 +15,8 @@ export interface ConversationServiceDeps {
   store: ConversationStore;
   sessions: SessionManager;
   assistant: Assistant;
+  /** Serializes turns per conversation (and per chat while its conversation is resolved). */
+  lock: ConversationLock;
   logger: Logger;
 }
 
@@ -25,9 +28,27 @@ export interface TurnResult {
   isNew: boolean;
 }
 
+export interface StartInput {
+  owner: Owner;
+  chat?: ChatRef;
+  message?: string;
+  systemPrompt?: string;
+  model?: string;
+}
+
+export interface ContinueInput {
+  owner: Owner;
+  message: string;
+  conversationId?: string;
+  chat?: ChatRef;
+  /** A retry of a request that failed after storing its message: do not store the message twice. */
+  retryOfFailure?: boolean;
+}
+
 /**
  * The conversation use cases behind ChatService. Every read and write is scoped by owner; the user's
- * message is stored before the model is called so a failing model loses nothing.
+ * message is stored before the model is called so a failing model loses nothing; turns on one
+ * conversation run one at a time, in arrival order.
  */
 export class ConversationService {
   readonly #deps: ConversationServiceDeps;
@@ -36,35 +57,33 @@ export class ConversationService {
     this.#deps = deps;
   }
 
-  async start(input: { owner: Owner; chat?: ChatRef; message?: string }): Promise<{
-    conversation: ConversationRecord;
-    turn?: TurnResult;
-  }> {
-    const conversation = await this.#create(input.owner, input.chat, input.message);
-    if (input.chat) await this.#deps.sessions.bind(input.chat, conversation.id);
+  async start(input: StartInput): Promise<{ conversation: ConversationRecord; turn?: TurnResult }> {
+    const conversation = await this.#create(input);
     if (!input.message) return { conversation };
-    const turn = await this.#turn(conversation, input.message, true);
+    const message = input.message;
+    const turn = await this.#locked(conversation.id, () => this.#turn(conversation, message, true, false));
     return { conversation: turn.conversation, turn };
   }
 
-  async continue(input: {
-    owner: Owner;
-    message: string;
-    conversationId?: string;
-    chat?: ChatRef;
-  }): Promise<TurnResult> {
-    const { owner, chat, conversationId, message } = input;
+  async continue(input: ContinueInput): Promise<TurnResult> {
+    const { owner, chat, conversationId, message, retryOfFailure = false } = input;
     if (conversationId) {
       const conversation = await this.#owned(conversationId, owner);
       if (chat) await this.#deps.sessions.bind(chat, conversation.id);
-      return this.#turn(conversation, message, false);
+      return this.#locked(conversation.id, () => this.#turn(conversation, message, false, retryOfFailure));
     }
     if (!chat) throw new ValidationError('conversation_id', 'is required when the session has no chat_id');
-    const current = await this.#deps.sessions.current(owner, chat);
-    if (current) return this.#turn(current.conversation, message, false);
-    const conversation = await this.#create(owner, chat, message);
-    await this.#deps.sessions.bind(chat, conversation.id);
-    return this.#turn(conversation, message, true);
+    // One chat resolves its conversation and takes its turn in arrival order: two first messages
+    // arriving together must not start two conversations.
+    return this.#deps.lock.run(`chat:${chat.platform}:${chat.chatId}`, async () => {
+      const current = await this.#deps.sessions.current(owner, chat);
+      if (current) {
+        const found = current.conversation;
+        return this.#locked(found.id, () => this.#turn(found, message, false, retryOfFailure));
+      }
+      const conversation = await this.#create({ owner, chat, message });
+      return this.#locked(conversation.id, () => this.#turn(conversation, message, true, false));
+    });
   }
 
   async list(
@@ -86,7 +105,8 @@ export class ConversationService {
 
   async delete(owner: Owner, id: string, chat?: ChatRef): Promise<void> {
     const conversation = await this.#owned(id, owner);
-    if (!(await this.#deps.store.delete(id, owner))) throw new NotFoundError('conversation');
+    const deleted = await this.#locked(id, () => this.#deps.store.delete(id, owner));
+    if (!deleted) throw new NotFoundError('conversation');
     const boundChat =
       chat ??
       (conversation.chatId ? { platform: conversation.platform, chatId: conversation.chatId } : undefined);
@@ -100,35 +120,56 @@ export class ConversationService {
     return conversation;
   }
 
+  async #create(input: StartInput): Promise<ConversationRecord> {
+    const conversation = await this.#deps.store.create({
+      owner: input.owner,
+      title: fallbackTitle(input.message ?? ''),
+      platform: input.chat?.platform ?? '',
+      chatId: input.chat?.chatId ?? '',
+      ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
+      ...(input.model ? { model: input.model } : {}),
+    });
+    if (input.chat) await this.#deps.sessions.bind(input.chat, conversation.id);
+    return conversation;
+  }
+
   async #owned(id: string, owner: Owner): Promise<ConversationRecord> {
     const conversation = await this.#deps.store.get(id, owner);
     if (!conversation) throw new NotFoundError('conversation');
     return conversation;
   }
 
-  #create(
-    owner: Owner,
-    chat: ChatRef | undefined,
-    firstMessage: string | undefined,
-  ): Promise<ConversationRecord> {
-    return this.#deps.store.create({
-      owner,
-      title: fallbackTitle(firstMessage ?? ''),
-      platform: chat?.platform ?? '',
-      chatId: chat?.chatId ?? '',
-    });
+  #locked<T>(conversationId: string, fn: () => Promise<T>): Promise<T> {
+    return this.#deps.lock.run(`conversation:${conversationId}`, fn);
   }
 
-  async #turn(conversation: ConversationRecord, message: string, isNew: boolean): Promise<TurnResult> {
+  async #turn(
+    conversation: ConversationRecord,
+    message: string,
+    isNew: boolean,
+    retryOfFailure: boolean,
+  ): Promise<TurnResult> {
     const { store, assistant } = this.#deps;
-    // Durable before the model runs: if the model fails, the user's message is still there.
-    await store.append(conversation.id, { role: 'user', content: message });
-    if (conversation.messageCount === 0 && !isNew)
-      await store.setTitle(conversation.id, fallbackTitle(message));
-    const history = await store.recentMessages(conversation.id, assistant.windowSize);
+    // Re-read under the lock: the record may have changed (or vanished) while this turn waited.
+    const current = await this.#owned(conversation.id, conversation.owner);
+    if (!(retryOfFailure && (await this.#endsWithUserMessage(current.id, message)))) {
+      // Durable before the model runs: if the model fails, the user's message is still there.
+      await store.append(current.id, { role: 'user', content: message });
+      if (current.messageCount === 0 && !isNew) await store.setTitle(current.id, fallbackTitle(message));
+    }
+    const history = await store.recentMessages(current.id, assistant.windowSize);
     const answer = await assistant.reply(history);
-    const reply = await store.append(conversation.id, { role: 'assistant', content: answer.content });
-    const updated = (await store.get(conversation.id, conversation.owner)) ?? conversation;
+    const reply = await store.append(current.id, {
+      role: 'assistant',
+      content: answer.content,
+      toolCalls: answer.toolCalls,
+    });
+    const updated = (await store.get(current.id, current.owner)) ?? current;
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
+  }
+
+  async #endsWithUserMessage(conversationId: string, message: string): Promise<boolean> {
+    const [last] = await this.#deps.store.recentMessages(conversationId, 1);
+    return last?.role === 'user' && last.content === message;
   }
 }

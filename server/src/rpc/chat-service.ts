@@ -1,7 +1,8 @@
-import type {
-  ChatServiceTwirp,
+import {
+  type ChatServiceTwirp,
   ContinueConversationResponse,
-  SessionMetadata,
+  DeleteConversationResponse,
+  type SessionMetadata,
   StartConversationResponse,
 } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
@@ -10,6 +11,7 @@ import type { Owner } from '../conversations/conversation-store.ts';
 import { ValidationError } from '../errors.ts';
 import type { ChatRef } from '../sessions/session-manager.ts';
 import { toTwirpError } from './errors.ts';
+import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';
 import {
   decodeConversationCursor,
@@ -25,6 +27,12 @@ export interface ChatServiceLimits {
   maxMessageChars: number;
 }
 
+export interface ChatServiceDeps {
+  service: ConversationService;
+  idempotency: Idempotency;
+  limits: ChatServiceLimits;
+}
+
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PLATFORM = /^[a-z0-9_-]{1,32}$/;
 const MAX_FIELD = 128;
@@ -34,23 +42,30 @@ const MAX_FIELD = 128;
  * authenticated client and the session, maps records to the wire, and routes every failure through
  * {@link toTwirpError} so no internal text reaches a client.
  */
-export function createChatService(service: ConversationService, limits: ChatServiceLimits): ChatServiceTwirp {
+export function createChatService({ service, idempotency, limits }: ChatServiceDeps): ChatServiceTwirp {
   const handlers: ChatServiceTwirp = {
     async StartConversation(ctx, req) {
       const owner = ownerOf(ctx, req.session);
       const message = req.message.trim() ? validMessage(req.message, limits) : undefined;
       const chat = chatOf(req.session);
-      const result = await service.start({
-        owner,
-        ...(chat ? { chat } : {}),
-        ...(message ? { message } : {}),
+      const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
+      const model = optionalText(req.model, 'model', 100);
+      const call = { owner, method: 'StartConversation', requestId: req.requestId };
+      return idempotency.run(call, StartConversationResponse, async () => {
+        const result = await service.start({
+          owner,
+          ...(chat ? { chat } : {}),
+          ...(message ? { message } : {}),
+          ...(systemPrompt ? { systemPrompt } : {}),
+          ...(model ? { model } : {}),
+        });
+        const response: StartConversationResponse = { conversation: toWireConversation(result.conversation) };
+        if (result.turn) {
+          response.reply = toWireMessage(result.turn.reply);
+          response.usage = toWireUsage(result.turn.usage);
+        }
+        return response;
       });
-      const response: StartConversationResponse = { conversation: toWireConversation(result.conversation) };
-      if (result.turn) {
-        response.reply = toWireMessage(result.turn.reply);
-        response.usage = toWireUsage(result.turn.usage);
-      }
-      return response;
     },
 
     async ContinueConversation(ctx, req) {
@@ -58,13 +73,17 @@ export function createChatService(service: ConversationService, limits: ChatServ
       const message = validMessage(req.message, limits);
       const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
       const chat = chatOf(req.session);
-      const turn = await service.continue({
-        owner,
-        message,
-        ...(conversationId ? { conversationId } : {}),
-        ...(chat ? { chat } : {}),
+      const call = { owner, method: 'ContinueConversation', requestId: req.requestId };
+      return idempotency.run(call, ContinueConversationResponse, async (retryOfFailure) => {
+        const turn = await service.continue({
+          owner,
+          message,
+          retryOfFailure,
+          ...(conversationId ? { conversationId } : {}),
+          ...(chat ? { chat } : {}),
+        });
+        return turnResponse(turn);
       });
-      return turnResponse(turn);
     },
 
     async ListConversations(ctx, req) {
@@ -99,8 +118,11 @@ export function createChatService(service: ConversationService, limits: ChatServ
       const owner = ownerOf(ctx, req.session);
       const id = validId(req.conversationId, 'conversation_id');
       const chat = chatOf(req.session);
-      await service.delete(owner, id, chat);
-      return {};
+      const call = { owner, method: 'DeleteConversation', requestId: req.requestId };
+      return idempotency.run(call, DeleteConversationResponse, async () => {
+        await service.delete(owner, id, chat);
+        return {};
+      });
     },
 
     async SwitchConversation(ctx, req) {
@@ -169,6 +191,12 @@ function validMessage(message: string, limits: ChatServiceLimits): string {
     throw new ValidationError('message', `must be at most ${limits.maxMessageChars} characters`);
   }
   return message;
+}
+
+function optionalText(value: string, field: string, max: number): string | undefined {
+  if (!value.trim()) return undefined;
+  if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
+  return value;
 }
 
 function validId(id: string, field: string): string {
