@@ -8,6 +8,8 @@ import { type ComponentStatus, createApp } from './app.ts';
 import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
+import { Summarizer } from './assistant/summarizer.ts';
+import { noTools } from './assistant/tool-runner.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { ConversationStore } from './conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
@@ -57,11 +59,21 @@ export function createParleyServer(
   });
   const assistant = new Assistant({
     llm,
+    tools: noTools,
+    summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
-    contextMaxMessages: config.limits.contextMaxMessages,
+    ...config.assistant,
+    logger,
   });
   const lock = overrides.lock ?? new LocalLock();
-  const service = new ConversationService({ store, sessions, assistant, lock, logger });
+  const service = new ConversationService({
+    store,
+    sessions,
+    assistant,
+    lock,
+    generateTitles: config.assistant.generateTitles,
+    logger,
+  });
   const idempotency = new Idempotency({
     store: overrides.idempotency ?? new MemoryIdempotencyStore(),
     logger,
@@ -96,6 +108,7 @@ export function createParleyServer(
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      await service.drain();
       await Promise.allSettled([store.close(), sessionStore.close()]);
     },
   };

@@ -29,6 +29,8 @@ export async function startParley(
     API_KEYS: `test=${TEST_KEY},other=${OTHER_KEY}`,
     DATA_DIR: dataDir,
     SHUTDOWN_TIMEOUT_MS: '2000',
+    // Titles are made in the background by a model call; tests that script the model opt in.
+    GENERATE_TITLES: 'false',
     ...options.env,
   });
   const logger = createLogger({

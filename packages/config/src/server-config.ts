@@ -58,7 +58,23 @@ const schema = z.object({
   MAX_MESSAGE_CHARS: int(8_000, 1, 100_000),
   MAX_BODY_BYTES: int(1_048_576, 1_024, 16_777_216),
   SESSION_TTL_SECONDS: int(1_800, 10, 30 * 86_400),
-  CONTEXT_MAX_MESSAGES: int(40, 2, 1_000),
+  CONTEXT_MAX_MESSAGES: int(60, 2, 1_000),
+  CONTEXT_TOKEN_BUDGET: int(6_000, 500, 1_000_000),
+  SUMMARIZE_AFTER: int(10, 1, 1_000),
+  GENERATE_TITLES: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  TOOLS: optionalString,
+  TOOL_TIMEOUT_MS: int(10_000, 100, 120_000),
+  MAX_TOOL_ROUNDS: int(5, 0, 20),
+  WEATHER_API_URL: z.url().default('https://api.weatherapi.com'),
+  WEATHER_API_KEY: optionalString,
+  HOLIDAYS_API_URL: z.url().default('https://date.nager.at'),
+  REDIS_URL: z.url().optional(),
+  REDIS_KEY_PREFIX: z.string().default('parley:'),
+  MONGODB_URL: z.string().startsWith('mongodb').optional(),
+  MONGODB_DB: z.string().min(1).default('parley'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 120_000),
 });
 
@@ -82,7 +98,26 @@ export interface ServerConfig {
     maxRetries: number;
   };
   systemPrompt: string;
-  limits: { maxMessageChars: number; maxBodyBytes: number; contextMaxMessages: number };
+  limits: { maxMessageChars: number; maxBodyBytes: number };
+  assistant: {
+    /** Most recent messages read per turn. */
+    windowMessages: number;
+    contextBudgetTokens: number;
+    summarizeAfter: number;
+    generateTitles: boolean;
+    maxToolRounds: number;
+  };
+  tools: {
+    /** Names of the enabled tools; undefined = every built-in tool. */
+    enabled?: string[];
+    timeoutMs: number;
+    weather: { baseUrl: string; apiKey?: string };
+    holidays: { baseUrl: string };
+  };
+  /** Set to use Redis for sessions, locks, idempotency and caches (required with several replicas). */
+  redis?: { url: string; keyPrefix: string };
+  /** Set to keep conversations in MongoDB instead of the embedded SQLite file. */
+  mongodb?: { url: string; dbName: string };
   sessionTtlSeconds: number;
   shutdownTimeoutMs: number;
 }
@@ -119,11 +154,31 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     logLevel: e.LOG_LEVEL,
     openai,
     systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
-    limits: {
-      maxMessageChars: e.MAX_MESSAGE_CHARS,
-      maxBodyBytes: e.MAX_BODY_BYTES,
-      contextMaxMessages: e.CONTEXT_MAX_MESSAGES,
+    limits: { maxMessageChars: e.MAX_MESSAGE_CHARS, maxBodyBytes: e.MAX_BODY_BYTES },
+    assistant: {
+      windowMessages: e.CONTEXT_MAX_MESSAGES,
+      contextBudgetTokens: e.CONTEXT_TOKEN_BUDGET,
+      summarizeAfter: e.SUMMARIZE_AFTER,
+      generateTitles: e.GENERATE_TITLES,
+      maxToolRounds: e.MAX_TOOL_ROUNDS,
     },
+    tools: {
+      ...(e.TOOLS
+        ? {
+            enabled:
+              e.TOOLS === 'none'
+                ? []
+                : e.TOOLS.split(',')
+                    .map((t) => t.trim())
+                    .filter(Boolean),
+          }
+        : {}),
+      timeoutMs: e.TOOL_TIMEOUT_MS,
+      weather: { baseUrl: e.WEATHER_API_URL, ...(e.WEATHER_API_KEY ? { apiKey: e.WEATHER_API_KEY } : {}) },
+      holidays: { baseUrl: e.HOLIDAYS_API_URL },
+    },
+    ...(e.REDIS_URL ? { redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } } : {}),
+    ...(e.MONGODB_URL ? { mongodb: { url: e.MONGODB_URL, dbName: e.MONGODB_DB } } : {}),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

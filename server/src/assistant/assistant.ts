@@ -1,11 +1,28 @@
-import type { StoredMessage, ToolCallRecord } from '../conversations/conversation-store.ts';
-import type { Llm, LlmMessage, LlmUsage } from './llm.ts';
+import type { Logger } from '@parley/logger';
+import type {
+  ConversationRecord,
+  StoredMessage,
+  ToolCallRecord,
+} from '../conversations/conversation-store.ts';
+import { estimateTokens, planContext } from './context-window.ts';
+import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+import type { Summarizer } from './summarizer.ts';
+import type { ToolRunner } from './tool-runner.ts';
 
 export interface AssistantDeps {
   llm: Llm;
+  tools: ToolRunner;
+  summarizer: Summarizer;
   systemPrompt: string;
-  /** How many of the newest messages go into the prompt. */
-  contextMaxMessages: number;
+  /** Most recent messages read per turn; the token budget then picks from these. */
+  windowMessages: number;
+  /** Token budget of the prompt: system prompt + summary + recent messages. */
+  contextBudgetTokens: number;
+  /** Rounds of tool calls before the model must answer with what it has. */
+  maxToolRounds: number;
+  /** Fold messages into the summary once this many have fallen out of the budget. */
+  summarizeAfter: number;
+  logger: Logger;
 }
 
 export interface AssistantReply {
@@ -15,9 +32,20 @@ export interface AssistantReply {
   toolCalls: ToolCallRecord[];
   /** Distinct names of the tools used, in first-use order. */
   toolsUsed: string[];
+  /** A refreshed running summary to store, when one was made. */
+  summary?: { text: string; throughSeq: number };
 }
 
-/** Turns a conversation's recent history into the model's next reply. */
+const CAP_NOTE =
+  'You have used the maximum number of tool calls for this message. Answer now with the information ' +
+  'you have, and say briefly if something could not be looked up.';
+
+const CAP_FALLBACK = 'I could not finish looking that up. Please try asking in a simpler way.';
+
+/**
+ * Turns a conversation's recent history into the next reply: builds a bounded prompt, lets the model
+ * call tools (in parallel, for a capped number of rounds), and keeps a running summary of older turns.
+ */
 export class Assistant {
   readonly #deps: AssistantDeps;
 
@@ -27,18 +55,93 @@ export class Assistant {
 
   /** How many recent messages the caller should load for {@link reply}. */
   get windowSize(): number {
-    return this.#deps.contextMaxMessages;
+    return this.#deps.windowMessages;
   }
 
-  async reply(history: StoredMessage[], signal?: AbortSignal): Promise<AssistantReply> {
-    const messages: LlmMessage[] = [{ role: 'system', content: this.#deps.systemPrompt }];
-    for (const message of history.slice(-this.#deps.contextMaxMessages)) {
-      if (message.role === 'user') messages.push({ role: 'user', content: message.content });
-      else if (message.role === 'assistant') messages.push({ role: 'assistant', content: message.content });
+  async reply(
+    conversation: ConversationRecord,
+    recent: StoredMessage[],
+    signal?: AbortSignal,
+  ): Promise<AssistantReply> {
+    const system = this.#systemMessage(conversation);
+    const plan = planContext({
+      recent,
+      systemTokens: estimateTokens(system),
+      summarizedThroughSeq: conversation.summarizedThroughSeq,
+      budgetTokens: this.#deps.contextBudgetTokens,
+    });
+    const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
+    const model = conversation.model || undefined;
+    const reply = await this.#toolLoop(messages, model, signal);
+    if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
+      const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
+      const last = plan.unsummarized.at(-1);
+      if (text && last) reply.summary = { text, throughSeq: last.seq };
     }
-    const response = await this.#deps.llm.complete(signal ? { messages, signal } : { messages });
-    return { content: response.content, usage: response.usage, toolCalls: [], toolsUsed: [] };
+    return reply;
   }
+
+  /** A short model-made title, or null (the caller keeps its fallback title). */
+  title(firstMessage: string, model?: string): Promise<string | null> {
+    return this.#deps.summarizer.title(firstMessage, model || undefined);
+  }
+
+  #systemMessage(conversation: ConversationRecord): string {
+    const base = conversation.systemPrompt || this.#deps.systemPrompt;
+    if (!conversation.summary) return base;
+    return `${base}\n\nSummary of the earlier conversation:\n${conversation.summary}`;
+  }
+
+  async #toolLoop(
+    messages: LlmMessage[],
+    model: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<AssistantReply> {
+    const tools = this.#deps.tools.definitions();
+    const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const toolCalls: ToolCallRecord[] = [];
+    for (let round = 0; ; round++) {
+      const capped = round >= this.#deps.maxToolRounds;
+      const response = await this.#deps.llm.complete({
+        messages: capped ? [...messages, { role: 'system', content: CAP_NOTE }] : messages,
+        ...(tools.length > 0 && !capped ? { tools } : {}),
+        ...(model ? { model } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      addUsage(usage, response);
+      if (response.toolCalls.length === 0 || capped) {
+        const content = response.content || (capped ? CAP_FALLBACK : response.content);
+        return { content, usage, toolCalls, toolsUsed: [...new Set(toolCalls.map((t) => t.name))] };
+      }
+      messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
+      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, signal)));
+      for (const record of results) {
+        toolCalls.push(record);
+        messages.push({ role: 'tool', toolCallId: record.id, content: record.result });
+      }
+    }
+  }
+
+  async #run(call: LlmToolCall, signal?: AbortSignal): Promise<ToolCallRecord> {
+    const result = await this.#deps.tools.invoke(
+      call.name,
+      call.arguments,
+      signal ?? new AbortController().signal,
+    );
+    return {
+      id: call.id,
+      name: call.name,
+      arguments: call.arguments,
+      result: result.content,
+      isError: result.isError,
+    };
+  }
+}
+
+function addUsage(total: LlmUsage, response: LlmResponse): void {
+  total.promptTokens += response.usage.promptTokens;
+  total.completionTokens += response.usage.completionTokens;
+  total.totalTokens += response.usage.totalTokens;
 }
 
 /** A title from the first message: its first line, cut at a word boundary. */

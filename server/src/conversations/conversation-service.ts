@@ -17,6 +17,8 @@ export interface ConversationServiceDeps {
   assistant: Assistant;
   /** Serializes turns per conversation (and per chat while its conversation is resolved). */
   lock: ConversationLock;
+  /** Ask the model for a title after a conversation's first reply (in the background). */
+  generateTitles: boolean;
   logger: Logger;
 }
 
@@ -52,6 +54,7 @@ export interface ContinueInput {
  */
 export class ConversationService {
   readonly #deps: ConversationServiceDeps;
+  readonly #background = new Set<Promise<void>>();
 
   constructor(deps: ConversationServiceDeps) {
     this.#deps = deps;
@@ -158,14 +161,37 @@ export class ConversationService {
       if (current.messageCount === 0 && !isNew) await store.setTitle(current.id, fallbackTitle(message));
     }
     const history = await store.recentMessages(current.id, assistant.windowSize);
-    const answer = await assistant.reply(history);
+    const answer = await assistant.reply(current, history);
     const reply = await store.append(current.id, {
       role: 'assistant',
       content: answer.content,
       toolCalls: answer.toolCalls,
     });
+    if (answer.summary) await store.setSummary(current.id, answer.summary.text, answer.summary.throughSeq);
+    if (current.messageCount === 0 && this.#deps.generateTitles)
+      this.#inBackground(this.#retitle(current, message));
     const updated = (await store.get(current.id, current.owner)) ?? current;
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
+  }
+
+  /** Waits for background work (titles) to finish: for shutdown and tests. */
+  async drain(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  #inBackground(task: Promise<void>): void {
+    this.#background.add(task);
+    void task.finally(() => this.#background.delete(task));
+  }
+
+  // The reply never waits for a title; a failed title keeps the fallback made from the first message.
+  async #retitle(conversation: ConversationRecord, firstMessage: string): Promise<void> {
+    try {
+      const title = await this.#deps.assistant.title(firstMessage, conversation.model);
+      if (title) await this.#deps.store.setTitle(conversation.id, title);
+    } catch (err) {
+      this.#deps.logger.warn({ err }, 'could not store a conversation title');
+    }
   }
 
   async #endsWithUserMessage(conversationId: string, message: string): Promise<boolean> {

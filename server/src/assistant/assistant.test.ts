@@ -1,0 +1,156 @@
+import { createLogger } from '@parley/logger';
+import { describe, expect, it } from 'vitest';
+import type { ConversationRecord, StoredMessage } from '../conversations/conversation-store.ts';
+import { Assistant, type AssistantDeps, fallbackTitle } from './assistant.ts';
+import { estimateTokens } from './context-window.ts';
+import { ScriptedLlm } from './scripted-llm.ts';
+import { Summarizer } from './summarizer.ts';
+import type { ToolRunner } from './tool-runner.ts';
+
+const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
+
+const conversation: ConversationRecord = {
+  id: 'c1',
+  owner: { clientId: 'test', userId: 'u' },
+  title: 't',
+  platform: '',
+  chatId: '',
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+  messageCount: 0,
+  systemPrompt: '',
+  model: '',
+  summary: '',
+  summarizedThroughSeq: 0,
+};
+
+function history(count: number, size = 200): StoredMessage[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `m${i + 1}`,
+    conversationId: 'c1',
+    seq: i + 1,
+    role: i % 2 === 0 ? 'user' : 'assistant',
+    content: `message ${i + 1} ${'x'.repeat(size)}`,
+    toolCalls: [],
+    createdAt: new Date(0),
+  }));
+}
+
+/** Records calls; `weather` answers, anything else fails like a broken tool. */
+class FakeTools implements ToolRunner {
+  readonly calls: { name: string; args: string }[] = [];
+  definitions() {
+    return [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object' } }];
+  }
+  async invoke(name: string, args: string) {
+    this.calls.push({ name, args });
+    return name === 'get_weather'
+      ? { content: `{"source":"fresh","temp_c":12,"q":${args}}`, isError: false }
+      : { content: `Unknown tool "${name}".`, isError: true };
+  }
+}
+
+function assistant(llm: ScriptedLlm, overrides: Partial<AssistantDeps> = {}) {
+  return new Assistant({
+    llm,
+    tools: new FakeTools(),
+    summarizer: new Summarizer({ llm, logger }),
+    systemPrompt: 'You are a test.',
+    windowMessages: 60,
+    contextBudgetTokens: 2_000,
+    maxToolRounds: 3,
+    summarizeAfter: 10,
+    logger,
+    ...overrides,
+  });
+}
+
+describe('Assistant', () => {
+  it('runs the tools the model asks for, in parallel, and answers with their results', async () => {
+    const tools = new FakeTools();
+    const llm = new ScriptedLlm([
+      {
+        toolCalls: [
+          { id: 'a', name: 'get_weather', arguments: '{"location":"Oslo"}' },
+          { id: 'b', name: 'get_weather', arguments: '{"location":"Bergen"}' },
+        ],
+      },
+      { reply: 'Oslo 12°C, Bergen 12°C.' },
+    ]);
+    const reply = await assistant(llm, { tools }).reply(conversation, history(1, 10));
+    expect(reply.content).toBe('Oslo 12°C, Bergen 12°C.');
+    expect(reply.toolsUsed).toEqual(['get_weather']);
+    expect(reply.toolCalls.map((t) => [t.id, t.isError])).toEqual([
+      ['a', false],
+      ['b', false],
+    ]);
+    const second = llm.calls[1]?.messages ?? [];
+    expect(
+      second.filter((m) => m.role === 'tool').map((m) => (m as { toolCallId: string }).toolCallId),
+    ).toEqual(['a', 'b']);
+    expect(reply.usage.totalTokens).toBe(30);
+  });
+
+  it('stops offering tools after the round cap and still answers', async () => {
+    const ask = { toolCalls: [{ id: 'x', name: 'get_weather', arguments: '{"location":"Oslo"}' }] };
+    const llm = new ScriptedLlm([ask, ask, ask, { reply: 'Here is what I found.' }]);
+    const reply = await assistant(llm, { maxToolRounds: 3 }).reply(conversation, history(1, 10));
+    expect(reply.content).toBe('Here is what I found.');
+    expect(llm.calls).toHaveLength(4);
+    expect(llm.calls[3]?.tools).toBeUndefined();
+    expect(llm.calls[3]?.messages.at(-1)?.content).toContain('maximum number of tool calls');
+  });
+
+  it('keeps the prompt within the token budget for a 1,000-message conversation', async () => {
+    const llm = new ScriptedLlm();
+    const big = history(1_000);
+    const reply = await assistant(llm, { windowMessages: 60 }).reply(conversation, big.slice(-60));
+    const sent = llm.calls[0]?.messages ?? [];
+    const tokens = sent.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+    expect(tokens).toBeLessThanOrEqual(2_000);
+    expect(sent.at(-1)?.content).toBe(big.at(-1)?.content);
+    // The messages that fell out of the budget are folded into a summary by a second, small call.
+    expect(reply.summary?.throughSeq).toBeGreaterThan(940);
+    expect(llm.calls[1]?.maxTokens).toBe(400);
+  });
+
+  it('sends the stored summary instead of the turns it covers', async () => {
+    const llm = new ScriptedLlm();
+    const summarized = {
+      ...conversation,
+      summary: 'They planned a trip to Bergen.',
+      summarizedThroughSeq: 4,
+    };
+    await assistant(llm).reply(summarized, history(6, 10));
+    const sent = llm.calls[0]?.messages ?? [];
+    expect(sent[0]?.content).toContain('They planned a trip to Bergen.');
+    expect(sent.slice(1).map((m) => m.content.split(' ')[1])).toEqual(['5', '6']);
+  });
+
+  it('uses the conversation’s own system prompt and model', async () => {
+    const llm = new ScriptedLlm();
+    await assistant(llm).reply(
+      { ...conversation, systemPrompt: 'Answer in haiku.', model: 'tiny' },
+      history(1, 5),
+    );
+    expect(llm.calls[0]?.messages[0]?.content).toBe('Answer in haiku.');
+    expect(llm.calls[0]?.model).toBe('tiny');
+  });
+
+  it('makes a short title, and none when the model fails', async () => {
+    const llm = new ScriptedLlm([{ reply: '"Weekend in Bergen."' }, { error: new Error('down') }]);
+    const a = assistant(llm);
+    expect(await a.title('Plan a weekend in Bergen for two')).toBe('Weekend in Bergen');
+    expect(await a.title('anything')).toBeNull();
+  });
+});
+
+describe('fallbackTitle', () => {
+  it('uses the first line, cut at a word boundary', () => {
+    expect(fallbackTitle('  Hello\nworld')).toBe('Hello');
+    expect(fallbackTitle('')).toBe('New conversation');
+    const long = fallbackTitle('word '.repeat(30));
+    expect(long.length).toBeLessThanOrEqual(60);
+    expect(long.endsWith('…')).toBe(true);
+  });
+});

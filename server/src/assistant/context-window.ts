@@ -1,0 +1,55 @@
+import type { StoredMessage } from '../conversations/conversation-store.ts';
+import type { LlmMessage } from './llm.ts';
+
+/**
+ * A rough token count: about four characters per token for English text, plus a little per message.
+ * Providers tokenize differently; a budget only needs to be safely bounded, not exact.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4) + 4;
+}
+
+export interface ContextPlan {
+  /** The prompt's messages after the system message, oldest first. */
+  messages: LlmMessage[];
+  /** Messages outside the budget that the running summary does not cover yet, oldest first. */
+  unsummarized: StoredMessage[];
+  estimatedTokens: number;
+}
+
+/**
+ * Picks the newest messages that fit `budgetTokens` (after the system prompt and summary). Older
+ * messages already folded into the summary (seq ≤ summarizedThroughSeq) are never sent again; older ones
+ * not yet folded are returned so the caller can fold them in.
+ */
+export function planContext(input: {
+  recent: StoredMessage[];
+  systemTokens: number;
+  summarizedThroughSeq: number;
+  budgetTokens: number;
+}): ContextPlan {
+  const candidates = input.recent.filter(
+    (m) => m.seq > input.summarizedThroughSeq && (m.role === 'user' || m.role === 'assistant'),
+  );
+  let used = input.systemTokens;
+  let firstIncluded = candidates.length;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const cost = estimateTokens((candidates[i] as StoredMessage).content);
+    // The newest message always goes in: without it there is nothing to answer.
+    if (used + cost > input.budgetTokens && i < candidates.length - 1) break;
+    used += cost;
+    firstIncluded = i;
+  }
+  const included = candidates.slice(firstIncluded);
+  return {
+    messages: included.map(toLlmMessage),
+    unsummarized: candidates.slice(0, firstIncluded),
+    estimatedTokens: used,
+  };
+}
+
+function toLlmMessage(message: StoredMessage): LlmMessage {
+  return message.role === 'user'
+    ? { role: 'user', content: message.content }
+    : { role: 'assistant', content: message.content };
+}
