@@ -21,6 +21,8 @@ import { type RequestContext, requestContext, setRequestContext } from './rpc/re
 export interface ComponentStatus {
   ok: boolean;
   detail?: string;
+  /** A failing optional component (one with a fallback) is reported but does not make the server unready. */
+  optional?: boolean;
 }
 
 export interface AppDeps {
@@ -129,6 +131,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendReady(res: ServerResponse, components: Record<string, ComponentStatus>): void {
-  const ready = Object.values(components).every((c) => c.ok);
+  const ready = Object.values(components).every((c) => c.ok || c.optional);
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', components });
 }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   logger.debug({ config: redact(config) }, 'configuration');
 
-  const parley = createParleyServer(config, logger);
+  const parley = await createParleyServer(config, logger);
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { type ComponentStatus, createApp } from './app.ts';
@@ -9,26 +8,16 @@ import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
-import { noTools } from './assistant/tool-runner.ts';
+import { noTools, type ToolRunner } from './assistant/tool-runner.ts';
+import { type BackendOverrides, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
-import type { ConversationStore } from './conversations/conversation-store.ts';
-import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
-import { type ConversationLock, LocalLock } from './coordination/conversation-lock.ts';
-import type { IdempotencyStore } from './coordination/idempotency-store.ts';
-import { MemoryIdempotencyStore } from './coordination/memory-idempotency-store.ts';
 import { Idempotency } from './rpc/idempotency.ts';
-import { MemorySessionStore } from './sessions/memory-session-store.ts';
 import { SessionManager } from './sessions/session-manager.ts';
-import type { SessionStore } from './sessions/session-store.ts';
 
 /** Parts a caller (a test, usually) may supply instead of having them built from the config. */
-export interface ParleyOverrides {
+export interface ParleyOverrides extends BackendOverrides {
   llm?: Llm;
-  store?: ConversationStore;
-  sessions?: SessionStore;
-  lock?: ConversationLock;
-  idempotency?: IdempotencyStore;
-  clock?: () => Date;
+  tools?: ToolRunner;
 }
 
 export interface ParleyServer {
@@ -39,48 +28,41 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
-/** Builds the whole server from a validated config: stores, model, service, HTTP edge. */
-export function createParleyServer(
+/** Builds the whole server from a validated config: backends, model, tools, service, HTTP edge. */
+export async function createParleyServer(
   config: Readonly<ServerConfig>,
   logger: Logger,
   overrides: ParleyOverrides = {},
-): ParleyServer {
+): Promise<ParleyServer> {
   const clock = overrides.clock ?? (() => new Date());
-  const store =
-    overrides.store ?? new EmbeddedConversationStore({ path: join(config.dataDir, 'parley.db'), clock });
-  const sessionStore = overrides.sessions ?? new MemorySessionStore();
+  const backends = await createBackends(config, logger, overrides);
   const llm = overrides.llm ?? createLlm(config, logger);
   const sessions = new SessionManager({
-    store,
-    sessions: sessionStore,
+    store: backends.store,
+    sessions: backends.sessions,
     ttlSeconds: config.sessionTtlSeconds,
     clock,
     logger,
   });
   const assistant = new Assistant({
     llm,
-    tools: noTools,
+    tools: overrides.tools ?? noTools,
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,
     logger,
   });
-  const lock = overrides.lock ?? new LocalLock();
   const service = new ConversationService({
-    store,
+    store: backends.store,
     sessions,
     assistant,
-    lock,
+    lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
     logger,
   });
-  const idempotency = new Idempotency({
-    store: overrides.idempotency ?? new MemoryIdempotencyStore(),
-    logger,
-  });
+  const idempotency = new Idempotency({ store: backends.idempotency, logger });
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
-    store: await check(() => store.ping()),
-    sessions: await check(() => sessionStore.ping()),
+    ...(await backends.readiness()),
     model: llm.configured
       ? { ok: true }
       : { ok: false, detail: 'no model configured (OPENAI_API_KEY / OPENAI_BASE_URL)' },
@@ -109,7 +91,7 @@ export function createParleyServer(
       await closed;
       clearTimeout(timer);
       await service.drain();
-      await Promise.allSettled([store.close(), sessionStore.close()]);
+      await backends.close();
     },
   };
 }
@@ -125,13 +107,4 @@ function createLlm(config: Readonly<ServerConfig>, logger: Logger): Llm {
     maxRetries,
     logger,
   });
-}
-
-async function check(probe: () => Promise<void>): Promise<ComponentStatus> {
-  try {
-    await probe();
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, detail: err instanceof Error ? err.name : 'failed' };
-  }
 }

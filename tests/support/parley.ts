@@ -38,7 +38,7 @@ export async function startParley(
     level: process.env.TEST_LOG_LEVEL ?? 'silent',
     pretty: false,
   });
-  const parley = createParleyServer(config, logger, options.overrides);
+  const parley = await createParleyServer(config, logger, options.overrides);
   const address = await parley.listen();
   const url = `http://127.0.0.1:${address.port}`;
   let stopped = false;

@@ -1,0 +1,339 @@
+import type { Logger } from '@parley/logger';
+import {
+  type Collection,
+  type Db,
+  type Filter,
+  MongoClient,
+  type MongoClientOptions,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  ObjectId,
+} from 'mongodb';
+import { NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import type {
+  ConversationCursor,
+  ConversationRecord,
+  ConversationStore,
+  NewConversation,
+  NewMessage,
+  Owner,
+  StoredMessage,
+  ToolCallRecord,
+} from './conversation-store.ts';
+
+/** Owner fields flattened for the indexes; `lastSeq` is the newest message's seq, bumped atomically. */
+type ConversationDoc = Omit<ConversationRecord, 'id' | 'owner'> & {
+  _id: ObjectId;
+  clientId: string;
+  userId: string;
+  lastSeq: number;
+};
+
+/** One document per message: a conversation never grows a document towards MongoDB's 16 MB cap. */
+type MessageDoc = Omit<StoredMessage, 'id' | 'conversationId'> & { _id: ObjectId; conversationId: ObjectId };
+
+export interface MongoConversationStoreDeps {
+  db: Db;
+  clock?: () => Date;
+  /** Closed by `close()` when given: the store owns it (as after `connect`). */
+  client?: MongoClient;
+}
+
+export interface MongoConnectOptions {
+  url: string;
+  /** Defaults to the database named in the URL, else 'parley'. */
+  dbName?: string;
+  logger: Logger;
+  /** Extra driver options (tests turn on command monitoring); they win over the defaults. */
+  clientOptions?: MongoClientOptions;
+}
+
+/**
+ * Every timeout explicit: an unreachable server fails a call after seconds, never hangs a request, and
+ * a saturated pool fails instead of queueing forever.
+ */
+const CLIENT_DEFAULTS: MongoClientOptions = {
+  appName: 'parley',
+  serverSelectionTimeoutMS: 5000,
+  connectTimeoutMS: 5000,
+  socketTimeoutMS: 30_000,
+  waitQueueTimeoutMS: 5000,
+  maxPoolSize: 20,
+  retryWrites: true,
+  retryReads: true,
+};
+
+/**
+ * ConversationStore on MongoDB through the official driver. Correctness rests only on single-document
+ * atomicity (no transactions, no unique-index enforcement): `append` takes its seq with one atomic
+ * findOneAndUpdate, so appends from many replicas at once number their messages without gaps or clashes.
+ */
+export class MongoConversationStore implements ConversationStore {
+  readonly #db: Db;
+  readonly #conversations: Collection<ConversationDoc>;
+  readonly #messages: Collection<MessageDoc>;
+  readonly #clock: () => Date;
+  readonly #client: MongoClient | undefined;
+
+  constructor(deps: MongoConversationStoreDeps) {
+    this.#db = deps.db;
+    this.#conversations = deps.db.collection<ConversationDoc>('conversations');
+    this.#messages = deps.db.collection<MessageDoc>('messages');
+    this.#clock = deps.clock ?? (() => new Date());
+    this.#client = deps.client;
+  }
+
+  /** Connects (failing after `serverSelectionTimeoutMS` when unreachable) and ensures the indexes. */
+  static async connect(options: MongoConnectOptions): Promise<MongoConversationStore> {
+    const client = new MongoClient(options.url, { ...CLIENT_DEFAULTS, ...options.clientOptions });
+    const dbName = options.dbName ?? databaseInUrl(options.url) ?? 'parley';
+    try {
+      await client.connect();
+      const store = new MongoConversationStore({ db: client.db(dbName), client });
+      await store.ensureIndexes();
+      options.logger.info({ dbName }, 'connected to MongoDB');
+      return store;
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw unavailable(err);
+    }
+  }
+
+  /** Idempotent; run at start. Every query below is answered from one of these indexes. */
+  async ensureIndexes(): Promise<void> {
+    await guard(
+      Promise.all([
+        this.#messages.createIndexes([{ key: { conversationId: 1, seq: 1 }, unique: true }]),
+        this.#conversations.createIndexes([
+          { key: { clientId: 1, userId: 1, updatedAt: -1, _id: -1 } },
+          { key: { clientId: 1, userId: 1, platform: 1, chatId: 1, updatedAt: -1 } },
+        ]),
+      ]),
+    );
+  }
+
+  async create(input: NewConversation): Promise<ConversationRecord> {
+    const now = this.#clock();
+    const { owner, title, platform, chatId, systemPrompt = '', model = '' } = input;
+    const doc: ConversationDoc = {
+      _id: new ObjectId(),
+      clientId: owner.clientId,
+      userId: owner.userId,
+      title,
+      platform,
+      chatId,
+      createdAt: now,
+      updatedAt: now,
+      messageCount: 0,
+      lastSeq: 0,
+      systemPrompt,
+      model,
+      summary: '',
+      summarizedThroughSeq: 0,
+    };
+    await guard(this.#conversations.insertOne(doc));
+    return toConversation(doc);
+  }
+
+  async get(id: string, owner: Owner): Promise<ConversationRecord | null> {
+    const _id = toObjectId(id);
+    if (!_id) return null;
+    const doc = await guard(this.#conversations.findOne({ _id, ...ownerFilter(owner) }));
+    return doc ? toConversation(doc) : null;
+  }
+
+  async append(conversationId: string, message: NewMessage): Promise<StoredMessage> {
+    const _id = toObjectId(conversationId);
+    if (!_id) throw new NotFoundError('conversation');
+    const now = this.#clock();
+    const bumped = await guard(
+      this.#conversations.findOneAndUpdate(
+        { _id },
+        // $max: a replica with a lagging clock never moves updatedAt backwards.
+        { $inc: { lastSeq: 1, messageCount: 1 }, $max: { updatedAt: now } },
+        { returnDocument: 'after', projection: { lastSeq: 1 } },
+      ),
+    );
+    if (!bumped) throw new NotFoundError('conversation');
+    const doc: MessageDoc = {
+      _id: new ObjectId(),
+      conversationId: _id,
+      seq: bumped.lastSeq,
+      role: message.role,
+      content: message.content,
+      toolCalls: (message.toolCalls ?? []).map(copyToolCall),
+      createdAt: now,
+    };
+    await guard(this.#messages.insertOne(doc));
+    // A delete between the $inc and the insert has already swept the messages: sweep this one too, so
+    // no message outlives its conversation. A delete after this check sweeps it itself.
+    if (!(await guard(this.#conversations.findOne({ _id }, { projection: { _id: 1 } })))) {
+      await guard(this.#messages.deleteOne({ _id: doc._id }));
+      throw new NotFoundError('conversation');
+    }
+    return toMessage(doc);
+  }
+
+  async recentMessages(conversationId: string, limit: number): Promise<StoredMessage[]> {
+    const n = toLimit(limit);
+    const _id = toObjectId(conversationId);
+    if (n === 0 || !_id) return [];
+    const docs = await guard(
+      this.#messages.find({ conversationId: _id }).sort({ seq: -1 }).limit(n).toArray(),
+    );
+    return docs.reverse().map(toMessage);
+  }
+
+  async messages(
+    conversationId: string,
+    options: { afterSeq: number; limit: number },
+  ): Promise<StoredMessage[]> {
+    const n = toLimit(options.limit);
+    const _id = toObjectId(conversationId);
+    if (n === 0 || !_id) return [];
+    const filter = { conversationId: _id, seq: { $gt: options.afterSeq } };
+    const docs = await guard(this.#messages.find(filter).sort({ seq: 1 }).limit(n).toArray());
+    return docs.map(toMessage);
+  }
+
+  async list(
+    owner: Owner,
+    options: { limit: number; after?: ConversationCursor },
+  ): Promise<ConversationRecord[]> {
+    const n = toLimit(options.limit);
+    if (n === 0) return [];
+    const filter: Filter<ConversationDoc> = ownerFilter(owner);
+    if (options.after) filter.$or = afterCursor(options.after);
+    const docs = await guard(
+      this.#conversations.find(filter).sort({ updatedAt: -1, _id: -1 }).limit(n).toArray(),
+    );
+    return docs.map(toConversation);
+  }
+
+  async latestForChat(
+    owner: Owner,
+    platform: string,
+    chatId: string,
+    since: Date,
+  ): Promise<ConversationRecord | null> {
+    const filter = { ...ownerFilter(owner), platform, chatId, updatedAt: { $gte: since } };
+    const doc = await guard(this.#conversations.findOne(filter, { sort: { updatedAt: -1, _id: -1 } }));
+    return doc ? toConversation(doc) : null;
+  }
+
+  async setTitle(id: string, title: string): Promise<void> {
+    await this.#update(id, { title });
+  }
+
+  async setSummary(id: string, summary: string, throughSeq: number): Promise<void> {
+    await this.#update(id, { summary, summarizedThroughSeq: throughSeq });
+  }
+
+  async delete(id: string, owner: Owner): Promise<boolean> {
+    const _id = toObjectId(id);
+    if (!_id) return false;
+    const { deletedCount } = await guard(this.#conversations.deleteOne({ _id, ...ownerFilter(owner) }));
+    if (deletedCount === 0) return false;
+    // Messages go second: an append racing with this delete checks afterwards and removes its own.
+    await guard(this.#messages.deleteMany({ conversationId: _id }));
+    return true;
+  }
+
+  async ping(): Promise<void> {
+    await guard(this.#db.command({ ping: 1 }));
+  }
+
+  async close(): Promise<void> {
+    await this.#client?.close();
+  }
+
+  async #update(id: string, fields: Partial<ConversationDoc>): Promise<void> {
+    const _id = toObjectId(id);
+    const result = _id ? await guard(this.#conversations.updateOne({ _id }, { $set: fields })) : undefined;
+    if (!result || result.matchedCount === 0) throw new NotFoundError('conversation');
+  }
+}
+
+/** Ids are ObjectIds inside, hex outside; anything that is not 24 hex digits names nothing. */
+function toObjectId(id: string): ObjectId | null {
+  return /^[0-9a-f]{24}$/i.test(id) ? ObjectId.createFromHexString(id) : null;
+}
+
+function ownerFilter(owner: Owner): { clientId: string; userId: string } {
+  return { clientId: owner.clientId, userId: owner.userId };
+}
+
+/** Keyset pagination: strictly after (updatedAt, _id) in the newest-first order. */
+function afterCursor(after: ConversationCursor): Filter<ConversationDoc>[] {
+  const _id = toObjectId(after.id);
+  if (!_id || Number.isNaN(after.updatedAt.getTime())) {
+    throw new ValidationError('page_token', 'is not a token this server issued');
+  }
+  return [{ updatedAt: { $lt: after.updatedAt } }, { updatedAt: after.updatedAt, _id: { $lt: _id } }];
+}
+
+/** MongoDB reads limit(0) as "no limit"; a caller asking for none gets none. */
+function toLimit(limit: number): number {
+  return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
+}
+
+/** Unreachable or lost server → unavailable (a retryable condition for the client); the rest as is. */
+async function guard<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw unavailable(err);
+  }
+}
+
+const CONNECTION_LOST = [
+  MongoNetworkError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  MongoNotConnectedError,
+];
+
+function unavailable(err: unknown): unknown {
+  const lost = CONNECTION_LOST.some((type) => err instanceof type);
+  return lost ? new UnavailableError('conversation store unavailable', { cause: err }) : err;
+}
+
+function databaseInUrl(url: string): string | undefined {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(url)?.[1];
+  return name ? decodeURIComponent(name) : undefined;
+}
+
+function copyToolCall({ id, name, arguments: args, result, isError }: ToolCallRecord): ToolCallRecord {
+  return { id, name, arguments: args, result, isError };
+}
+
+function toConversation(doc: ConversationDoc): ConversationRecord {
+  return {
+    id: doc._id.toHexString(),
+    owner: { clientId: doc.clientId, userId: doc.userId },
+    title: doc.title,
+    platform: doc.platform,
+    chatId: doc.chatId,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    messageCount: doc.messageCount,
+    systemPrompt: doc.systemPrompt,
+    model: doc.model,
+    summary: doc.summary,
+    summarizedThroughSeq: doc.summarizedThroughSeq,
+  };
+}
+
+function toMessage(doc: MessageDoc): StoredMessage {
+  return {
+    id: doc._id.toHexString(),
+    conversationId: doc.conversationId.toHexString(),
+    seq: doc.seq,
+    role: doc.role,
+    content: doc.content,
+    toolCalls: doc.toolCalls.map(copyToolCall),
+    createdAt: doc.createdAt,
+  };
+}

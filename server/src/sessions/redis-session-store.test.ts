@@ -1,0 +1,236 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@parley/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Owner } from '../conversations/conversation-store.ts';
+import { EmbeddedConversationStore } from '../conversations/embedded-conversation-store.ts';
+import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
+import { RedisSessionStore } from './redis-session-store.ts';
+import { SessionManager } from './session-manager.ts';
+
+const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
+/** Far above the command timeouts used here: proves "does not hang", not a latency. */
+const NO_HANG_MS = 5000;
+
+describe('RedisSessionStore on the shared Redis', () => {
+  // A prefix per run keeps this test's keys apart from everything else on the shared instance.
+  const prefix = `parley-test:${randomUUID()}:`;
+  let redis: RedisConnection;
+  let store: RedisSessionStore;
+  const ttl = (key: string) => redis.client.ttl(`${prefix}session:${key}`);
+
+  beforeAll(async () => {
+    redis = createRedisClient({ url: 'redis://127.0.0.1:6379', logger, keyPrefix: prefix });
+    await waitFor(() => redis.isReady());
+    store = new RedisSessionStore({ redis });
+  });
+
+  afterAll(async () => {
+    const keys: string[] = [];
+    for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 }))
+      keys.push(...batch);
+    if (keys.length > 0) await redis.client.del(keys);
+    await redis.close();
+  });
+
+  it('binds a chat and reads the binding back under its prefix', async () => {
+    await store.set('telegram:1', 'conversation-1', 60);
+    expect(await store.get('telegram:1', 60)).toBe('conversation-1');
+    expect(await redis.client.get(`${prefix}session:telegram:1`)).toBe('conversation-1');
+    expect(await ttl('telegram:1')).toBeGreaterThan(55);
+  });
+
+  it('returns null for a chat without a session', async () => {
+    expect(await store.get('telegram:unknown', 60)).toBeNull();
+  });
+
+  it('slides the TTL on every read', async () => {
+    await store.set('telegram:2', 'conversation-2', 60);
+    await redis.client.expire(`${prefix}session:telegram:2`, 5);
+    expect(await ttl('telegram:2')).toBeLessThanOrEqual(5);
+    expect(await store.get('telegram:2', 1800)).toBe('conversation-2');
+    expect(await ttl('telegram:2')).toBeGreaterThan(1790);
+  });
+
+  it('rebinds a chat to another conversation with a fresh TTL', async () => {
+    await store.set('telegram:3', 'old', 10);
+    await store.set('telegram:3', 'new', 600);
+    expect(await store.get('telegram:3', 600)).toBe('new');
+    expect(await ttl('telegram:3')).toBeGreaterThan(590);
+  });
+
+  it('deletes a binding', async () => {
+    await store.set('telegram:4', 'conversation-4', 60);
+    await store.delete('telegram:4');
+    expect(await store.get('telegram:4', 60)).toBeNull();
+    await expect(store.delete('telegram:4')).resolves.toBeUndefined();
+  });
+
+  it('forgets a binding once its TTL has passed', async () => {
+    await store.set('telegram:5', 'conversation-5', 1);
+    await sleep(1100);
+    expect(await store.get('telegram:5', 60)).toBeNull();
+  });
+
+  it('answers a ping and leaves the shared connection open on close', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+    expect(redis.isReady()).toBe(true);
+    await expect(redis.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('RedisSessionStore when Redis fails', () => {
+  const owner: Owner = { clientId: 'bot', userId: '7' };
+  const chat = { platform: 'telegram', chatId: '500' };
+  const started: ChildProcess[] = [];
+  let port: number;
+  let redis: RedisConnection;
+  let store: RedisSessionStore;
+  let conversations: EmbeddedConversationStore;
+  let manager: SessionManager;
+
+  beforeAll(async () => {
+    port = await freePort();
+    started.push(await startRedisServer(port));
+    redis = createRedisClient({
+      url: `redis://127.0.0.1:${port}`,
+      logger,
+      commandTimeoutMs: 300,
+      maxReconnectDelayMs: 200,
+    });
+    await waitFor(() => redis.isReady());
+    store = new RedisSessionStore({ redis });
+    conversations = new EmbeddedConversationStore({ path: ':memory:' });
+    manager = new SessionManager({
+      store: conversations,
+      sessions: store,
+      ttlSeconds: 1800,
+      clock: () => new Date(),
+      logger,
+    });
+  });
+
+  afterAll(async () => {
+    await redis?.close();
+    await conversations?.close();
+    for (const child of started) await stop(child, 'SIGKILL');
+  });
+
+  it('starts without a reachable Redis and fails fast until it can connect', async () => {
+    const before = Date.now();
+    const offline = createRedisClient({ url: `redis://127.0.0.1:${await freePort()}`, logger });
+    try {
+      expect(offline.isReady()).toBe(false);
+      await expectEveryCallRejects(new RedisSessionStore({ redis: offline }));
+      expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it('times out a command that Redis accepts but never answers', async () => {
+    const server = started[0] as ChildProcess;
+    await store.set('telegram:stalled', 'conversation-x', 60);
+    server.kill('SIGSTOP');
+    try {
+      const before = Date.now();
+      await expect(store.get('telegram:stalled', 60)).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('did not answer'),
+      });
+      expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
+    } finally {
+      server.kill('SIGCONT');
+    }
+    // Redis answers in order, so the late reply to the abandoned GETEX does not confuse the next command.
+    expect(await store.get('telegram:stalled', 60)).toBe('conversation-x');
+  });
+
+  it('fails fast while Redis is down, falls back to the store, and writes the session back', async () => {
+    const conversation = await conversations.create({ owner, title: 'Plans', ...chat });
+    await manager.bind(chat, conversation.id);
+    expect(await manager.current(owner, chat)).toMatchObject({ source: 'session' });
+
+    await stop(started[0] as ChildProcess, 'SIGKILL');
+    await expectEveryCallRejects(store);
+    for (let turn = 0; turn < 3; turn++) {
+      const before = Date.now();
+      const resolved = await manager.current(owner, chat);
+      expect(resolved).toMatchObject({ conversation: { id: conversation.id }, source: 'store' });
+      expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
+    }
+
+    started.push(await startRedisServer(port));
+    await waitFor(() => redis.isReady());
+    // The restarted Redis is empty: the store finds the conversation again and binds it back.
+    expect(await manager.current(owner, chat)).toMatchObject({ source: 'store' });
+    expect(await store.get('telegram:500', 1800)).toBe(conversation.id);
+    expect(await manager.current(owner, chat)).toMatchObject({
+      conversation: { id: conversation.id },
+      source: 'session',
+    });
+  });
+});
+
+async function expectEveryCallRejects(store: RedisSessionStore): Promise<void> {
+  const calls: [string, () => Promise<unknown>][] = [
+    ['get', () => store.get('telegram:500', 60)],
+    ['set', () => store.set('telegram:500', 'conversation-y', 60)],
+    ['delete', () => store.delete('telegram:500')],
+    ['ping', () => store.ping()],
+  ];
+  for (const [name, call] of calls) {
+    const before = Date.now();
+    await expect(call(), name).rejects.toMatchObject({ code: 'unavailable' });
+    expect(Date.now() - before, name).toBeLessThan(NO_HANG_MS);
+  }
+}
+
+/** A private, non-persistent redis-server that this test may kill and restart. */
+async function startRedisServer(port: number): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', [...args, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), NO_HANG_MS);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!output.includes('Ready to accept connections')) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+    child.once('error', reject);
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = NO_HANG_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
