@@ -8,11 +8,12 @@ import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
-import { noTools, type ToolRunner } from './assistant/tool-runner.ts';
+import type { ToolRunner } from './assistant/tool-runner.ts';
 import { type BackendOverrides, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { Idempotency } from './rpc/idempotency.ts';
 import { SessionManager } from './sessions/session-manager.ts';
+import { createToolRunner } from './tools/tool-setup.ts';
 
 /** Parts a caller (a test, usually) may supply instead of having them built from the config. */
 export interface ParleyOverrides extends BackendOverrides {
@@ -46,7 +47,9 @@ export async function createParleyServer(
   });
   const assistant = new Assistant({
     llm,
-    tools: overrides.tools ?? noTools,
+    tools:
+      overrides.tools ??
+      createToolRunner({ config, logger, clock, ...(backends.redis ? { redis: backends.redis } : {}) }),
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,

@@ -100,7 +100,7 @@ describe('the HTTP edge', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'ready',
-      components: { store: { ok: true }, sessions: { ok: true }, model: { ok: true } },
+      components: { store: { ok: true, detail: 'sqlite' }, model: { ok: true } },
     });
   });
 });

@@ -1,3 +1,4 @@
+export { type AllowedUsers, type BotConfig, type BotMode, loadBotConfig } from './bot-config.ts';
 export { ConfigError, formatIssues, redact } from './config-error.ts';
 export { defaultLocalKeyFile } from './local-key.ts';
 export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';

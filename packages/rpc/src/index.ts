@@ -81,19 +81,27 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     jsonOptions: { ignoreUnknownFields: true },
   });
   const client = new GeneratedClient(transport);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  // protobuf-ts's Twirp transport ignores `timeout`: a deadline is an abort signal of our own.
+  const withDeadline = (opts: RpcOptions = {}): RpcOptions => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return { ...opts, abort: opts.abort ? AbortSignal.any([opts.abort, deadline]) : deadline };
+  };
   return {
     startConversation: async (req, opts) =>
-      (await client.startConversation(StartConversationRequest.create(req), opts)).response,
+      (await client.startConversation(StartConversationRequest.create(req), withDeadline(opts))).response,
     continueConversation: async (req, opts) =>
-      (await client.continueConversation(ContinueConversationRequest.create(req), opts)).response,
+      (await client.continueConversation(ContinueConversationRequest.create(req), withDeadline(opts)))
+        .response,
     listConversations: async (req, opts) =>
-      (await client.listConversations(ListConversationsRequest.create(req), opts)).response,
+      (await client.listConversations(ListConversationsRequest.create(req), withDeadline(opts))).response,
     describeConversation: async (req, opts) =>
-      (await client.describeConversation(DescribeConversationRequest.create(req), opts)).response,
+      (await client.describeConversation(DescribeConversationRequest.create(req), withDeadline(opts)))
+        .response,
     deleteConversation: async (req, opts) =>
-      (await client.deleteConversation(DeleteConversationRequest.create(req), opts)).response,
+      (await client.deleteConversation(DeleteConversationRequest.create(req), withDeadline(opts))).response,
     switchConversation: async (req, opts) =>
-      (await client.switchConversation(SwitchConversationRequest.create(req), opts)).response,
+      (await client.switchConversation(SwitchConversationRequest.create(req), withDeadline(opts))).response,
   };
 }
 
@@ -113,32 +121,33 @@ const UNREACHABLE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|so
  * non-JSON bodies (an HTML 502 arrives as a generic error) and with servers that cannot be reached.
  */
 export function describeRpcError(err: unknown): RpcErrorDescription {
-  if (isRpcError(err)) {
-    const retryAfter = Number(firstMeta(err.meta, 'retry_after') ?? firstMeta(err.meta, 'retry-after'));
-    const code = err.code;
-    if (/unable to read response body/.test(err.message)) {
-      return {
-        code: 'unavailable',
-        message: 'the server answered with something that is not a Twirp response',
-      };
-    }
-    if (code === 'cancelled' || code === 'CANCELLED') {
-      return { code: 'deadline_exceeded', message: 'the call took too long and was cancelled' };
-    }
-    const cause = (err as { cause?: unknown }).cause;
-    if (
-      code === 'internal' &&
-      (UNREACHABLE.test(err.message) || (cause && UNREACHABLE.test(String(cause))))
-    ) {
-      return { code: 'unreachable', message: 'cannot reach the Parley server' };
-    }
-    const description: RpcErrorDescription = { code, message: err.message || code };
-    if (Number.isFinite(retryAfter) && retryAfter > 0) description.retryAfterSeconds = retryAfter;
-    return description;
+  if (!isRpcError(err)) {
+    const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err);
+    if (UNREACHABLE.test(text)) return { code: 'unreachable', message: 'cannot reach the Parley server' };
+    return { code: 'unknown', message: err instanceof Error ? err.message : 'unknown error' };
   }
-  const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err);
-  if (UNREACHABLE.test(text)) return { code: 'unreachable', message: 'cannot reach the Parley server' };
-  return { code: 'unknown', message: err instanceof Error ? err.message : 'unknown error' };
+  const code = err.code;
+  if (/unable to read response body/.test(err.message)) {
+    return {
+      code: 'unavailable',
+      message: 'the server answered with something that is not a Twirp response',
+    };
+  }
+  // Failures below Twirp (network, deadline, cancel) arrive with transport codes, not the server's.
+  const transportLevel = ['internal', 'unknown', 'UNKNOWN', 'cancelled', 'CANCELLED'].includes(code);
+  if (transportLevel && /timeout|timed out/i.test(err.message)) {
+    return { code: 'deadline_exceeded', message: 'the server did not answer in time' };
+  }
+  const cause = (err as { cause?: unknown }).cause;
+  if (transportLevel && (UNREACHABLE.test(err.message) || (cause && UNREACHABLE.test(String(cause))))) {
+    return { code: 'unreachable', message: 'cannot reach the Parley server' };
+  }
+  if (code === 'cancelled' || code === 'CANCELLED')
+    return { code: 'cancelled', message: 'the call was cancelled' };
+  const description: RpcErrorDescription = { code, message: err.message || code };
+  const retryAfter = Number(firstMeta(err.meta, 'retry_after') ?? firstMeta(err.meta, 'retry-after'));
+  if (Number.isFinite(retryAfter) && retryAfter > 0) description.retryAfterSeconds = retryAfter;
+  return description;
 }
 
 /** True for the errors a ChatService call rejects with (checked structurally, across package copies). */

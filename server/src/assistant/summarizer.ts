@@ -7,6 +7,8 @@ const SUMMARY_INSTRUCTIONS =
   'summary and the new messages into one updated summary of at most 200 words. Keep facts, names, ' +
   'preferences, decisions and open questions; drop pleasantries. Reply with the summary only.';
 
+const MAX_SUMMARY_CHARS = 2_000;
+
 const TITLE_INSTRUCTIONS =
   'Write a short title (at most 6 words) for a conversation that starts with the message below. ' +
   'Reply with the title only, no quotes, no trailing punctuation.';
@@ -24,7 +26,11 @@ export class Summarizer {
   async summarize(previous: string, messages: StoredMessage[], model?: string): Promise<string | null> {
     const transcript = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
     const prompt = `Previous summary:\n${previous || '(none)'}\n\nNew messages:\n${transcript}`;
-    return this.#ask(SUMMARY_INSTRUCTIONS, prompt, 400, model, 'summary');
+    const summary = await this.#ask(SUMMARY_INSTRUCTIONS, prompt, 400, model, 'summary');
+    // Not every OpenAI-compatible server honours max_tokens; the summary must stay bounded regardless.
+    return summary && summary.length > MAX_SUMMARY_CHARS
+      ? `${summary.slice(0, MAX_SUMMARY_CHARS)}…`
+      : summary;
   }
 
   async title(firstMessage: string, model?: string): Promise<string | null> {

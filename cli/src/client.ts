@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { defaultLocalKeyFile } from '@parley/config';
+import type { SessionMetadata } from '@parley/rpc';
+import type { ClientFactory, CommandContext, Io } from './context.ts';
+import { UsageError } from './errors.ts';
+
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
+
+/** The global options every command shares. */
+export interface GlobalOptions {
+  server?: string;
+  apiKey?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** `--server`, else `PARLEY_URL`, else the local default; only http(s) URLs are accepted. */
+export function resolveServerUrl(options: GlobalOptions, env: Env): string {
+  const url = options.server || env.PARLEY_URL || DEFAULT_SERVER_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`invalid server URL: ${url}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`the server URL must start with http:// or https://: ${url}`);
+  }
+  return url;
+}
+
+/** True when the URL points at this machine (127.0.0.0/8, localhost, ::1). */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * `--api-key`, else `PARLEY_API_KEY`, else the key a keyless local server generated. That local key is a
+ * credential for this machine's server only, so it is never sent anywhere else.
+ */
+export function resolveApiKey(options: GlobalOptions, env: Env, serverUrl: string): string | undefined {
+  if (options.apiKey) return options.apiKey;
+  if (env.PARLEY_API_KEY) return env.PARLEY_API_KEY;
+  if (!isLoopbackUrl(serverUrl)) return undefined;
+  return readLocalKey(defaultLocalKeyFile(env));
+}
+
+function readLocalKey(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The session sent on every call; `PARLEY_USER` overrides the login name. */
+export function cliSession(env: Env): SessionMetadata {
+  return { platform: 'cli', userId: env.PARLEY_USER || loginName(env), chatId: '' };
+}
+
+function loginName(env: Env): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // Containers may run as a uid without a passwd entry.
+    return env.USER || env.LOGNAME || 'cli';
+  }
+}
+
+/** Builds the context a command runs with from the parsed global options. */
+export function createContext(options: GlobalOptions, io: Io, createClient: ClientFactory): CommandContext {
+  const serverUrl = resolveServerUrl(options, io.env);
+  const apiKey = resolveApiKey(options, io.env, serverUrl);
+  const client = createClient(apiKey ? { baseUrl: serverUrl, apiKey } : { baseUrl: serverUrl });
+  return { io, client, session: cliSession(io.env), serverUrl };
+}

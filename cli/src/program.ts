@@ -1,0 +1,130 @@
+import { createChatClient } from '@parley/rpc';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
+import { createContext, DEFAULT_SERVER_URL, type GlobalOptions } from './client.ts';
+import { type AskOptions, runAsk } from './commands/ask.ts';
+import { runChat } from './commands/chat.ts';
+import { type DeleteOptions, runDelete } from './commands/delete.ts';
+import { type ListOptions, runList } from './commands/list.ts';
+import { runShow, type ShowOptions } from './commands/show.ts';
+import type { ClientFactory, CommandContext, Io } from './context.ts';
+import { type ErrorHints, formatRpcError, isUsageError } from './errors.ts';
+import { EXIT_CODES_HELP, ExitCode } from './exit-codes.ts';
+import { writeLine } from './output.ts';
+
+/** Replaceable pieces of {@link run}; tests pass a fake client. */
+export interface RunDeps {
+  createClient?: ClientFactory;
+}
+
+/** What the actions report back to {@link run}: the exit code, and what to say if a call fails. */
+interface RunState {
+  exitCode: number;
+  hints: ErrorHints;
+}
+
+/** Runs `parley` with `argv` (without node and script) and resolves to the process exit code. */
+export async function run(argv: string[], io: Io, deps: RunDeps = {}): Promise<number> {
+  const state: RunState = { exitCode: ExitCode.ok, hints: { serverUrl: DEFAULT_SERVER_URL } };
+  const program = buildProgram(io, deps.createClient ?? createChatClient, state);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (err) {
+    return reportError(err, io, state.hints);
+  }
+}
+
+function reportError(err: unknown, io: Io, hints: ErrorHints): number {
+  // Commander has already printed its own message (see configureOutput).
+  if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  if (isUsageError(err)) {
+    writeLine(io.stderr, `parley: ${err.message}`);
+    return ExitCode.usage;
+  }
+  writeLine(io.stderr, formatRpcError(err, hints));
+  return ExitCode.failure;
+}
+
+/** The commander program; settings made before `.command()` are inherited by every subcommand. */
+export function buildProgram(io: Io, createClient: ClientFactory, state: RunState): Command {
+  const program = new Command('parley')
+    .description('Talk to a Parley server from the terminal.')
+    .version(packageJson.version)
+    .option('--server <url>', `server URL (env PARLEY_URL, default ${DEFAULT_SERVER_URL})`)
+    .option('--api-key <key>', 'API key (env PARLEY_API_KEY; a local server needs none)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'parley: ')),
+    })
+    .showSuggestionAfterError()
+    .showHelpAfterError('(run parley --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const context = (command: Command, conversationId?: string): CommandContext => {
+    const ctx = createContext(command.optsWithGlobals<GlobalOptions>(), io, createClient);
+    state.hints = { serverUrl: ctx.serverUrl, conversationId };
+    return ctx;
+  };
+  addCommands(program, state, context);
+  return program;
+}
+
+type ContextOf = (command: Command, conversationId?: string) => CommandContext;
+
+function addCommands(program: Command, state: RunState, context: ContextOf): void {
+  program
+    .command('chat')
+    .description('chat interactively; lines from a pipe work too')
+    .argument('[conversation-id]', 'resume this conversation (its history is printed first)')
+    .action(async (id: string | undefined, _options: unknown, command: Command) => {
+      state.exitCode = await runChat(context(command, id), id);
+    });
+  program
+    .command('ask')
+    .description('send one message and print the reply (the conversation id goes to stderr)')
+    .argument('<message...>', 'the message')
+    .option('-c, --conversation <id>', 'continue this conversation instead of starting a new one')
+    .option('--json', 'print the response as JSON')
+    .action(async (words: string[], options: AskOptions, command: Command) => {
+      state.exitCode = await runAsk(context(command, options.conversation), words, options);
+    });
+  addReadCommands(program, state, context);
+}
+
+function addReadCommands(program: Command, state: RunState, context: ContextOf): void {
+  program
+    .command('list')
+    .description('list your conversations, most recently updated first')
+    .option('--limit <n>', 'how many to show (per page with --all), 1-100', parseLimit)
+    .option('--all', 'list every conversation, page after page')
+    .option('--json', 'print the response as JSON')
+    .action(async (options: ListOptions, command: Command) => {
+      state.exitCode = await runList(context(command), options);
+    });
+  program
+    .command('show')
+    .description('show a conversation with all its messages')
+    .argument('<id>', 'conversation id')
+    .option('--json', 'print the response as JSON')
+    .action(async (id: string, options: ShowOptions, command: Command) => {
+      state.exitCode = await runShow(context(command, id), id, options);
+    });
+  program
+    .command('delete')
+    .description('delete a conversation and its messages')
+    .argument('<id>', 'conversation id')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
+    .action(async (id: string, options: DeleteOptions, command: Command) => {
+      state.exitCode = await runDelete(context(command, id), id, options);
+    });
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new InvalidArgumentError('expected a whole number from 1 to 100');
+  return n;
+}

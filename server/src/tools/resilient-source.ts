@@ -1,0 +1,223 @@
+import type { Logger } from '@parley/logger';
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  isBrokenCircuitError,
+  retry,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import type { Cache } from '../cache/cache.ts';
+import { cacheKey } from '../cache/cache.ts';
+import { isProviderError, isTransientProviderError, ProviderError } from './provider-http.ts';
+
+/**
+ * A value and where it came from. `stale` is a cached value past its TTL, served because the provider is
+ * down; `unavailable` means there is no value at all and nobody may make one up.
+ */
+export type Sourced<T> =
+  | { source: 'fresh'; data: T }
+  | { source: 'cached' | 'stale'; ageSeconds: number; data: T }
+  | { source: 'unavailable'; data?: undefined };
+
+export type BreakerState = 'closed' | 'open' | 'half_open' | 'isolated';
+
+/** Tuning of the one policy around a provider. Production defaults; tests shorten them. */
+export interface ResilienceOptions {
+  /** Longest one provider attempt may take. Default 5000 ms. */
+  attemptTimeoutMs?: number;
+  /** Retries after the first attempt, for transient failures only. Default 1. */
+  retries?: number;
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Consecutive failed attempts that open the circuit (default 5), and how long it stays open (30 s). */
+  breaker?: { threshold?: number; halfOpenAfterMs?: number };
+  /** Called on every circuit state change (metrics hook in here). */
+  onBreakerStateChange?: (state: BreakerState) => void;
+}
+
+export interface ResilientSourceOptions extends ResilienceOptions {
+  /** Cache namespace and log name: 'weather', 'holidays'. */
+  name: string;
+  cache: Cache;
+  /** How long a cached value counts as fresh. */
+  ttlSeconds: number;
+  /** How long it is kept to be served stale while the provider is down. Default 24 × `ttlSeconds`. */
+  staleTtlSeconds?: number;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** What a service over one provider takes: its client, the cache, and the tuning of its policy. */
+export interface ProviderServiceOptions<Client> extends ResilienceOptions {
+  client: Client;
+  cache: Cache;
+  clock: () => Date;
+  logger: Logger;
+  /** How long an answer counts as fresh (each service has its own default). */
+  ttlSeconds?: number;
+  /** How long it may be served stale while the provider is down (each service has its own default). */
+  staleTtlSeconds?: number;
+}
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/**
+ * Cache first, then the provider through one policy built here once:
+ * `retry(transient) → circuit breaker(transient) → timeout per attempt`. Retry is outermost so that every
+ * attempt passes the breaker and counts; an open breaker throws at once and that is not retried, so a dead
+ * provider costs nothing. When the provider fails, a stale cached value is served if there is one.
+ */
+export class ResilientSource<T> {
+  readonly #options: ResilientSourceOptions;
+  readonly #policy: IPolicy;
+  #state: BreakerState = 'closed';
+
+  constructor(options: ResilientSourceOptions) {
+    this.#options = options;
+    const transient = handleWhen(isTransientProviderError);
+    const retries = retry(transient, {
+      maxAttempts: options.retries ?? 1,
+      backoff: new ExponentialBackoff({
+        initialDelay: options.backoff?.initialDelayMs ?? 200,
+        maxDelay: options.backoff?.maxDelayMs ?? 2000,
+      }),
+    });
+    const breaker = circuitBreaker(transient, {
+      halfOpenAfter: options.breaker?.halfOpenAfterMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
+    });
+    breaker.onStateChange((state) => this.#onStateChange(STATE_NAMES[state]));
+    // Cooperative: the provider call honours the signal, and its own error tells a timeout from an abort.
+    const perAttempt = timeout(options.attemptTimeoutMs ?? 5000, TimeoutStrategy.Cooperative);
+    this.#policy = wrap(retries, breaker, perAttempt);
+  }
+
+  get breakerState(): BreakerState {
+    return this.#state;
+  }
+
+  /**
+   * The value for `normalizedQuery`: cached if fresh, else loaded (and cached), else stale, else
+   * unavailable. Throws only when `signal` aborts.
+   */
+  async get(
+    normalizedQuery: string,
+    load: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<Sourced<T>> {
+    const { cache, ttlSeconds, name } = this.#options;
+    const key = cacheKey(name, normalizedQuery);
+    const entry = await cache.get(key);
+    const cached = entry ? parse<T>(entry.value) : undefined;
+    const ageSeconds = entry ? Math.max(0, Math.floor((this.#now() - entry.storedAt) / 1000)) : 0;
+    if (cached && ageSeconds < ttlSeconds) return { source: 'cached', ageSeconds, data: cached.data };
+    try {
+      const data = await this.#policy.execute(
+        ({ signal: attempt }) => this.#attempt(load, attempt, signal),
+        signal,
+      );
+      await cache.set(key, JSON.stringify({ data }), this.#options.staleTtlSeconds ?? ttlSeconds * 24);
+      return { source: 'fresh', data };
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.#logFailure(err, cached !== undefined);
+      return cached ? { source: 'stale', ageSeconds, data: cached.data } : { source: 'unavailable' };
+    }
+  }
+
+  /** One provider call; a call cut short by the per-attempt timeout (not by the caller) is a timeout. */
+  async #attempt(
+    load: (signal: AbortSignal) => Promise<T>,
+    attempt: AbortSignal,
+    caller?: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await load(attempt);
+    } catch (err) {
+      if (attempt.aborted && !caller?.aborted) throw new ProviderError(this.#options.name, 'timeout');
+      throw err;
+    }
+  }
+
+  #logFailure(err: unknown, servingStale: boolean): void {
+    const logger = this.#options.logger;
+    const fields = { provider: this.#options.name, servingStale };
+    if (isBrokenCircuitError(err)) {
+      logger.debug(fields, 'provider circuit open; not calling it');
+    } else if (!isProviderError(err)) {
+      logger.error({ ...fields, err }, 'provider lookup failed unexpectedly');
+    } else {
+      // Credentials or a broken response need an operator; the rest is the provider having a bad moment.
+      const level = err.kind === 'auth' || err.kind === 'bad_response' ? 'error' : 'warn';
+      logger[level](
+        { ...fields, kind: err.kind, status: err.status, providerCode: err.providerCode },
+        'provider lookup failed',
+      );
+    }
+  }
+
+  #onStateChange(state: BreakerState): void {
+    this.#state = state;
+    const fields = { provider: this.#options.name, state };
+    if (state === 'open') this.#options.logger.warn(fields, 'provider circuit opened; failing fast');
+    else this.#options.logger.info(fields, 'provider circuit state changed');
+    this.#options.onBreakerStateChange?.(state);
+  }
+
+  #now(): number {
+    return this.#options.clock().getTime();
+  }
+}
+
+/** Cached values are wrapped (`{data}`) so that a cached `null` ("no such place") is still a hit. */
+function parse<T>(text: string): { data: T } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && 'data' in parsed
+      ? (parsed as { data: T })
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a tool states provenance to the model: "fresh", "cached 12 min ago", "STALE: …", "unavailable: …". */
+export function describeProvenance(result: Sourced<unknown>, what: string): string {
+  switch (result.source) {
+    case 'fresh':
+      return `fresh from the ${what} provider`;
+    case 'cached':
+      return `cached ${formatAge(result.ageSeconds)} ago`;
+    case 'stale':
+      return `STALE: the ${what} provider is unavailable; this data is from ${formatAge(result.ageSeconds)} ago`;
+    case 'unavailable':
+      return `unavailable: the ${what} service cannot be reached right now and nothing is cached; never invent ${what} data`;
+  }
+}
+
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86_400)} days`;
+}
+
+/** "No such place" is an answer, cached like any other, not a provider failure. */
+export async function nullIfNotFound<T>(work: Promise<T>): Promise<T | null> {
+  try {
+    return await work;
+  } catch (err) {
+    if (isProviderError(err) && err.kind === 'not_found') return null;
+    throw err;
+  }
+}

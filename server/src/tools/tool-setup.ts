@@ -1,0 +1,55 @@
+import type { ServerConfig } from '@parley/config';
+import type { Logger } from '@parley/logger';
+import type { ToolRunner } from '../assistant/tool-runner.ts';
+import type { Cache } from '../cache/cache.ts';
+import { MemoryCache } from '../cache/memory-cache.ts';
+import { RedisCache } from '../cache/redis-cache.ts';
+import { HolidayClient } from '../holidays/holiday-client.ts';
+import { HolidayService } from '../holidays/holiday-service.ts';
+import type { RedisConnection } from '../redis/redis-client.ts';
+import { WeatherClient } from '../weather/weather-client.ts';
+import { WeatherService } from '../weather/weather-service.ts';
+import { builtinTools } from './index.ts';
+import { ToolRegistry } from './registry.ts';
+import type { BreakerState } from './resilient-source.ts';
+
+export interface ToolSetupDeps {
+  config: Readonly<ServerConfig>;
+  logger: Logger;
+  clock: () => Date;
+  /** Shared across replicas when set; a bounded in-process cache otherwise. */
+  redis?: RedisConnection;
+  /** Told when a provider's circuit breaker changes state (metrics). */
+  onBreakerStateChange?: (provider: 'weather' | 'holidays', state: BreakerState) => void;
+}
+
+/**
+ * Builds the tool registry with its providers, caches and breakers. `get_weather` needs WEATHER_API_KEY;
+ * without one it is left out (and said so) rather than offered to the model only to fail.
+ */
+export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
+  const { config, logger, clock, redis } = deps;
+  const cache: Cache = redis ? new RedisCache({ redis, logger, clock }) : new MemoryCache({ clock });
+  const { weather, holidays } = config.tools;
+  const weatherService = new WeatherService({
+    client: new WeatherClient({ baseUrl: weather.baseUrl, apiKey: weather.apiKey ?? '' }),
+    cache,
+    clock,
+    logger,
+    onBreakerStateChange: (state) => deps.onBreakerStateChange?.('weather', state),
+  });
+  const holidayService = new HolidayService({
+    client: new HolidayClient({ baseUrl: holidays.baseUrl }),
+    cache,
+    clock,
+    logger,
+    onBreakerStateChange: (state) => deps.onBreakerStateChange?.('holidays', state),
+  });
+  let enabled = config.tools.enabled ?? builtinTools.map((t) => t.name);
+  if (!weather.apiKey && enabled.includes('get_weather')) {
+    logger.info('get_weather is off: set WEATHER_API_KEY to enable it');
+    enabled = enabled.filter((name) => name !== 'get_weather');
+  }
+  const registry = new ToolRegistry(builtinTools, { timeoutMs: config.tools.timeoutMs, enabled, logger });
+  return registry.runner({ weather: weatherService, holidays: holidayService, clock, logger });
+}

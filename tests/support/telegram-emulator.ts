@@ -1,0 +1,156 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import TelegramServer from 'telegram-test-api';
+
+/**
+ * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
+ * process:
+ * - **Long polling.** The emulator answers `getUpdates` at once even when empty, ignoring `timeout`, so an
+ *   idle telegraf busy-loops (~1.2 cores). The front holds an empty poll until an update arrives or the
+ *   poll's timeout passes, as Telegram does.
+ * - **Redelivery.** Telegram sends an update again when the bot's offset was not confirmed; the emulator
+ *   never does. {@link TelegramEmulator.redeliver} queues an update, same `update_id`, for the next poll.
+ * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction` and
+ * `setMyCommands`, which the bot must survive.
+ */
+export interface TelegramEmulator {
+  /** The emulator itself, for its test client (`getClient(token, options)`). */
+  readonly server: TelegramServer;
+  /** Bot API root for the bot (TELEGRAM_API_ROOT): the long-polling front. */
+  readonly apiRoot: string;
+  /** Every update handed to the bot, in order, as the bot received it. */
+  readonly delivered: TelegramUpdate[];
+  redeliver(update: TelegramUpdate): void;
+  close(): Promise<void>;
+}
+
+export interface TelegramUpdate {
+  update_id: number;
+  message?: { text?: string; message_id?: number; chat?: { id: number } };
+  [key: string]: unknown;
+}
+
+/** Longest an empty poll is held, whatever the bot asks for: keeps shutdown quick. */
+const MAX_HOLD_MS = 10_000;
+const USER_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'] as const;
+
+export async function startTelegramEmulator(): Promise<TelegramEmulator> {
+  const emulatorPort = await freePort();
+  const server = new TelegramServer({ port: emulatorPort, host: '127.0.0.1', storage: 'RAM' });
+  await server.start();
+  const delivered: TelegramUpdate[] = [];
+  const redeliveries: TelegramUpdate[] = [];
+  const wake = new EventEmitter();
+  wake.setMaxListeners(0);
+  let version = 0;
+  wake.on('update', () => version++);
+  for (const event of USER_EVENTS) server.on(event, () => wake.emit('update'));
+
+  const front = createServer((req, res) => {
+    void handle(req, res).catch(() => res.destroy());
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const poll = /^\/bot([^/]+)\/getUpdates$/.exec(req.url ?? '');
+    if (!poll) return forward(req, res, body);
+    const timeoutSeconds = Number(
+      (JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0,
+    );
+    const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
+    for (;;) {
+      // An update added while the emulator is asked must not wait for the next wake-up.
+      const seen = version;
+      const updates = redeliveries.splice(0);
+      const fresh = await fetchJson(`${server.config.apiURL}${req.url}`, body);
+      updates.push(...((fresh.result as TelegramUpdate[] | undefined) ?? []));
+      if (updates.length > 0 || Date.now() >= deadline || res.destroyed) {
+        delivered.push(...updates);
+        return sendJson(res, { ok: true, result: updates });
+      }
+      if (version === seen) await waitForUpdate(wake, deadline - Date.now(), res);
+    }
+  }
+
+  async function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const upstream = await fetch(`${server.config.apiURL}${req.url}`, {
+      method: req.method ?? 'GET',
+      headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: new Uint8Array(body) }),
+    });
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'application/json',
+    });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  }
+
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const { port } = front.address() as AddressInfo;
+  return {
+    server,
+    apiRoot: `http://127.0.0.1:${port}`,
+    delivered,
+    redeliver(update) {
+      redeliveries.push(update);
+      wake.emit('update');
+    },
+    async close() {
+      wake.emit('update');
+      await closeServer(front);
+      await server.stop();
+    },
+  };
+}
+
+function waitForUpdate(wake: EventEmitter, ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      wake.off('update', done);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(ms, 0));
+    wake.on('update', done);
+    // The bot gave up on the poll (it is stopping): stop holding it.
+    res.on('close', done);
+  });
+}
+
+async function fetchJson(url: string, body: Buffer): Promise<{ result?: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: new Uint8Array(body.length > 0 ? body : Buffer.from('{}')),
+  });
+  return (await res.json()) as { result?: unknown };
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  if (res.destroyed) return;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** A port free right now on loopback (the emulator needs a fixed port for its URLs). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
