@@ -29,7 +29,8 @@ async function main(): Promise<void> {
       model: config.openai.model,
       modelConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl),
     },
-    'Parley is listening',
+    'Parley is listening on %s — chat from another terminal with: npm run chat',
+    url,
   );
   if (!config.openai.apiKey && !config.openai.baseUrl) {
     logger.warn(
