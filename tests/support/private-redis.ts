@@ -10,6 +10,9 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: nothing persists). */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections but answers nothing until {@link PrivateRedis.resume}. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
@@ -26,6 +29,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     },
     async restart() {
       child = await spawnRedis(port);
+    },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
   };
 }

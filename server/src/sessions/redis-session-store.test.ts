@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type PrivateRedis, startPrivateRedis } from '../../../tests/support/private-redis.ts';
 import type { Owner } from '../conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from '../conversations/embedded-conversation-store.ts';
 import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
@@ -86,18 +84,16 @@ describe('RedisSessionStore on the shared Redis', () => {
 describe('RedisSessionStore when Redis fails', () => {
   const owner: Owner = { clientId: 'bot', userId: '7' };
   const chat = { platform: 'telegram', chatId: '500' };
-  const started: ChildProcess[] = [];
-  let port: number;
+  let server: PrivateRedis;
   let redis: RedisConnection;
   let store: RedisSessionStore;
   let conversations: EmbeddedConversationStore;
   let manager: SessionManager;
 
   beforeAll(async () => {
-    port = await freePort();
-    started.push(await startRedisServer(port));
+    server = await startPrivateRedis();
     redis = createRedisClient({
-      url: `redis://127.0.0.1:${port}`,
+      url: server.url,
       logger,
       commandTimeoutMs: 300,
       maxReconnectDelayMs: 200,
@@ -117,7 +113,8 @@ describe('RedisSessionStore when Redis fails', () => {
   afterAll(async () => {
     await redis?.close();
     await conversations?.close();
-    for (const child of started) await stop(child, 'SIGKILL');
+    server?.resume();
+    await server?.kill();
   });
 
   it('starts without a reachable Redis and fails fast until it can connect', async () => {
@@ -133,9 +130,8 @@ describe('RedisSessionStore when Redis fails', () => {
   });
 
   it('times out a command that Redis accepts but never answers', async () => {
-    const server = started[0] as ChildProcess;
     await store.set('telegram:stalled', 'conversation-x', 60);
-    server.kill('SIGSTOP');
+    server.pause();
     try {
       const before = Date.now();
       await expect(store.get('telegram:stalled', 60)).rejects.toMatchObject({
@@ -144,7 +140,7 @@ describe('RedisSessionStore when Redis fails', () => {
       });
       expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
     } finally {
-      server.kill('SIGCONT');
+      server.resume();
     }
     // Redis answers in order, so the late reply to the abandoned GETEX does not confuse the next command.
     expect(await store.get('telegram:stalled', 60)).toBe('conversation-x');
@@ -155,7 +151,7 @@ describe('RedisSessionStore when Redis fails', () => {
     await manager.bind(chat, conversation.id);
     expect(await manager.current(owner, chat)).toMatchObject({ source: 'session' });
 
-    await stop(started[0] as ChildProcess, 'SIGKILL');
+    await server.kill();
     await expectEveryCallRejects(store);
     for (let turn = 0; turn < 3; turn++) {
       const before = Date.now();
@@ -164,7 +160,7 @@ describe('RedisSessionStore when Redis fails', () => {
       expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
     }
 
-    started.push(await startRedisServer(port));
+    await server.restart();
     await waitFor(() => redis.isReady());
     // The restarted Redis is empty: the store finds the conversation again and binds it back.
     expect(await manager.current(owner, chat)).toMatchObject({ source: 'store' });
@@ -188,43 +184,6 @@ async function expectEveryCallRejects(store: RedisSessionStore): Promise<void> {
     await expect(call(), name).rejects.toMatchObject({ code: 'unavailable' });
     expect(Date.now() - before, name).toBeLessThan(NO_HANG_MS);
   }
-}
-
-/** A private, non-persistent redis-server that this test may kill and restart. */
-async function startRedisServer(port: number): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', [...args, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), NO_HANG_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!output.includes('Ready to accept connections')) return;
-      clearTimeout(timer);
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-    child.once('error', reject);
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = NO_HANG_MS): Promise<void> {
