@@ -36,71 +36,75 @@ const MAX_HOLD_MS = 10_000;
 const USER_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'] as const;
 
 export async function startTelegramEmulator(): Promise<TelegramEmulator> {
-  const emulatorPort = await freePort();
-  const server = new TelegramServer({ port: emulatorPort, host: '127.0.0.1', storage: 'RAM' });
+  const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storage: 'RAM' });
   await server.start();
-  const delivered: TelegramUpdate[] = [];
-  const redeliveries: TelegramUpdate[] = [];
-  const wake = new EventEmitter();
-  wake.setMaxListeners(0);
-  let version = 0;
-  wake.on('update', () => version++);
-  for (const event of USER_EVENTS) server.on(event, () => wake.emit('update'));
-
+  const state: FrontState = { delivered: [], redeliveries: [], wake: new EventEmitter(), version: 0 };
+  state.wake.setMaxListeners(0);
+  state.wake.on('update', () => state.version++);
+  for (const event of USER_EVENTS) server.on(event, () => state.wake.emit('update'));
   const front = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
+    void handle(server, state, req, res).catch(() => res.destroy());
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const poll = /^\/bot([^/]+)\/getUpdates$/.exec(req.url ?? '');
-    if (!poll) return forward(req, res, body);
-    const timeoutSeconds = Number(
-      (JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0,
-    );
-    const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
-    for (;;) {
-      // An update added while the emulator is asked must not wait for the next wake-up.
-      const seen = version;
-      const updates = redeliveries.splice(0);
-      const fresh = await fetchJson(`${server.config.apiURL}${req.url}`, body);
-      updates.push(...((fresh.result as TelegramUpdate[] | undefined) ?? []));
-      if (updates.length > 0 || Date.now() >= deadline || res.destroyed) {
-        delivered.push(...updates);
-        return sendJson(res, { ok: true, result: updates });
-      }
-      if (version === seen) await waitForUpdate(wake, deadline - Date.now(), res);
-    }
-  }
-
-  async function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const upstream = await fetch(`${server.config.apiURL}${req.url}`, {
-      method: req.method ?? 'GET',
-      headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
-      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: new Uint8Array(body) }),
-    });
-    res.writeHead(upstream.status, {
-      'content-type': upstream.headers.get('content-type') ?? 'application/json',
-    });
-    res.end(Buffer.from(await upstream.arrayBuffer()));
-  }
-
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   const { port } = front.address() as AddressInfo;
   return {
     server,
     apiRoot: `http://127.0.0.1:${port}`,
-    delivered,
+    delivered: state.delivered,
     redeliver(update) {
-      redeliveries.push(update);
-      wake.emit('update');
+      state.redeliveries.push(update);
+      state.wake.emit('update');
     },
     async close() {
-      wake.emit('update');
+      state.wake.emit('update');
       await closeServer(front);
       await server.stop();
     },
   };
+}
+
+interface FrontState {
+  delivered: TelegramUpdate[];
+  redeliveries: TelegramUpdate[];
+  /** Emits `update` whenever a user update (or a redelivery) is added. */
+  wake: EventEmitter;
+  /** Counts wake-ups, so an update added while the emulator is asked is not waited for. */
+  version: number;
+}
+
+async function handle(
+  server: TelegramServer,
+  state: FrontState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = await readBody(req);
+  if (!/^\/bot[^/]+\/getUpdates$/.test(req.url ?? '')) return forward(server, req, res, body);
+  const timeoutSeconds = Number((JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0);
+  const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
+  for (;;) {
+    const seen = state.version;
+    const updates = state.redeliveries.splice(0);
+    const fresh = await fetchJson(`${server.config.apiURL}${req.url}`, body);
+    updates.push(...((fresh.result as TelegramUpdate[] | undefined) ?? []));
+    if (updates.length > 0 || Date.now() >= deadline || res.destroyed) {
+      state.delivered.push(...updates);
+      return sendJson(res, { ok: true, result: updates });
+    }
+    if (state.version === seen) await waitForUpdate(state.wake, deadline - Date.now(), res);
+  }
+}
+
+async function forward(server: TelegramServer, req: IncomingMessage, res: ServerResponse, body: Buffer) {
+  const upstream = await fetch(`${server.config.apiURL}${req.url}`, {
+    method: req.method ?? 'GET',
+    headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+    ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: new Uint8Array(body) }),
+  });
+  res.writeHead(upstream.status, {
+    'content-type': upstream.headers.get('content-type') ?? 'application/json',
+  });
+  res.end(Buffer.from(await upstream.arrayBuffer()));
 }
 
 function waitForUpdate(wake: EventEmitter, ms: number, res: ServerResponse): Promise<void> {

@@ -89,22 +89,21 @@ interface StoredBotUpdate {
 }
 
 /**
- * Collects the bot's messages to `chatId` until `count` have arrived (or fails after `timeoutMs`, listing
- * what did arrive). Each message is returned once: the emulator marks it read.
+ * Collects the bot's messages to `chatId` until `until` holds (a count, or a test of what arrived so far),
+ * or fails after `timeoutMs` listing what did arrive. Each message is returned once: the emulator marks
+ * it read.
  */
 export async function waitForBotMessages(
   emulator: TelegramEmulator,
   token: string,
   chatId: number,
-  count: number,
+  until: number | ((messages: SentMessage[]) => boolean),
   timeoutMs = 15_000,
 ): Promise<SentMessage[]> {
+  const done = typeof until === 'number' ? (m: SentMessage[]) => m.length >= until : until;
   const messages: SentMessage[] = [];
   const deadline = Date.now() + timeoutMs;
-  while (messages.length < count) {
-    if (Date.now() > deadline) {
-      throw new Error(`expected ${count} bot messages in chat ${chatId}, got: ${JSON.stringify(messages)}`);
-    }
+  for (;;) {
     const res = await fetch(`${emulator.server.config.apiURL}/getUpdates`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -112,7 +111,10 @@ export async function waitForBotMessages(
     });
     const { result } = (await res.json()) as { result: StoredBotUpdate[] };
     messages.push(...result.map((u) => ({ ...u.message, messageId: u.messageId })));
-    if (messages.length < count) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (done(messages)) return messages;
+    if (Date.now() > deadline) {
+      throw new Error(`bot messages in chat ${chatId} did not arrive; got: ${JSON.stringify(messages)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return messages;
 }

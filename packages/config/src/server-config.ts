@@ -76,6 +76,9 @@ const schema = z.object({
   MONGODB_URL: z.string().startsWith('mongodb').optional(),
   MONGODB_DB: z.string().min(1).default('parley'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 120_000),
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -120,6 +123,8 @@ export interface ServerConfig {
   mongodb?: { url: string; dbName: string };
   sessionTtlSeconds: number;
   shutdownTimeoutMs: number;
+  /** `/metrics` asks for `Authorization: Bearer <token>` when a token is set; it is open otherwise. */
+  metrics: { token?: string };
 }
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -181,5 +186,6 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     ...(e.MONGODB_URL ? { mongodb: { url: e.MONGODB_URL, dbName: e.MONGODB_DB } } : {}),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {},
   });
 }

@@ -1,0 +1,147 @@
+import { createLogger } from '@parley/logger';
+import {
+  type ChatClient,
+  type ContinueConversationRequest,
+  type ContinueConversationResponse,
+  Role,
+  RpcError,
+} from '@parley/rpc';
+import { Registry } from 'prom-client';
+import type { Telegram } from 'telegraf';
+import type { Update, UserFromGetMe } from 'telegraf/types';
+import { describe, expect, it } from 'vitest';
+import { createBot } from './bot.ts';
+
+const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
+const botInfo = { id: 99, is_bot: true, first_name: 'Parley', username: 'ParleyBot' } as UserFromGetMe;
+
+/** A ChatClient whose ContinueConversation answers from a script and records its requests. */
+class FakeChatClient implements ChatClient {
+  readonly requests: Partial<ContinueConversationRequest>[] = [];
+  constructor(private readonly answer: () => Promise<Partial<ContinueConversationResponse>>) {}
+  async continueConversation(
+    req: Partial<ContinueConversationRequest>,
+  ): Promise<ContinueConversationResponse> {
+    this.requests.push(req);
+    return { conversationId: 'c1', toolsUsed: [], newConversation: false, ...(await this.answer()) };
+  }
+  startConversation = unused;
+  listConversations = unused;
+  describeConversation = unused;
+  deleteConversation = unused;
+  switchConversation = unused;
+}
+
+async function unused(): Promise<never> {
+  throw new Error('not used in this test');
+}
+
+function reply(
+  content: string,
+  toolsUsed: string[] = [],
+): () => Promise<Partial<ContinueConversationResponse>> {
+  return async () => ({ reply: { id: 'm1', role: Role.ASSISTANT, content, toolCalls: [] }, toolsUsed });
+}
+
+function setup(
+  answer: () => Promise<Partial<ContinueConversationResponse>>,
+  showTools = true,
+  allowedUsers = { ids: [] as string[], usernames: [] as string[] },
+) {
+  const chat = new FakeChatClient(answer);
+  const bot = createBot({
+    token: '1:test',
+    chat,
+    logger,
+    registry: new Registry(),
+    allowedUsers,
+    showTools,
+    rpcTimeoutMs: 1_000,
+    botInfo,
+  });
+  const sent: Array<{ method: string; payload: Record<string, unknown> }> = [];
+  // The Bot API seam: every telegraf call goes through `callApi`. This fake records the calls and fails
+  // sendChatAction the way the emulator does (500), which the bot must shrug off.
+  bot.telegraf.telegram.callApi = (async (method: string, payload: Record<string, unknown>) => {
+    sent.push({ method, payload });
+    if (method === 'sendChatAction') throw new Error('500: Internal Server Error');
+    return { message_id: sent.length };
+  }) as unknown as Telegram['callApi'];
+  return {
+    chat,
+    messages: () => sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload),
+    async send(update: Update) {
+      await bot.telegraf.handleUpdate(update);
+      await bot.queue.drain(1_000);
+    },
+  };
+}
+
+function textUpdate(updateId: number, text: string): Update {
+  const chat = { id: 7, type: 'private' as const, first_name: 'Ann' };
+  const from = { id: 7, is_bot: false, first_name: 'Ann' };
+  return { update_id: updateId, message: { message_id: updateId, date: 0, chat, from, text } };
+}
+
+function groupUpdate(updateId: number, text: string, mention = false): Update {
+  const chat = { id: -100, type: 'group' as const, title: 'Friends' };
+  const from = { id: 8, is_bot: false, first_name: 'Bo' };
+  const entities = mention ? [{ type: 'mention' as const, offset: 0, length: 10 }] : [];
+  return { update_id: updateId, message: { message_id: updateId, date: 0, chat, from, text, entities } };
+}
+
+describe('createBot', () => {
+  it('sends the message with the chat’s session and the update’s request id', async () => {
+    const { chat, messages, send } = setup(reply('Hello **Ann**'));
+    await send(textUpdate(41, 'hi'));
+    expect(chat.requests).toEqual([
+      { message: 'hi', session: { platform: 'telegram', userId: '7', chatId: '7' }, requestId: 'tg-41' },
+    ]);
+    expect(messages()).toEqual([{ chat_id: 7, text: 'Hello <b>Ann</b>', parse_mode: 'HTML' }]);
+  });
+
+  it('answers a redelivered update once', async () => {
+    const { chat, messages, send } = setup(reply('once'));
+    await send(textUpdate(5, 'hi'));
+    await send(textUpdate(5, 'hi'));
+    expect(chat.requests).toHaveLength(1);
+    expect(messages()).toHaveLength(1);
+  });
+
+  it('shows the tools used in a discreet line, unless configured not to', async () => {
+    const shown = setup(reply('Sunny.', ['get_weather', 'get_weather', 'get_datetime']));
+    await shown.send(textUpdate(1, 'weather?'));
+    expect(shown.messages()[0]?.text).toBe('Sunny.\n\n<i>🔧 get_weather, get_datetime</i>');
+    const hidden = setup(reply('Sunny.', ['get_weather']), false);
+    await hidden.send(textUpdate(1, 'weather?'));
+    expect(hidden.messages()[0]?.text).toBe('Sunny.');
+  });
+
+  it('tells the user in plain words when the call fails, never the server’s text', async () => {
+    const { messages, send } = setup(async () => {
+      throw new RpcError('upstream 503 from api.openai.com', 'unavailable');
+    });
+    await send(textUpdate(1, 'hi'));
+    expect(messages()[0]?.text).toBe(
+      'The assistant’s model is unavailable right now. Please try again in a minute.',
+    );
+  });
+
+  it('refuses a stranger once per message for the bot, and ignores their group chatter', async () => {
+    const { chat, messages, send } = setup(reply('never'), true, { ids: ['7'], usernames: [] });
+    await send(groupUpdate(1, 'just chatting'));
+    expect(messages()).toEqual([]);
+    await send(groupUpdate(2, '@ParleyBot let me in', true));
+    expect(messages()).toHaveLength(1);
+    expect(messages()[0]?.text).toMatch(/Sorry, this bot is private/);
+    expect(chat.requests).toEqual([]);
+  });
+
+  it('answers a group only when mentioned, as the group', async () => {
+    const { chat, messages, send } = setup(reply('Hi all'));
+    await send(groupUpdate(1, 'just chatting'));
+    await send(groupUpdate(2, '@ParleyBot hello', true));
+    expect(chat.requests.map((r) => [r.message, r.session?.userId])).toEqual([['hello', 'group:-100']]);
+    expect(messages()[0]).toMatchObject({ text: 'Hi all', reply_parameters: { message_id: 2 } });
+  });
+});

@@ -1,0 +1,70 @@
+import { RpcError } from '@parley/rpc';
+import { describe, expect, it } from 'vitest';
+import { describeForUser, humanDuration } from './errors.ts';
+
+describe('describeForUser', () => {
+  it('says the model is unavailable', () => {
+    const { code, text } = describeForUser(new RpcError('model provider circuit open', 'unavailable'));
+    expect(code).toBe('unavailable');
+    expect(text).toMatch(/model is unavailable/);
+    expect(text).not.toMatch(/circuit/);
+  });
+
+  it('gives the wait time of a rate limit', () => {
+    const err = new RpcError('rate limited', 'resource_exhausted', { retry_after: '42' });
+    expect(describeForUser(err).text).toMatch(/wait 42 seconds/);
+    expect(describeForUser(new RpcError('rate limited', 'resource_exhausted')).text).toMatch(/a moment/);
+  });
+
+  it('says a message is too long, with the limit when the server gives it', () => {
+    const err = new RpcError('message must be at most 8000 characters', 'invalid_argument', {
+      argument: 'message',
+    });
+    expect(describeForUser(err).text).toBe(
+      'That message is too long. Please keep it under 8,000 characters.',
+    );
+    const bare = new RpcError('message is too big', 'invalid_argument', { argument: 'message' });
+    expect(describeForUser(bare).text).toMatch(/too long\. Please send a shorter one/);
+  });
+
+  it('says Parley is down when no server answers', () => {
+    expect(describeForUser(new RpcError('fetch failed')).code).toBe('unreachable');
+    expect(describeForUser(new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') })).text).toMatch(
+      /Parley is down/,
+    );
+  });
+
+  it('blames the configuration for an authentication failure', () => {
+    expect(describeForUser(new RpcError('missing API key', 'unauthenticated')).text).toMatch(/misconfigured/);
+  });
+
+  it('never shows the server text of an internal or unknown error', () => {
+    for (const err of [
+      new RpcError('SQLITE_CORRUPT at /var/lib/parley', 'internal'),
+      new RpcError('weird', 'data_loss'),
+      new Error('TypeError: cannot read x of undefined'),
+      'a string',
+    ]) {
+      const { text } = describeForUser(err);
+      expect(text).toBe('Something went wrong on my side. Please try again.');
+    }
+  });
+
+  it('explains a timeout and a missing conversation', () => {
+    expect(
+      describeForUser(new RpcError('The operation was aborted due to timeout', 'cancelled')).text,
+    ).toMatch(/too long/);
+    expect(describeForUser(new RpcError('conversation not found', 'not_found')).text).toMatch(
+      /no longer exists/,
+    );
+  });
+});
+
+describe('humanDuration', () => {
+  it('rounds waits up to seconds, minutes or hours', () => {
+    expect(humanDuration(0.2)).toBe('1 second');
+    expect(humanDuration(89)).toBe('89 seconds');
+    expect(humanDuration(600)).toBe('10 minutes');
+    expect(humanDuration(7_200)).toBe('2 hours');
+  });
+});

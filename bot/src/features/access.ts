@@ -1,0 +1,63 @@
+import type { AllowedUsers } from '@parley/config';
+import type { Context, MiddlewareFn } from 'telegraf';
+import type { User } from 'telegraf/types';
+import { answerCallback, enqueue, type FeatureDeps } from './context.ts';
+import { addressedText, isGroupChat } from './session.ts';
+
+/** True when the user may talk to the bot. */
+export type AccessPolicy = (user: Pick<User, 'id' | 'username'>) => boolean;
+
+export const REFUSAL =
+  'Sorry, this bot is private and you’re not on its list of users. Ask whoever runs it to add you.';
+
+/** `TELEGRAM_ALLOWED_USERS` as a check: by numeric id or by @username; nobody listed means everyone. */
+export function createAccessPolicy(allowed: AllowedUsers): AccessPolicy {
+  if (allowed.ids.length === 0 && allowed.usernames.length === 0) return () => true;
+  const ids = new Set(allowed.ids);
+  const usernames = new Set(allowed.usernames);
+  return (user) =>
+    ids.has(String(user.id)) || (!!user.username && usernames.has(user.username.toLowerCase()));
+}
+
+/**
+ * The first gate after de-duplication: nothing of a user who is not allowed reaches a feature or the
+ * server. Such a user gets one polite refusal per update, but only for updates meant for the bot (not
+ * for every line of a group conversation). Updates without a sender (channel posts) and messages from
+ * other bots (loops) are dropped.
+ */
+export function accessControl(policy: AccessPolicy, deps: FeatureDeps): MiddlewareFn<Context> {
+  return async (ctx, next) => {
+    const from = ctx.from;
+    if (!from || from.is_bot) {
+      deps.metrics.update('ignored');
+      return;
+    }
+    if (policy(from)) return next();
+    const chat = ctx.chat;
+    if (!ctx.callbackQuery && !(chat && isForTheBot(ctx))) {
+      deps.metrics.update('ignored');
+      return;
+    }
+    deps.metrics.update('refused');
+    deps.logger.info({ userId: from.id }, 'refused a user who is not on TELEGRAM_ALLOWED_USERS');
+    if (ctx.callbackQuery) return answerCallback(deps, ctx.callbackQuery.id, REFUSAL);
+    if (!chat) return;
+    const replyTo = isGroupChat(chat) ? ctx.msgId : undefined;
+    enqueue(deps, chat, () => deps.outbox.text(chat.id, REFUSAL, replyTo === undefined ? {} : { replyTo }));
+  };
+}
+
+function isForTheBot(ctx: Context): boolean {
+  const message = ctx.message;
+  const chat = ctx.chat;
+  if (!message || !chat) return false;
+  if (!isGroupChat(chat)) return true;
+  if (!('text' in message)) return false;
+  const command = message.entities?.find((e) => e.type === 'bot_command' && e.offset === 0);
+  // `/help@OtherBot` in a group is for another bot.
+  const commandName = command ? message.text.slice(0, command.length).toLowerCase() : '';
+  const isOurCommand =
+    !!command &&
+    (!commandName.includes('@') || commandName.endsWith(`@${ctx.botInfo.username.toLowerCase()}`));
+  return isOurCommand || addressedText(message, chat, ctx.botInfo) !== undefined;
+}

@@ -1,0 +1,95 @@
+import type { Logger } from '@parley/logger';
+import type { ChatClient } from '@parley/rpc';
+import type { Telegram } from 'telegraf';
+import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
+import type { ChatQueue } from '../chat-queue.ts';
+import type { CurrentConversations } from '../current-conversations.ts';
+import { describeForUser } from '../errors.ts';
+import type { BotMetrics } from '../metrics.ts';
+import type { Outbox } from '../outbox.ts';
+
+/** What every feature may use. All outgoing Bot API calls go through `telegram` and `outbox`. */
+export interface FeatureDeps {
+  chat: ChatClient;
+  telegram: Telegram;
+  outbox: Outbox;
+  queue: ChatQueue;
+  current: CurrentConversations;
+  metrics: BotMetrics;
+  logger: Logger;
+  showTools: boolean;
+}
+
+const BUSY =
+  'I’m still working through your earlier messages. I’ll answer those first; please wait a moment before sending more.';
+
+/**
+ * Runs `task` in the chat's lane, after everything the chat sent before. The update handler returns at
+ * once, so a slow model turn never holds up other chats. A chat over its limit is told so, once.
+ */
+export function enqueue(deps: FeatureDeps, chat: Chat, task: () => Promise<unknown>): void {
+  const result = deps.queue.push(String(chat.id), async () => {
+    await task();
+  });
+  if (result === 'queued') return;
+  deps.metrics.update('busy');
+  if (result === 'rejected') void deps.outbox.text(chat.id, BUSY);
+}
+
+/** The request id of everything an update changes: a redelivered update repeats it, the server dedupes. */
+export function requestIdFor(updateId: number): string {
+  return `tg-${updateId}`;
+}
+
+/** Tells the chat what went wrong in plain words; the details go to the log only. */
+export async function reportFailure(
+  deps: FeatureDeps,
+  chatId: number,
+  err: unknown,
+  action: string,
+  replyTo?: number,
+): Promise<string> {
+  const { code, text } = describeForUser(err);
+  const expected = !['internal', 'unknown', 'unauthenticated', 'permission_denied'].includes(code);
+  deps.logger[expected ? 'warn' : 'error']({ err, code, action }, `${action} failed`);
+  await deps.outbox.text(chatId, text, replyTo === undefined ? {} : { replyTo });
+  return code;
+}
+
+/** Stops the spinner on a tapped button; a failure here (query too old) changes nothing for the user. */
+export async function answerCallback(deps: FeatureDeps, callbackId: string, text?: string): Promise<void> {
+  await deps.telegram.answerCbQuery(callbackId, text).catch((err: unknown) => {
+    deps.logger.debug({ err }, 'answerCallbackQuery failed');
+  });
+}
+
+/**
+ * Replaces the text (and keyboard) of the bot message whose button was tapped, so the conversation list
+ * or confirmation does not stay tappable; sends a new message when it can no longer be edited.
+ */
+export async function replaceMessage(
+  deps: FeatureDeps,
+  chatId: number,
+  messageId: number | undefined,
+  html: string,
+  keyboard?: InlineKeyboardMarkup,
+): Promise<void> {
+  if (messageId !== undefined) {
+    try {
+      await deps.telegram.editMessageText(chatId, messageId, undefined, html, {
+        parse_mode: 'HTML',
+        ...(keyboard ? { reply_markup: keyboard } : {}),
+      });
+      return;
+    } catch (err) {
+      deps.logger.debug({ err }, 'editMessageText failed; sending a new message');
+    }
+  }
+  await deps.outbox.html(chatId, html, keyboard ? { keyboard } : {});
+}
+
+/** Telegram caps callback data at 64 bytes; an id that would not fit gets no button. */
+export function callbackData(prefix: string, id: string): string | undefined {
+  const data = `${prefix}:${id}`;
+  return Buffer.byteLength(data) <= 64 ? data : undefined;
+}

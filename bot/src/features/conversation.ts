@@ -1,0 +1,92 @@
+import type { Telegraf } from 'telegraf';
+import { message } from 'telegraf/filters';
+import type { Chat, User } from 'telegraf/types';
+import { escapeHtml, markdownToTelegramHtml } from '../reply-format.ts';
+import { startTyping } from '../typing.ts';
+import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from './context.ts';
+import { addressedText, isGroupChat, sessionFor } from './session.ts';
+
+/** One user message on its way to the assistant. */
+export interface TurnRequest {
+  chat: Chat;
+  from: User | undefined;
+  text: string;
+  updateId: number;
+  /** The message being answered; replies in groups quote it. */
+  messageId: number;
+}
+
+/** Plain text is a turn of the chat's conversation; in groups only text addressed to the bot. */
+export function registerConversation(bot: Telegraf, deps: FeatureDeps): void {
+  bot.on(message('text'), (ctx) => {
+    const text = addressedText(ctx.message, ctx.chat, ctx.botInfo);
+    if (text === undefined) {
+      deps.metrics.update('ignored');
+      return;
+    }
+    deps.metrics.update('handled');
+    const request: TurnRequest = {
+      chat: ctx.chat,
+      from: ctx.from,
+      text,
+      updateId: ctx.update.update_id,
+      messageId: ctx.message.message_id,
+    };
+    if (text.startsWith('/')) {
+      enqueue(deps, ctx.chat, () => deps.outbox.text(ctx.chat.id, 'I don’t know that command. See /help.'));
+    } else if (!text) {
+      enqueue(deps, ctx.chat, () =>
+        deps.outbox.text(ctx.chat.id, 'Yes? Ask me anything.', replyOptions(request)),
+      );
+    } else {
+      enqueue(deps, ctx.chat, () => runTurn(deps, request));
+    }
+  });
+  // Photos, stickers, voice: say so in a private chat rather than stay silent; groups are left alone.
+  bot.on('message', (ctx) => {
+    if (isGroupChat(ctx.chat)) return deps.metrics.update('ignored');
+    deps.metrics.update('handled');
+    enqueue(deps, ctx.chat, () =>
+      deps.outbox.text(ctx.chat.id, 'I can only read text for now. Please type your message.'),
+    );
+  });
+}
+
+/**
+ * Sends the text to the chat's current conversation and the reply back, with "typing…" shown meanwhile.
+ * Failures become one friendly line in the chat.
+ */
+export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<void> {
+  const { chat } = request;
+  const started = performance.now();
+  const stopTyping = startTyping(deps.telegram, chat.id, deps.logger);
+  let outcome = 'ok';
+  try {
+    const response = await deps.chat.continueConversation({
+      message: request.text,
+      session: sessionFor(chat, request.from),
+      requestId: requestIdFor(request.updateId),
+    });
+    stopTyping();
+    deps.current.set(String(chat.id), response.conversationId);
+    const html = replyHtml(response.reply?.content ?? '', deps.showTools ? response.toolsUsed : []);
+    await deps.outbox.html(chat.id, html, replyOptions(request));
+  } catch (err) {
+    stopTyping();
+    outcome = await reportFailure(deps, chat.id, err, 'conversation turn', replyOptions(request).replyTo);
+  } finally {
+    stopTyping();
+    deps.metrics.turn(outcome, (performance.now() - started) / 1000);
+  }
+}
+
+/** The model's Markdown as Telegram HTML, with the tools it used in a discreet italic line. */
+export function replyHtml(markdown: string, toolsUsed: readonly string[]): string {
+  const body = markdown.trim() ? markdownToTelegramHtml(markdown) : '<i>(no answer)</i>';
+  const tools = [...new Set(toolsUsed)];
+  return tools.length > 0 ? `${body}\n\n<i>🔧 ${escapeHtml(tools.join(', '))}</i>` : body;
+}
+
+function replyOptions(request: TurnRequest): { replyTo?: number } {
+  return isGroupChat(request.chat) ? { replyTo: request.messageId } : {};
+}

@@ -1,0 +1,50 @@
+import type { SessionMetadata } from '@parley/rpc';
+import type { Chat, Message, MessageEntity, User, UserFromGetMe } from 'telegraf/types';
+
+export const PLATFORM = 'telegram';
+
+export function isGroupChat(chat: Chat): boolean {
+  return chat.type === 'group' || chat.type === 'supergroup';
+}
+
+/**
+ * The session the server sees for a chat. In a private chat the Telegram user owns the conversation. A
+ * group chat has one owner, `group:<chat_id>`, shared by all its members: the server owns conversations
+ * by (client, user_id) and keeps one current conversation per chat, so with per-member user ids each
+ * member would get "not found" for the conversation another member started, and /history, /new and
+ * /delete would act on a different set of conversations depending on who typed them.
+ */
+export function sessionFor(chat: Chat, from: User | undefined): SessionMetadata {
+  const chatId = String(chat.id);
+  const userId = isGroupChat(chat) || !from ? `group:${chatId}` : String(from.id);
+  return { platform: PLATFORM, userId, chatId };
+}
+
+/**
+ * The text to send to the assistant, or undefined when the message is not for the bot. In private chats
+ * every message is; in groups only a message that mentions the bot (the mention is cut out) or replies to
+ * one of its messages.
+ */
+export function addressedText(
+  message: Message.TextMessage,
+  chat: Chat,
+  bot: UserFromGetMe,
+): string | undefined {
+  if (!isGroupChat(chat)) return message.text;
+  const mentions = (message.entities ?? []).filter((entity) => mentionsBot(message.text, entity, bot));
+  const isReply = message.reply_to_message?.from?.id === bot.id;
+  if (mentions.length === 0 && !isReply) return undefined;
+  let text = message.text;
+  // Cut from the end so earlier offsets stay valid.
+  for (const entity of [...mentions].sort((a, b) => b.offset - a.offset)) {
+    text = text.slice(0, entity.offset) + text.slice(entity.offset + entity.length);
+  }
+  return text.replace(/\s{2,}/g, ' ').trim();
+}
+
+function mentionsBot(text: string, entity: MessageEntity, bot: UserFromGetMe): boolean {
+  if (entity.type === 'text_mention') return entity.user.id === bot.id;
+  if (entity.type !== 'mention') return false;
+  const mention = text.slice(entity.offset, entity.offset + entity.length);
+  return mention.toLowerCase() === `@${bot.username.toLowerCase()}`;
+}

@@ -1,0 +1,33 @@
+import type { Telegraf } from 'telegraf';
+import { enqueue, type FeatureDeps } from './context.ts';
+import { isGroupChat } from './session.ts';
+
+const WELCOME = `<b>Hi, I’m Parley</b> 👋
+An AI assistant you can simply talk to. I remember our conversation, and I can look up the weather, public holidays, and the date and time anywhere.`;
+
+const COMMAND_LIST = `/new — start a fresh conversation
+/history — your recent conversations; tap one to switch to it
+/delete — delete the current conversation
+/weather &lt;city&gt; — the weather somewhere
+/holidays &lt;country&gt; — upcoming public holidays
+/help — this list`;
+
+const IN_GROUPS = 'In a group, mention me or reply to one of my messages, and I’ll answer there.';
+
+/** /start greets and says what the bot can do; /help lists the commands. */
+export function registerStart(bot: Telegraf, deps: FeatureDeps): void {
+  bot.start((ctx) => {
+    deps.metrics.update('handled');
+    const group = isGroupChat(ctx.chat) ? `\n\n${IN_GROUPS}` : '';
+    enqueue(deps, ctx.chat, () =>
+      deps.outbox.html(ctx.chat.id, `${WELCOME}\n\nJust send a message to begin.\n\n${COMMAND_LIST}${group}`),
+    );
+  });
+  bot.help((ctx) => {
+    deps.metrics.update('handled');
+    const group = isGroupChat(ctx.chat) ? `\n\n${IN_GROUPS}` : '';
+    enqueue(deps, ctx.chat, () =>
+      deps.outbox.html(ctx.chat.id, `Send me any message to chat.\n\n${COMMAND_LIST}${group}`),
+    );
+  });
+}

@@ -1,0 +1,148 @@
+import type { Logger } from '@parley/logger';
+import type { InlineKeyboardMarkup } from 'telegraf/types';
+import { escapeHtml } from './reply-format.ts';
+import { splitMessage } from './split-message.ts';
+
+/** The part of the Bot API the outbox needs; telegraf's `Telegram` provides it. */
+export interface MessageApi {
+  sendMessage(chatId: number | string, text: string, extra?: SendExtra): Promise<unknown>;
+}
+
+export interface SendExtra {
+  parse_mode?: 'HTML';
+  reply_markup?: InlineKeyboardMarkup;
+  reply_parameters?: { message_id: number; allow_sending_without_reply?: boolean };
+}
+
+export interface SendOptions {
+  /** Answer this message (first part only): in a busy group the reply says what it answers. */
+  replyTo?: number;
+  /** Inline keyboard, attached to the last part. */
+  keyboard?: InlineKeyboardMarkup;
+}
+
+/** Why a message was retried or dropped; counted by the metrics. */
+export type SendEvent = 'rate_limited' | 'plain_text_fallback' | 'failed';
+
+export interface OutboxDeps {
+  api: MessageApi;
+  logger: Logger;
+  /** The longest Telegram `retry_after` honoured; a longer one drops the message (logged). */
+  maxRetryAfterSeconds?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onEvent?: (event: SendEvent) => void;
+}
+
+const MAX_ATTEMPTS = 4;
+const PARSE_ERROR = /can't parse entities|unsupported start tag|can't find end tag|unexpected end tag/i;
+
+/**
+ * Every message the bot sends goes through here: HTML split to Telegram's size, a plain-text resend when
+ * Telegram still rejects the markup, and Telegram's 429 `retry_after` honoured up to a bound.
+ */
+export class Outbox {
+  readonly #deps: Required<Omit<OutboxDeps, 'onEvent'>> & Pick<OutboxDeps, 'onEvent'>;
+
+  constructor(deps: OutboxDeps) {
+    this.#deps = {
+      maxRetryAfterSeconds: 30,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      ...deps,
+    };
+  }
+
+  /** Sends plain text (escaped here). Resolves false when a part could not be delivered (logged). */
+  text(chatId: number | string, text: string, options: SendOptions = {}): Promise<boolean> {
+    return this.html(chatId, escapeHtml(text), options);
+  }
+
+  /** Sends Telegram HTML, split into as many messages as needed, in order. */
+  async html(chatId: number | string, html: string, options: SendOptions = {}): Promise<boolean> {
+    const parts = splitMessage(html);
+    for (const [index, part] of parts.entries()) {
+      const extra: SendExtra = {};
+      if (index === 0 && options.replyTo !== undefined) {
+        extra.reply_parameters = { message_id: options.replyTo, allow_sending_without_reply: true };
+      }
+      if (index === parts.length - 1 && options.keyboard) extra.reply_markup = options.keyboard;
+      if (!(await this.#deliver(chatId, part, extra))) return false;
+    }
+    return true;
+  }
+
+  async #deliver(chatId: number | string, html: string, extra: SendExtra): Promise<boolean> {
+    let text = html;
+    let parseMode: SendExtra['parse_mode'] = 'HTML';
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        await this.#deps.api.sendMessage(
+          chatId,
+          text,
+          parseMode ? { ...extra, parse_mode: parseMode } : extra,
+        );
+        return true;
+      } catch (err) {
+        const failure = telegramFailure(err);
+        if (failure?.code === 400 && parseMode && PARSE_ERROR.test(failure.description)) {
+          this.#deps.logger.warn(
+            { description: failure.description },
+            'Telegram rejected the HTML; resending as plain text',
+          );
+          this.#deps.onEvent?.('plain_text_fallback');
+          parseMode = undefined;
+          text = htmlToPlainText(html);
+          continue;
+        }
+        if (failure?.code === 429 && attempt < MAX_ATTEMPTS && (await this.#waitOut(failure.retryAfter)))
+          continue;
+        this.#deps.logger.warn({ err, attempt }, 'could not send a message to Telegram');
+        this.#deps.onEvent?.('failed');
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Waits out a 429 when Telegram asks for a bounded pause; false when the pause is too long. */
+  async #waitOut(retryAfter: number | undefined): Promise<boolean> {
+    const seconds = retryAfter ?? 1;
+    if (seconds > this.#deps.maxRetryAfterSeconds) return false;
+    this.#deps.onEvent?.('rate_limited');
+    this.#deps.logger.info({ retryAfter: seconds }, 'Telegram rate limit: waiting before resending');
+    await this.#deps.sleep(seconds * 1000);
+    return true;
+  }
+}
+
+interface TelegramFailure {
+  code: number;
+  description: string;
+  retryAfter?: number;
+}
+
+/** Reads telegraf's TelegramError structurally (`response.error_code`, `response.parameters`). */
+export function telegramFailure(err: unknown): TelegramFailure | undefined {
+  if (!(err instanceof Error) || !('response' in err)) return undefined;
+  const response = (err as { response?: unknown }).response as
+    | { error_code?: unknown; description?: unknown; parameters?: { retry_after?: unknown } }
+    | undefined;
+  if (typeof response?.error_code !== 'number') return undefined;
+  const failure: TelegramFailure = {
+    code: response.error_code,
+    description: typeof response.description === 'string' ? response.description : '',
+  };
+  const retryAfter = response.parameters?.retry_after;
+  if (typeof retryAfter === 'number' && retryAfter >= 0) failure.retryAfter = retryAfter;
+  return failure;
+}
+
+/** What Telegram would have shown for the HTML, as plain text: tags dropped, entities decoded. */
+export function htmlToPlainText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&amp;/g, '&');
+}

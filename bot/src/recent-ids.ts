@@ -1,0 +1,24 @@
+/**
+ * The last `capacity` ids seen, oldest forgotten first. Telegram may deliver an update again (a webhook
+ * answered late, a poll whose offset was not confirmed); remembering recent update ids answers it once.
+ */
+export class RecentIds {
+  readonly #ids = new Set<number>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** Records `id`; false when it was already there. */
+  add(id: number): boolean {
+    if (this.#ids.has(id)) return false;
+    this.#ids.add(id);
+    if (this.#ids.size > this.#capacity) {
+      // A Set iterates in insertion order: the first entry is the oldest.
+      const oldest = this.#ids.values().next();
+      if (!oldest.done) this.#ids.delete(oldest.value);
+    }
+    return true;
+  }
+}
