@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isLoopbackUrl, resolveApiKey } from './client.ts';
+import { isLoopbackUrl, resolveApiKey, traceHeaders } from './client.ts';
 import { run } from './program.ts';
 import { factoryFor, fakeChatClient, testIo } from './test-support.ts';
 
@@ -84,5 +84,23 @@ describe('the client a command gets', () => {
     const t = testIo({ PARLEY_URL: 'http://127.0.0.1:1111' });
     await run(['--server', 'http://127.0.0.1:2222', 'list'], t.io, { createClient: factory });
     expect(factory.options[0]?.baseUrl).toBe('http://127.0.0.1:2222');
+  });
+});
+
+describe('trace propagation', () => {
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  it('sends TRACEPARENT (and TRACESTATE) from the environment on every call', async () => {
+    const factory = factoryFor(fakeChatClient());
+    const t = testIo({ TRACEPARENT: traceparent, TRACESTATE: 'vendor=1', PARLEY_API_KEY: 'k' });
+    await run(['list'], t.io, { createClient: factory });
+    expect(factory.options[0]?.headers).toEqual({ traceparent, tracestate: 'vendor=1' });
+  });
+
+  it('sends nothing without TRACEPARENT, or when it is malformed or all zeros', () => {
+    expect(traceHeaders({})).toEqual({});
+    expect(traceHeaders({ TRACEPARENT: 'not-a-traceparent' })).toEqual({});
+    expect(traceHeaders({ TRACEPARENT: `00-${'0'.repeat(32)}-b7ad6b7169203331-01` })).toEqual({});
+    expect(traceHeaders({ TRACEPARENT: ` ${traceparent.toUpperCase()} ` })).toEqual({ traceparent });
   });
 });

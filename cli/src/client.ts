@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { context, propagation } from '@opentelemetry/api';
 import { defaultLocalKeyFile } from '@parley/config';
 import type { SessionMetadata } from '@parley/rpc';
 import type { ClientFactory, CommandContext, Io } from './context.ts';
@@ -75,10 +76,33 @@ function loginName(env: Env): string {
   }
 }
 
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * W3C trace context for every call, so the server's spans join the caller's trace: the active span's
+ * (when an OpenTelemetry SDK with a propagator runs in this process), else `TRACEPARENT` and `TRACESTATE`
+ * from the environment, the convention of CI systems and `otel-cli` for handing a trace to a child process.
+ * A malformed `TRACEPARENT` is ignored rather than sent.
+ */
+export function traceHeaders(env: Env): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  if (carrier.traceparent) return carrier;
+  const traceparent = env.TRACEPARENT?.trim().toLowerCase();
+  if (!traceparent || !TRACEPARENT.test(traceparent)) return {};
+  const tracestate = env.TRACESTATE?.trim();
+  return tracestate ? { traceparent, tracestate } : { traceparent };
+}
+
 /** Builds the context a command runs with from the parsed global options. */
 export function createContext(options: GlobalOptions, io: Io, createClient: ClientFactory): CommandContext {
   const serverUrl = resolveServerUrl(options, io.env);
   const apiKey = resolveApiKey(options, io.env, serverUrl);
-  const client = createClient(apiKey ? { baseUrl: serverUrl, apiKey } : { baseUrl: serverUrl });
+  const headers = traceHeaders(io.env);
+  const client = createClient({
+    baseUrl: serverUrl,
+    ...(apiKey ? { apiKey } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  });
   return { io, client, session: cliSession(io.env), serverUrl };
 }

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context as otelContext } from '@opentelemetry/api';
 import type { ApiKeyEntry } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { createChatServiceServer } from '@parley/rpc';
 import { TwirpErrorCode } from 'twirp-ts';
 import type { ConversationService } from './conversations/conversation-service.ts';
+import type { ParleyMetrics } from './observability/metrics.ts';
+import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
 import { createChatService } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
@@ -32,16 +35,23 @@ export interface AppDeps {
   limits: { maxBodyBytes: number; maxMessageChars: number };
   logger: Logger;
   readiness: () => Promise<Record<string, ComponentStatus>>;
+  metrics: ParleyMetrics;
+  /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
+  metricsToken?: string;
 }
 
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The HTTP edge in front of twirp-ts: request id, bearer auth, content type, a bounded body read,
- * panic recovery and the access log; then Twirp routing. Also `/health` and `/ready`.
+ * The HTTP edge in front of twirp-ts: request id, the RPC's server span and metrics, bearer auth, content
+ * type, a bounded body read, panic recovery and the access log; then Twirp routing. Also `/health`,
+ * `/ready` and `/metrics`.
  */
 export function createApp(deps: AppDeps): App {
   const authenticate = createAuthenticator(deps.apiKeys);
+  const metricsAuth = deps.metricsToken
+    ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
+    : undefined;
   const twirp = createChatServiceServer(
     createChatService({ service: deps.service, idempotency: deps.idempotency, limits: deps.limits }),
   );
@@ -51,43 +61,81 @@ export function createApp(deps: AppDeps): App {
     },
   });
   const handleTwirp = twirp.httpHandler();
+  const telemetry = new RpcTelemetry({
+    metrics: deps.metrics,
+    service: `${twirp.packageName}.${twirp.serviceName}`,
+    methods: twirp.methodList.map(String),
+  });
 
   return (req, res) => {
-    const started = performance.now();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const logger = deps.logger.child({ requestId });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const context: RequestContext = { requestId, clientId: '', logger, method: telemetry.methodOf(path) };
     const handle = async () => {
       if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
+      if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
       if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
-      const context: RequestContext = {
-        requestId,
-        clientId: '',
-        logger,
-        method: path.split('/').pop() ?? '',
-      };
-      setRequestContext(req, context);
-      res.on('finish', () => logAccess(context, res, started));
-      const clientId = authenticate(req.headers.authorization);
-      if (!clientId) {
-        context.code = 'unauthenticated';
-        return sendTwirpError(
-          res,
-          TwirpErrorCode.Unauthenticated,
-          'a valid API key is required (Authorization: Bearer <key>)',
-        );
-      }
-      context.clientId = clientId;
-      context.logger = logger.child({ client: clientId });
-      await handleRpc(req, res, context);
+      await handleTwirpPath(req, res, context);
     };
     handle().catch((err: unknown) => {
       logger.error({ err }, 'request failed');
+      context.code = TwirpErrorCode.Internal;
       sendTwirpError(res, TwirpErrorCode.Internal, 'internal error');
     });
   };
+
+  /** Runs one RPC inside its server span; metrics, span end and the access log follow the response. */
+  async function handleTwirpPath(req: IncomingMessage, res: ServerResponse, context: RequestContext) {
+    setRequestContext(req, context);
+    const call = telemetry.start(req, context.method ?? 'unknown');
+    const started = performance.now();
+    // Bound to the RPC's context so the access log line carries its trace id; 'close' also fires
+    // when the caller goes away before the response is complete.
+    res.once(
+      'close',
+      otelContext.bind(call.context, () => {
+        const code = finalCode(context.code, res);
+        logAccess(context, code, res.statusCode, started);
+        call.finish(code, res.statusCode);
+      }),
+    );
+    await otelContext.with(call.context, () => handleAuthenticated(req, res, context));
+  }
+
+  async function handleAuthenticated(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+  ): Promise<void> {
+    const clientId = authenticate(req.headers.authorization);
+    if (!clientId) {
+      context.code = 'unauthenticated';
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.Unauthenticated,
+        'a valid API key is required (Authorization: Bearer <key>)',
+      );
+    }
+    context.clientId = clientId;
+    context.logger = context.logger.child({ client: clientId });
+    await handleRpc(req, res, context);
+  }
+
+  async function sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (metricsAuth && !metricsAuth(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return sendJson(res, 401, {
+        error: 'a valid metrics token is required (Authorization: Bearer <token>)',
+      });
+    }
+    const body = await deps.metrics.registry.metrics();
+    res.statusCode = 200;
+    res.setHeader('content-type', deps.metrics.registry.contentType);
+    res.end(body);
+  }
 
   async function handleRpc(
     req: IncomingMessage,
@@ -117,11 +165,10 @@ export function createApp(deps: AppDeps): App {
   }
 }
 
-function logAccess(context: RequestContext, res: ServerResponse, started: number): void {
+function logAccess(context: RequestContext, code: string, status: number, started: number): void {
   const durationMs = Math.round((performance.now() - started) * 10) / 10;
-  const code = context.code ?? (res.statusCode === 200 ? 'ok' : String(res.statusCode));
   const level = code === 'internal' ? 'error' : 'info';
-  context.logger[level]({ method: context.method, code, status: res.statusCode, durationMs }, 'rpc');
+  context.logger[level]({ method: context.method, code, status, durationMs }, 'rpc');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

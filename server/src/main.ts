@@ -3,6 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError, loadServerConfig, redact, type ServerConfig } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
+import { Registry } from 'prom-client';
+import { startTracing } from './observability/tracing.ts';
 import { createParleyServer } from './parley-server.ts';
 
 // The composition root: the only module that reads process.env.
@@ -20,7 +22,8 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   logger.debug({ config: redact(config) }, 'configuration');
 
-  const parley = await createParleyServer(config, logger);
+  const tracing = await startTracing(process.env);
+  const parley = await createParleyServer(config, logger, { registry: new Registry() });
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(
@@ -28,6 +31,8 @@ async function main(): Promise<void> {
       url,
       model: config.openai.model,
       modelConfigured: Boolean(config.openai.apiKey || config.openai.baseUrl),
+      tracing: tracing.mode,
+      metricsProtected: Boolean(config.metrics.token),
     },
     'Parley is listening on %s — chat from another terminal with: npm run chat',
     url,
@@ -43,13 +48,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
-    parley.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    parley
+      .close()
+      // Spans that cannot be flushed (collector gone) are lost; that is no reason to fail the shutdown.
+      .then(() => tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush traces')))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

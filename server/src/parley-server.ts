@@ -3,22 +3,34 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
+import { Registry } from 'prom-client';
 import { type ComponentStatus, createApp } from './app.ts';
 import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
 import type { ToolRunner } from './assistant/tool-runner.ts';
-import { type BackendOverrides, createBackends } from './backends.ts';
+import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
+import { InstrumentedLlm } from './observability/instrumented-llm.ts';
+import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
+import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
+import { tracedStore } from './observability/traced-store.ts';
 import { Idempotency } from './rpc/idempotency.ts';
+import type { SessionEvents } from './sessions/session-manager.ts';
 import { SessionManager } from './sessions/session-manager.ts';
+import type { BreakerState } from './tools/resilient-source.ts';
 import { createToolRunner } from './tools/tool-setup.ts';
 
 /** Parts a caller (a test, usually) may supply instead of having them built from the config. */
 export interface ParleyOverrides extends BackendOverrides {
+  /** Wrapped with the same spans and metrics as the configured model. */
   llm?: Llm;
+  /** Wrapped with the same spans and metrics as the built-in tools. */
   tools?: ToolRunner;
+  /** Where the metrics are registered (main.ts passes its own); a fresh registry otherwise. */
+  registry?: Registry;
 }
 
 export interface ParleyServer {
@@ -36,27 +48,26 @@ export async function createParleyServer(
   overrides: ParleyOverrides = {},
 ): Promise<ParleyServer> {
   const clock = overrides.clock ?? (() => new Date());
+  const metrics = createMetrics(overrides.registry ?? new Registry());
+  const breakers = new BreakerBoard(metrics, ['model', 'weather', 'holidays']);
   const backends = await createBackends(config, logger, overrides);
-  const llm = overrides.llm ?? createLlm(config, logger);
+  const store = tracedStore(backends.store, config.mongodb ? 'mongodb' : 'sqlite');
+  const llm = new InstrumentedLlm({
+    llm: overrides.llm ?? createLlm(config, logger, (state) => breakers.set('model', state)),
+    defaultModel: config.openai.model,
+    metrics,
+  });
   const sessions = new SessionManager({
-    store: backends.store,
+    store,
     sessions: backends.sessions,
     ttlSeconds: config.sessionTtlSeconds,
     clock,
     logger,
+    events: sessionEvents(metrics),
   });
-  const assistant = new Assistant({
-    llm,
-    tools:
-      overrides.tools ??
-      createToolRunner({ config, logger, clock, ...(backends.redis ? { redis: backends.redis } : {}) }),
-    summarizer: new Summarizer({ llm, logger }),
-    systemPrompt: config.systemPrompt,
-    ...config.assistant,
-    logger,
-  });
+  const assistant = createAssistant({ config, logger, clock, backends, llm, metrics, breakers, overrides });
   const service = new ConversationService({
-    store: backends.store,
+    store,
     sessions,
     assistant,
     lock: backends.lock,
@@ -66,9 +77,7 @@ export async function createParleyServer(
   const idempotency = new Idempotency({ store: backends.idempotency, logger });
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
-    model: llm.configured
-      ? { ok: true }
-      : { ok: false, detail: 'no model configured (OPENAI_API_KEY / OPENAI_BASE_URL)' },
+    model: modelReadiness(llm.configured, breakers.state('model')),
   });
   const app = createApp({
     apiKeys: config.apiKeys,
@@ -77,6 +86,8 @@ export async function createParleyServer(
     limits: config.limits,
     logger,
     readiness,
+    metrics,
+    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
   });
   const server = createServer({ requestTimeout: config.openai.timeoutMs * 3 + 30_000 }, app);
 
@@ -99,7 +110,45 @@ export async function createParleyServer(
   };
 }
 
-function createLlm(config: Readonly<ServerConfig>, logger: Logger): Llm {
+interface AssistantParts {
+  config: Readonly<ServerConfig>;
+  logger: Logger;
+  clock: () => Date;
+  backends: Backends;
+  llm: Llm;
+  metrics: ParleyMetrics;
+  breakers: BreakerBoard;
+  overrides: ParleyOverrides;
+}
+
+/** The assistant with its tools; provider breakers and tool caches report into the metrics. */
+function createAssistant(parts: AssistantParts): Assistant {
+  const { config, logger, clock, backends, llm, metrics, breakers, overrides } = parts;
+  const tools =
+    overrides.tools ??
+    createToolRunner({
+      config,
+      logger,
+      clock,
+      ...(backends.redis ? { redis: backends.redis } : {}),
+      onBreakerStateChange: (provider, state) => breakers.set(provider, state),
+      onCacheResult: (cache, result) => metrics.cacheRequests.inc({ cache, result }),
+    });
+  return new Assistant({
+    llm,
+    tools: new InstrumentedToolRunner({ tools, metrics }),
+    summarizer: new Summarizer({ llm, logger }),
+    systemPrompt: config.systemPrompt,
+    ...config.assistant,
+    logger,
+  });
+}
+
+function createLlm(
+  config: Readonly<ServerConfig>,
+  logger: Logger,
+  onBreakerStateChange: (state: BreakerState) => void,
+): Llm {
   const { apiKey, baseUrl, model, timeoutMs, maxRetries } = config.openai;
   if (!apiKey && !baseUrl) return new UnconfiguredLlm();
   return new OpenAiLlm({
@@ -109,5 +158,13 @@ function createLlm(config: Readonly<ServerConfig>, logger: Logger): Llm {
     timeoutMs,
     maxRetries,
     logger,
+    onBreakerStateChange,
   });
+}
+
+function sessionEvents(metrics: ParleyMetrics): SessionEvents {
+  return {
+    lookup: (source) => metrics.sessionLookups.inc({ source }),
+    fallback: () => metrics.sessionStoreFallbacks.inc(),
+  };
 }

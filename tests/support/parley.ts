@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig } from '@parley/config';
-import { createLogger } from '@parley/logger';
+import { createLogger, type Logger } from '@parley/logger';
 import { type ChatClient, createChatClient } from '@parley/rpc';
 import { createParleyServer, type ParleyOverrides } from '../../server/src/parley-server.ts';
 
@@ -20,7 +20,13 @@ export interface RunningParley {
 
 /** Starts the real server (HTTP edge, Twirp, embedded store) on a free loopback port. */
 export async function startParley(
-  options: { env?: Record<string, string>; overrides?: ParleyOverrides; dataDir?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: ParleyOverrides;
+    dataDir?: string;
+    /** Where the server logs (a test reading log lines passes its own); silent by default. */
+    logger?: Logger;
+  } = {},
 ): Promise<RunningParley> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-test-')));
   const config = loadServerConfig({
@@ -33,11 +39,9 @@ export async function startParley(
     GENERATE_TITLES: 'false',
     ...options.env,
   });
-  const logger = createLogger({
-    name: 'parley-test',
-    level: process.env.TEST_LOG_LEVEL ?? 'silent',
-    pretty: false,
-  });
+  const logger =
+    options.logger ??
+    createLogger({ name: 'parley-test', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
   const parley = await createParleyServer(config, logger, options.overrides);
   const address = await parley.listen();
   const url = `http://127.0.0.1:${address.port}`;

@@ -34,6 +34,17 @@ describe('loadServerConfig', () => {
     expect(problems).not.toContain('short');
   });
 
+  it('protects /metrics only when METRICS_TOKEN is set, and refuses a short token', () => {
+    expect(loadServerConfig({}).metrics).toEqual({});
+    expect(loadServerConfig({ METRICS_TOKEN: 'scrape-0123456789abcdef' }).metrics).toEqual({
+      token: 'scrape-0123456789abcdef',
+    });
+    expect(() => loadServerConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(redact(loadServerConfig({ METRICS_TOKEN: 'scrape-0123456789abcdef' }))).toMatchObject({
+      metrics: { token: '[redacted]' },
+    });
+  });
+
   it('rejects a client name used twice', () => {
     expect(() => loadServerConfig({ API_KEYS: 'a=0123456789abcdef0,a=abcdef0123456789x' })).toThrow(
       /appears twice/,

@@ -23,6 +23,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AppError, isAppError, UnavailableError } from '../errors.ts';
+import { BREAKER_STATES, type BreakerState } from '../tools/resilient-source.ts';
 import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmToolCall, LlmToolDefinition } from './llm.ts';
 
 export interface OpenAiLlmOptions {
@@ -37,6 +38,8 @@ export interface OpenAiLlmOptions {
   maxRetries: number;
   logger?: Logger;
   breaker?: { threshold?: number; halfOpenAfterMs?: number };
+  /** Called on every circuit state change (metrics and `/ready` hook in here). */
+  onBreakerStateChange?: (state: BreakerState) => void;
   /** Production defaults: 250 ms, 8 s, 30 s. Tests shorten them. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
 }
@@ -110,6 +113,7 @@ export class OpenAiLlm implements Llm {
       ),
     );
     breaker.onReset(() => this.#logger?.info('model circuit closed'));
+    breaker.onStateChange((state) => options.onBreakerStateChange?.(BREAKER_STATES[state]));
     this.#policy = wrap(breaker, retries);
   }
 

@@ -4,6 +4,11 @@ import type { LlmToolDefinition } from './llm.ts';
 export interface ToolRunResult {
   content: string;
   isError: boolean;
+  /**
+   * How the call ended, for metrics and traces (the tool registry's outcome: `ok`, `fresh`, `cached`,
+   * `stale`, `unavailable`, `error`, `invalid`, `unknown_tool`, `timeout`). Absent: `error` or `ok`.
+   */
+  outcome?: string;
 }
 
 /**
@@ -18,5 +23,5 @@ export interface ToolRunner {
 /** No tools at all. */
 export const noTools: ToolRunner = {
   definitions: () => [],
-  invoke: async (name) => ({ content: `Unknown tool "${name}".`, isError: true }),
+  invoke: async (name) => ({ content: `Unknown tool "${name}".`, isError: true, outcome: 'unknown_tool' }),
 };

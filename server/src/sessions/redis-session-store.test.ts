@@ -7,7 +7,7 @@ import type { Owner } from '../conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from '../conversations/embedded-conversation-store.ts';
 import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
 import { RedisSessionStore } from './redis-session-store.ts';
-import { SessionManager } from './session-manager.ts';
+import { ignoreSessionEvents, SessionManager } from './session-manager.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 /** Far above the command timeouts used here: proves "does not hang", not a latency. */
@@ -107,6 +107,7 @@ describe('RedisSessionStore when Redis fails', () => {
       ttlSeconds: 1800,
       clock: () => new Date(),
       logger,
+      events: ignoreSessionEvents,
     });
   });
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationStore, Owner } from '../conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from '../conversations/embedded-conversation-store.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
-import { SessionManager } from './session-manager.ts';
+import { ignoreSessionEvents, type SessionEvents, SessionManager } from './session-manager.ts';
 import type { SessionStore } from './session-store.ts';
 
 const owner: Owner = { clientId: 'bot', userId: '7' };
@@ -41,8 +41,8 @@ describe('SessionManager', () => {
   });
   afterEach(() => store.close());
 
-  const manager = (sessions: SessionStore) =>
-    new SessionManager({ store, sessions, ttlSeconds: 1800, clock, logger });
+  const manager = (sessions: SessionStore, events: SessionEvents = ignoreSessionEvents) =>
+    new SessionManager({ store, sessions, ttlSeconds: 1800, clock, logger, events });
 
   it('returns the bound conversation from the session store', async () => {
     const sessions = new MemorySessionStore({ now: () => now.getTime() });
@@ -77,6 +77,21 @@ describe('SessionManager', () => {
     await store.create({ owner, title: 't', ...chat });
     now = new Date(now.getTime() + 1801 * 1000);
     expect(await manager(sessions).current(owner, chat)).toBeNull();
+  });
+
+  it('reports where each lookup was answered and every fallback from a failing session store', async () => {
+    const seen: string[] = [];
+    const events: SessionEvents = {
+      lookup: (source) => seen.push(source),
+      fallback: (operation) => seen.push(`fallback:${operation}`),
+    };
+    const sessions = new MemorySessionStore({ now: () => now.getTime() });
+    expect(await manager(sessions, events).current(owner, chat)).toBeNull();
+    await store.create({ owner, title: 't', ...chat });
+    await manager(sessions, events).current(owner, chat);
+    await manager(sessions, events).current(owner, chat);
+    await manager(new BrokenSessionStore(), events).current(owner, chat);
+    expect(seen).toEqual(['new', 'store', 'session', 'fallback:get', 'fallback:set', 'store']);
   });
 
   it('ignores a binding to a conversation of another owner', async () => {

@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { ConversationRecord, ConversationStore, Owner } from '../conversations/conversation-store.ts';
+import { inSpan } from '../observability/spans.ts';
 import type { SessionStore } from './session-store.ts';
 
 /** Where a stateless client's chat lives on its platform. */
@@ -10,12 +11,30 @@ export interface ChatRef {
 
 export type SessionSource = 'session' | 'store' | 'new';
 
+/** A chat's conversation and where it was found. */
+export interface SessionMatch {
+  conversation: ConversationRecord;
+  source: Exclude<SessionSource, 'new'>;
+}
+
+/** What the manager reports as it works (metrics hook in here). */
+export interface SessionEvents {
+  /** A chat was resolved: from the session store, from the durable store, or to a new conversation. */
+  lookup(source: SessionSource): void;
+  /** The session store failed and the manager carried on without it. */
+  fallback(operation: string): void;
+}
+
+/** For tests and tools that do not count anything. */
+export const ignoreSessionEvents: SessionEvents = { lookup: () => {}, fallback: () => {} };
+
 export interface SessionManagerDeps {
   store: ConversationStore;
   sessions: SessionStore;
   ttlSeconds: number;
   clock: () => Date;
   logger: Logger;
+  events: SessionEvents;
 }
 
 /**
@@ -31,10 +50,18 @@ export class SessionManager {
   }
 
   /** The chat's current conversation for this owner, or null when a new one should be started. */
-  async current(
-    owner: Owner,
-    chat: ChatRef,
-  ): Promise<{ conversation: ConversationRecord; source: SessionSource } | null> {
+  current(owner: Owner, chat: ChatRef): Promise<SessionMatch | null> {
+    const attributes = { 'parley.session.platform': chat.platform };
+    return inSpan('session.lookup', { attributes }, async (span) => {
+      const found = await this.#current(owner, chat);
+      const source = found?.source ?? 'new';
+      span.setAttribute('parley.session.source', source);
+      this.#deps.events.lookup(source);
+      return found;
+    });
+  }
+
+  async #current(owner: Owner, chat: ChatRef): Promise<SessionMatch | null> {
     const { store, sessions, ttlSeconds, clock } = this.#deps;
     const key = sessionKey(chat);
     const boundId = await this.#safely('get', () => sessions.get(key, ttlSeconds));
@@ -71,6 +98,7 @@ export class SessionManager {
         { err, operation },
         'session store failed; falling back to the conversation store',
       );
+      this.#deps.events.fallback(operation);
       return null;
     }
   }

@@ -27,6 +27,9 @@ export type Sourced<T> =
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'isolated';
 
+/** How a lookup used the cache: a value within its TTL, none usable (the provider was asked), or stale. */
+export type CacheResult = 'hit' | 'miss' | 'stale';
+
 /** Tuning of the one policy around a provider. Production defaults; tests shorten them. */
 export interface ResilienceOptions {
   /** Longest one provider attempt may take. Default 5000 ms. */
@@ -38,6 +41,8 @@ export interface ResilienceOptions {
   breaker?: { threshold?: number; halfOpenAfterMs?: number };
   /** Called on every circuit state change (metrics hook in here). */
   onBreakerStateChange?: (state: BreakerState) => void;
+  /** Called once per lookup with how the cache served it (metrics hook in here). */
+  onCacheResult?: (result: CacheResult) => void;
 }
 
 export interface ResilientSourceOptions extends ResilienceOptions {
@@ -64,7 +69,8 @@ export interface ProviderServiceOptions<Client> extends ResilienceOptions {
   staleTtlSeconds?: number;
 }
 
-const STATE_NAMES: Record<CircuitState, BreakerState> = {
+/** Cockatiel's circuit states by the names logs, metrics and `/ready` use. */
+export const BREAKER_STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',
   [CircuitState.Open]: 'open',
   [CircuitState.HalfOpen]: 'half_open',
@@ -96,7 +102,7 @@ export class ResilientSource<T> {
       halfOpenAfter: options.breaker?.halfOpenAfterMs ?? 30_000,
       breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
     });
-    breaker.onStateChange((state) => this.#onStateChange(STATE_NAMES[state]));
+    breaker.onStateChange((state) => this.#onStateChange(BREAKER_STATES[state]));
     // Cooperative: the provider call honours the signal, and its own error tells a timeout from an abort.
     const perAttempt = timeout(options.attemptTimeoutMs ?? 5000, TimeoutStrategy.Cooperative);
     this.#policy = wrap(retries, breaker, perAttempt);
@@ -120,17 +126,23 @@ export class ResilientSource<T> {
     const entry = await cache.get(key);
     const cached = entry ? parse<T>(entry.value) : undefined;
     const ageSeconds = entry ? Math.max(0, Math.floor((this.#now() - entry.storedAt) / 1000)) : 0;
-    if (cached && ageSeconds < ttlSeconds) return { source: 'cached', ageSeconds, data: cached.data };
+    const report = this.#options.onCacheResult;
+    if (cached && ageSeconds < ttlSeconds) {
+      report?.('hit');
+      return { source: 'cached', ageSeconds, data: cached.data };
+    }
     try {
       const data = await this.#policy.execute(
         ({ signal: attempt }) => this.#attempt(load, attempt, signal),
         signal,
       );
       await cache.set(key, JSON.stringify({ data }), this.#options.staleTtlSeconds ?? ttlSeconds * 24);
+      report?.('miss');
       return { source: 'fresh', data };
     } catch (err) {
       if (signal?.aborted) throw err;
       this.#logFailure(err, cached !== undefined);
+      report?.(cached ? 'stale' : 'miss');
       return cached ? { source: 'stale', ageSeconds, data: cached.data } : { source: 'unavailable' };
     }
   }

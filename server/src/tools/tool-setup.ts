@@ -11,7 +11,7 @@ import { WeatherClient } from '../weather/weather-client.ts';
 import { WeatherService } from '../weather/weather-service.ts';
 import { builtinTools } from './index.ts';
 import { ToolRegistry } from './registry.ts';
-import type { BreakerState } from './resilient-source.ts';
+import type { BreakerState, CacheResult } from './resilient-source.ts';
 
 export interface ToolSetupDeps {
   config: Readonly<ServerConfig>;
@@ -21,6 +21,8 @@ export interface ToolSetupDeps {
   redis?: RedisConnection;
   /** Told when a provider's circuit breaker changes state (metrics). */
   onBreakerStateChange?: (provider: 'weather' | 'holidays', state: BreakerState) => void;
+  /** Told how each provider lookup used the cache (metrics). */
+  onCacheResult?: (provider: 'weather' | 'holidays', result: CacheResult) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
     clock,
     logger,
     onBreakerStateChange: (state) => deps.onBreakerStateChange?.('weather', state),
+    onCacheResult: (result) => deps.onCacheResult?.('weather', result),
   });
   const holidayService = new HolidayService({
     client: new HolidayClient({ baseUrl: holidays.baseUrl }),
@@ -44,6 +47,7 @@ export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
     clock,
     logger,
     onBreakerStateChange: (state) => deps.onBreakerStateChange?.('holidays', state),
+    onCacheResult: (result) => deps.onCacheResult?.('holidays', result),
   });
   let enabled = config.tools.enabled ?? builtinTools.map((t) => t.name);
   if (!weather.apiKey && enabled.includes('get_weather')) {

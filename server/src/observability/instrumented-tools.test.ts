@@ -1,0 +1,67 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { Registry } from 'prom-client';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ToolRunner } from '../assistant/tool-runner.ts';
+import { InstrumentedToolRunner } from './instrumented-tools.ts';
+import { createMetrics, type ParleyMetrics } from './metrics.ts';
+import { installTestTracing } from './test-tracing.ts';
+
+const tracing = installTestTracing();
+afterAll(() => tracing.uninstall());
+
+/** Answers `get_weather` as the registry would for a cached value, and everything else as unknown. */
+const runner: ToolRunner = {
+  definitions: () => [{ name: 'get_weather', description: 'weather', parameters: {} }],
+  invoke: async (name) =>
+    name === 'get_weather'
+      ? { content: '{"city":"Oslo"}', isError: false, outcome: 'cached' }
+      : { content: 'no such tool', isError: true, outcome: 'unknown_tool' },
+};
+
+describe('InstrumentedToolRunner', () => {
+  let metrics: ParleyMetrics;
+  beforeEach(() => {
+    tracing.reset();
+    metrics = createMetrics(new Registry());
+  });
+
+  it('records an execute_tool span and counts the call by tool and outcome', async () => {
+    const tools = new InstrumentedToolRunner({ tools: runner, metrics });
+    const signal = new AbortController().signal;
+    expect(await tools.invoke('get_weather', '{"location":"Oslo"}', signal)).toMatchObject({
+      outcome: 'cached',
+    });
+    const span = tracing.span('execute_tool get_weather');
+    expect(span.attributes).toEqual({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'get_weather',
+      'gen_ai.tool.type': 'function',
+      'parley.tool.outcome': 'cached',
+    });
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    const calls = (await metrics.toolCalls.get()).values;
+    expect(calls).toEqual([
+      expect.objectContaining({ labels: { tool: 'get_weather', outcome: 'cached' }, value: 1 }),
+    ]);
+  });
+
+  it('labels a tool the model made up as "unknown" and marks its span failed', async () => {
+    const tools = new InstrumentedToolRunner({ tools: runner, metrics });
+    await tools.invoke('rm_rf', '{}', new AbortController().signal);
+    expect(tracing.span('execute_tool rm_rf').status.code).toBe(SpanStatusCode.ERROR);
+    const calls = (await metrics.toolCalls.get()).values;
+    expect(calls).toEqual([
+      expect.objectContaining({ labels: { tool: 'unknown', outcome: 'unknown_tool' } }),
+    ]);
+  });
+
+  it('folds an outcome the registry does not define into ok or error', async () => {
+    const odd: ToolRunner = {
+      ...runner,
+      invoke: async () => ({ content: 'x', isError: false, outcome: 'weird' }),
+    };
+    const tools = new InstrumentedToolRunner({ tools: odd, metrics });
+    await tools.invoke('get_weather', '{}', new AbortController().signal);
+    expect((await metrics.toolCalls.get()).values[0]?.labels).toEqual({ tool: 'get_weather', outcome: 'ok' });
+  });
+});
