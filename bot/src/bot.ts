@@ -1,3 +1,4 @@
+import { SpanKind, trace } from '@opentelemetry/api';
 import type { AllowedUsers } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import type { ChatClient } from '@parley/rpc';
@@ -69,6 +70,26 @@ export function createBot(deps: BotDeps): ParleyBot {
   if (deps.botInfo) telegraf.botInfo = deps.botInfo;
   const features = featureDeps(telegraf, deps);
 
+  // One span per update. Turns queued from inside it keep its context, so the RPC they make carries its
+  // traceparent and the server's spans join the same trace (when tracing is configured; no-op otherwise).
+  telegraf.use((ctx, next) =>
+    trace
+      .getTracer('parley-bot')
+      .startActiveSpan(
+        `telegram ${ctx.updateType}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: { 'messaging.system': 'telegram', 'telegram.update_type': ctx.updateType },
+        },
+        async (span) => {
+          try {
+            await next();
+          } finally {
+            span.end();
+          }
+        },
+      ),
+  );
   const seen = new RecentIds(RECENT_UPDATES);
   telegraf.use((ctx, next) => {
     if (seen.add(ctx.update.update_id)) return next();

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { type BotConfig, ConfigError, loadBotConfig, redact } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
 import { createChatClient } from '@parley/rpc';
+import { startTracing } from '@parley/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createBot, type ParleyBot } from './bot.ts';
 import { createBotHttpServer } from './http-server.ts';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     process.stderr.write(`parley bot: ${err.message}\n`);
     process.exit(2);
   }
+  // Before anything makes spans: the SDK starts only when OTEL_* asks for it (see the README).
+  const tracing = await startTracing(process.env, 'parley-bot');
   const logger = createLogger({ name: 'parley-bot', level: config.logLevel });
   logger.debug({ config: redact(config) }, 'configuration');
 
@@ -50,7 +53,15 @@ async function main(): Promise<void> {
     { mode: config.mode.kind, parley: config.parley.url, allowlist: config.allowedUsers.ids.length > 0 },
     'Parley bot is running',
   );
-  onSignals(() => shutdown({ bot, server: server ?? polling?.server, polling: polling?.done, logger }));
+  onSignals(() =>
+    shutdown({
+      bot,
+      server: server ?? polling?.server,
+      polling: polling?.done,
+      logger,
+      flush: tracing.shutdown,
+    }),
+  );
 }
 
 /** The bot's key, or the one a keyless server on this machine wrote for local clients. */
@@ -108,10 +119,12 @@ interface Running {
   server: Server | undefined;
   polling: Promise<void> | undefined;
   logger: Logger;
+  /** Flushes spans still queued for export. */
+  flush: () => Promise<void>;
 }
 
 /** Stops taking updates, lets answers in progress finish (bounded), then exits. */
-async function shutdown({ bot, server, polling, logger }: Running): Promise<void> {
+async function shutdown({ bot, server, polling, logger, flush }: Running): Promise<void> {
   logger.info({ pending: bot.queue.size }, 'shutting down: finishing answers in progress');
   if (polling) bot.telegraf.stop('shutdown');
   server?.close();
@@ -121,6 +134,7 @@ async function shutdown({ bot, server, polling, logger }: Running): Promise<void
   // Long polling confirms the last offset on its way out, so handled updates are not delivered again.
   await Promise.race([polling, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   server?.closeAllConnections();
+  await flush().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
   process.exit(0);
 }
 

@@ -3,8 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError, loadServerConfig, redact, type ServerConfig } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
+import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
-import { startTracing } from './observability/tracing.ts';
 import { createParleyServer } from './parley-server.ts';
 
 // The composition root: the only module that reads process.env.

@@ -16,6 +16,7 @@ import {
   SwitchConversationRequest,
   type SwitchConversationResponse,
 } from './gen/parley/chat/v1/chat.ts';
+import { tracePropagation } from './trace-propagation.ts';
 
 export * from './gen/google/protobuf/timestamp.ts';
 export * from './gen/parley/chat/v1/chat.ts';
@@ -77,7 +78,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     sendJson: options.json ?? false,
     meta,
     timeout: options.timeoutMs ?? 120_000,
-    interceptors: options.interceptors ?? [],
+    interceptors: [tracePropagation, ...(options.interceptors ?? [])],
     jsonOptions: { ignoreUnknownFields: true },
   });
   const client = new GeneratedClient(transport);

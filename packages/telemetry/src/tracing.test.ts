@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { tracer } from './spans.ts';
+
 import { startTracing, tracingMode } from './tracing.ts';
 
 afterEach(() => {
@@ -68,7 +68,7 @@ describe('startTracing', () => {
     try {
       const tracing = await startTracing(process.env);
       expect(tracing.mode).toBe('export');
-      tracer().startActiveSpan('probe', (span) => span.end());
+      trace.getTracer('test').startActiveSpan('probe', (span) => span.end());
       await tracing.shutdown();
       expect(bodies).toHaveLength(1);
       expect(bodies[0]).toMatch(/^\/v1\/traces /);

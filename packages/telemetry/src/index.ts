@@ -1,0 +1,1 @@
+export { startTracing, type Tracing, type TracingMode, tracingMode } from './tracing.ts';
