@@ -85,6 +85,23 @@ describe.each([
     expect(third.conversationId).toBe(fresh.conversation?.id);
   });
 
+  it('uses a conversation’s own system prompt and model, set at StartConversation', async () => {
+    const client = parley.client({ json });
+    const started = await client.startConversation({
+      session: alice,
+      systemPrompt: 'Answer in haiku.',
+      model: 'tiny-model',
+    });
+    await client.continueConversation({
+      conversationId: started.conversation?.id ?? '',
+      message: 'hi',
+      session: alice,
+    });
+    const call = llm.calls.at(-1);
+    expect(call?.messages[0]?.content).toBe('Answer in haiku.');
+    expect(call?.model).toBe('tiny-model');
+  });
+
   it('switches a chat to an earlier conversation of the same owner', async () => {
     const client = parley.client({ json });
     const chat = { platform: 'telegram', userId: '43', chatId: `switch-${json}` };
