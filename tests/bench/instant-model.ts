@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The benchmarks' OpenAI-compatible stand-in, run as its own process: answers every chat completion at
+ * once with `Echo: <last user message>`. Leaner than tests/support/openai-stand-in.ts, which keeps every
+ * request it receives (a 100k-request run would hold gigabytes of prompts) and supports scripts and
+ * streaming the benchmarks do not need. It keeps counters only, readable at `GET /stats`:
+ * what the last prompt looked like, so the runner can report what a turn sends to the model.
+ */
+
+interface ChatMessage {
+  role?: string;
+  content?: unknown;
+}
+
+const stats = {
+  requests: 0,
+  lastPromptMessages: 0,
+  lastPromptChars: 0,
+  lastPromptTokens: 0,
+  lastBodyBytes: 0,
+  /** Sum over the requests since the last reset, for a mean per call. */
+  promptTokensTotal: 0,
+};
+
+let ids = 0;
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const [status, body] = answer(req, Buffer.concat(chunks));
+    send(res, status, body);
+  });
+});
+
+function answer(req: IncomingMessage, raw: Buffer): [number, unknown] {
+  if (req.method === 'GET' && req.url === '/stats') return [200, stats];
+  if (req.method === 'POST' && req.url === '/stats/reset') {
+    stats.requests = 0;
+    stats.promptTokensTotal = 0;
+    return [200, stats];
+  }
+  if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+    return [404, { error: { message: 'not found', type: 'invalid_request_error' } }];
+  }
+  let messages: ChatMessage[];
+  try {
+    messages = (JSON.parse(raw.toString('utf8')) as { messages?: ChatMessage[] }).messages ?? [];
+  } catch {
+    return [400, { error: { message: 'bad JSON', type: 'invalid_request_error' } }];
+  }
+  let chars = 0;
+  let lastUser = '';
+  for (const message of messages) {
+    const text = typeof message.content === 'string' ? message.content : '';
+    chars += text.length;
+    if (message.role === 'user') lastUser = text;
+  }
+  // OpenAI's rule of thumb (four characters a token) plus a few tokens of framing per message.
+  const promptTokens = Math.ceil(chars / 4) + 4 * messages.length;
+  const content = `Echo: ${lastUser}`;
+  const completionTokens = Math.ceil(content.length / 4);
+  stats.requests++;
+  stats.lastPromptMessages = messages.length;
+  stats.lastPromptChars = chars;
+  stats.lastPromptTokens = promptTokens;
+  stats.promptTokensTotal += promptTokens;
+  stats.lastBodyBytes = raw.length;
+  return [
+    200,
+    {
+      id: `chatcmpl-bench-${++ids}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: 'stand-in',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content, refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
+      system_fingerprint: null,
+    },
+  ];
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`OPENAI_BASE_URL=http://127.0.0.1:${port}/v1\n`);
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}

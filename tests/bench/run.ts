@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
+import { AUTH, prefill, startBaselineConversations, startConversations } from './fixtures.ts';
+import type { LoadResult } from './load.ts';
+import { toMarkdown } from './markdown.ts';
+import {
+  baselineTarget,
+  growth,
+  interleaved,
+  memory,
+  parleyTarget,
+  protocol,
+  settle,
+  type TurnTarget,
+  turnLoad,
+} from './phases.ts';
+import type { BenchProcess } from './processes.ts';
+import { monotonicUs, summarizeProfile } from './profile.ts';
+import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
+import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
+
+// `pnpm bench`: prints throughput, latency, growth, memory, protocol and profile numbers and writes them
+// to tests/bench/results/latest.{json,md}. Asserts nothing: these machines are shared and noisy.
+
+const env = process.env;
+const settings = {
+  durationSec: Number(env.BENCH_DURATION ?? 10),
+  memoryRequests: Number(env.BENCH_MEMORY_REQUESTS ?? 100_000),
+  growthTurns: Number(env.BENCH_GROWTH_TURNS ?? 500),
+  congo: env.BENCH_CONGO !== '0',
+  profile: env.BENCH_PROFILE !== '0',
+  redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+const CONNECTIONS = [1, 16, 64];
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const started: BenchProcess[] = [];
+const track = (server: RunningServer) => {
+  started.push(server.proc);
+  return server;
+};
+const stop = async (server: RunningServer) => {
+  await server.proc.stop();
+  started.splice(started.indexOf(server.proc), 1);
+};
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  const prefix = `parley-bench-${randomUUID().slice(0, 8)}:`;
+  const results = emptyResults();
+  try {
+    const model = track(await startModel());
+    log(`stand-in at ${model.url}; prefilling long conversations`);
+    const parleyDir = join(work, 'parley');
+    const prefillStart = performance.now();
+    const groups = await prefill(parleyDir, [
+      { size: 10, count: settings.growthTurns },
+      { size: 1000, count: 20 },
+      { size: 10_000, count: 5 },
+      { size: 50, count: 1 },
+    ]);
+    log(`prefilled in ${((performance.now() - prefillStart) / 1000).toFixed(1)} s`);
+    const parley = track(
+      await startParley({
+        name: 'parley',
+        modelUrl: model.url,
+        dataDir: parleyDir,
+        redisUrl: settings.redisUrl,
+        redisPrefix: prefix,
+      }),
+    );
+    const parleyTurns = parleyTarget(parley, await startConversations(parley.url, 64, 't'));
+    results.throughput = await throughputRun(work, model.url, prefix, parleyTurns);
+
+    log(`growth: ${settings.growthTurns} turns per history size`);
+    const histories = groups.filter((g) => g.size !== 50);
+    results.growth = await growth(parley.url, model.url, histories, settings.growthTurns);
+
+    const described = groups.find((g) => g.size === 50)?.conversations[0];
+    if (!described) throw new Error('the 50-message conversation is missing');
+    log('protocol: DescribeConversation, JSON vs protobuf');
+    results.protocol = await protocol(parley.url, described, settings.durationSec);
+
+    log(`memory: ${settings.memoryRequests} turns`);
+    await settle(model.url);
+    const { conversations } = parleyTurns;
+    results.memory = await memory(parley.proc, parley.url, conversations, settings.memoryRequests);
+    results.metrics = await metricsExcerpt(parley.url);
+    await stop(parley);
+
+    if (settings.profile) results.profile = await profileRun(work, model.url, prefix);
+    if (settings.congo) results.congo = await congoRun(work, model.url, prefix);
+  } finally {
+    for (const proc of started.reverse()) await proc.stop();
+    await deleteKeys(prefix);
+    await rm(work, { recursive: true, force: true });
+  }
+  await writeResults(results);
+}
+
+function emptyResults(): BenchResults {
+  return {
+    startedAt: new Date().toISOString(),
+    machine: describeMachine(),
+    settings: {
+      ...settings,
+      store: 'embedded SQLite (no MongoDB server on these machines)',
+      redis: 'real Redis (sessions, turn locks, idempotency)',
+      model: 'instant stand-in in its own process',
+      telemetry: telemetrySetting(),
+    },
+    throughput: [],
+    congo: null,
+    growth: [],
+    protocol: [],
+    memory: null,
+    profile: null,
+    metrics: null,
+    targets: [],
+  };
+}
+
+/** Parley against the bare baseline at each connection count, in alternating slices. */
+async function throughputRun(
+  work: string,
+  modelUrl: string,
+  prefix: string,
+  parleyTurns: TurnTarget,
+): Promise<ThroughputRow[]> {
+  const dataDir = join(work, 'baseline');
+  await mkdir(dataDir);
+  const baseline = track(
+    await startBaseline({
+      modelUrl,
+      dataDir,
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}baseline:`,
+    }),
+  );
+  const baselineTurns = baselineTarget(baseline, await startBaselineConversations(baseline.url, 64, 't'));
+  const warm = Math.max(1, Math.min(3, settings.durationSec / 3));
+  log(`warming up both servers (${warm} s each)`);
+  await turnLoad(parleyTurns, 16, warm);
+  await turnLoad(baselineTurns, 16, warm);
+  const rows: ThroughputRow[] = [];
+  for (const connections of CONNECTIONS) {
+    log(`throughput at ${connections} connection(s): ${settings.durationSec} s each, in alternating halves`);
+    const duration = settings.durationSec;
+    const [p, b] = await interleaved(parleyTurns, baselineTurns, connections, duration, modelUrl);
+    rows.push(compare(connections, p, b));
+  }
+  await stop(baseline);
+  return rows;
+}
+
+async function writeResults(results: BenchResults): Promise<void> {
+  results.targets = evaluateTargets(results);
+  const markdown = toMarkdown(results);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, 'latest.md'), markdown);
+  process.stdout.write(markdown);
+  log(`written to ${join(RESULTS_DIR, 'latest.json')} and latest.md`);
+}
+
+/** The server's telemetry defaults unless the shell sets OTEL_* (which the servers inherit). */
+function telemetrySetting(): string {
+  const otel = Object.keys(env).filter((key) => key.startsWith('OTEL_'));
+  if (otel.length > 0) return `server defaults plus inherited ${otel.join(' ')}`;
+  return 'server defaults: /metrics on, tracing context propagated but no span exporter configured';
+}
+
+function compare(connections: number, parley: LoadResult, baseline: LoadResult): ThroughputRow {
+  return {
+    connections,
+    parley,
+    baseline,
+    ratio: parley.reqPerSec / baseline.reqPerSec,
+    overheadP50Ms: parley.p50 - baseline.p50,
+    overheadP99Ms: parley.p99 - baseline.p99,
+  };
+}
+
+/** A fresh server with --cpu-prof under 64 connections; the profile is written when it exits. */
+async function profileRun(work: string, modelUrl: string, prefix: string) {
+  const profileDir = join(work, 'cpu-profile');
+  const dataDir = join(work, 'profiled');
+  log(`profile: 64 connections for ${settings.durationSec} s under --cpu-prof`);
+  const server = track(
+    await startParley({
+      name: 'parley (profiled)',
+      modelUrl,
+      dataDir,
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}profiled:`,
+      cpuProfDir: profileDir,
+    }),
+  );
+  const turns = parleyTarget(server, await startConversations(server.url, 64, 'p'));
+  await turnLoad(turns, 16, 2);
+  await settle(modelUrl);
+  const fromUs = monotonicUs();
+  const load = await turnLoad(turns, 64, settings.durationSec);
+  const toUs = monotonicUs();
+  await stop(server);
+  const summary = await summarizeProfile(profileDir, { fromUs, toUs });
+  if (env.BENCH_PROFILE_OUT) await copyFile(summary.file, env.BENCH_PROFILE_OUT);
+  return { ...summary, file: env.BENCH_PROFILE_OUT ?? '', load };
+}
+
+/** The same turns on the MongoDB store code path, against CongoDB (not MongoDB: see the report). */
+async function congoRun(work: string, modelUrl: string, prefix: string): Promise<LoadResult[]> {
+  log('CongoDB: throughput on the MongoDB store code path');
+  const congo = track(await startCongoProcess());
+  const server = track(
+    await startParley({
+      name: 'parley (congodb)',
+      modelUrl,
+      dataDir: join(work, 'congo'),
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}congo:`,
+      mongoUrl: congo.url,
+    }),
+  );
+  const turns = parleyTarget(server, await startConversations(server.url, 64, 'm'));
+  const rows: LoadResult[] = [];
+  await turnLoad(turns, 16, 2);
+  for (const connections of CONNECTIONS) {
+    await settle(modelUrl);
+    rows.push(await turnLoad(turns, connections, settings.durationSec));
+  }
+  await stop(server);
+  await stop(congo);
+  return rows;
+}
+
+/** A few telling lines of /metrics, or null when the server has no such endpoint (yet). */
+async function metricsExcerpt(baseUrl: string): Promise<string[] | null> {
+  const res = await fetch(`${baseUrl}/metrics`, { headers: AUTH }).catch(() => null);
+  if (!res?.ok) return null;
+  const text = await res.text();
+  const wanted =
+    /^(\w+_)?(process_resident_memory_bytes|nodejs_heap_size_used_bytes|rpc_duration_seconds_(count|sum)|model_duration_seconds_(count|sum))\b/;
+  return text
+    .split('\n')
+    .filter((line) => wanted.test(line))
+    .slice(0, 20);
+}
+
+/** Deletes this run's Redis keys only (never FLUSHALL). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const client = createClient({ url: settings.redisUrl });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await client.del(keys);
+    await client.quit();
+  } catch (err) {
+    log(`could not delete Redis keys under ${prefix}: ${String(err)}`);
+    client.destroy();
+  }
+}
+
+// Interrupted: end the servers this run started (by their pids) rather than leave them behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const proc of started) proc.child.kill('SIGTERM');
+    log(`interrupted: Redis keys under parley-bench-* and the temp dir of this run may remain`);
+    process.exit(130);
+  });
+}
+
+await main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,119 @@
+import { fileURLToPath } from 'node:url';
+import { API_KEY, CLIENT } from './fixtures.ts';
+import { type BenchProcess, freePort, spawnNode, waitForHealth, waitForLine } from './processes.ts';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export interface RunningServer {
+  proc: BenchProcess;
+  url: string;
+}
+
+/** Server settings a user's shell may carry; cleared so every run measures the defaults. */
+const CLEARED = [
+  'SYSTEM_PROMPT',
+  'CONTEXT_MAX_MESSAGES',
+  'CONTEXT_TOKEN_BUDGET',
+  'SUMMARIZE_AFTER',
+  'MONGODB_URL',
+  'MONGODB_DB',
+  'OPENAI_MODEL',
+  'OPENAI_TIMEOUT_MS',
+  'OPENAI_MAX_RETRIES',
+  'MAX_MESSAGE_CHARS',
+  'MAX_BODY_BYTES',
+  'SESSION_TTL_SECONDS',
+  'MAX_TOOL_ROUNDS',
+];
+
+export interface ParleyOptions {
+  name: string;
+  modelUrl: string;
+  dataDir: string;
+  redisUrl: string;
+  redisPrefix: string;
+  /** Write a V8 CPU profile here when the server exits. */
+  cpuProfDir?: string;
+  /** Use the MongoDB store at this URL instead of the embedded SQLite file. */
+  mongoUrl?: string;
+}
+
+/**
+ * Starts the real server as production runs it (`node --import tsx server/src/main.ts`, its own
+ * process), plus the benchmark's memory probe, which only answers questions over IPC.
+ */
+export async function startParley(options: ParleyOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const cleared = Object.fromEntries(CLEARED.map((key) => [key, undefined]));
+  const proc = spawnNode({
+    name: options.name,
+    ipc: true,
+    args: [
+      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      '--import',
+      'tsx',
+      '--import',
+      here('./memory-probe.ts'),
+      'server/src/main.ts',
+    ],
+    env: {
+      ...cleared,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_KEYS: `${CLIENT}=${API_KEY}`,
+      DATA_DIR: options.dataDir,
+      REDIS_URL: options.redisUrl,
+      REDIS_KEY_PREFIX: options.redisPrefix,
+      OPENAI_BASE_URL: options.modelUrl,
+      OPENAI_API_KEY: 'bench',
+      LOG_LEVEL: 'warn',
+      GENERATE_TITLES: 'false',
+      TOOLS: 'none',
+      ...(options.mongoUrl ? { MONGODB_URL: options.mongoUrl } : {}),
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(proc, `${url}/health`);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { proc, url };
+}
+
+/** The instant OpenAI-compatible stand-in (instant-model.ts) in its own process. */
+export async function startModel(): Promise<RunningServer> {
+  const proc = spawnNode({ name: 'stand-in model', args: ['--import', 'tsx', here('./instant-model.ts')] });
+  const url = await waitForLine(proc, /OPENAI_BASE_URL=(\S+)/);
+  return { proc, url };
+}
+
+/** The bare node:http baseline (baseline-server.ts) in its own process. */
+export async function startBaseline(options: {
+  modelUrl: string;
+  dataDir: string;
+  redisUrl: string;
+  redisPrefix: string;
+}): Promise<RunningServer> {
+  const proc = spawnNode({
+    name: 'baseline',
+    args: ['--import', 'tsx', here('./baseline-server.ts')],
+    env: {
+      PORT: '0',
+      DATA_DIR: options.dataDir,
+      REDIS_URL: options.redisUrl,
+      REDIS_KEY_PREFIX: options.redisPrefix,
+      OPENAI_BASE_URL: options.modelUrl,
+    },
+  });
+  const url = await waitForLine(proc, /BASELINE_URL=(\S+)/);
+  return { proc, url };
+}
+
+/** CongoDB (an in-process MongoDB wire-protocol server from npm) in its own process. */
+export async function startCongoProcess(): Promise<RunningServer> {
+  const proc = spawnNode({ name: 'congodb', args: ['--import', 'tsx', here('./congo-process.ts')] });
+  const url = await waitForLine(proc, /MONGODB_URL=(\S+)/);
+  return { proc, url };
+}
