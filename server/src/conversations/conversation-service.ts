@@ -154,11 +154,15 @@ export class ConversationService {
   ): Promise<TurnResult> {
     const { store, assistant } = this.#deps;
     // Re-read under the lock: the record may have changed (or vanished) while this turn waited.
-    const current = await this.#owned(conversation.id, conversation.owner);
+    let current = await this.#owned(conversation.id, conversation.owner);
     if (!(retryOfFailure && (await this.#endsWithUserMessage(current.id, message)))) {
       // Durable before the model runs: if the model fails, the user's message is still there.
       await store.append(current.id, { role: 'user', content: message });
-      if (current.messageCount === 0 && !isNew) await store.setTitle(current.id, fallbackTitle(message));
+      if (current.messageCount === 0 && !isNew) {
+        const title = fallbackTitle(message);
+        await store.setTitle(current.id, title);
+        current = { ...current, title };
+      }
     }
     const history = await store.recentMessages(current.id, assistant.windowSize);
     const answer = await assistant.reply(current, history);
@@ -170,7 +174,8 @@ export class ConversationService {
     if (answer.summary) await store.setSummary(current.id, answer.summary.text, answer.summary.throughSeq);
     if (current.messageCount === 0 && this.#deps.generateTitles)
       this.#inBackground(this.#retitle(current, message));
-    const updated = (await store.get(current.id, current.owner)) ?? current;
+    // Under the lock nothing else appended: the reply's position is the message count. Saves a read.
+    const updated = { ...current, messageCount: reply.seq, updatedAt: reply.createdAt };
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 

@@ -358,7 +358,8 @@ function toMessage(row: MessageRow): StoredMessage {
     seq: row.seq,
     role: row.role as MessageRole,
     content: row.content,
-    toolCalls: JSON.parse(row.tool_calls) as ToolCallRecord[],
+    // Most messages have no tool calls; skip parsing the common empty list.
+    toolCalls: row.tool_calls === '[]' ? [] : (JSON.parse(row.tool_calls) as ToolCallRecord[]),
     createdAt: new Date(row.created_at),
   };
 }
