@@ -73,22 +73,20 @@ export function createBot(deps: BotDeps): ParleyBot {
   // One span per update. Turns queued from inside it keep its context, so the RPC they make carries its
   // traceparent and the server's spans join the same trace (when tracing is configured; no-op otherwise).
   telegraf.use((ctx, next) =>
-    trace
-      .getTracer('parley-bot')
-      .startActiveSpan(
-        `telegram ${ctx.updateType}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: { 'messaging.system': 'telegram', 'telegram.update_type': ctx.updateType },
-        },
-        async (span) => {
-          try {
-            await next();
-          } finally {
-            span.end();
-          }
-        },
-      ),
+    trace.getTracer('parley-bot').startActiveSpan(
+      `telegram ${ctx.updateType}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.system': 'telegram', 'telegram.update_type': ctx.updateType },
+      },
+      async (span) => {
+        try {
+          await next();
+        } finally {
+          span.end();
+        }
+      },
+    ),
   );
   const seen = new RecentIds(RECENT_UPDATES);
   telegraf.use((ctx, next) => {
