@@ -194,6 +194,8 @@ describe('/health and /ready with Redis up and down', () => {
 
   it('is live and ready with every component ok while Redis is up', async () => {
     expect((await fetch(`${parley.url}/health`)).status).toBe(200);
+    // The server connects to Redis in the background (it must start while Redis is down): wait for it.
+    for (let i = 0; i < 100 && !(await ready()).body.components.redis?.ok; i++) await sleep(50);
     expect(await ready()).toMatchObject({
       status: 200,
       body: {
