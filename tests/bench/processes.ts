@@ -1,7 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: servers run from there, as `pnpm start` does. */
@@ -108,18 +106,6 @@ export async function waitForHealth(proc: BenchProcess, url: string, timeoutMs =
   }
 }
 
-/** A loopback port free right now (another process may take it before we use it; rare on loopback). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
-
 export interface MemorySample {
   rss: number;
   heapUsed: number;
@@ -161,3 +147,5 @@ export function cpuTimeMs(pid: number): number | null {
     return null;
   }
 }
+
+export { freePort } from '../support/free-port.ts';

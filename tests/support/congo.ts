@@ -1,7 +1,6 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import * as congodb from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
 import type { MongoClientOptions } from 'mongodb';
+import { freePort } from './free-port.ts';
 
 /** A running CongoDB: a MongoDB wire-protocol server in this process, for the real driver over TCP. */
 export interface CongoDb {
@@ -41,15 +40,4 @@ export async function startCongo(): Promise<CongoDb> {
       stop: () => server.stop(),
     };
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  await once(probe, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import TelegramServer from 'telegram-test-api';
+import { freePort } from './free-port.ts';
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -150,11 +151,4 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** A port free right now on loopback (the emulator needs a fixed port for its URLs). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+export { freePort };
