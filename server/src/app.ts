@@ -6,6 +6,7 @@ import { createChatServiceServer } from '@parley/rpc';
 import { TwirpErrorCode } from 'twirp-ts';
 import type { ConversationService } from './conversations/conversation-service.ts';
 import type { ParleyMetrics } from './observability/metrics.ts';
+import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
 import { createChatService } from './rpc/chat-service.ts';
 import {
@@ -20,21 +21,13 @@ import {
 import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 
-/** Status of one dependency for `/ready`. */
-export interface ComponentStatus {
-  ok: boolean;
-  detail?: string;
-  /** A failing optional component (one with a fallback) is reported but does not make the server unready. */
-  optional?: boolean;
-}
-
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
   limits: { maxBodyBytes: number; maxMessageChars: number };
   logger: Logger;
-  readiness: () => Promise<Record<string, ComponentStatus>>;
+  readiness: Readiness;
   metrics: ParleyMetrics;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;

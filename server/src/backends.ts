@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
-import type { ComponentStatus } from './app.ts';
 import type { ConversationStore } from './conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
 import { MongoConversationStore } from './conversations/mongo-conversation-store.ts';
-import { type ConversationLock, LocalLock, layeredLock } from './coordination/conversation-lock.ts';
 import type { IdempotencyStore } from './coordination/idempotency-store.ts';
+import { type ConversationLock, LocalLock, layeredLock } from './coordination/keyed-lock.ts';
 import { MemoryIdempotencyStore } from './coordination/memory-idempotency-store.ts';
 import { redisCommands } from './coordination/redis-commands.ts';
 import { RedisIdempotencyStore } from './coordination/redis-idempotency-store.ts';
 import { RedisLock } from './coordination/redis-lock.ts';
+import type { ComponentStatus } from './observability/readiness.ts';
 import { createRedisClient, type RedisConnection } from './redis/redis-client.ts';
 import { MemorySessionStore } from './sessions/memory-session-store.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';

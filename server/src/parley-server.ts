@@ -4,24 +4,25 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
-import { type ComponentStatus, createApp } from './app.ts';
+import { createApp } from './app.ts';
 import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
-import type { ToolRunner } from './assistant/tool-runner.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import type { SessionEvents } from './conversations/session-manager.ts';
+import { SessionManager } from './conversations/session-manager.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
 import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
+import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import type { BreakerState } from './providers/resilient-source.ts';
 import { Idempotency } from './rpc/idempotency.ts';
-import type { SessionEvents } from './sessions/session-manager.ts';
-import { SessionManager } from './sessions/session-manager.ts';
-import type { BreakerState } from './tools/resilient-source.ts';
-import { createToolRunner } from './tools/tool-setup.ts';
+import { createToolRunner } from './tool-setup.ts';
+import type { ToolRunner } from './tools/tool-runner.ts';
 
 /** Parts a caller (a test, usually) may supply instead of having them built from the config. */
 export interface ParleyOverrides extends BackendOverrides {

@@ -1,7 +1,7 @@
 import { describeRpcError, Role } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
-import { UnavailableError } from '../../server/src/errors.ts';
+import { UnavailableError } from '../../server/src/errors/app-error.ts';
 import { OTHER_KEY, type RunningParley, startParley } from '../support/parley.ts';
 
 const alice = { platform: 'cli', userId: 'alice', chatId: '' };

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Llm, LlmRequest, LlmResponse } from '../../server/src/assistant/llm.ts';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import { EmbeddedConversationStore } from '../../server/src/conversations/embedded-conversation-store.ts';
-import { LocalLock, layeredLock } from '../../server/src/coordination/conversation-lock.ts';
+import { LocalLock, layeredLock } from '../../server/src/coordination/keyed-lock.ts';
 import type { RedisCommands } from '../../server/src/coordination/redis-commands.ts';
 import { RedisIdempotencyStore } from '../../server/src/coordination/redis-idempotency-store.ts';
 import { RedisLock } from '../../server/src/coordination/redis-lock.ts';
-import { UnavailableError } from '../../server/src/errors.ts';
+import { UnavailableError } from '../../server/src/errors/app-error.ts';
 import { type RunningParley, startParley } from '../support/parley.ts';
 
 const session = { platform: 'cli', userId: 'racer', chatId: '' };

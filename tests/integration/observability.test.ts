@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComponentStatus } from '../../server/src/app.ts';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
+import type { ComponentStatus } from '../../server/src/observability/readiness.ts';
 import { type FakeWeatherApi, startFakeWeatherApi } from '../support/fake-weather-api.ts';
 import { type OpenAiStandIn, type StandInUsage, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { type RunningParley, startParley, TEST_KEY } from '../support/parley.ts';

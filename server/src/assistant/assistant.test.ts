@@ -1,38 +1,25 @@
 import { createLogger } from '@parley/logger';
 import { describe, expect, it } from 'vitest';
-import type { ConversationRecord, StoredMessage } from '../conversations/conversation-store.ts';
-import { Assistant, type AssistantDeps, fallbackTitle } from './assistant.ts';
-import { estimateTokens } from './context-window.ts';
+import { type ToolRunner, toolError, toolOk } from '../tools/tool-runner.ts';
+import { Assistant, type AssistantDeps, type ConversationSettings } from './assistant.ts';
+import { estimateTokens, type HistoryMessage } from './context-window.ts';
 import { ScriptedLlm } from './scripted-llm.ts';
 import { Summarizer } from './summarizer.ts';
-import type { ToolRunner } from './tool-runner.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 
-const conversation: ConversationRecord = {
-  id: 'c1',
-  owner: { clientId: 'test', userId: 'u' },
-  title: 't',
-  platform: '',
-  chatId: '',
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-  messageCount: 0,
+const conversation: ConversationSettings = {
   systemPrompt: '',
   model: '',
   summary: '',
   summarizedThroughSeq: 0,
 };
 
-function history(count: number, size = 200): StoredMessage[] {
+function history(count: number, size = 200): HistoryMessage[] {
   return Array.from({ length: count }, (_, i) => ({
-    id: `m${i + 1}`,
-    conversationId: 'c1',
     seq: i + 1,
     role: i % 2 === 0 ? 'user' : 'assistant',
     content: `message ${i + 1} ${'x'.repeat(size)}`,
-    toolCalls: [],
-    createdAt: new Date(0),
   }));
 }
 
@@ -45,8 +32,8 @@ class FakeTools implements ToolRunner {
   async invoke(name: string, args: string) {
     this.calls.push({ name, args });
     return name === 'get_weather'
-      ? { content: `{"source":"fresh","temp_c":12,"q":${args}}`, isError: false }
-      : { content: `Unknown tool "${name}".`, isError: true };
+      ? toolOk(`{"source":"fresh","temp_c":12,"q":${args}}`, 'fresh')
+      : toolError(`Unknown tool "${name}".`, 'unknown_tool');
   }
 }
 
@@ -142,15 +129,5 @@ describe('Assistant', () => {
     const a = assistant(llm);
     expect(await a.title('Plan a weekend in Bergen for two')).toBe('Weekend in Bergen');
     expect(await a.title('anything')).toBeNull();
-  });
-});
-
-describe('fallbackTitle', () => {
-  it('uses the first line, cut at a word boundary', () => {
-    expect(fallbackTitle('  Hello\nworld')).toBe('Hello');
-    expect(fallbackTitle('')).toBe('New conversation');
-    const long = fallbackTitle('word '.repeat(30));
-    expect(long.length).toBeLessThanOrEqual(60);
-    expect(long.endsWith('…')).toBe(true);
   });
 });

@@ -1,13 +1,8 @@
 import type { Logger } from '@parley/logger';
-import type {
-  ConversationRecord,
-  StoredMessage,
-  ToolCallRecord,
-} from '../conversations/conversation-store.ts';
-import { estimateTokens, planContext } from './context-window.ts';
+import type { ToolCallRecord, ToolRunner } from '../tools/tool-runner.ts';
+import { estimateTokens, type HistoryMessage, planContext } from './context-window.ts';
 import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 import type { Summarizer } from './summarizer.ts';
-import type { ToolRunner } from './tool-runner.ts';
 
 export interface AssistantDeps {
   llm: Llm;
@@ -23,6 +18,17 @@ export interface AssistantDeps {
   /** Fold messages into the summary once this many have fallen out of the budget. */
   summarizeAfter: number;
   logger: Logger;
+}
+
+/** What the assistant reads of a conversation (a stored conversation record fits). */
+export interface ConversationSettings {
+  /** Replaces the server's system prompt when set. */
+  systemPrompt: string;
+  /** Overrides the configured model when set. */
+  model: string;
+  /** Running summary of the messages through `summarizedThroughSeq` (0 = none). */
+  summary: string;
+  summarizedThroughSeq: number;
 }
 
 export interface AssistantReply {
@@ -59,8 +65,8 @@ export class Assistant {
   }
 
   async reply(
-    conversation: ConversationRecord,
-    recent: StoredMessage[],
+    conversation: ConversationSettings,
+    recent: HistoryMessage[],
     signal?: AbortSignal,
   ): Promise<AssistantReply> {
     const system = this.#systemMessage(conversation);
@@ -86,7 +92,7 @@ export class Assistant {
     return this.#deps.summarizer.title(firstMessage, model || undefined);
   }
 
-  #systemMessage(conversation: ConversationRecord): string {
+  #systemMessage(conversation: ConversationSettings): string {
     const base = conversation.systemPrompt || this.#deps.systemPrompt;
     if (!conversation.summary) return base;
     return `${base}\n\nSummary of the earlier conversation:\n${conversation.summary}`;
@@ -123,11 +129,7 @@ export class Assistant {
   }
 
   async #run(call: LlmToolCall, signal?: AbortSignal): Promise<ToolCallRecord> {
-    const result = await this.#deps.tools.invoke(
-      call.name,
-      call.arguments,
-      signal ?? new AbortController().signal,
-    );
+    const result = await this.#deps.tools.invoke(call.name, call.arguments, signal);
     return {
       id: call.id,
       name: call.name,
@@ -142,14 +144,4 @@ function addUsage(total: LlmUsage, response: LlmResponse): void {
   total.promptTokens += response.usage.promptTokens;
   total.completionTokens += response.usage.completionTokens;
   total.totalTokens += response.usage.totalTokens;
-}
-
-/** A title from the first message: its first line, cut at a word boundary. */
-export function fallbackTitle(message: string, maxLength = 60): string {
-  const line = message.trim().split('\n')[0]?.replace(/\s+/g, ' ') ?? '';
-  if (!line) return 'New conversation';
-  if (line.length <= maxLength) return line;
-  const cut = line.slice(0, maxLength - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${space > maxLength / 2 ? cut.slice(0, space) : cut}…`;
 }

@@ -1,5 +1,12 @@
-import type { StoredMessage } from '../conversations/conversation-store.ts';
 import type { LlmMessage } from './llm.ts';
+
+/** One message of a conversation's history, as the assistant reads it (a stored message fits). */
+export interface HistoryMessage {
+  /** Position in the conversation, 1-based, strictly increasing. */
+  seq: number;
+  role: 'user' | 'assistant' | 'system' | 'tool';
+  content: string;
+}
 
 /**
  * A rough token count: about four characters per token for English text, plus a little per message.
@@ -13,7 +20,7 @@ export interface ContextPlan {
   /** The prompt's messages after the system message, oldest first. */
   messages: LlmMessage[];
   /** Messages outside the budget that the running summary does not cover yet, oldest first. */
-  unsummarized: StoredMessage[];
+  unsummarized: HistoryMessage[];
   estimatedTokens: number;
 }
 
@@ -23,7 +30,7 @@ export interface ContextPlan {
  * not yet folded are returned so the caller can fold them in.
  */
 export function planContext(input: {
-  recent: StoredMessage[];
+  recent: HistoryMessage[];
   systemTokens: number;
   summarizedThroughSeq: number;
   budgetTokens: number;
@@ -34,7 +41,7 @@ export function planContext(input: {
   let used = input.systemTokens;
   let firstIncluded = candidates.length;
   for (let i = candidates.length - 1; i >= 0; i--) {
-    const cost = estimateTokens((candidates[i] as StoredMessage).content);
+    const cost = estimateTokens((candidates[i] as HistoryMessage).content);
     // The newest message always goes in: without it there is nothing to answer.
     if (used + cost > input.budgetTokens && i < candidates.length - 1) break;
     used += cost;
@@ -48,7 +55,7 @@ export function planContext(input: {
   };
 }
 
-function toLlmMessage(message: StoredMessage): LlmMessage {
+function toLlmMessage(message: HistoryMessage): LlmMessage {
   return message.role === 'user'
     ? { role: 'user', content: message.content }
     : { role: 'assistant', content: message.content };

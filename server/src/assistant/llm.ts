@@ -1,3 +1,5 @@
+import type { ToolDefinition } from '../tools/tool-runner.ts';
+
 export interface LlmToolCall {
   id: string;
   name: string;
@@ -10,13 +12,6 @@ export type LlmMessage =
   | { role: 'assistant'; content: string; toolCalls?: LlmToolCall[] }
   | { role: 'tool'; content: string; toolCallId: string };
 
-/** A tool the model may call, described by a JSON schema. */
-export interface LlmToolDefinition {
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-}
-
 export interface LlmUsage {
   promptTokens: number;
   completionTokens: number;
@@ -25,7 +20,7 @@ export interface LlmUsage {
 
 export interface LlmRequest {
   messages: LlmMessage[];
-  tools?: LlmToolDefinition[];
+  tools?: ToolDefinition[];
   /** Overrides the configured model. */
   model?: string;
   maxTokens?: number;

@@ -4,7 +4,7 @@ import { createLogger } from '@parley/logger';
 import { APIError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
-import type { AppError } from '../errors.ts';
+import type { AppError } from '../errors/app-error.ts';
 import type { LlmRequest } from './llm.ts';
 import { OpenAiLlm, type OpenAiLlmOptions, retryAfterMs, UnconfiguredLlm } from './openai-llm.ts';
 

@@ -22,9 +22,10 @@ import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { AppError, isAppError, UnavailableError } from '../errors.ts';
-import { BREAKER_STATES, type BreakerState } from '../tools/resilient-source.ts';
-import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmToolCall, LlmToolDefinition } from './llm.ts';
+import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
+import { BREAKER_STATES, type BreakerState } from '../providers/resilient-source.ts';
+import type { ToolDefinition } from '../tools/tool-runner.ts';
+import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmToolCall } from './llm.ts';
 
 export interface OpenAiLlmOptions {
   /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
@@ -268,7 +269,7 @@ function toChatMessage(message: LlmMessage): ChatCompletionMessageParam {
   }
 }
 
-function toChatTool(tool: LlmToolDefinition): ChatCompletionFunctionTool {
+function toChatTool(tool: ToolDefinition): ChatCompletionFunctionTool {
   return {
     type: 'function',
     function: { name: tool.name, description: tool.description, parameters: tool.parameters, strict: true },

@@ -1,5 +1,5 @@
 import type { Logger } from '@parley/logger';
-import type { StoredMessage } from '../conversations/conversation-store.ts';
+import type { HistoryMessage } from './context-window.ts';
 import type { Llm } from './llm.ts';
 
 const SUMMARY_INSTRUCTIONS =
@@ -23,7 +23,7 @@ export class Summarizer {
     this.#logger = deps.logger;
   }
 
-  async summarize(previous: string, messages: StoredMessage[], model?: string): Promise<string | null> {
+  async summarize(previous: string, messages: HistoryMessage[], model?: string): Promise<string | null> {
     const transcript = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
     const prompt = `Previous summary:\n${previous || '(none)'}\n\nNew messages:\n${transcript}`;
     const summary = await this.#ask(SUMMARY_INSTRUCTIONS, prompt, 400, model, 'summary');

@@ -1,5 +1,5 @@
 import type { Logger } from '@parley/logger';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../errors/app-error.ts';
 import type { RedisConnection } from '../redis/redis-client.ts';
 import type { Cache, CacheEntry } from './cache.ts';
 import { ttlToSeconds } from './cache.ts';

@@ -1,8 +1,7 @@
 import type { Logger } from '@parley/logger';
-import { type Assistant, type AssistantReply, fallbackTitle } from '../assistant/assistant.ts';
-import type { ConversationLock } from '../coordination/conversation-lock.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
-import type { ChatRef, SessionManager } from '../sessions/session-manager.ts';
+import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
+import type { ConversationLock } from '../coordination/keyed-lock.ts';
+import { NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -10,6 +9,8 @@ import type {
   Owner,
   StoredMessage,
 } from './conversation-store.ts';
+import type { ChatRef, SessionManager } from './session-manager.ts';
+import { fallbackTitle } from './title.ts';
 
 export interface ConversationServiceDeps {
   store: ConversationStore;

@@ -1,3 +1,5 @@
+import type { ToolCallRecord } from '../tools/tool-runner.ts';
+
 /** Who owns a conversation: the authenticated client and the user it vouches for. */
 export interface Owner {
   clientId: string;
@@ -5,15 +7,6 @@ export interface Owner {
 }
 
 export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
-
-export interface ToolCallRecord {
-  id: string;
-  name: string;
-  /** JSON text, as the model sent it. */
-  arguments: string;
-  result: string;
-  isError: boolean;
-}
 
 export interface ConversationRecord {
   id: string;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError, NotFoundError } from '../errors.ts';
+import { AppError, NotFoundError } from '../errors/app-error.ts';
+import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -12,7 +13,6 @@ import type {
   NewMessage,
   Owner,
   StoredMessage,
-  ToolCallRecord,
 } from './conversation-store.ts';
 
 export interface EmbeddedConversationStoreOptions {

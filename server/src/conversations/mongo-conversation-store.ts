@@ -11,7 +11,8 @@ import {
   MongoTopologyClosedError,
   ObjectId,
 } from 'mongodb';
-import { NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import { NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
+import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -20,7 +21,6 @@ import type {
   NewMessage,
   Owner,
   StoredMessage,
-  ToolCallRecord,
 } from './conversation-store.ts';
 
 /** Owner fields flattened for the indexes; `lastSeq` is the newest message's seq, bumped atomically. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@parley/logger';
-import { AppError } from '../errors.ts';
-import type { ConversationLock } from './conversation-lock.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { ConversationLock } from './keyed-lock.ts';
 import type { RedisCommands } from './redis-commands.ts';
 
 // Release and extend only while we still own the lock: the value is our token.

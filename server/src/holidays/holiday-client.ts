@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asDirectory, failureForStatus, getProviderJson, ProviderError } from '../tools/provider-http.ts';
+import { asDirectory, failureForStatus, getProviderJson, ProviderError } from '../providers/provider-http.ts';
 
 export interface HolidayClientOptions {
   /** Root of a Nager.Date-compatible API (e.g. `https://date.nager.at`). */

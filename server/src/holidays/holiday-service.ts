@@ -3,7 +3,7 @@ import {
   type ProviderServiceOptions,
   ResilientSource,
   type Sourced,
-} from '../tools/resilient-source.ts';
+} from '../providers/resilient-source.ts';
 import type { Holiday, HolidayClient } from './holiday-client.ts';
 
 /** A year of holidays with its provenance; `data` is null when the provider knows no such country. */

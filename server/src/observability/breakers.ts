@@ -1,6 +1,6 @@
-import type { ComponentStatus } from '../app.ts';
-import type { BreakerState } from '../tools/resilient-source.ts';
+import type { BreakerState } from '../providers/resilient-source.ts';
 import type { ParleyMetrics } from './metrics.ts';
+import type { ComponentStatus } from './readiness.ts';
 
 // The gauge's encoding; an isolated (manually held open) breaker fails calls just like an open one.
 const GAUGE_VALUES: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2, isolated: 1 };

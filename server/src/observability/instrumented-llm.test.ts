@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../assistant/scripted-llm.ts';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '../errors/app-error.ts';
 import { InstrumentedLlm } from './instrumented-llm.ts';
 import { createMetrics, type ParleyMetrics } from './metrics.ts';
 import { installTestTracing } from './test-tracing.ts';

@@ -1,8 +1,8 @@
 import { type Attributes, SpanKind } from '@opentelemetry/api';
 import type { Llm, LlmRequest, LlmResponse } from '../assistant/llm.ts';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../errors/app-error.ts';
+import { inSpan } from '../tracing/spans.ts';
 import { BoundedLabel, type ParleyMetrics } from './metrics.ts';
-import { inSpan } from './spans.ts';
 
 export interface InstrumentedLlmDeps {
   llm: Llm;

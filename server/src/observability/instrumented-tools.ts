@@ -1,21 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
-import type { LlmToolDefinition } from '../assistant/llm.ts';
-import type { ToolRunner, ToolRunResult } from '../assistant/tool-runner.ts';
+import type { ToolDefinition, ToolOutcome, ToolResult, ToolRunner } from '../tools/tool-runner.ts';
+import { inSpan, markFailed } from '../tracing/spans.ts';
 import type { ParleyMetrics } from './metrics.ts';
-import { inSpan, markFailed } from './spans.ts';
-
-/** The registry's outcomes; anything else a runner reports is folded into `ok` / `error`. */
-const OUTCOMES = new Set([
-  'ok',
-  'fresh',
-  'cached',
-  'stale',
-  'unavailable',
-  'error',
-  'invalid',
-  'unknown_tool',
-  'timeout',
-]);
 
 /**
  * Wraps a {@link ToolRunner} with an `execute_tool {name}` span per call and the tool metrics (calls by
@@ -33,11 +19,11 @@ export class InstrumentedToolRunner implements ToolRunner {
     this.#known = new Set(deps.tools.definitions().map((d) => d.name));
   }
 
-  definitions(): LlmToolDefinition[] {
+  definitions(): ToolDefinition[] {
     return this.#tools.definitions();
   }
 
-  invoke(name: string, rawArguments: string, signal: AbortSignal): Promise<ToolRunResult> {
+  invoke(name: string, rawArguments: string, signal?: AbortSignal): Promise<ToolResult> {
     const tool = this.#known.has(name) ? name : 'unknown';
     const attributes = {
       'gen_ai.operation.name': 'execute_tool',
@@ -46,10 +32,10 @@ export class InstrumentedToolRunner implements ToolRunner {
     };
     return inSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
       const started = performance.now();
-      let outcome = 'error';
+      let outcome: ToolOutcome = 'error';
       try {
         const result = await this.#tools.invoke(name, rawArguments, signal);
-        outcome = outcomeOf(result);
+        outcome = result.outcome;
         span.setAttribute('parley.tool.outcome', outcome);
         if (result.isError) markFailed(span, outcome);
         return result;
@@ -59,9 +45,4 @@ export class InstrumentedToolRunner implements ToolRunner {
       }
     });
   }
-}
-
-function outcomeOf(result: ToolRunResult): string {
-  if (result.outcome && OUTCOMES.has(result.outcome)) return result.outcome;
-  return result.isError ? 'error' : 'ok';
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { TwirpErrorCode } from 'twirp-ts';
+import { markFailed, tracer } from '../tracing/spans.ts';
 import type { ParleyMetrics } from './metrics.ts';
-import { markFailed, tracer } from './spans.ts';
 
 const TWIRP_CODES = new Set<string>(Object.values(TwirpErrorCode));
 

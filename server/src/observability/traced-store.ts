@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ConversationStore } from '../conversations/conversation-store.ts';
-import { inSpan } from './spans.ts';
+import { inSpan } from '../tracing/spans.ts';
 
 /** Readiness probes and shutdown: tracing them would only add noise (a root trace every few seconds). */
 const UNTRACED = new Set<PropertyKey>(['ping', 'close']);

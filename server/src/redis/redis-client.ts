@@ -1,6 +1,6 @@
 import type { Logger } from '@parley/logger';
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '../errors/app-error.ts';
 
 export type RedisClient = RedisClientType;
 

@@ -8,8 +8,8 @@ import {
 import type { TwirpContext } from 'twirp-ts';
 import type { ConversationService, TurnResult } from '../conversations/conversation-service.ts';
 import type { Owner } from '../conversations/conversation-store.ts';
-import { ValidationError } from '../errors.ts';
-import type { ChatRef } from '../sessions/session-manager.ts';
+import type { ChatRef } from '../conversations/session-manager.ts';
+import { ValidationError } from '../errors/app-error.ts';
 import { toTwirpError } from './errors.ts';
 import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '@parley/logger';
 import { TwirpError, TwirpErrorCode } from 'twirp-ts';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../errors/app-error.ts';
 
 const INTERNAL_MESSAGE = 'internal error';
 

@@ -4,7 +4,7 @@ import type { Logger } from '@parley/logger';
 import type { IMessageType } from '@protobuf-ts/runtime';
 import type { Owner } from '../conversations/conversation-store.ts';
 import type { IdempotencyStore } from '../coordination/idempotency-store.ts';
-import { AppError, ValidationError } from '../errors.ts';
+import { AppError, ValidationError } from '../errors/app-error.ts';
 
 export interface IdempotentCall {
   owner: Owner;

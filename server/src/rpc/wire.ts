@@ -6,7 +6,7 @@ import type {
   MessageRole,
   StoredMessage,
 } from '../conversations/conversation-store.ts';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors/app-error.ts';
 
 // Mapping between the server's records and the protobuf messages on the wire.
 

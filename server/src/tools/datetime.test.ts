@@ -1,18 +1,16 @@
-import { createLogger } from '@parley/logger';
 import { describe, expect, it } from 'vitest';
 import { getDatetime } from './datetime.ts';
-import { fakeToolContext } from './fake-tool-context.ts';
+import { fakeToolServices } from './fake-tool-services.ts';
 import { ToolRegistry } from './registry.ts';
 
+// Thursday, 15 January 2026, 12:34:56 UTC.
 const tools = new ToolRegistry([getDatetime], {
   timeoutMs: 1000,
-  logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
+  services: fakeToolServices({ clock: () => new Date('2026-01-15T12:34:56Z') }),
 });
-// Thursday, 15 January 2026, 12:34:56 UTC.
-const ctx = fakeToolContext({ clock: () => new Date('2026-01-15T12:34:56Z') });
 
 async function now(args: object) {
-  const result = await tools.invoke('get_datetime', JSON.stringify(args), ctx);
+  const result = await tools.invoke('get_datetime', JSON.stringify(args));
   return { ...result, data: result.isError ? undefined : JSON.parse(result.content) };
 }
 

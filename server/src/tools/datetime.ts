@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define-tool.ts';
+import { toolOk } from './tool-runner.ts';
 
 /** True for names Intl accepts: IANA zones (any case, aliases included) and `UTC`. */
 export function isTimeZone(name: string): boolean {
@@ -26,7 +27,7 @@ export const getDatetime = defineTool({
         .describe('IANA time zone name; UTC when omitted'),
     })
     .strict(),
-  execute: async ({ timezone }, ctx) => ({ content: describeInstant(ctx.clock(), timezone ?? 'UTC') }),
+  execute: async ({ timezone }, ctx) => toolOk(describeInstant(ctx.clock(), timezone ?? 'UTC')),
 });
 
 /** `now` as seen in `timeZone`, with enough fields that the model need not compute any itself. */

@@ -2,38 +2,22 @@ import type { Logger } from '@parley/logger';
 import type { z } from 'zod';
 import type { HolidayLookup } from '../holidays/holiday-service.ts';
 import type { WeatherLookup } from '../weather/weather-service.ts';
+import type { ToolResult } from './tool-runner.ts';
+
+/** The services every tool call gets, fixed when the registry is built. */
+export interface ToolServices {
+  weather: WeatherLookup;
+  holidays: HolidayLookup;
+  clock: () => Date;
+  logger: Logger;
+}
 
 /**
  * Everything a tool may use. Tools import no singletons: what they need arrives here, so tests hand them
  * fakes and the registry can bound them (the signal aborts on the tool timeout or when the turn is cancelled).
  */
-export interface ToolContext {
-  weather: WeatherLookup;
-  holidays: HolidayLookup;
-  clock: () => Date;
-  logger: Logger;
+export interface ToolContext extends ToolServices {
   signal: AbortSignal;
-}
-
-/** How a tool call ended, for metrics and logs. */
-export type ToolOutcome =
-  | 'ok'
-  | 'fresh'
-  | 'cached'
-  | 'stale'
-  | 'unavailable'
-  | 'error'
-  | 'invalid'
-  | 'unknown_tool'
-  | 'timeout';
-
-/** A tool's answer. Objects are sent to the model as JSON. */
-export interface ToolResult {
-  content: string | object;
-  /** Tells the model the call did not produce what it asked for (it still reads `content`). */
-  isError?: boolean;
-  /** Defaults to `error` when `isError`, else `ok`. */
-  outcome?: ToolOutcome;
 }
 
 /** Tool parameters are always a JSON object at the top level, as function calling requires. */
@@ -49,7 +33,7 @@ export interface Tool<P extends ToolParameters = ToolParameters> {
   /** What the tool does and when to use it; the model reads this. */
   readonly description: string;
   readonly parameters: P;
-  execute(input: z.output<P>, ctx: ToolContext): Promise<ToolResult | string>;
+  execute(input: z.output<P>, ctx: ToolContext): Promise<ToolResult>;
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { describeProvenance } from '../providers/resilient-source.ts';
 import { defineTool } from './define-tool.ts';
-import { describeProvenance } from './resilient-source.ts';
+import { toolError, toolOk } from './tool-runner.ts';
 
 /** Years the tool answers for, around the current one; beyond that a request is more likely a mistake. */
 const YEAR_SPAN = 5;
@@ -33,26 +34,19 @@ export const getHolidays = defineTool({
     const wanted = year ?? thisYear;
     if (Math.abs(wanted - thisYear) > YEAR_SPAN) {
       const range = `${thisYear - YEAR_SPAN}–${thisYear + YEAR_SPAN}`;
-      return {
-        content: `year must be between ${range}; ${wanted} is out of range.`,
-        isError: true,
-        outcome: 'invalid',
-      };
+      return toolError(`year must be between ${range}; ${wanted} is out of range.`, 'invalid');
     }
     const result = await ctx.holidays.lookup(country_code, wanted, ctx.signal);
     const provenance = describeProvenance(result, 'holidays');
-    if (result.source === 'unavailable') {
-      return { content: provenance, isError: true, outcome: 'unavailable' };
-    }
+    if (result.source === 'unavailable') return toolError(provenance, 'unavailable');
     const country = country_code.toUpperCase();
     if (result.data === null) {
-      return {
-        content: `"${country}" is not a country the holiday calendar knows (${provenance}).`,
-        isError: true,
-        outcome: result.source,
-      };
+      return toolError(
+        `"${country}" is not a country the holiday calendar knows (${provenance}).`,
+        result.source,
+      );
     }
     const holidays = upcoming_only ? result.data.filter((h) => h.date >= today) : result.data;
-    return { content: { provenance, country, year: wanted, holidays }, outcome: result.source };
+    return toolOk({ provenance, country, year: wanted, holidays }, result.source);
   },
 });

@@ -2,10 +2,11 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@parley/logger';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineTool, type Tool } from './define-tool.ts';
-import { fakeToolContext } from './fake-tool-context.ts';
+import { defineTool, type Tool, type ToolServices } from './define-tool.ts';
+import { fakeToolServices } from './fake-tool-services.ts';
 import { builtinTools } from './index.ts';
 import { ToolRegistry } from './registry.ts';
+import { toolOk } from './tool-runner.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 
@@ -20,15 +21,23 @@ const echo = defineTool({
       tags: z.array(z.object({ name: z.string(), note: z.string().optional() })).optional(),
     })
     .strict(),
-  execute: async (input) => ({ content: input }),
+  execute: async (input) => toolOk(input),
 });
 
 function tool(name: string, execute: Tool['execute']): Tool {
   return defineTool({ name, description: `the ${name} tool`, parameters: z.object({}).strict(), execute });
 }
 
-function registry(tools: readonly Tool[], options: { timeoutMs?: number; enabled?: string[] } = {}) {
-  return new ToolRegistry(tools, { timeoutMs: options.timeoutMs ?? 1000, enabled: options.enabled, logger });
+function registry(
+  tools: readonly Tool[],
+  options: { timeoutMs?: number; enabled?: string[]; services?: Partial<ToolServices> } = {},
+) {
+  const services = fakeToolServices({ logger, ...options.services });
+  return new ToolRegistry(tools, {
+    timeoutMs: options.timeoutMs ?? 1000,
+    enabled: options.enabled,
+    services,
+  });
 }
 
 /** Every object node of a schema, depth first. */
@@ -54,7 +63,7 @@ describe('ToolRegistry', () => {
   });
 
   it('rejects a tool name the model API would refuse', () => {
-    expect(() => tool('has space', async () => 'x')).toThrow(/must match/);
+    expect(() => tool('has space', async () => toolOk('x'))).toThrow(/must match/);
   });
 
   it.each(builtinTools.map((t) => [t.name, t] as const))(
@@ -85,7 +94,7 @@ describe('ToolRegistry', () => {
 
   it('treats null for an optional argument as absent, as strict-mode models send it', async () => {
     const args = JSON.stringify({ text: 'hi', times: null, loud: null, tags: [{ name: 'a', note: null }] });
-    const result = await registry([echo]).invoke('echo', args, fakeToolContext());
+    const result = await registry([echo]).invoke('echo', args);
     expect(result).toMatchObject({ isError: false, outcome: 'ok' });
     expect(JSON.parse(result.content)).toEqual({ text: 'hi', loud: false, tags: [{ name: 'a' }] });
   });
@@ -99,14 +108,14 @@ describe('ToolRegistry', () => {
 
   it('answers a call to a disabled or unknown tool with a readable error', async () => {
     const tools = registry(builtinTools, { enabled: ['get_datetime'] });
-    const result = await tools.invoke('get_weather', '{"location":"Paris"}', fakeToolContext());
+    const result = await tools.invoke('get_weather', '{"location":"Paris"}');
     expect(result).toMatchObject({ isError: true, outcome: 'unknown_tool' });
     expect(result.content).toContain('There is no tool named "get_weather". Available tools: get_datetime.');
   });
 
   it('lists every validation problem for the model', async () => {
     const args = JSON.stringify({ text: '', times: 9, colour: 'red' });
-    const result = await registry([echo]).invoke('echo', args, fakeToolContext());
+    const result = await registry([echo]).invoke('echo', args);
     expect(result).toMatchObject({ isError: true, outcome: 'invalid' });
     expect(result.content).toMatch(/^Invalid arguments for echo:/);
     expect(result.content).toMatch(/- text: .*>=1 characters/);
@@ -116,13 +125,13 @@ describe('ToolRegistry', () => {
   });
 
   it('says so when the arguments are not JSON', async () => {
-    const result = await registry([echo]).invoke('echo', '{text: hi', fakeToolContext());
+    const result = await registry([echo]).invoke('echo', '{text: hi');
     expect(result).toMatchObject({ isError: true, outcome: 'invalid' });
     expect(result.content).toContain('not valid JSON');
   });
 
   it('reads empty arguments as an empty object', async () => {
-    const result = await registry([tool('ping', async () => 'pong')]).invoke('ping', '', fakeToolContext());
+    const result = await registry([tool('ping', async () => toolOk('pong'))]).invoke('ping', '');
     expect(result).toEqual({ content: 'pong', isError: false, outcome: 'ok' });
   });
 
@@ -132,7 +141,7 @@ describe('ToolRegistry', () => {
       ctx.signal.addEventListener('abort', () => (sawAbort = true));
       return new Promise(() => {});
     });
-    const result = await registry([slow], { timeoutMs: 50 }).invoke('slow', '{}', fakeToolContext());
+    const result = await registry([slow], { timeoutMs: 50 }).invoke('slow', '{}');
     expect(result).toMatchObject({ isError: true, outcome: 'timeout' });
     expect(result.content).toContain('slow did not answer within 0.1 s');
     expect(sawAbort).toBe(true);
@@ -141,7 +150,7 @@ describe('ToolRegistry', () => {
   it('reports a cancelled turn as cancelled, not as a timeout', async () => {
     const turn = new AbortController();
     const waiting = tool('waiting', () => new Promise(() => {}));
-    const call = registry([waiting]).invoke('waiting', '{}', fakeToolContext({ signal: turn.signal }));
+    const call = registry([waiting]).invoke('waiting', '{}', turn.signal);
     turn.abort();
     expect(await call).toMatchObject({
       isError: true,
@@ -153,51 +162,54 @@ describe('ToolRegistry', () => {
   it('turns a thrown error into safe text and logs the cause', async () => {
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk, _, done) => done(void lines.push(String(chunk))) });
-    const ctx = fakeToolContext({ logger: createLogger({ name: 't', pretty: false, destination }) });
+    const services = { logger: createLogger({ name: 't', pretty: false, destination }) };
     const broken = tool('broken', async () => {
       throw new Error('ECONNREFUSED 10.0.0.7:5432 password=hunter2');
     });
     const sync = tool('sync', () => {
       throw new Error('synchronous');
     });
-    const result = await registry([broken, sync]).invoke('broken', '{}', ctx);
+    const result = await registry([broken, sync], { services }).invoke('broken', '{}');
     expect(result).toMatchObject({ isError: true, outcome: 'error' });
     expect(result.content).toBe(
       'broken failed. Tell the user it is not working right now; do not guess its result.',
     );
     expect(lines.join('')).toContain('ECONNREFUSED');
-    expect(await registry([broken, sync]).invoke('sync', '{}', ctx)).toMatchObject({ outcome: 'error' });
+    expect(await registry([broken, sync], { services }).invoke('sync', '{}')).toMatchObject({
+      outcome: 'error',
+    });
   });
 
   it('JSON-encodes object results and keeps the outcome a tool reports', async () => {
-    const sourced = tool('sourced', async () => ({ content: { a: 1 }, outcome: 'cached' }));
-    expect(await registry([sourced]).invoke('sourced', '{}', fakeToolContext())).toEqual({
+    const sourced = tool('sourced', async () => toolOk({ a: 1 }, 'cached'));
+    expect(await registry([sourced]).invoke('sourced', '{}')).toEqual({
       content: '{"a":1}',
       isError: false,
       outcome: 'cached',
     });
   });
 
-  it('serves the assistant through a runner that adds the context to each call', async () => {
+  it('gives each call its services and a signal of its own', async () => {
     const seen: string[] = [];
     const clocked = tool('clocked', async (_, ctx) => {
       seen.push(ctx.clock().toISOString(), String(ctx.signal.aborted));
-      return 'ok';
+      return toolOk('ok');
     });
-    const { weather, holidays, logger: log } = fakeToolContext();
     const clock = () => new Date('2030-01-01T00:00:00Z');
-    const runner = registry([clocked]).runner({ weather, holidays, clock, logger: log });
-    expect(runner.definitions().map((d) => d.name)).toEqual(['clocked']);
-    const result = await runner.invoke('clocked', '{}', new AbortController().signal);
+    const tools = registry([clocked], { services: { clock } });
+    expect(tools.definitions().map((d) => d.name)).toEqual(['clocked']);
+    const result = await tools.invoke('clocked', '{}', new AbortController().signal);
     expect(result).toMatchObject({ content: 'ok', isError: false });
     expect(seen).toEqual(['2030-01-01T00:00:00.000Z', 'false']);
   });
 
   it('cuts results that would flood the context', async () => {
-    const chatty = tool('chatty', async () => 'x'.repeat(100));
-    const tools = new ToolRegistry([chatty], { timeoutMs: 1000, logger, maxResultChars: 10 });
-    expect((await tools.invoke('chatty', '{}', fakeToolContext())).content).toBe(
-      'xxxxxxxxxx… [result truncated]',
-    );
+    const chatty = tool('chatty', async () => toolOk('x'.repeat(100)));
+    const tools = new ToolRegistry([chatty], {
+      timeoutMs: 1000,
+      services: fakeToolServices(),
+      maxResultChars: 10,
+    });
+    expect((await tools.invoke('chatty', '{}')).content).toBe('xxxxxxxxxx… [result truncated]');
   });
 });

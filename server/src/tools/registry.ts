@@ -1,31 +1,23 @@
-import type { Logger } from '@parley/logger';
 import type { z } from 'zod';
-import type { LlmToolDefinition } from '../assistant/llm.ts';
-import type { ToolRunner } from '../assistant/tool-runner.ts';
-import type { Tool, ToolContext, ToolOutcome, ToolParameters, ToolResult } from './define-tool.ts';
+import { untilAborted } from '../providers/abort.ts';
+import type { Tool, ToolParameters, ToolServices } from './define-tool.ts';
 import { dropNullOptionals, toolJsonSchemas } from './strict-schema.ts';
+import { type ToolDefinition, type ToolResult, type ToolRunner, toolError } from './tool-runner.ts';
 
 export interface ToolRegistryOptions {
   /** Longest one tool call may take before it is abandoned and the model told so. */
   timeoutMs: number;
   /** Names of the tools the model may use; undefined = all. Unknown names fail construction. */
   enabled?: readonly string[] | undefined;
-  /** For start-up messages; calls log on `ctx.logger`, which carries the request's ids. */
-  logger: Logger;
+  /** What every call gets besides its signal; its logger also takes the registry's own messages. */
+  services: ToolServices;
   /** Longer results are cut, so one chatty tool cannot blow the context budget. Default 16,000 chars. */
   maxResultChars?: number;
 }
 
-/** What the model reads back from a tool call, and how the call ended. */
-export interface ToolInvocation {
-  content: string;
-  isError: boolean;
-  outcome: ToolOutcome;
-}
-
 interface Entry {
   tool: Tool;
-  definition: LlmToolDefinition;
+  definition: ToolDefinition;
   /** The zod-derived schema before strict rewriting: it knows which properties are optional. */
   inputSchema: Record<string, unknown>;
 }
@@ -35,12 +27,14 @@ interface Entry {
  * runs calls: arguments parsed and validated, a timeout applied, and every failure turned into text the
  * model can read (never internals: those are logged).
  */
-export class ToolRegistry {
+export class ToolRegistry implements ToolRunner {
   readonly #entries = new Map<string, Entry>();
+  readonly #services: ToolServices;
   readonly #timeoutMs: number;
   readonly #maxResultChars: number;
 
   constructor(tools: readonly Tool[], options: ToolRegistryOptions) {
+    this.#services = options.services;
     this.#timeoutMs = options.timeoutMs;
     this.#maxResultChars = options.maxResultChars ?? 16_000;
     const names = new Set<string>();
@@ -56,58 +50,49 @@ export class ToolRegistry {
       const definition = { name: tool.name, description: tool.description, parameters: strict };
       this.#entries.set(tool.name, { tool, definition, inputSchema: input });
     }
-    options.logger.debug({ tools: [...this.#entries.keys()] }, 'tools enabled');
+    options.services.logger.debug({ tools: [...this.#entries.keys()] }, 'tools enabled');
   }
 
   /** Definitions of the enabled tools, for the model. */
-  definitions(): LlmToolDefinition[] {
+  definitions(): ToolDefinition[] {
     return [...this.#entries.values()].map(({ definition }) => structuredClone(definition));
   }
 
-  /** The assistant's view of this registry, with the context every call gets (the signal comes per call). */
-  runner(context: Omit<ToolContext, 'signal'>): ToolRunner {
-    return {
-      definitions: () => this.definitions(),
-      invoke: (name, rawArguments, signal) => this.invoke(name, rawArguments, { ...context, signal }),
-    };
-  }
-
   /** Runs one call the model asked for. Never throws: every failure becomes a result the model can read. */
-  async invoke(name: string, rawArgs: string, ctx: ToolContext): Promise<ToolInvocation> {
+  async invoke(name: string, rawArguments: string, signal?: AbortSignal): Promise<ToolResult> {
     const entry = this.#entries.get(name);
     if (!entry) {
       const available = [...this.#entries.keys()].join(', ') || 'none';
-      return failed('unknown_tool', `There is no tool named "${name}". Available tools: ${available}.`);
+      return toolError(`There is no tool named "${name}". Available tools: ${available}.`, 'unknown_tool');
     }
-    const input = parseArguments(entry, rawArgs);
-    if (!input.ok) return failed('invalid', input.message);
-    return this.#run(entry.tool, input.value, ctx);
+    const input = parseArguments(entry, rawArguments);
+    if (!input.ok) return toolError(input.message, 'invalid');
+    return this.#run(entry.tool, input.value, signal ?? new AbortController().signal);
   }
 
-  async #run(tool: Tool, input: unknown, ctx: ToolContext): Promise<ToolInvocation> {
+  async #run(tool: Tool, input: unknown, caller: AbortSignal): Promise<ToolResult> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
-    const signal = AbortSignal.any([ctx.signal, deadline.signal]);
+    const signal = AbortSignal.any([caller, deadline.signal]);
+    const { logger } = this.#services;
     try {
       // Started inside a promise so that a tool throwing synchronously is caught like any other failure.
       const work = Promise.resolve().then(() =>
-        tool.execute(input as z.output<ToolParameters>, { ...ctx, signal }),
+        tool.execute(input as z.output<ToolParameters>, { ...this.#services, signal }),
       );
-      const result = await untilAborted(work, signal);
-      return this.#toInvocation(result);
+      return this.#bounded(await untilAborted(work, signal));
     } catch (err) {
-      if (ctx.signal.aborted) return failed('error', `The call to ${tool.name} was cancelled.`);
+      if (caller.aborted) return toolError(`The call to ${tool.name} was cancelled.`);
       if (deadline.signal.aborted) {
-        ctx.logger.warn({ tool: tool.name, timeoutMs: this.#timeoutMs }, 'tool timed out');
+        logger.warn({ tool: tool.name, timeoutMs: this.#timeoutMs }, 'tool timed out');
         const seconds = Math.round(this.#timeoutMs / 100) / 10;
-        return failed(
-          'timeout',
+        return toolError(
           `${tool.name} did not answer within ${seconds} s and was stopped. Tell the user it timed out; do not guess its result.`,
+          'timeout',
         );
       }
-      ctx.logger.error({ err, tool: tool.name }, 'tool failed');
-      return failed(
-        'error',
+      logger.error({ err, tool: tool.name }, 'tool failed');
+      return toolError(
         `${tool.name} failed. Tell the user it is not working right now; do not guess its result.`,
       );
     } finally {
@@ -115,15 +100,10 @@ export class ToolRegistry {
     }
   }
 
-  #toInvocation(result: ToolResult | string): ToolInvocation {
-    const answer: ToolResult = typeof result === 'string' ? { content: result } : result;
-    const text = typeof answer.content === 'string' ? answer.content : JSON.stringify(answer.content);
-    const isError = answer.isError === true;
-    const content =
-      text.length > this.#maxResultChars
-        ? `${text.slice(0, this.#maxResultChars)}… [result truncated]`
-        : text;
-    return { content, isError, outcome: answer.outcome ?? (isError ? 'error' : 'ok') };
+  /** Cuts an over-long result, so one chatty tool cannot blow the context budget. */
+  #bounded(result: ToolResult): ToolResult {
+    if (result.content.length <= this.#maxResultChars) return result;
+    return { ...result, content: `${result.content.slice(0, this.#maxResultChars)}… [result truncated]` };
   }
 }
 
@@ -149,18 +129,4 @@ function describeIssues(name: string, issues: readonly z.core.$ZodIssue[]): stri
     return `- ${path ? `${path}: ` : ''}${issue.message}`;
   });
   return `Invalid arguments for ${name}:\n${lines.join('\n')}\nFix the arguments and call ${name} again.`;
-}
-
-function failed(outcome: ToolOutcome, content: string): ToolInvocation {
-  return { content, isError: true, outcome };
-}
-
-/** Rejects once `signal` aborts, so a tool that ignores its signal still cannot hold the turn. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { describeProvenance } from '../providers/resilient-source.ts';
 import { defineTool } from './define-tool.ts';
-import { describeProvenance } from './resilient-source.ts';
+import { toolError, toolOk } from './tool-runner.ts';
 
 export const getWeather = defineTool({
   name: 'get_weather',
@@ -28,16 +29,13 @@ export const getWeather = defineTool({
   execute: async ({ location, days }, ctx) => {
     const result = await ctx.weather.lookup(location, days ?? 0, ctx.signal);
     const provenance = describeProvenance(result, 'weather');
-    if (result.source === 'unavailable') {
-      return { content: provenance, isError: true, outcome: 'unavailable' };
-    }
+    if (result.source === 'unavailable') return toolError(provenance, 'unavailable');
     if (result.data === null) {
-      return {
-        content: `No location matches "${location}" (${provenance}). Ask the user to check the place name.`,
-        isError: true,
-        outcome: result.source,
-      };
+      return toolError(
+        `No location matches "${location}" (${provenance}). Ask the user to check the place name.`,
+        result.source,
+      );
     }
-    return { content: { provenance, ...result.data }, outcome: result.source };
+    return toolOk({ provenance, ...result.data }, result.source);
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asDirectory, failureForStatus, getProviderJson, ProviderError } from '../tools/provider-http.ts';
+import { asDirectory, failureForStatus, getProviderJson, ProviderError } from '../providers/provider-http.ts';
 
 export interface WeatherClientOptions {
   /** Root of a WeatherAPI.com-compatible API, without `/v1` (e.g. `https://api.weatherapi.com`). */

@@ -3,7 +3,7 @@ import {
   type ProviderServiceOptions,
   ResilientSource,
   type Sourced,
-} from '../tools/resilient-source.ts';
+} from '../providers/resilient-source.ts';
 import type { WeatherClient, WeatherReport } from './weather-client.ts';
 
 /** A weather answer with its provenance; `data` is null when the provider knows no such location. */

@@ -3,12 +3,12 @@ import { createLogger } from '@parley/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeWeatherApi, startFakeWeatherApi } from '../../../tests/support/fake-weather-api.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
-import { fakeToolContext } from '../tools/fake-tool-context.ts';
-import { ToolRegistry } from '../tools/registry.ts';
-import type { BreakerState } from '../tools/resilient-source.ts';
-import { getWeather } from '../tools/weather.ts';
-import { WeatherClient, type WeatherClientOptions } from './weather-client.ts';
-import { WeatherService, type WeatherServiceOptions } from './weather-service.ts';
+import type { BreakerState } from '../providers/resilient-source.ts';
+import { WeatherClient, type WeatherClientOptions } from '../weather/weather-client.ts';
+import { WeatherService, type WeatherServiceOptions } from '../weather/weather-service.ts';
+import { fakeToolServices } from './fake-tool-services.ts';
+import { ToolRegistry } from './registry.ts';
+import { getWeather } from './weather.ts';
 
 const KEY = 'wk-SECRET-4f1c9a';
 let api: FakeWeatherApi;
@@ -43,13 +43,12 @@ function setup(
     onBreakerStateChange: (state) => states.push(state),
     ...options.service,
   });
-  const tools = new ToolRegistry([getWeather], { timeoutMs: 5000, logger });
+  const tools = new ToolRegistry([getWeather], {
+    timeoutMs: 5000,
+    services: fakeToolServices({ weather: service, logger }),
+  });
   const ask = async (args: { location: string; days?: number }) => {
-    const result = await tools.invoke(
-      'get_weather',
-      JSON.stringify(args),
-      fakeToolContext({ weather: service, logger }),
-    );
+    const result = await tools.invoke('get_weather', JSON.stringify(args));
     return { ...result, data: result.content.startsWith('{') ? JSON.parse(result.content) : undefined };
   };
   return { service, ask, states, logs: () => lines.join('') };

@@ -1,10 +1,10 @@
 import { createLogger } from '@parley/logger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConversationStore, Owner } from '../conversations/conversation-store.ts';
-import { EmbeddedConversationStore } from '../conversations/embedded-conversation-store.ts';
-import { MemorySessionStore } from './memory-session-store.ts';
+import { MemorySessionStore } from '../sessions/memory-session-store.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { ConversationStore, Owner } from './conversation-store.ts';
+import { EmbeddedConversationStore } from './embedded-conversation-store.ts';
 import { ignoreSessionEvents, type SessionEvents, SessionManager } from './session-manager.ts';
-import type { SessionStore } from './session-store.ts';
 
 const owner: Owner = { clientId: 'bot', userId: '7' };
 const chat = { platform: 'telegram', chatId: '100' };

@@ -1,17 +1,17 @@
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
-import type { ToolRunner } from '../assistant/tool-runner.ts';
-import type { Cache } from '../cache/cache.ts';
-import { MemoryCache } from '../cache/memory-cache.ts';
-import { RedisCache } from '../cache/redis-cache.ts';
-import { HolidayClient } from '../holidays/holiday-client.ts';
-import { HolidayService } from '../holidays/holiday-service.ts';
-import type { RedisConnection } from '../redis/redis-client.ts';
-import { WeatherClient } from '../weather/weather-client.ts';
-import { WeatherService } from '../weather/weather-service.ts';
-import { builtinTools } from './index.ts';
-import { ToolRegistry } from './registry.ts';
-import type { BreakerState, CacheResult } from './resilient-source.ts';
+import type { Cache } from './cache/cache.ts';
+import { MemoryCache } from './cache/memory-cache.ts';
+import { RedisCache } from './cache/redis-cache.ts';
+import { HolidayClient } from './holidays/holiday-client.ts';
+import { HolidayService } from './holidays/holiday-service.ts';
+import type { BreakerState, CacheResult } from './providers/resilient-source.ts';
+import type { RedisConnection } from './redis/redis-client.ts';
+import { builtinTools } from './tools/index.ts';
+import { ToolRegistry } from './tools/registry.ts';
+import type { ToolRunner } from './tools/tool-runner.ts';
+import { WeatherClient } from './weather/weather-client.ts';
+import { WeatherService } from './weather/weather-service.ts';
 
 export interface ToolSetupDeps {
   config: Readonly<ServerConfig>;
@@ -54,6 +54,9 @@ export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
     logger.info('get_weather is off: set WEATHER_API_KEY to enable it');
     enabled = enabled.filter((name) => name !== 'get_weather');
   }
-  const registry = new ToolRegistry(builtinTools, { timeoutMs: config.tools.timeoutMs, enabled, logger });
-  return registry.runner({ weather: weatherService, holidays: holidayService, clock, logger });
+  return new ToolRegistry(builtinTools, {
+    timeoutMs: config.tools.timeoutMs,
+    enabled,
+    services: { weather: weatherService, holidays: holidayService, clock, logger },
+  });
 }

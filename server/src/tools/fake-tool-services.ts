@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '@parley/logger';
 import type { HolidayLookup, HolidayResult } from '../holidays/holiday-service.ts';
 import type { WeatherLookup, WeatherResult } from '../weather/weather-service.ts';
-import type { ToolContext } from './define-tool.ts';
+import type { ToolServices } from './define-tool.ts';
 
 /** A {@link WeatherLookup} answering from a script, recording every call. For tests. */
 export class FakeWeatherLookup implements WeatherLookup {
@@ -25,15 +25,14 @@ export class FakeHolidayLookup implements HolidayLookup {
   }
 }
 
-/** A tool context of fakes: providers that are unavailable, a fixed clock, a silent logger. */
-export function fakeToolContext(overrides: Partial<ToolContext> = {}): ToolContext {
+/** Tool services of fakes: providers that are unavailable, a fixed clock, a silent logger. */
+export function fakeToolServices(overrides: Partial<ToolServices> = {}): ToolServices {
   const logger: Logger = createLogger({ name: 'test', level: 'silent', pretty: false });
   return {
     weather: new FakeWeatherLookup(() => ({ source: 'unavailable' })),
     holidays: new FakeHolidayLookup(() => ({ source: 'unavailable' })),
     clock: () => new Date('2026-01-15T12:34:56Z'),
     logger,
-    signal: new AbortController().signal,
     ...overrides,
   };
 }

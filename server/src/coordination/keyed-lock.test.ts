@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LocalLock } from './conversation-lock.ts';
+import { LocalLock } from './keyed-lock.ts';
 
 describe('LocalLock', () => {
   it('runs callers of one key one at a time, in arrival order', async () => {

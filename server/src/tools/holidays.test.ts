@@ -2,11 +2,11 @@ import { createLogger } from '@parley/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeHolidaysApi, startFakeHolidaysApi } from '../../../tests/support/fake-holidays-api.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
-import { fakeToolContext } from '../tools/fake-tool-context.ts';
-import { getHolidays } from '../tools/holidays.ts';
-import { ToolRegistry } from '../tools/registry.ts';
-import { HolidayClient } from './holiday-client.ts';
-import { HolidayService } from './holiday-service.ts';
+import { HolidayClient } from '../holidays/holiday-client.ts';
+import { HolidayService } from '../holidays/holiday-service.ts';
+import { fakeToolServices } from './fake-tool-services.ts';
+import { getHolidays } from './holidays.ts';
+import { ToolRegistry } from './registry.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 let api: FakeHolidaysApi;
@@ -32,13 +32,12 @@ function setup() {
     retries: 0,
     breaker: { threshold: 2, halfOpenAfterMs: 60_000 },
   });
-  const tools = new ToolRegistry([getHolidays], { timeoutMs: 5000, logger });
+  const tools = new ToolRegistry([getHolidays], {
+    timeoutMs: 5000,
+    services: fakeToolServices({ holidays: service, clock, logger }),
+  });
   return async (args: Record<string, unknown>) => {
-    const result = await tools.invoke(
-      'get_holidays',
-      JSON.stringify(args),
-      fakeToolContext({ holidays: service, clock }),
-    );
+    const result = await tools.invoke('get_holidays', JSON.stringify(args));
     return { ...result, data: result.content.startsWith('{') ? JSON.parse(result.content) : undefined };
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '@parley/logger';
-import type { ConversationRecord, ConversationStore, Owner } from '../conversations/conversation-store.ts';
-import { inSpan } from '../observability/spans.ts';
-import type { SessionStore } from './session-store.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import { inSpan } from '../tracing/spans.ts';
+import type { ConversationRecord, ConversationStore, Owner } from './conversation-store.ts';
 
 /** Where a stateless client's chat lives on its platform. */
 export interface ChatRef {

@@ -1,5 +1,5 @@
 import { type Span, type SpanOptions, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../errors/app-error.ts';
 
 /** The instrumentation scope of every span the server makes. */
 export const TRACER_NAME = 'parley-server';
