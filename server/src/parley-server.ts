@@ -19,7 +19,7 @@ import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
-import type { BreakerState } from './providers/resilient-source.ts';
+import type { BreakerState } from './providers/resilience.ts';
 import { Idempotency } from './rpc/idempotency.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';

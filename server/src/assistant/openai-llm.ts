@@ -1,19 +1,13 @@
 import type { Logger } from '@parley/logger';
 import {
   BrokenCircuitError,
-  ConsecutiveBreaker,
-  circuitBreaker,
   DelegateBackoff,
   decorrelatedJitterGenerator,
   ExponentialBackoff,
-  handleWhen,
   type IBackoff,
   type IBackoffFactory,
-  type IPolicy,
   type IRetryBackoffContext,
   IsolatedCircuitError,
-  retry,
-  wrap,
 } from 'cockatiel';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type {
@@ -23,7 +17,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
-import { BREAKER_STATES, type BreakerState } from '../providers/resilient-source.ts';
+import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
 import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmToolCall } from './llm.ts';
 
@@ -58,15 +52,16 @@ const MESSAGES = {
 
 /**
  * The {@link Llm} over the OpenAI chat-completions API (or a compatible server). The SDK's own retries
- * are off: one cockatiel policy, built once, retries transient failures (honouring `retry-after`) inside
- * a circuit breaker, so a dead provider fails fast instead of holding every chat for the full timeout.
+ * are off and it bounds each attempt; the one resilience policy ({@link createResilience}) retries
+ * transient failures (honouring `retry-after`) through a circuit breaker, so a dead provider fails fast
+ * instead of holding every chat for the full timeout.
  */
 export class OpenAiLlm implements Llm {
   readonly configured = true;
   readonly #client: OpenAI;
   readonly #model: string;
   readonly #logger: Logger | undefined;
-  readonly #policy: IPolicy;
+  readonly #policy: Resilience;
 
   constructor(options: OpenAiLlmOptions) {
     if (!options.apiKey && !options.baseUrl) {
@@ -83,50 +78,32 @@ export class OpenAiLlm implements Llm {
     });
 
     const maxRetryAfterMs = options.backoff?.maxRetryAfterMs ?? 30_000;
-    const retries = retry(
-      handleWhen((err) => isTransient(err) && (retryAfterMs(err) ?? 0) <= maxRetryAfterMs),
-      {
-        maxAttempts: options.maxRetries,
-        backoff: retryAfterOr(
-          new ExponentialBackoff({
-            generator: decorrelatedJitterGenerator,
-            initialDelay: options.backoff?.initialDelayMs ?? 250,
-            maxDelay: options.backoff?.maxDelayMs ?? 8_000,
-          }),
-        ),
-      },
-    );
-    // Only provider-health failures count: a rejected prompt or a cancelled call says nothing about it.
-    const breaker = circuitBreaker(handleWhen(isTransient), {
-      halfOpenAfter: options.breaker?.halfOpenAfterMs ?? 30_000,
-      breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
+    this.#policy = createResilience({
+      name: 'model',
+      logger: options.logger,
+      retries: options.maxRetries,
+      isTransient,
+      // A provider asking for a longer wait than the cap is answered at once, with its retry_after.
+      isRetryable: (err) => (retryAfterMs(err) ?? 0) <= maxRetryAfterMs,
+      backoffFactory: retryAfterOr(
+        new ExponentialBackoff({
+          generator: decorrelatedJitterGenerator,
+          initialDelay: options.backoff?.initialDelayMs ?? 250,
+          maxDelay: options.backoff?.maxDelayMs ?? 8_000,
+        }),
+      ),
+      describeFailure: (err) => ({ status: err instanceof APIError ? err.status : undefined }),
+      breaker: options.breaker,
+      onBreakerStateChange: options.onBreakerStateChange,
     });
-    retries.onRetry(({ delay, attempt, ...reason }) =>
-      this.#logger?.debug(
-        { attempt, delayMs: Math.round(delay), status: statusOf(reason) },
-        'retrying the model call',
-      ),
-    );
-    breaker.onBreak((reason) =>
-      this.#logger?.warn(
-        { status: statusOf(reason) },
-        'model circuit opened; failing fast until it half-opens',
-      ),
-    );
-    breaker.onReset(() => this.#logger?.info('model circuit closed'));
-    breaker.onStateChange((state) => options.onBreakerStateChange?.(BREAKER_STATES[state]));
-    this.#policy = wrap(breaker, retries);
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
     const model = request.model ?? this.#model;
     const body = toChatRequest(request, model);
     try {
-      const completion = await untilAborted(
-        this.#policy.execute(
-          () => this.#client.chat.completions.create(body, { signal: request.signal }),
-          request.signal,
-        ),
+      const completion = await this.#policy.execute(
+        () => this.#client.chat.completions.create(body, { signal: request.signal }),
         request.signal,
       );
       return fromCompletion(completion, model);
@@ -137,7 +114,7 @@ export class OpenAiLlm implements Llm {
 
   /** Maps a failure to a client-safe AppError, keeping the original as `cause`, and logs it once. */
   #fail(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
-    const status = statusOf({ error: err });
+    const status = err instanceof APIError ? err.status : undefined;
     const log = (level: 'debug' | 'warn' | 'error', error: AppError): AppError => {
       this.#logger?.[level]({ err, status, model, code: error.code }, 'model call failed');
       return error;
@@ -214,24 +191,6 @@ function retryAfterOr(exponential: IBackoffFactory<unknown>) {
     const step = previous ? previous.next(context) : exponential.next(context);
     const hinted = 'error' in context.result ? retryAfterMs(context.result.error) : undefined;
     return { delay: hinted ?? step.duration, state: step };
-  });
-}
-
-function statusOf(reason: object): number | undefined {
-  return 'error' in reason && reason.error instanceof APIError ? reason.error.status : undefined;
-}
-
-/**
- * Rejects as soon as the caller aborts. Cockatiel's retry delay does not watch the signal, so without
- * this a cancelled chat would sit out a `retry-after` before noticing.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new APIUserAbortError());
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

@@ -1,4 +1,4 @@
-import type { BreakerState } from '../providers/resilient-source.ts';
+import type { BreakerState } from '../providers/resilience.ts';
 import type { ParleyMetrics } from './metrics.ts';
 import type { ComponentStatus } from './readiness.ts';
 

@@ -1,20 +1,14 @@
 import type { Logger } from '@parley/logger';
-import {
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  type IPolicy,
-  isBrokenCircuitError,
-  retry,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
+import { isBrokenCircuitError } from 'cockatiel';
 import type { Cache } from '../cache/cache.ts';
 import { cacheKey } from '../cache/cache.ts';
 import { isProviderError, isTransientProviderError, ProviderError } from './provider-http.ts';
+import {
+  type BreakerState,
+  createResilience,
+  type Resilience,
+  type ResilienceOptions,
+} from './resilience.ts';
 
 /**
  * A value and where it came from. `stale` is a cached value past its TTL, served because the provider is
@@ -25,27 +19,16 @@ export type Sourced<T> =
   | { source: 'cached' | 'stale'; ageSeconds: number; data: T }
   | { source: 'unavailable'; data?: undefined };
 
-export type BreakerState = 'closed' | 'open' | 'half_open' | 'isolated';
-
 /** How a lookup used the cache: a value within its TTL, none usable (the provider was asked), or stale. */
 export type CacheResult = 'hit' | 'miss' | 'stale';
 
-/** Tuning of the one policy around a provider. Production defaults; tests shorten them. */
-export interface ResilienceOptions {
-  /** Longest one provider attempt may take. Default 5000 ms. */
-  attemptTimeoutMs?: number;
-  /** Retries after the first attempt, for transient failures only. Default 1. */
-  retries?: number;
-  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Consecutive failed attempts that open the circuit (default 5), and how long it stays open (30 s). */
-  breaker?: { threshold?: number; halfOpenAfterMs?: number };
-  /** Called on every circuit state change (metrics hook in here). */
-  onBreakerStateChange?: (state: BreakerState) => void;
+/** Tuning of a source's policy, and how its lookups used the cache. */
+export interface SourceOptions extends ResilienceOptions {
   /** Called once per lookup with how the cache served it (metrics hook in here). */
   onCacheResult?: (result: CacheResult) => void;
 }
 
-export interface ResilientSourceOptions extends ResilienceOptions {
+export interface ResilientSourceOptions extends SourceOptions {
   /** Cache namespace and log name: 'weather', 'holidays'. */
   name: string;
   cache: Cache;
@@ -58,7 +41,7 @@ export interface ResilientSourceOptions extends ResilienceOptions {
 }
 
 /** What a service over one provider takes: its client, the cache, and the tuning of its policy. */
-export interface ProviderServiceOptions<Client> extends ResilienceOptions {
+export interface ProviderServiceOptions<Client> extends SourceOptions {
   client: Client;
   cache: Cache;
   clock: () => Date;
@@ -69,47 +52,27 @@ export interface ProviderServiceOptions<Client> extends ResilienceOptions {
   staleTtlSeconds?: number;
 }
 
-/** Cockatiel's circuit states by the names logs, metrics and `/ready` use. */
-export const BREAKER_STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Isolated]: 'isolated',
-};
-
 /**
- * Cache first, then the provider through one policy built here once:
- * `retry(transient) → circuit breaker(transient) → timeout per attempt`. Retry is outermost so that every
- * attempt passes the breaker and counts; an open breaker throws at once and that is not retried, so a dead
- * provider costs nothing. When the provider fails, a stale cached value is served if there is one.
+ * Cache first, then the provider through the one resilience policy ({@link createResilience}), each
+ * attempt bounded in time (5 s by default). When the provider fails, a stale cached value is served if
+ * there is one.
  */
 export class ResilientSource<T> {
   readonly #options: ResilientSourceOptions;
-  readonly #policy: IPolicy;
-  #state: BreakerState = 'closed';
+  readonly #policy: Resilience;
 
   constructor(options: ResilientSourceOptions) {
     this.#options = options;
-    const transient = handleWhen(isTransientProviderError);
-    const retries = retry(transient, {
-      maxAttempts: options.retries ?? 1,
-      backoff: new ExponentialBackoff({
-        initialDelay: options.backoff?.initialDelayMs ?? 200,
-        maxDelay: options.backoff?.maxDelayMs ?? 2000,
-      }),
+    this.#policy = createResilience({
+      ...options,
+      logger: options.logger,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 5000,
+      isTransient: isTransientProviderError,
     });
-    const breaker = circuitBreaker(transient, {
-      halfOpenAfter: options.breaker?.halfOpenAfterMs ?? 30_000,
-      breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
-    });
-    breaker.onStateChange((state) => this.#onStateChange(BREAKER_STATES[state]));
-    // Cooperative: the provider call honours the signal, and its own error tells a timeout from an abort.
-    const perAttempt = timeout(options.attemptTimeoutMs ?? 5000, TimeoutStrategy.Cooperative);
-    this.#policy = wrap(retries, breaker, perAttempt);
   }
 
   get breakerState(): BreakerState {
-    return this.#state;
+    return this.#policy.breakerState;
   }
 
   /**
@@ -132,10 +95,7 @@ export class ResilientSource<T> {
       return { source: 'cached', ageSeconds, data: cached.data };
     }
     try {
-      const data = await this.#policy.execute(
-        ({ signal: attempt }) => this.#attempt(load, attempt, signal),
-        signal,
-      );
+      const data = await this.#policy.execute((attempt) => this.#attempt(load, attempt, signal), signal);
       await cache.set(key, JSON.stringify({ data }), this.#options.staleTtlSeconds ?? ttlSeconds * 24);
       report?.('miss');
       return { source: 'fresh', data };
@@ -176,14 +136,6 @@ export class ResilientSource<T> {
         'provider lookup failed',
       );
     }
-  }
-
-  #onStateChange(state: BreakerState): void {
-    this.#state = state;
-    const fields = { provider: this.#options.name, state };
-    if (state === 'open') this.#options.logger.warn(fields, 'provider circuit opened; failing fast');
-    else this.#options.logger.info(fields, 'provider circuit state changed');
-    this.#options.onBreakerStateChange?.(state);
   }
 
   #now(): number {

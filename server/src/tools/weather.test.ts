@@ -3,7 +3,7 @@ import { createLogger } from '@parley/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeWeatherApi, startFakeWeatherApi } from '../../../tests/support/fake-weather-api.ts';
 import { MemoryCache } from '../cache/memory-cache.ts';
-import type { BreakerState } from '../providers/resilient-source.ts';
+import type { BreakerState } from '../providers/resilience.ts';
 import { WeatherClient, type WeatherClientOptions } from '../weather/weather-client.ts';
 import { WeatherService, type WeatherServiceOptions } from '../weather/weather-service.ts';
 import { fakeToolServices } from './fake-tool-services.ts';
