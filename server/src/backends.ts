@@ -5,7 +5,7 @@ import type { ConversationStore } from './conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
 import { MongoConversationStore } from './conversations/mongo-conversation-store.ts';
 import type { IdempotencyStore } from './coordination/idempotency-store.ts';
-import { type ConversationLock, LocalLock, layeredLock } from './coordination/keyed-lock.ts';
+import { type KeyedLock, LocalLock, layeredLock } from './coordination/keyed-lock.ts';
 import { MemoryIdempotencyStore } from './coordination/memory-idempotency-store.ts';
 import { redisCommands } from './coordination/redis-commands.ts';
 import { RedisIdempotencyStore } from './coordination/redis-idempotency-store.ts';
@@ -20,7 +20,7 @@ import type { SessionStore } from './sessions/session-store.ts';
 export interface Backends {
   store: ConversationStore;
   sessions: SessionStore;
-  lock: ConversationLock;
+  lock: KeyedLock;
   idempotency: IdempotencyStore;
   /** The shared Redis connection, when REDIS_URL is set (caches reuse it). */
   redis?: RedisConnection;

@@ -58,7 +58,7 @@ export async function createParleyServer(
     defaultModel: config.openai.model,
     metrics,
   });
-  const sessions = new SessionManager({
+  const sessionManager = new SessionManager({
     store,
     sessions: backends.sessions,
     ttlSeconds: config.sessionTtlSeconds,
@@ -69,7 +69,7 @@ export async function createParleyServer(
   const assistant = createAssistant({ config, logger, clock, backends, llm, metrics, breakers, overrides });
   const service = new ConversationService({
     store,
-    sessions,
+    sessionManager,
     assistant,
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,

@@ -1,6 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
-import type { ConversationLock } from '../coordination/keyed-lock.ts';
+import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type {
   ConversationCursor,
@@ -14,10 +14,10 @@ import { fallbackTitle } from './title.ts';
 
 export interface ConversationServiceDeps {
   store: ConversationStore;
-  sessions: SessionManager;
+  sessionManager: SessionManager;
   assistant: Assistant;
   /** Serializes turns per conversation (and per chat while its conversation is resolved). */
-  lock: ConversationLock;
+  lock: KeyedLock;
   /** Ask the model for a title after a conversation's first reply (in the background). */
   generateTitles: boolean;
   logger: Logger;
@@ -73,14 +73,14 @@ export class ConversationService {
     const { owner, chat, conversationId, message, retryOfFailure = false } = input;
     if (conversationId) {
       const conversation = await this.#owned(conversationId, owner);
-      if (chat) await this.#deps.sessions.bind(chat, conversation.id);
+      if (chat) await this.#deps.sessionManager.bind(chat, conversation.id);
       return this.#locked(conversation.id, () => this.#turn(conversation, message, false, retryOfFailure));
     }
     if (!chat) throw new ValidationError('conversation_id', 'is required when the session has no chat_id');
     // One chat resolves its conversation and takes its turn in arrival order: two first messages
     // arriving together must not start two conversations.
     return this.#deps.lock.run(`chat:${chat.platform}:${chat.chatId}`, async () => {
-      const current = await this.#deps.sessions.current(owner, chat);
+      const current = await this.#deps.sessionManager.current(owner, chat);
       if (current) {
         const found = current.conversation;
         return this.#locked(found.id, () => this.#turn(found, message, false, retryOfFailure));
@@ -114,13 +114,13 @@ export class ConversationService {
     const boundChat =
       chat ??
       (conversation.chatId ? { platform: conversation.platform, chatId: conversation.chatId } : undefined);
-    if (boundChat) await this.#deps.sessions.unbind(boundChat, id);
+    if (boundChat) await this.#deps.sessionManager.unbind(boundChat, id);
   }
 
   /** Makes an existing conversation of the owner the chat's current one. */
   async switchTo(owner: Owner, id: string, chat: ChatRef): Promise<ConversationRecord> {
     const conversation = await this.#owned(id, owner);
-    await this.#deps.sessions.bind(chat, id);
+    await this.#deps.sessionManager.bind(chat, id);
     return conversation;
   }
 
@@ -133,7 +133,7 @@ export class ConversationService {
       ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
       ...(input.model ? { model: input.model } : {}),
     });
-    if (input.chat) await this.#deps.sessions.bind(input.chat, conversation.id);
+    if (input.chat) await this.#deps.sessionManager.bind(input.chat, conversation.id);
     return conversation;
   }
 

@@ -2,7 +2,7 @@
  * Runs one function at a time per key (a conversation or a chat), in arrival order. Implementations:
  * {@link LocalLock} inside one process, and a Redis lock across server replicas.
  */
-export interface ConversationLock {
+export interface KeyedLock {
   run<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -10,7 +10,7 @@ export interface ConversationLock {
  * A per-key FIFO queue inside this process: callers run strictly in the order they arrived. Keys with
  * nobody waiting are dropped, so memory follows the number of busy keys.
  */
-export class LocalLock implements ConversationLock {
+export class LocalLock implements KeyedLock {
   readonly #tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -37,6 +37,6 @@ export class LocalLock implements ConversationLock {
 }
 
 /** Runs `outer` then `inner` around a call: local FIFO first, so one replica sends one waiter to Redis. */
-export function layeredLock(outer: ConversationLock, inner: ConversationLock): ConversationLock {
+export function layeredLock(outer: KeyedLock, inner: KeyedLock): KeyedLock {
   return { run: (key, fn) => outer.run(key, () => inner.run(key, fn)) };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@parley/logger';
 import { AppError } from '../errors/app-error.ts';
-import type { ConversationLock } from './keyed-lock.ts';
+import type { KeyedLock } from './keyed-lock.ts';
 import type { RedisCommands } from './redis-commands.ts';
 
 // Release and extend only while we still own the lock: the value is our token.
@@ -27,7 +27,7 @@ export interface RedisLockOptions {
  * When Redis itself fails, the call runs without the cross-replica lock (logged): a Redis outage must
  * not stop conversations, and the per-process lock still orders this replica's turns.
  */
-export class RedisLock implements ConversationLock {
+export class RedisLock implements KeyedLock {
   readonly #redis: RedisCommands;
   readonly #logger: Logger;
   readonly #prefix: string;

@@ -50,7 +50,7 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       const chat = chatOf(req.session);
       const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
       const model = optionalText(req.model, 'model', 100);
-      const call = { owner, method: 'StartConversation', requestId: req.requestId };
+      const call = { owner, method: 'StartConversation', idempotencyKey: req.requestId };
       return idempotency.run(call, StartConversationResponse, async () => {
         const result = await service.start({
           owner,
@@ -73,7 +73,7 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       const message = validMessage(req.message, limits);
       const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
       const chat = chatOf(req.session);
-      const call = { owner, method: 'ContinueConversation', requestId: req.requestId };
+      const call = { owner, method: 'ContinueConversation', idempotencyKey: req.requestId };
       return idempotency.run(call, ContinueConversationResponse, async (retryOfFailure) => {
         const turn = await service.continue({
           owner,
@@ -118,7 +118,7 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       const owner = ownerOf(ctx, req.session);
       const id = validId(req.conversationId, 'conversation_id');
       const chat = chatOf(req.session);
-      const call = { owner, method: 'DeleteConversation', requestId: req.requestId };
+      const call = { owner, method: 'DeleteConversation', idempotencyKey: req.requestId };
       return idempotency.run(call, DeleteConversationResponse, async () => {
         await service.delete(owner, id, chat);
         return {};

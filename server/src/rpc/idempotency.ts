@@ -9,7 +9,8 @@ import { AppError, ValidationError } from '../errors/app-error.ts';
 export interface IdempotentCall {
   owner: Owner;
   method: string;
-  requestId: string;
+  /** The client's `request_id`: the same key on a retry means the same call. */
+  idempotencyKey: string;
 }
 
 /**
@@ -34,8 +35,8 @@ export class Idempotency {
     type: IMessageType<T>,
     fn: (retryOfFailure: boolean) => Promise<T>,
   ): Promise<T> {
-    if (!call.requestId) return fn(false);
-    if (call.requestId.length > 128)
+    if (!call.idempotencyKey) return fn(false);
+    if (call.idempotencyKey.length > 128)
       throw new ValidationError('request_id', 'must be at most 128 characters');
     const key = keyOf(call);
     const begin = await this.#claim(key);
@@ -79,6 +80,6 @@ export class Idempotency {
 // Hashed so user ids and request ids of any shape make safe, bounded keys.
 function keyOf(call: IdempotentCall): string {
   return createHash('sha256')
-    .update(JSON.stringify([call.owner.clientId, call.owner.userId, call.method, call.requestId]))
+    .update(JSON.stringify([call.owner.clientId, call.owner.userId, call.method, call.idempotencyKey]))
     .digest('hex');
 }
