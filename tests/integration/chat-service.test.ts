@@ -152,8 +152,18 @@ describe.each([
       client.continueConversation({ message: '   ', session: { ...alice, chatId: 'x' } }),
     );
     expect(empty).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message' } });
-    const long = await rpcError(client.startConversation({ message: 'x'.repeat(8_001), session: alice }));
-    expect(long).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message' } });
+    const tooLong = client.startConversation({ message: 'x'.repeat(8_001), session: alice });
+    await expect(tooLong).rejects.toThrow('message must be at most 8000 characters');
+    const long = await rpcError(tooLong);
+    expect(long).toMatchObject({
+      code: 'invalid_argument',
+      meta: { argument: 'message', max_chars: '8000' },
+    });
+    const badPage = await rpcError(client.listConversations({ session: alice, pageSize: -1 }));
+    expect(badPage).toMatchObject({
+      code: 'invalid_argument',
+      meta: { argument: 'page_size', max_page_size: '100' },
+    });
     const badId = await rpcError(client.describeConversation({ conversationId: '../etc', session: alice }));
     expect(badId).toMatchObject({ code: 'invalid_argument', meta: { argument: 'conversation_id' } });
     const noTarget = await rpcError(client.continueConversation({ message: 'hi', session: alice }));

@@ -64,7 +64,10 @@ describe('the HTTP edge', () => {
       req.end(big);
     });
     expect(status.status).toBe(413);
-    expect(JSON.parse(status.body)).toMatchObject({ code: 'malformed' });
+    expect(JSON.parse(status.body)).toMatchObject({
+      code: 'malformed',
+      meta: { max_bytes: expect.stringMatching(/^\d+$/) },
+    });
     const declared = await post(LIST, big);
     expect(declared.status).toBe(413);
     expect((await post(LIST, '{}')).status).toBe(200);

@@ -39,9 +39,13 @@ export class NotFoundError extends AppError {
   }
 }
 
+/**
+ * A bad request argument. `meta.argument` names it; limits travel as meta too (e.g. `max_chars`), so
+ * clients need not parse the message.
+ */
 export class ValidationError extends AppError {
-  constructor(argument: string, problem: string) {
-    super('invalid_argument', `${argument} ${problem}`, { meta: { argument } });
+  constructor(argument: string, problem: string, meta: Record<string, string> = {}) {
+    super('invalid_argument', `${argument} ${problem}`, { meta: { ...meta, argument } });
     this.name = 'ValidationError';
   }
 }
@@ -51,6 +55,13 @@ export class UnavailableError extends AppError {
     super('unavailable', message, options);
     this.name = 'UnavailableError';
   }
+}
+
+/** A text argument longer than allowed; `meta.max_chars` carries the limit. */
+export function tooLong(argument: string, maxChars: number): ValidationError {
+  return new ValidationError(argument, `must be at most ${maxChars} characters`, {
+    max_chars: String(maxChars),
+  });
 }
 
 /** Structural guard: true for AppErrors, even from another copy of this module. */

@@ -9,7 +9,7 @@ import type { TwirpContext } from 'twirp-ts';
 import type { ConversationService, TurnResult } from '../conversations/conversation-service.ts';
 import type { Owner } from '../conversations/conversation-store.ts';
 import type { ChatRef } from '../conversations/session-manager.ts';
-import { ValidationError } from '../errors/app-error.ts';
+import { tooLong, ValidationError } from '../errors/app-error.ts';
 import { toTwirpError } from './errors.ts';
 import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';
@@ -169,15 +169,14 @@ function turnResponse(turn: TurnResult): ContinueConversationResponse {
 
 function ownerOf(ctx: TwirpContext, session: SessionMetadata | undefined): Owner {
   const userId = session?.userId ?? '';
-  if (userId.length > MAX_FIELD)
-    throw new ValidationError('session.user_id', `must be at most ${MAX_FIELD} characters`);
+  if (userId.length > MAX_FIELD) throw tooLong('session.user_id', MAX_FIELD);
   return { clientId: requestContext(ctx.req).clientId, userId };
 }
 
 function chatOf(session: SessionMetadata | undefined): ChatRef | undefined {
   if (!session?.chatId) return undefined;
   if (session.chatId.length > MAX_FIELD) {
-    throw new ValidationError('session.chat_id', `must be at most ${MAX_FIELD} characters`);
+    throw tooLong('session.chat_id', MAX_FIELD);
   }
   if (!PLATFORM.test(session.platform)) {
     throw new ValidationError('session.platform', 'is required with chat_id and must match [a-z0-9_-]{1,32}');
@@ -188,14 +187,14 @@ function chatOf(session: SessionMetadata | undefined): ChatRef | undefined {
 function validMessage(message: string, limits: ChatServiceLimits): string {
   if (!message.trim()) throw new ValidationError('message', 'must not be empty');
   if (message.length > limits.maxMessageChars) {
-    throw new ValidationError('message', `must be at most ${limits.maxMessageChars} characters`);
+    throw tooLong('message', limits.maxMessageChars);
   }
   return message;
 }
 
 function optionalText(value: string, field: string, max: number): string | undefined {
   if (!value.trim()) return undefined;
-  if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
+  if (value.length > max) throw tooLong(field, max);
   return value;
 }
 
@@ -206,6 +205,8 @@ function validId(id: string, field: string): string {
 }
 
 function pageSize(requested: number, fallback: number, max: number): number {
-  if (requested < 0) throw new ValidationError('page_size', 'must not be negative');
+  if (requested < 0) {
+    throw new ValidationError('page_size', 'must not be negative', { max_page_size: String(max) });
+  }
   return requested === 0 ? fallback : Math.min(requested, max);
 }

@@ -86,15 +86,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Writes a Twirp error (JSON body with code and msg). `status` overrides Twirp's mapping (e.g. 413). */
+/**
+ * Writes a Twirp error (JSON body with code, msg and meta). `status` overrides Twirp's mapping (e.g. 413).
+ */
 export function sendTwirpError(
   res: ServerResponse,
   code: TwirpErrorCode,
   msg: string,
   status?: number,
+  meta: Record<string, string> = {},
 ): void {
   if (res.headersSent) return;
   const error = new TwirpError(code, msg);
+  for (const [key, value] of Object.entries(meta)) error.withMeta(key, value);
   if (!status) {
     writeError(res, error);
     return;
@@ -110,7 +114,9 @@ export function sendTwirpError(
  */
 export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
   res.setHeader('connection', 'close');
-  sendTwirpError(res, TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`, 413);
+  sendTwirpError(res, TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`, 413, {
+    max_bytes: String(limit),
+  });
   req.resume();
   const timer = setTimeout(() => req.destroy(), 5_000);
   timer.unref();

@@ -4,7 +4,7 @@ import type { Logger } from '@parley/logger';
 import type { IMessageType } from '@protobuf-ts/runtime';
 import type { Owner } from '../conversations/conversation-store.ts';
 import type { IdempotencyStore } from '../coordination/idempotency-store.ts';
-import { AppError, ValidationError } from '../errors/app-error.ts';
+import { AppError, tooLong } from '../errors/app-error.ts';
 
 export interface IdempotentCall {
   owner: Owner;
@@ -36,8 +36,7 @@ export class Idempotency {
     fn: (retryOfFailure: boolean) => Promise<T>,
   ): Promise<T> {
     if (!call.idempotencyKey) return fn(false);
-    if (call.idempotencyKey.length > 128)
-      throw new ValidationError('request_id', 'must be at most 128 characters');
+    if (call.idempotencyKey.length > 128) throw tooLong('request_id', 128);
     const key = keyOf(call);
     const begin = await this.#claim(key);
     if (begin === null) return fn(false);
