@@ -27,6 +27,9 @@ describe('a server on REDIS_URL whose Redis dies mid-conversation', () => {
 
   it('keeps the chat on its conversation through the store fallback, then writes the session back', async () => {
     const client = parley.client();
+    // The server connects to Redis in the background (it must start while Redis is down): wait for it,
+    // or a loaded machine runs the first turn on the fallback and the session is never written.
+    await waitForRedis(parley.url);
     const first = await client.continueConversation({ message: 'before', session: chat });
     const sessions = createClient({ url: redis.url });
     await sessions.connect();
@@ -114,3 +117,11 @@ describe('a server on MONGODB_URL (CongoDB over the wire) and the shared Redis',
     });
   });
 });
+
+async function waitForRedis(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const body = (await (await fetch(`${url}/ready`)).json()) as { components: { redis?: { ok: boolean } } };
+    if (body.components.redis?.ok) return;
+    await sleep(50);
+  }
+}
