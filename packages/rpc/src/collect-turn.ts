@@ -6,6 +6,7 @@ import type {
   StartConversationResponse,
   TurnEvent,
 } from './gen/parley/chat/v1/chat.ts';
+import { turnErrorToRpcError } from './stream.ts';
 
 /**
  * A streamed turn folded into the unary responses' shape: it is both a ContinueConversationResponse and
@@ -42,10 +43,8 @@ export async function collectTurn(events: AsyncIterable<TurnEvent>): Promise<Col
         turn.toolsUsed = toolsUsed;
         return turn;
       }
-      case 'error': {
-        const { code, msg, meta } = event.error;
-        throw new RpcError(msg || code || 'internal', code || 'internal', { ...meta });
-      }
+      case 'error':
+        throw turnErrorToRpcError(event.error);
       default:
         // Deltas and tool progress are for display; `done` carries the stored reply.
         break;

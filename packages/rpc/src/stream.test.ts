@@ -102,6 +102,19 @@ async function failure(iterable: AsyncIterable<unknown>) {
   throw new Error('expected a failure');
 }
 
+describe('collectTurn', () => {
+  it('throws an error event as the RpcError the unary call would reject with', async () => {
+    async function* events() {
+      yield turn[0] as TurnEvent;
+      yield {
+        event: { oneofKind: 'error', error: { code: 'not_found', msg: 'gone', meta: {} } },
+      } as TurnEvent;
+    }
+    const err = await collectTurn(events()).catch((e: unknown) => e);
+    expect(describeRpcError(err)).toEqual({ code: 'not_found', message: 'gone' });
+  });
+});
+
 describe('createChatStreamClient', () => {
   it('posts the request as JSON and yields the events in order, skipping keep-alive comments', async () => {
     const { url, seen } = await serve((res) => {
@@ -268,6 +281,21 @@ describe('createChatStreamClient', () => {
     const client = createChatStreamClient({ baseUrl: url, idleTimeoutMs: 150 });
     const err = await failure(client.streamContinueConversation({}));
     expect(describeRpcError(err)).toMatchObject({ code: 'deadline_exceeded' });
+  });
+
+  it('does not time a caller that takes its time with each event', async () => {
+    const { url } = await serve((res) => {
+      sse(res);
+      res.write(turn.slice(0, 2).map(frame).join(''));
+      setTimeout(() => res.end(frame(turn[4] as TurnEvent)), 50);
+    });
+    const client = createChatStreamClient({ baseUrl: url, idleTimeoutMs: 150 });
+    const kinds = [];
+    for await (const event of client.streamContinueConversation({})) {
+      kinds.push(event.event.oneofKind);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(kinds).toEqual(['started', 'delta', 'done']);
   });
 
   it('reports a server that is not running as unreachable', async () => {

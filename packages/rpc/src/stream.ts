@@ -168,18 +168,20 @@ async function* readEvents(
   const decoder = new TextDecoder();
   try {
     for await (const chunk of body) {
-      watchdog.arm(call.idleTimeoutMs);
+      // Silence is only timed while waiting on the network, not while the caller handles events.
+      watchdog.disarm();
       parser.feed(decoder.decode(chunk, { stream: true }));
       if (parseError) throw new RpcError(`unable to read response body: ${parseError.message}`, 'dataloss');
       for (const message of pending.splice(0)) {
         const event = decodeEvent(message.data);
         const kind = event.event.oneofKind;
-        if (kind === 'error') throw errorFromEvent(event.event.error);
+        if (kind === 'error') throw turnErrorToRpcError(event.event.error);
         // An event kind this client does not know (a newer server) is skipped, as protobuf skips fields.
         if (kind === undefined) continue;
         yield event;
         if (kind === 'done') return;
       }
+      watchdog.arm(call.idleTimeoutMs);
     }
   } catch (err) {
     throw watchdog.failure(err, 'unavailable');
@@ -195,7 +197,8 @@ function decodeEvent(data: string): TurnEvent {
   }
 }
 
-function errorFromEvent(error: TurnError): RpcError {
+/** An `error` event as the RpcError a unary call would have rejected with. */
+export function turnErrorToRpcError(error: TurnError): RpcError {
   const code = error.code || 'internal';
   return new RpcError(error.msg || code, code, { ...error.meta });
 }
@@ -233,6 +236,10 @@ class Watchdog {
   constructor(private readonly outer: AbortSignal | undefined) {
     if (outer?.aborted) this.controller.abort(outer.reason);
     outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+  }
+
+  disarm(): void {
+    clearTimeout(this.timer);
   }
 
   arm(ms: number): void {
