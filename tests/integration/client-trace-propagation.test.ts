@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
-import { createChatClient } from '@parley/rpc';
+import { collectTurn, createChatClient, createChatStreamClient } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installTestTracing, type TestTracing } from '../../server/src/observability/test-tracing.ts';
 
@@ -18,6 +18,11 @@ describe('createChatClient trace propagation', () => {
     tracing = installTestTracing();
     server = createServer((req, res) => {
       seen.push(req.headers);
+      if (req.url?.startsWith('/sse/')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end('data: {"done":{}}\n\n');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
@@ -40,5 +45,16 @@ describe('createChatClient trace propagation', () => {
     expect(seen[0]?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await client.listConversations({});
     expect(seen[1]?.traceparent).toBeUndefined();
+  });
+
+  it('sends traceparent on streamed turns too', async () => {
+    seen.length = 0;
+    const client = createChatStreamClient({ baseUrl: url, apiKey: 'k' });
+    const traceId = await trace.getTracer('test').startActiveSpan('cli ask', async (span) => {
+      await collectTurn(client.streamContinueConversation({ message: 'hi' }));
+      span.end();
+      return span.spanContext().traceId;
+    });
+    expect(seen[0]?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   });
 });

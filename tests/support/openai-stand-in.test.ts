@@ -70,6 +70,94 @@ describe('the OpenAI stand-in', () => {
     ]);
   });
 
+  it('paces a streamed reply over the chunks and interval asked for', async () => {
+    standIn.script({ reply: 'one two three four five', stream: { chunks: 5, intervalMs: 60 } });
+    const started = Date.now();
+    const stream = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    const arrivals: Array<[string, number]> = [];
+    for await (const chunk of stream) {
+      const piece = chunk.choices[0]?.delta.content;
+      if (piece) arrivals.push([piece, Date.now() - started]);
+    }
+    expect(arrivals.map(([piece]) => piece).join('')).toBe('one two three four five');
+    expect(arrivals).toHaveLength(5);
+    // Lower bounds only: a loaded machine may be slower, never faster.
+    expect((arrivals[4]?.[1] ?? 0) - (arrivals[0]?.[1] ?? 0)).toBeGreaterThanOrEqual(4 * 55);
+  });
+
+  it('streams text, then tool-call arguments across several chunks, then usage', async () => {
+    standIn.script({
+      content: 'Let me look.',
+      toolCalls: [{ id: 'call_7', name: 'get_weather', arguments: { location: 'Paris', days: 2 } }],
+      usage: { prompt_tokens: 11, completion_tokens: 4 },
+    });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'weather?' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let args = '';
+    let argumentChunks = 0;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      text += choice?.delta.content ?? '';
+      for (const call of choice?.delta.tool_calls ?? []) {
+        if (call.function?.arguments) {
+          args += call.function.arguments;
+          argumentChunks++;
+        }
+      }
+      finish = choice?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Let me look.');
+    expect(JSON.parse(args)).toEqual({ location: 'Paris', days: 2 });
+    expect(argumentChunks).toBeGreaterThan(1);
+    expect(finish).toBe('tool_calls');
+    expect(usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
+  });
+
+  it('records when the client aborts a stream midway', async () => {
+    standIn.script({ reply: 'x'.repeat(100), stream: { chunks: 20, intervalMs: 100 } });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { signal: controller.signal },
+    );
+    let abortedAt = 0;
+    // The SDK ends the iteration quietly when its signal aborts.
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content && !abortedAt) {
+        abortedAt = Date.now();
+        controller.abort();
+      }
+    }
+    const abort = await standIn.nextAbort(2_000);
+    expect(abort.at - abortedAt).toBeLessThan(1_000);
+    expect(abort.chunksSent).toBeGreaterThan(0);
+    expect(abort.chunksSent).toBeLessThan(20);
+    expect(abort.request.body.stream).toBe(true);
+    expect(standIn.aborts).toHaveLength(1);
+  });
+
+  it('does not count finished answers or its own dropped connections as aborts', async () => {
+    standIn.script({ reply: 'done' }, { dropConnection: true });
+    await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+    await client.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })
+      .catch(() => undefined);
+    await expect(standIn.nextAbort(200)).rejects.toThrow(/no request was aborted/);
+    expect(standIn.aborts).toEqual([]);
+  });
+
   it('answers scripted error statuses with OpenAI-shaped bodies and headers', async () => {
     standIn.script({ status: 429, headers: { 'retry-after': '3' } });
     const error = await client.chat.completions
@@ -106,6 +194,27 @@ describe('the OpenAI stand-in', () => {
     await expect(
       client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
     ).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
+  });
+
+  it('applies its default pacing to every streamed answer', async () => {
+    const paced = await startOpenAiStandIn({ stream: { chunks: 3 } });
+    try {
+      const sdk = new OpenAI({ apiKey: 'k', baseURL: paced.url, maxRetries: 0 });
+      const stream = await sdk.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'a fairly long message' }],
+        stream: true,
+      });
+      const pieces: string[] = [];
+      for await (const chunk of stream) {
+        const piece = chunk.choices[0]?.delta.content;
+        if (piece) pieces.push(piece);
+      }
+      expect(pieces).toHaveLength(3);
+      expect(pieces.join('')).toBe('Echo: a fairly long message');
+    } finally {
+      await paced.close();
+    }
   });
 
   it('prints its URL when run as a separate process', async () => {

@@ -1,6 +1,20 @@
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import {
+  completionBody,
+  errorBody,
+  estimateUsage,
+  readBody,
+  type StreamedReply,
+  type StreamPacing,
+  sendJson,
+  streamReply,
+  textOf,
+  wireToolCalls,
+  withTotal,
+} from './openai-stand-in-answers.ts';
 
 /**
  * An OpenAI-compatible chat server for tests: real HTTP on 127.0.0.1, so the real `openai` SDK (and a
@@ -18,10 +32,13 @@ export interface StandInToolCall {
   arguments: Record<string, unknown> | string;
 }
 
-/** What the stand-in does with one chat-completion request. */
+/**
+ * What the stand-in does with one chat-completion request. `stream` paces a streamed answer (overriding
+ * the stand-in's default pacing); a tool-call step may say something first (`content`).
+ */
 export type StandInStep =
-  | { reply: string; usage?: StandInUsage }
-  | { toolCalls: StandInToolCall[]; usage?: StandInUsage }
+  | { reply: string; usage?: StandInUsage; stream?: StreamPacing }
+  | { toolCalls: StandInToolCall[]; content?: string; usage?: StandInUsage; stream?: StreamPacing }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { delayMs: number; then: StandInStep }
   | { hang: true }
@@ -53,10 +70,31 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
+/** A request the client gave up on (closed the connection) before the stand-in finished answering. */
+export interface StandInAbort {
+  request: RecordedRequest;
+  /** `Date.now()` when the connection closed. */
+  at: number;
+  /** SSE chunks written before that (0 for a request that was not streaming yet). */
+  chunksSent: number;
+}
+
+export interface StandInOptions {
+  port?: number;
+  /** Default pacing of streamed answers (default: all chunks at once). */
+  stream?: StreamPacing;
+  /** Keep every request in `requests` (default true); long benchmarks turn it off. */
+  recordRequests?: boolean;
+}
+
 export interface OpenAiStandIn {
   /** Base URL including `/v1`, for the SDK's `baseURL`. */
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** Requests the client aborted mid-answer, in order. */
+  readonly aborts: StandInAbort[];
+  /** Resolves at the next abort (or with the first not yet awaited); rejects after `timeoutMs`. */
+  nextAbort(timeoutMs?: number): Promise<StandInAbort>;
   /** Steps not consumed yet. */
   readonly pending: number;
   /** Queues steps; each chat-completion request consumes one. */
@@ -68,12 +106,16 @@ export interface OpenAiStandIn {
   close(): Promise<void>;
 }
 
-export async function startOpenAiStandIn(options: { port?: number } = {}): Promise<OpenAiStandIn> {
+export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<OpenAiStandIn> {
   const steps: StandInStep[] = [];
   const requests: RecordedRequest[] = [];
+  const aborts: StandInAbort[] = [];
+  const abortEvents = new EventEmitter();
   const timers = new Set<NodeJS.Timeout>();
   let responder = echo;
   let ids = 0;
+  let awaitedAborts = 0;
+  let closing = false;
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
@@ -90,12 +132,19 @@ export async function startOpenAiStandIn(options: { port?: number } = {}): Promi
     } catch {
       malformed = true;
     }
-    requests.push({
+    const recorded = {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,
       body,
       receivedAt,
+    };
+    if (options.recordRequests !== false) requests.push(recorded);
+    const progress = { chunksSent: 0, dropped: false };
+    res.on('close', () => {
+      if (res.writableFinished || progress.dropped || closing) return;
+      aborts.push({ request: recorded, at: Date.now(), chunksSent: progress.chunksSent });
+      abortEvents.emit('abort');
     });
 
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
@@ -114,25 +163,30 @@ export async function startOpenAiStandIn(options: { port?: number } = {}): Promi
     if (malformed || !Array.isArray(body.messages)) {
       return sendJson(res, 400, errorBody(400, 'We could not parse the JSON body of your request.'));
     }
-    await play(steps.shift() ?? responder(body), body, res);
+    await play(steps.shift() ?? responder(body), body, res, progress);
   }
 
-  async function play(step: StandInStep, body: ChatRequestBody, res: ServerResponse): Promise<void> {
+  function sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+  }
+
+  async function play(step: StandInStep, body: ChatRequestBody, res: ServerResponse, progress: Progress) {
     if ('delayMs' in step) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          resolve();
-        }, step.delayMs);
-        timers.add(timer);
-      });
+      await sleep(step.delayMs);
       // The client may have given up (timeout) while we waited.
       if (res.destroyed) return;
-      return play(step.then, body, res);
+      return play(step.then, body, res, progress);
     }
     // Left open on purpose; close() destroys the socket.
     if ('hang' in step) return;
     if ('dropConnection' in step) {
+      progress.dropped = true;
       res.socket?.destroy();
       return;
     }
@@ -142,42 +196,19 @@ export async function startOpenAiStandIn(options: { port?: number } = {}): Promi
       return;
     }
     const id = `chatcmpl-standin-${++ids}`;
-    const toolCalls =
-      'toolCalls' in step
-        ? step.toolCalls.map((call, i) => ({
-            id: call.id ?? `call_${ids}_${i}`,
-            type: 'function' as const,
-            function: {
-              name: call.name,
-              arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
-            },
-          }))
-        : [];
-    const content = 'reply' in step ? step.reply : null;
+    const toolCalls = 'toolCalls' in step ? wireToolCalls(step.toolCalls, ids) : [];
+    const content = 'reply' in step ? step.reply : (step.content ?? null);
     const usage = withTotal(step.usage ?? estimateUsage(body, content ?? JSON.stringify(toolCalls)));
-    const reply: Reply = { id, model: body.model ?? 'stand-in', content, toolCalls, usage };
-    if (body.stream) return stream(res, reply, body.stream_options?.include_usage === true);
-    sendJson(res, 200, {
-      id,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: reply.model,
-      choices: [
-        {
-          index: 0,
-          message: {
-            role: 'assistant',
-            content,
-            refusal: null,
-            ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-          },
-          logprobs: null,
-          finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
-        },
-      ],
-      usage,
-      system_fingerprint: null,
-    });
+    const reply: StreamedReply = { id, model: body.model ?? 'stand-in', content, toolCalls, usage };
+    if (body.stream) {
+      const includeUsage = body.stream_options?.include_usage === true;
+      const pacing = step.stream ?? options.stream ?? {};
+      // Counted as they go out, so an abort records how far the answer got.
+      const onChunk = () => void progress.chunksSent++;
+      await streamReply(res, reply, { includeUsage, pacing, sleep, onChunk });
+      return;
+    }
+    sendJson(res, 200, completionBody(reply));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -189,6 +220,15 @@ export async function startOpenAiStandIn(options: { port?: number } = {}): Promi
   const standIn: OpenAiStandIn = {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    aborts,
+    async nextAbort(timeoutMs = 5_000) {
+      if (aborts.length <= awaitedAborts) {
+        await once(abortEvents, 'abort', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => {
+          throw new Error(`no request was aborted within ${timeoutMs} ms`);
+        });
+      }
+      return aborts[awaitedAborts++] as StandInAbort;
+    },
     get pending() {
       return steps.length;
     },
@@ -203,9 +243,12 @@ export async function startOpenAiStandIn(options: { port?: number } = {}): Promi
     reset() {
       steps.length = 0;
       requests.length = 0;
+      aborts.length = 0;
+      awaitedAborts = 0;
       responder = echo;
     },
     close() {
+      closing = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       return new Promise<void>((resolve) => {
@@ -218,44 +261,10 @@ export async function startOpenAiStandIn(options: { port?: number } = {}): Promi
   return standIn;
 }
 
-interface Reply {
-  id: string;
-  model: string;
-  content: string | null;
-  toolCalls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
-  usage: StandInUsage & { total_tokens: number };
-}
-
-/** Writes the reply as OpenAI's SSE chunks: role, content or tool-call deltas, finish, usage, [DONE]. */
-function stream(res: ServerResponse, reply: Reply, includeUsage: boolean): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const created = Math.floor(Date.now() / 1000);
-  const chunk = (choices: unknown[], usage: unknown = null) => {
-    const data = { id: reply.id, object: 'chat.completion.chunk', created, model: reply.model, choices };
-    res.write(`data: ${JSON.stringify(includeUsage ? { ...data, usage } : data)}\n\n`);
-  };
-  const delta = (d: Record<string, unknown>, finish: string | null = null) =>
-    chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
-
-  delta({ role: 'assistant', content: reply.toolCalls.length > 0 ? null : '', refusal: null });
-  for (const piece of pieces(reply.content ?? '')) delta({ content: piece });
-  reply.toolCalls.forEach((call, index) => {
-    delta({
-      tool_calls: [
-        { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
-      ],
-    });
-    for (const piece of pieces(call.function.arguments))
-      delta({ tool_calls: [{ index, function: { arguments: piece } }] });
-  });
-  delta({}, reply.toolCalls.length > 0 ? 'tool_calls' : 'stop');
-  if (includeUsage) chunk([], reply.usage);
-  res.end('data: [DONE]\n\n');
-}
-
-/** Splits text the way models stream it: several small deltas rather than one. */
-function pieces(text: string): string[] {
-  return text.match(/[\s\S]{1,8}/g) ?? [];
+interface Progress {
+  chunksSent: number;
+  /** The stand-in dropped the connection itself: not a client abort. */
+  dropped: boolean;
 }
 
 function echo(body: ChatRequestBody): StandInStep {
@@ -263,52 +272,16 @@ function echo(body: ChatRequestBody): StandInStep {
   return { reply: `Echo: ${textOf(lastUser?.content)}` };
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part: { text?: unknown }) => (typeof part.text === 'string' ? part.text : '')).join('');
-}
-
-/** Roughly four characters a token, as OpenAI's rule of thumb; never zero. */
-function estimateUsage(body: ChatRequestBody, output: string): StandInUsage {
-  const input = (body.messages ?? []).reduce((sum, m) => sum + textOf(m.content).length + 4, 0);
-  return {
-    prompt_tokens: Math.max(1, Math.ceil(input / 4)),
-    completion_tokens: Math.max(1, Math.ceil(output.length / 4)),
-  };
-}
-
-function withTotal(usage: StandInUsage): StandInUsage & { total_tokens: number } {
-  return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-}
-
-/** OpenAI's error shape; the texts resemble OpenAI's so tests can check they never reach clients. */
-function errorBody(status: number, message?: string): unknown {
-  const [type, code, text] =
-    status === 429
-      ? ['requests', 'rate_limit_exceeded', 'Rate limit reached for requests.']
-      : status === 401
-        ? ['invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.']
-        : status >= 500
-          ? ['server_error', null, 'The server had an error while processing your request.']
-          : ['invalid_request_error', null, `The request failed with status ${status}.`];
-  return { error: { message: message ?? text, type, param: null, code } };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 // Run directly (`tsx tests/support/openai-stand-in.ts`): an echoing stand-in for e2e tests and people.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const standIn = await startOpenAiStandIn({ port: Number(process.env.PORT ?? 0) });
+  // STAND_IN_CHUNKS and STAND_IN_CHUNK_INTERVAL_MS pace streamed answers (e.g. 50 chunks, 200 ms apart).
+  const standIn = await startOpenAiStandIn({
+    port: Number(process.env.PORT ?? 0),
+    stream: {
+      chunks: Number(process.env.STAND_IN_CHUNKS ?? 0) || undefined,
+      intervalMs: Number(process.env.STAND_IN_CHUNK_INTERVAL_MS ?? 0),
+    },
+  });
   process.stdout.write(`OPENAI_BASE_URL=${standIn.url}\n`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void standIn.close().then(() => process.exit(0)));

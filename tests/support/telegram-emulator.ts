@@ -3,6 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import TelegramServer from 'telegram-test-api';
 import { freePort } from './free-port.ts';
+import {
+  type BotApiCall,
+  BotApiExtras,
+  botApiMethod,
+  botApiParams,
+  type DraftRecord,
+  type InjectedFailure,
+} from './telegram-bot-api-extras.ts';
+
+export type { BotApiCall, DraftRecord, InjectedFailure };
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -12,6 +22,10 @@ import { freePort } from './free-port.ts';
  *   poll's timeout passes, as Telegram does.
  * - **Redelivery.** Telegram sends an update again when the bot's offset was not confirmed; the emulator
  *   never does. {@link TelegramEmulator.redeliver} queues an update, same `update_id`, for the next poll.
+ * - **Streaming.** `sendMessageDraft` (Bot API 9.5): recorded in {@link TelegramEmulator.drafts} for
+ *   private chats, refused with 400 in groups as Telegram does. {@link TelegramEmulator.failNext} answers a
+ *   method's next calls with 429 and `retry_after`; {@link TelegramEmulator.calls} timestamps every call
+ *   (edits included) so tests can check throttling.
  * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction` and
  * `setMyCommands`, which the bot must survive.
  */
@@ -23,6 +37,14 @@ export interface TelegramEmulator {
   /** Every update handed to the bot, in order, as the bot received it. */
   readonly delivered: TelegramUpdate[];
   redeliver(update: TelegramUpdate): void;
+  /** Every Bot API call the bot made except polls, in order, with when it came and the status it got. */
+  readonly calls: BotApiCall[];
+  /** The calls of one method, e.g. `editMessageText`. */
+  callsTo(method: string): BotApiCall[];
+  /** Drafts shown with `sendMessageDraft`, in order. */
+  readonly drafts: DraftRecord[];
+  /** Makes the next call(s) of `method` fail with 429 Too Many Requests and `retry_after`. */
+  failNext(method: string, failure: InjectedFailure): void;
   close(): Promise<void>;
 }
 
@@ -39,7 +61,13 @@ const USER_EVENTS = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQ
 export async function startTelegramEmulator(): Promise<TelegramEmulator> {
   const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storage: 'RAM' });
   await server.start();
-  const state: FrontState = { delivered: [], redeliveries: [], wake: new EventEmitter(), version: 0 };
+  const state: FrontState = {
+    delivered: [],
+    redeliveries: [],
+    wake: new EventEmitter(),
+    version: 0,
+    extras: new BotApiExtras(),
+  };
   state.wake.setMaxListeners(0);
   state.wake.on('update', () => state.version++);
   for (const event of USER_EVENTS) server.on(event, () => state.wake.emit('update'));
@@ -56,6 +84,10 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
       state.redeliveries.push(update);
       state.wake.emit('update');
     },
+    calls: state.extras.calls,
+    callsTo: (method) => state.extras.calls.filter((call) => call.method === method),
+    drafts: state.extras.drafts,
+    failNext: (method, failure) => state.extras.failNext(method, failure),
     async close() {
       state.wake.emit('update');
       await closeServer(front);
@@ -71,6 +103,7 @@ interface FrontState {
   wake: EventEmitter;
   /** Counts wake-ups, so an update added while the emulator is asked is not waited for. */
   version: number;
+  extras: BotApiExtras;
 }
 
 async function handle(
@@ -80,7 +113,15 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readBody(req);
-  if (!/^\/bot[^/]+\/getUpdates$/.test(req.url ?? '')) return forward(server, req, res, body);
+  const method = botApiMethod(req.url);
+  if (method !== 'getUpdates') {
+    const at = Date.now();
+    const params = botApiParams(req.url, body);
+    const answer = method ? state.extras.intercept(method, params) : undefined;
+    const status = answer ? sendJson(res, answer.body, answer.status) : await forward(server, req, res, body);
+    if (method) state.extras.record(method, params, at, status);
+    return;
+  }
   const timeoutSeconds = Number((JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0);
   const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
   for (;;) {
@@ -90,13 +131,20 @@ async function handle(
     updates.push(...((fresh.result as TelegramUpdate[] | undefined) ?? []));
     if (updates.length > 0 || Date.now() >= deadline || res.destroyed) {
       state.delivered.push(...updates);
-      return sendJson(res, { ok: true, result: updates });
+      state.extras.learnChats(updates);
+      sendJson(res, { ok: true, result: updates });
+      return;
     }
     if (state.version === seen) await waitForUpdate(state.wake, deadline - Date.now(), res);
   }
 }
 
-async function forward(server: TelegramServer, req: IncomingMessage, res: ServerResponse, body: Buffer) {
+async function forward(
+  server: TelegramServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+): Promise<number> {
   const upstream = await fetch(`${server.config.apiURL}${req.url}`, {
     method: req.method ?? 'GET',
     headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
@@ -106,6 +154,7 @@ async function forward(server: TelegramServer, req: IncomingMessage, res: Server
     'content-type': upstream.headers.get('content-type') ?? 'application/json',
   });
   res.end(Buffer.from(await upstream.arrayBuffer()));
+  return upstream.status;
 }
 
 function waitForUpdate(wake: EventEmitter, ms: number, res: ServerResponse): Promise<void> {
@@ -132,10 +181,11 @@ async function fetchJson(url: string, body: Buffer): Promise<{ result?: unknown 
   return (await res.json()) as { result?: unknown };
 }
 
-function sendJson(res: ServerResponse, value: unknown): void {
-  if (res.destroyed) return;
-  res.writeHead(200, { 'content-type': 'application/json' });
+function sendJson(res: ServerResponse, value: unknown, status = 200): number {
+  if (res.destroyed) return status;
+  res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
+  return status;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -18,9 +18,11 @@ import {
 } from './gen/parley/chat/v1/chat.ts';
 import { tracePropagation } from './trace-propagation.ts';
 
+export * from './collect-turn.ts';
 export * from './gen/google/protobuf/timestamp.ts';
 export * from './gen/parley/chat/v1/chat.ts';
 export { type ChatServiceTwirp, createChatServiceServer } from './gen/parley/chat/v1/chat.twirp.ts';
+export * from './stream.ts';
 
 /** Options of {@link createChatClient}. */
 export interface ChatClientOptions {

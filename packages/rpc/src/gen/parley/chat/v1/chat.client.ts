@@ -30,13 +30,16 @@ import type { RpcOptions } from "@protobuf-ts/runtime-rpc";
 export interface IChatServiceClient {
     /**
      * Starts a new conversation, optionally with a first message. With session metadata it also binds that
-     * chat's session to the new conversation (Telegram /new).
+     * chat's session to the new conversation (Telegram /new). Its streaming form shares the request.
+     * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
      *
      * @generated from protobuf rpc: StartConversation
      */
     startConversation(input: StartConversationRequest, options?: RpcOptions): UnaryCall<StartConversationRequest, StartConversationResponse>;
     /**
-     * Continues a conversation by id, or the chat's current one when only session metadata is given.
+     * Continues a conversation by id, or the chat's current one when only session metadata is given. Its
+     * streaming form shares the request.
+     * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
      *
      * @generated from protobuf rpc: ContinueConversation
      */
@@ -81,7 +84,8 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
     }
     /**
      * Starts a new conversation, optionally with a first message. With session metadata it also binds that
-     * chat's session to the new conversation (Telegram /new).
+     * chat's session to the new conversation (Telegram /new). Its streaming form shares the request.
+     * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
      *
      * @generated from protobuf rpc: StartConversation
      */
@@ -90,7 +94,9 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
         return stackIntercept<StartConversationRequest, StartConversationResponse>("unary", this._transport, method, opt, input);
     }
     /**
-     * Continues a conversation by id, or the chat's current one when only session metadata is given.
+     * Continues a conversation by id, or the chat's current one when only session metadata is given. Its
+     * streaming form shares the request.
+     * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
      *
      * @generated from protobuf rpc: ContinueConversation
      */

@@ -91,6 +91,14 @@ export interface Message {
      * @generated from protobuf field: repeated parley.chat.v1.ToolCall tool_calls = 5
      */
     toolCalls: ToolCall[];
+    /**
+     * True for an assistant reply cut short (the client went away or the turn failed mid-stream): the
+     * content is what had been written by then. Unset (not false) on every other message, so code that
+     * builds messages without knowing about interruptions stays valid.
+     *
+     * @generated from protobuf field: optional bool interrupted = 6
+     */
+    interrupted?: boolean;
 }
 /**
  * @generated from protobuf message parley.chat.v1.Usage
@@ -369,6 +377,173 @@ export interface SwitchConversationResponse {
     conversation?: Conversation;
 }
 /**
+ * One step of a streamed turn. A turn is `started`, then any number of `delta` and `tool` events in the
+ * order they happened, then exactly one `done` or `error`.
+ *
+ * @generated from protobuf message parley.chat.v1.TurnEvent
+ */
+export interface TurnEvent {
+    /**
+     * @generated from protobuf oneof: event
+     */
+    event: {
+        oneofKind: "started";
+        /**
+         * @generated from protobuf field: parley.chat.v1.TurnStarted started = 1
+         */
+        started: TurnStarted;
+    } | {
+        oneofKind: "delta";
+        /**
+         * @generated from protobuf field: parley.chat.v1.TextDelta delta = 2
+         */
+        delta: TextDelta;
+    } | {
+        oneofKind: "tool";
+        /**
+         * @generated from protobuf field: parley.chat.v1.ToolEvent tool = 3
+         */
+        tool: ToolEvent;
+    } | {
+        oneofKind: "done";
+        /**
+         * @generated from protobuf field: parley.chat.v1.TurnDone done = 4
+         */
+        done: TurnDone;
+    } | {
+        oneofKind: "error";
+        /**
+         * @generated from protobuf field: parley.chat.v1.TurnError error = 5
+         */
+        error: TurnError;
+    } | {
+        oneofKind: undefined;
+    };
+}
+/**
+ * The turn is under way: the user message is stored, the model is being asked.
+ *
+ * @generated from protobuf message parley.chat.v1.TurnStarted
+ */
+export interface TurnStarted {
+    /**
+     * @generated from protobuf field: string conversation_id = 1
+     */
+    conversationId: string;
+    /**
+     * True when this turn started a new conversation.
+     *
+     * @generated from protobuf field: bool new_conversation = 2
+     */
+    newConversation: boolean;
+    /**
+     * The user message as stored (unset for a StartConversation without a first message).
+     *
+     * @generated from protobuf field: parley.chat.v1.Message user_message = 3
+     */
+    userMessage?: Message;
+}
+/**
+ * The next piece of the reply's text; the reply is the concatenation of every delta, in order.
+ *
+ * @generated from protobuf message parley.chat.v1.TextDelta
+ */
+export interface TextDelta {
+    /**
+     * @generated from protobuf field: string text = 1
+     */
+    text: string;
+}
+/**
+ * A tool call, once when it starts and once when it finishes (same `id`).
+ *
+ * @generated from protobuf message parley.chat.v1.ToolEvent
+ */
+export interface ToolEvent {
+    /**
+     * @generated from protobuf field: parley.chat.v1.ToolPhase phase = 1
+     */
+    phase: ToolPhase;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * @generated from protobuf field: string name = 3
+     */
+    name: string;
+    /**
+     * The arguments as the model sent them (JSON text).
+     *
+     * @generated from protobuf field: string arguments = 4
+     */
+    arguments: string;
+    /**
+     * What the tool returned (text the model read); set when finished.
+     *
+     * @generated from protobuf field: string result = 5
+     */
+    result: string;
+    /**
+     * @generated from protobuf field: bool is_error = 6
+     */
+    isError: boolean;
+    /**
+     * Where the tool comes from, e.g. "builtin" or "mcp:<server>".
+     *
+     * @generated from protobuf field: string provenance = 7
+     */
+    provenance: string;
+}
+/**
+ * The turn is complete and stored: exactly what the unary response carries.
+ *
+ * @generated from protobuf message parley.chat.v1.TurnDone
+ */
+export interface TurnDone {
+    /**
+     * @generated from protobuf field: parley.chat.v1.Conversation conversation = 1
+     */
+    conversation?: Conversation;
+    /**
+     * @generated from protobuf field: parley.chat.v1.Message reply = 2
+     */
+    reply?: Message;
+    /**
+     * @generated from protobuf field: parley.chat.v1.Usage usage = 3
+     */
+    usage?: Usage;
+    /**
+     * Names of the tools the assistant used for this reply.
+     *
+     * @generated from protobuf field: repeated string tools_used = 4
+     */
+    toolsUsed: string[];
+}
+/**
+ * The turn failed after it started; the same fields as a Twirp error body.
+ *
+ * @generated from protobuf message parley.chat.v1.TurnError
+ */
+export interface TurnError {
+    /**
+     * A Twirp error code: "unavailable", "resource_exhausted", "internal", ...
+     *
+     * @generated from protobuf field: string code = 1
+     */
+    code: string;
+    /**
+     * @generated from protobuf field: string msg = 2
+     */
+    msg: string;
+    /**
+     * @generated from protobuf field: map<string, string> meta = 3
+     */
+    meta: {
+        [key: string]: string;
+    };
+}
+/**
  * @generated from protobuf enum parley.chat.v1.Role
  */
 export enum Role {
@@ -392,6 +567,27 @@ export enum Role {
      * @generated from protobuf enum value: ROLE_TOOL = 4;
      */
     TOOL = 4
+}
+/**
+ * @generated from protobuf enum parley.chat.v1.ToolPhase
+ */
+export enum ToolPhase {
+    /**
+     * @generated from protobuf enum value: TOOL_PHASE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * The model asked for the tool; it is running. `result` and `is_error` are not set yet.
+     *
+     * @generated from protobuf enum value: TOOL_PHASE_STARTED = 1;
+     */
+    STARTED = 1,
+    /**
+     * The tool finished; `result` is what the model reads next.
+     *
+     * @generated from protobuf enum value: TOOL_PHASE_FINISHED = 2;
+     */
+    FINISHED = 2
 }
 // @generated message type with reflection information, may provide speed optimized methods
 class SessionMetadata$Type extends MessageType<SessionMetadata> {
@@ -543,7 +739,8 @@ class Message$Type extends MessageType<Message> {
             { no: 2, name: "role", kind: "enum", T: () => ["parley.chat.v1.Role", Role, "ROLE_"] },
             { no: 3, name: "content", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 4, name: "created_at", kind: "message", T: () => Timestamp },
-            { no: 5, name: "tool_calls", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => ToolCall }
+            { no: 5, name: "tool_calls", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => ToolCall },
+            { no: 6, name: "interrupted", kind: "scalar", opt: true, T: 8 /*ScalarType.BOOL*/ }
         ]);
     }
     create(value?: PartialMessage<Message>): Message {
@@ -576,6 +773,9 @@ class Message$Type extends MessageType<Message> {
                 case /* repeated parley.chat.v1.ToolCall tool_calls */ 5:
                     message.toolCalls.push(ToolCall.internalBinaryRead(reader, reader.uint32(), options));
                     break;
+                case /* optional bool interrupted */ 6:
+                    message.interrupted = reader.bool();
+                    break;
                 default:
                     let u = options.readUnknownField;
                     if (u === "throw")
@@ -603,6 +803,9 @@ class Message$Type extends MessageType<Message> {
         /* repeated parley.chat.v1.ToolCall tool_calls = 5; */
         for (let i = 0; i < message.toolCalls.length; i++)
             ToolCall.internalBinaryWrite(message.toolCalls[i], writer.tag(5, WireType.LengthDelimited).fork(), options).join();
+        /* optional bool interrupted = 6; */
+        if (message.interrupted !== undefined)
+            writer.tag(6, WireType.Varint).bool(message.interrupted);
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
@@ -1503,6 +1706,447 @@ class SwitchConversationResponse$Type extends MessageType<SwitchConversationResp
  * @generated MessageType for protobuf message parley.chat.v1.SwitchConversationResponse
  */
 export const SwitchConversationResponse = new SwitchConversationResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class TurnEvent$Type extends MessageType<TurnEvent> {
+    constructor() {
+        super("parley.chat.v1.TurnEvent", [
+            { no: 1, name: "started", kind: "message", oneof: "event", T: () => TurnStarted },
+            { no: 2, name: "delta", kind: "message", oneof: "event", T: () => TextDelta },
+            { no: 3, name: "tool", kind: "message", oneof: "event", T: () => ToolEvent },
+            { no: 4, name: "done", kind: "message", oneof: "event", T: () => TurnDone },
+            { no: 5, name: "error", kind: "message", oneof: "event", T: () => TurnError }
+        ]);
+    }
+    create(value?: PartialMessage<TurnEvent>): TurnEvent {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.event = { oneofKind: undefined };
+        if (value !== undefined)
+            reflectionMergePartial<TurnEvent>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: TurnEvent): TurnEvent {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.TurnStarted started */ 1:
+                    message.event = {
+                        oneofKind: "started",
+                        started: TurnStarted.internalBinaryRead(reader, reader.uint32(), options, (message.event as any).started)
+                    };
+                    break;
+                case /* parley.chat.v1.TextDelta delta */ 2:
+                    message.event = {
+                        oneofKind: "delta",
+                        delta: TextDelta.internalBinaryRead(reader, reader.uint32(), options, (message.event as any).delta)
+                    };
+                    break;
+                case /* parley.chat.v1.ToolEvent tool */ 3:
+                    message.event = {
+                        oneofKind: "tool",
+                        tool: ToolEvent.internalBinaryRead(reader, reader.uint32(), options, (message.event as any).tool)
+                    };
+                    break;
+                case /* parley.chat.v1.TurnDone done */ 4:
+                    message.event = {
+                        oneofKind: "done",
+                        done: TurnDone.internalBinaryRead(reader, reader.uint32(), options, (message.event as any).done)
+                    };
+                    break;
+                case /* parley.chat.v1.TurnError error */ 5:
+                    message.event = {
+                        oneofKind: "error",
+                        error: TurnError.internalBinaryRead(reader, reader.uint32(), options, (message.event as any).error)
+                    };
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: TurnEvent, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.TurnStarted started = 1; */
+        if (message.event.oneofKind === "started")
+            TurnStarted.internalBinaryWrite(message.event.started, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        /* parley.chat.v1.TextDelta delta = 2; */
+        if (message.event.oneofKind === "delta")
+            TextDelta.internalBinaryWrite(message.event.delta, writer.tag(2, WireType.LengthDelimited).fork(), options).join();
+        /* parley.chat.v1.ToolEvent tool = 3; */
+        if (message.event.oneofKind === "tool")
+            ToolEvent.internalBinaryWrite(message.event.tool, writer.tag(3, WireType.LengthDelimited).fork(), options).join();
+        /* parley.chat.v1.TurnDone done = 4; */
+        if (message.event.oneofKind === "done")
+            TurnDone.internalBinaryWrite(message.event.done, writer.tag(4, WireType.LengthDelimited).fork(), options).join();
+        /* parley.chat.v1.TurnError error = 5; */
+        if (message.event.oneofKind === "error")
+            TurnError.internalBinaryWrite(message.event.error, writer.tag(5, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.TurnEvent
+ */
+export const TurnEvent = new TurnEvent$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class TurnStarted$Type extends MessageType<TurnStarted> {
+    constructor() {
+        super("parley.chat.v1.TurnStarted", [
+            { no: 1, name: "conversation_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "new_conversation", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 3, name: "user_message", kind: "message", T: () => Message }
+        ]);
+    }
+    create(value?: PartialMessage<TurnStarted>): TurnStarted {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.conversationId = "";
+        message.newConversation = false;
+        if (value !== undefined)
+            reflectionMergePartial<TurnStarted>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: TurnStarted): TurnStarted {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string conversation_id */ 1:
+                    message.conversationId = reader.string();
+                    break;
+                case /* bool new_conversation */ 2:
+                    message.newConversation = reader.bool();
+                    break;
+                case /* parley.chat.v1.Message user_message */ 3:
+                    message.userMessage = Message.internalBinaryRead(reader, reader.uint32(), options, message.userMessage);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: TurnStarted, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string conversation_id = 1; */
+        if (message.conversationId !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.conversationId);
+        /* bool new_conversation = 2; */
+        if (message.newConversation !== false)
+            writer.tag(2, WireType.Varint).bool(message.newConversation);
+        /* parley.chat.v1.Message user_message = 3; */
+        if (message.userMessage)
+            Message.internalBinaryWrite(message.userMessage, writer.tag(3, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.TurnStarted
+ */
+export const TurnStarted = new TurnStarted$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class TextDelta$Type extends MessageType<TextDelta> {
+    constructor() {
+        super("parley.chat.v1.TextDelta", [
+            { no: 1, name: "text", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<TextDelta>): TextDelta {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.text = "";
+        if (value !== undefined)
+            reflectionMergePartial<TextDelta>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: TextDelta): TextDelta {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string text */ 1:
+                    message.text = reader.string();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: TextDelta, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string text = 1; */
+        if (message.text !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.text);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.TextDelta
+ */
+export const TextDelta = new TextDelta$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ToolEvent$Type extends MessageType<ToolEvent> {
+    constructor() {
+        super("parley.chat.v1.ToolEvent", [
+            { no: 1, name: "phase", kind: "enum", T: () => ["parley.chat.v1.ToolPhase", ToolPhase, "TOOL_PHASE_"] },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "name", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "arguments", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 5, name: "result", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 6, name: "is_error", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 7, name: "provenance", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<ToolEvent>): ToolEvent {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.phase = 0;
+        message.id = "";
+        message.name = "";
+        message.arguments = "";
+        message.result = "";
+        message.isError = false;
+        message.provenance = "";
+        if (value !== undefined)
+            reflectionMergePartial<ToolEvent>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: ToolEvent): ToolEvent {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.ToolPhase phase */ 1:
+                    message.phase = reader.int32();
+                    break;
+                case /* string id */ 2:
+                    message.id = reader.string();
+                    break;
+                case /* string name */ 3:
+                    message.name = reader.string();
+                    break;
+                case /* string arguments */ 4:
+                    message.arguments = reader.string();
+                    break;
+                case /* string result */ 5:
+                    message.result = reader.string();
+                    break;
+                case /* bool is_error */ 6:
+                    message.isError = reader.bool();
+                    break;
+                case /* string provenance */ 7:
+                    message.provenance = reader.string();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: ToolEvent, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.ToolPhase phase = 1; */
+        if (message.phase !== 0)
+            writer.tag(1, WireType.Varint).int32(message.phase);
+        /* string id = 2; */
+        if (message.id !== "")
+            writer.tag(2, WireType.LengthDelimited).string(message.id);
+        /* string name = 3; */
+        if (message.name !== "")
+            writer.tag(3, WireType.LengthDelimited).string(message.name);
+        /* string arguments = 4; */
+        if (message.arguments !== "")
+            writer.tag(4, WireType.LengthDelimited).string(message.arguments);
+        /* string result = 5; */
+        if (message.result !== "")
+            writer.tag(5, WireType.LengthDelimited).string(message.result);
+        /* bool is_error = 6; */
+        if (message.isError !== false)
+            writer.tag(6, WireType.Varint).bool(message.isError);
+        /* string provenance = 7; */
+        if (message.provenance !== "")
+            writer.tag(7, WireType.LengthDelimited).string(message.provenance);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.ToolEvent
+ */
+export const ToolEvent = new ToolEvent$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class TurnDone$Type extends MessageType<TurnDone> {
+    constructor() {
+        super("parley.chat.v1.TurnDone", [
+            { no: 1, name: "conversation", kind: "message", T: () => Conversation },
+            { no: 2, name: "reply", kind: "message", T: () => Message },
+            { no: 3, name: "usage", kind: "message", T: () => Usage },
+            { no: 4, name: "tools_used", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<TurnDone>): TurnDone {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.toolsUsed = [];
+        if (value !== undefined)
+            reflectionMergePartial<TurnDone>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: TurnDone): TurnDone {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.Conversation conversation */ 1:
+                    message.conversation = Conversation.internalBinaryRead(reader, reader.uint32(), options, message.conversation);
+                    break;
+                case /* parley.chat.v1.Message reply */ 2:
+                    message.reply = Message.internalBinaryRead(reader, reader.uint32(), options, message.reply);
+                    break;
+                case /* parley.chat.v1.Usage usage */ 3:
+                    message.usage = Usage.internalBinaryRead(reader, reader.uint32(), options, message.usage);
+                    break;
+                case /* repeated string tools_used */ 4:
+                    message.toolsUsed.push(reader.string());
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: TurnDone, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.Conversation conversation = 1; */
+        if (message.conversation)
+            Conversation.internalBinaryWrite(message.conversation, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        /* parley.chat.v1.Message reply = 2; */
+        if (message.reply)
+            Message.internalBinaryWrite(message.reply, writer.tag(2, WireType.LengthDelimited).fork(), options).join();
+        /* parley.chat.v1.Usage usage = 3; */
+        if (message.usage)
+            Usage.internalBinaryWrite(message.usage, writer.tag(3, WireType.LengthDelimited).fork(), options).join();
+        /* repeated string tools_used = 4; */
+        for (let i = 0; i < message.toolsUsed.length; i++)
+            writer.tag(4, WireType.LengthDelimited).string(message.toolsUsed[i]);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.TurnDone
+ */
+export const TurnDone = new TurnDone$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class TurnError$Type extends MessageType<TurnError> {
+    constructor() {
+        super("parley.chat.v1.TurnError", [
+            { no: 1, name: "code", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "msg", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "meta", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "scalar", T: 9 /*ScalarType.STRING*/ } }
+        ]);
+    }
+    create(value?: PartialMessage<TurnError>): TurnError {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.code = "";
+        message.msg = "";
+        message.meta = {};
+        if (value !== undefined)
+            reflectionMergePartial<TurnError>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: TurnError): TurnError {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string code */ 1:
+                    message.code = reader.string();
+                    break;
+                case /* string msg */ 2:
+                    message.msg = reader.string();
+                    break;
+                case /* map<string, string> meta */ 3:
+                    this.binaryReadMap3(message.meta, reader, options);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    private binaryReadMap3(map: TurnError["meta"], reader: IBinaryReader, options: BinaryReadOptions): void {
+        let len = reader.uint32(), end = reader.pos + len, key: keyof TurnError["meta"] | undefined, val: TurnError["meta"][any] | undefined;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case 1:
+                    key = reader.string();
+                    break;
+                case 2:
+                    val = reader.string();
+                    break;
+                default: throw new globalThis.Error("unknown map entry field for parley.chat.v1.TurnError.meta");
+            }
+        }
+        map[key ?? ""] = val ?? "";
+    }
+    internalBinaryWrite(message: TurnError, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string code = 1; */
+        if (message.code !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.code);
+        /* string msg = 2; */
+        if (message.msg !== "")
+            writer.tag(2, WireType.LengthDelimited).string(message.msg);
+        /* map<string, string> meta = 3; */
+        for (let k of globalThis.Object.keys(message.meta))
+            writer.tag(3, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(k).tag(2, WireType.LengthDelimited).string(message.meta[k]).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.TurnError
+ */
+export const TurnError = new TurnError$Type();
 /**
  * @generated ServiceType for protobuf service parley.chat.v1.ChatService
  */

@@ -1,0 +1,117 @@
+// What the Telegram emulator's front adds to telegram-test-api for streaming replies: `sendMessageDraft`
+// (Bot API 9.5), injected 429s, and a timestamped record of every call the bot makes.
+
+/** One Bot API call the bot made, as the front saw it. */
+export interface BotApiCall {
+  method: string;
+  params: Record<string, unknown>;
+  /** `Date.now()` when it arrived: throttling tests compare these. */
+  at: number;
+  /** The HTTP status the bot got. */
+  status: number;
+}
+
+/** A draft shown by `sendMessageDraft`. */
+export interface DraftRecord {
+  chatId: number;
+  draftId: number;
+  text: string;
+  parseMode?: string;
+  at: number;
+}
+
+export interface InjectedFailure {
+  /** Seconds Telegram tells the bot to wait (`parameters.retry_after`). */
+  retryAfter: number;
+  /** How many calls in a row fail (default 1). */
+  times?: number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const DRAFT_MAX_CHARS = 4096;
+
+export class BotApiExtras {
+  readonly calls: BotApiCall[] = [];
+  readonly drafts: DraftRecord[] = [];
+  private readonly chatTypes = new Map<number, string>();
+  private readonly failures = new Map<string, { retryAfter: number; remaining: number }>();
+
+  /** Remembers each chat's type from the updates handed to the bot: only private chats take drafts. */
+  learnChats(updates: unknown[]): void {
+    for (const update of updates as Array<Record<string, { chat?: { id?: number; type?: string } }>>) {
+      for (const key of ['message', 'edited_message']) {
+        const chat = update[key]?.chat;
+        if (typeof chat?.id === 'number' && chat.type) this.chatTypes.set(chat.id, chat.type);
+      }
+    }
+  }
+
+  failNext(method: string, failure: InjectedFailure): void {
+    this.failures.set(method, { retryAfter: failure.retryAfter, remaining: failure.times ?? 1 });
+  }
+
+  /** Answers a call the front handles itself (a due failure, a draft); undefined to pass it on. */
+  intercept(method: string, params: Record<string, unknown>): Answer | undefined {
+    const failure = this.failures.get(method);
+    if (failure && failure.remaining > 0) {
+      failure.remaining--;
+      return {
+        status: 429,
+        body: {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${failure.retryAfter}`,
+          parameters: { retry_after: failure.retryAfter },
+        },
+      };
+    }
+    if (method === 'sendMessageDraft') return this.draft(params);
+    return undefined;
+  }
+
+  record(method: string, params: Record<string, unknown>, at: number, status: number): void {
+    this.calls.push({ method, params, at, status });
+  }
+
+  private draft(params: Record<string, unknown>): Answer {
+    const chatId = Number(params.chat_id);
+    const draftId = Number(params.draft_id);
+    const text = typeof params.text === 'string' ? params.text : '';
+    if (!Number.isInteger(chatId)) return badRequest('chat_id is empty');
+    if (!Number.isInteger(draftId) || draftId === 0) return badRequest('draft_id must be non-zero');
+    if (text.length === 0) return badRequest('text is empty');
+    if (text.length > DRAFT_MAX_CHARS) return badRequest('text is too long');
+    // Telegram's ids: users (private chats) are positive, groups and channels negative.
+    const type = this.chatTypes.get(chatId) ?? (chatId > 0 ? 'private' : 'group');
+    if (type !== 'private') return badRequest('TEXTDRAFT_PEER_INVALID');
+    const parseMode = typeof params.parse_mode === 'string' ? params.parse_mode : undefined;
+    this.drafts.push({ chatId, draftId, text, ...(parseMode ? { parseMode } : {}), at: Date.now() });
+    return { status: 200, body: { ok: true, result: true } };
+  }
+}
+
+function badRequest(reason: string): Answer {
+  return { status: 400, body: { ok: false, error_code: 400, description: `Bad Request: ${reason}` } };
+}
+
+/** The method of a Bot API URL (`/bot<token>/<method>`), or undefined. */
+export function botApiMethod(url: string | undefined): string | undefined {
+  return /^\/bot[^/]+\/([A-Za-z]+)/.exec(url ?? '')?.[1];
+}
+
+/** A call's parameters: JSON bodies (telegraf's default) and query strings; multipart uploads as {}. */
+export function botApiParams(url: string | undefined, body: Buffer): Record<string, unknown> {
+  const query = Object.fromEntries(new URL(url ?? '/', 'http://front').searchParams);
+  try {
+    const parsed = JSON.parse(body.toString() || '{}') as unknown;
+    return parsed && typeof parsed === 'object'
+      ? { ...query, ...(parsed as Record<string, unknown>) }
+      : query;
+  } catch {
+    return query;
+  }
+}
