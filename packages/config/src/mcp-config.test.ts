@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: MCP config values spell ${VAR} literally.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, redact } from './config-error.ts';
 import { loadMcpConfig } from './mcp-config.ts';
