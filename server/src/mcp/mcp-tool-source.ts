@@ -132,7 +132,6 @@ export class McpToolSource implements ToolSource {
     });
     this.#connection = connection;
     const { client } = connection;
-    client.onclose = () => this.#lost(generation, new Error('the connection closed'));
     client.onerror = (err) => this.#transportError(generation, err);
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
       await this.#refresh(generation).catch((err: unknown) => {
@@ -142,6 +141,8 @@ export class McpToolSource implements ToolSource {
     });
     try {
       await connection.connect(this.#requestTimeoutMs);
+      // Set only now: a failed handshake closes the client too, and its own error says more than "closed".
+      client.onclose = () => this.#lost(generation, new Error('the connection closed'));
       await this.#refresh(generation);
       if (generation !== this.#generation) return;
       this.#readyAt = Date.now();
