@@ -5,7 +5,9 @@ import { McpToolSource } from '../../server/src/mcp/mcp-tool-source.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 // The published server, pinned in tests/package.json, run with this Node over stdio (no npx, no network).
-const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
+const everything = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-everything/dist/index.js',
+);
 const wait = { timeout: 20_000, interval: 50 };
 
 let source: McpToolSource | undefined;
@@ -53,7 +55,9 @@ describe('McpToolSource over stdio with @modelcontextprotocol/server-everything'
     await startSource().start();
     expect(source?.state().status).toBe('ready');
     const names = source?.tools().map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['everything__echo', 'everything__get-sum', 'everything__get-env']));
+    expect(names).toEqual(
+      expect.arrayContaining(['everything__echo', 'everything__get-sum', 'everything__get-env']),
+    );
     expect(tool('everything__echo').source).toEqual({ kind: 'mcp', server: 'everything', tool: 'echo' });
 
     const echo = await tool('everything__echo').call({ message: 'hi from parley' }, { signal: signal() });
@@ -78,9 +82,9 @@ describe('McpToolSource over stdio with @modelcontextprotocol/server-everything'
     const second = source?.processId;
     expect(second).toBeTypeOf('number');
     expect(second).not.toBe(first);
-    expect((await tool('everything__echo').call({ message: 'again' }, { signal: signal() })).content).toContain(
-      'Echo: again',
-    );
+    expect(
+      (await tool('everything__echo').call({ message: 'again' }, { signal: signal() })).content,
+    ).toContain('Echo: again');
 
     await source?.close();
     await vi.waitFor(() => expect(isRunning(second as number)).toBe(false), wait);
