@@ -1,8 +1,7 @@
-import { type Tool as McpTool, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
-import { ArgumentValidator, type CheckArguments } from './argument-validator.ts';
 import type {
   ExternalTool,
   ExternalToolResult,
@@ -12,9 +11,9 @@ import type {
   ToolSourceState,
   ToolSourceStatus,
 } from './external-tool.ts';
-import { callMcpTool, type McpCallTarget } from './mcp-call.ts';
+import { callMcpTool, type McpCallTarget, type McpCallTool } from './mcp-call.ts';
 import { createMcpConnection, createScrubber, type McpConnection } from './mcp-connection.ts';
-import { ToolNamer } from './tool-names.ts';
+import { listMcpTools } from './mcp-tool-list.ts';
 
 export interface McpToolSourceOptions {
   server: McpServerConfig;
@@ -33,8 +32,6 @@ export interface McpToolSourceOptions {
 
 // A server that stays up this long has recovered: the next failure starts the backoff from the beginning.
 const STABLE_AFTER_MS = 30_000;
-const MAX_LIST_PAGES = 20;
-const MAX_DESCRIPTION_CHARS = 2_000;
 
 /**
  * The tools of one MCP server, kept live. Connects in the background (stdio: spawns the child), lists the
@@ -60,7 +57,7 @@ export class McpToolSource implements ToolSource {
   #readyAt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
-  #listing: Promise<void> | undefined;
+  #listing: { generation: number; done: Promise<void> } | undefined;
   #relist = false;
   #probing = false;
   #started = false;
@@ -158,9 +155,10 @@ export class McpToolSource implements ToolSource {
 
   /** Lists the tools again; concurrent requests share one listing plus at most one more after it. */
   #refresh(generation: number): Promise<void> {
-    if (this.#listing) {
+    // A listing of an older connection is never shared: it returns early and would leave this one unlisted.
+    if (this.#listing?.generation === generation) {
       this.#relist = true;
-      return this.#listing;
+      return this.#listing.done;
     }
     const run = async () => {
       do {
@@ -171,71 +169,25 @@ export class McpToolSource implements ToolSource {
         if (this.#state.status === 'ready') this.#publish();
       } while (this.#relist);
     };
-    this.#listing = run().finally(() => {
-      this.#listing = undefined;
+    const done = run().finally(() => {
+      if (this.#listing?.done === done) this.#listing = undefined;
     });
-    return this.#listing;
+    this.#listing = { generation, done };
+    return done;
   }
 
   async #listTools(generation: number): Promise<ExternalTool[]> {
     const connection = this.#connection;
     if (!connection || generation !== this.#generation) return [];
-    const validator = new ArgumentValidator();
-    const namer = new ToolNamer(this.name);
-    const tools: ExternalTool[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const params = cursor ? { cursor } : undefined;
-      const result = await connection.client.listTools(params, { timeout: this.#requestTimeoutMs });
-      for (const tool of result.tools) {
-        const external = this.#toExternal(tool, validator, namer);
-        if (external) tools.push(external);
-      }
-      cursor = result.nextCursor;
-      if (!cursor) break;
-    }
-    return tools;
+    return listMcpTools(connection.client, {
+      server: this.name,
+      timeoutMs: this.#requestTimeoutMs,
+      logger: this.#logger,
+      call: (tool, args, signal) => this.#call(tool, args, signal),
+    });
   }
 
-  #toExternal(tool: McpTool, validator: ArgumentValidator, namer: ToolNamer): ExternalTool | undefined {
-    const name = namer.name(tool.name);
-    if (!name) {
-      this.#logger.warn(
-        { tool: tool.name },
-        'mcp tool left out: its name collides with another once namespaced',
-      );
-      return undefined;
-    }
-    const { $schema: _dialect, ...inputSchema } = tool.inputSchema as Record<string, unknown>;
-    let check: CheckArguments;
-    try {
-      check = validator.compile(name, tool.inputSchema as Record<string, unknown>);
-    } catch (err) {
-      this.#logger.warn(
-        { tool: tool.name, err: String(err) },
-        'mcp tool left out: its input schema does not compile',
-      );
-      return undefined;
-    }
-    const source = { kind: 'mcp' as const, server: this.name, tool: tool.name };
-    const description = (tool.description ?? tool.title ?? tool.annotations?.title ?? '').slice(
-      0,
-      MAX_DESCRIPTION_CHARS,
-    );
-    return {
-      name,
-      description,
-      inputSchema,
-      source,
-      call: (args, { signal }) => this.#call({ name, source, check }, args, signal),
-    };
-  }
-
-  async #call(
-    tool: { name: string; source: ExternalTool['source']; check: CheckArguments },
-    args: unknown,
-    signal: AbortSignal,
-  ): Promise<ExternalToolResult> {
+  async #call(tool: McpCallTool, args: unknown, signal: AbortSignal): Promise<ExternalToolResult> {
     const started = performance.now();
     const generation = this.#generation;
     const client = this.#state.status === 'ready' ? this.#connection?.client : undefined;
@@ -279,6 +231,7 @@ export class McpToolSource implements ToolSource {
     this.#stopTimers();
     const connection = this.#connection;
     this.#connection = undefined;
+    this.#tools = [];
     void connection?.close().catch(() => undefined);
     const wasReady = this.#state.status === 'ready';
     if (wasReady && Date.now() - this.#readyAt >= STABLE_AFTER_MS) this.#backoff = undefined;
