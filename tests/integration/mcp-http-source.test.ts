@@ -144,6 +144,19 @@ describe('McpToolSource over streamable HTTP', () => {
     expect((await tool('calc__add').call({ a: 1, b: 2 }, { signal: signal() })).content).toContain('3');
   });
 
+  it('answers a call in flight when the server dies mid-call, without waiting for the timeout', async () => {
+    await startSource({ timeoutMs: 15_000 }).start();
+    const pending = tool('calc__slow').call({ ms: 20_000 }, { signal: signal() });
+    await vi.waitFor(() => expect(server.calls('slow')).toHaveLength(1), wait);
+    const started = Date.now();
+    await server.kill();
+    const result = await pending;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result).toMatchObject({ isError: true, outcome: 'error' });
+    expect(result.content).toContain('did not answer properly');
+    await vi.waitFor(() => expect(source?.state().status).toBe('down'), wait);
+  });
+
   it('keeps retrying a server that is not there at start, with its last error', async () => {
     await server.kill();
     await startSource().start();
