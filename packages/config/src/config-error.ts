@@ -19,6 +19,8 @@ export function formatIssues(error: z.ZodError): string[] {
 }
 
 const SECRET = /KEY|TOKEN|SECRET|PASSWORD/i;
+// Header and environment maps (MCP servers) hold tokens under arbitrary names (Authorization, GITHUB_PAT…).
+const SECRET_MAPS = new Set(['headers', 'env']);
 
 /** A printable copy of a config object with secrets (and credentials inside URLs) masked. */
 export function redact(value: unknown, key = ''): unknown {
@@ -29,6 +31,7 @@ export function redact(value: unknown, key = ''): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, key));
   if (typeof value === 'object') {
+    if (SECRET_MAPS.has(key)) return Object.fromEntries(Object.keys(value).map((k) => [k, '[redacted]']));
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
   }
   return value;

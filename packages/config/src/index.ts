@@ -1,4 +1,11 @@
 export { type AllowedUsers, type BotConfig, type BotMode, loadBotConfig } from './bot-config.ts';
 export { ConfigError, formatIssues, redact } from './config-error.ts';
 export { defaultLocalKeyFile } from './local-key.ts';
+export {
+  loadMcpConfig,
+  type McpConfigSources,
+  type McpHttpServerConfig,
+  type McpServerConfig,
+  type McpStdioServerConfig,
+} from './mcp-config.ts';
 export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';
