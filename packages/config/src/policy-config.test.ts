@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
 import { loadPolicyConfig } from './policy-config.ts';
@@ -101,6 +102,20 @@ prices:
       budgets: { daily: {}, monthly: {} },
     });
     expect(config.clients.ops?.rateLimits).not.toHaveProperty('userTurnsPerMinute');
+  });
+
+  it('loads the example policy file shipped in deploy/', () => {
+    const path = fileURLToPath(new URL('../../../deploy/policy.example.yaml', import.meta.url));
+    const config = loadPolicyConfig({ POLICY_FILE: path }, { clients: ['bot', 'cli', 'ops'], defaultModel });
+    expect(config.clients.ops).toMatchObject({
+      role: 'admin',
+      models: 'any',
+      budgets: { daily: {}, monthly: {} },
+    });
+    expect(config.clients.bot).toMatchObject({
+      tools: ['builtin', 'mcp:*'],
+      budgets: { daily: { tokens: 200_000, costMicros: 1_000_000 } },
+    });
   });
 
   it('reads a JSON policy file with the same parser', () => {
