@@ -8,4 +8,16 @@ export {
   type McpServerConfig,
   type McpStdioServerConfig,
 } from './mcp-config.ts';
+export {
+  type BudgetLimit,
+  type Budgets,
+  type ClientPolicy,
+  LOCAL_CLIENT,
+  loadPolicyConfig,
+  type ModelPrice,
+  type PolicyConfig,
+  type PolicyConfigOptions,
+  permissiveLocalPolicy,
+  type RateLimits,
+} from './policy-config.ts';
 export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';
