@@ -8,11 +8,11 @@ import { ChatQueue } from './chat-queue.ts';
 import { CurrentConversations } from './current-conversations.ts';
 import { answerCallback, type FeatureDeps } from './feature-deps.ts';
 import { conversationFeature } from './features/conversation.ts';
-import { DELETE_COMMANDS, deleteFeature } from './features/delete-conversation.ts';
-import { HISTORY_COMMANDS, historyFeature } from './features/history.ts';
-import { NEW_CONVERSATION_COMMANDS, newConversationFeature } from './features/new-conversation.ts';
-import { SHORTCUT_COMMANDS, shortcutsFeature } from './features/shortcuts.ts';
-import { START_COMMANDS, startFeature } from './features/start.ts';
+import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
+import { HISTORY_MENU, historyFeature } from './features/history.ts';
+import { NEW_CONVERSATION_MENU, newConversationFeature } from './features/new-conversation.ts';
+import { SHORTCUT_MENU, shortcutsFeature } from './features/shortcuts.ts';
+import { START_MENU, startFeature } from './features/start.ts';
 import { createBotMetrics } from './metrics.ts';
 import { accessControl, createAccessPolicy } from './middleware/access-control.ts';
 import { countUpdates, setOutcome } from './middleware/count-updates.ts';
@@ -21,12 +21,12 @@ import { traceUpdates } from './middleware/trace-updates.ts';
 import { Outbox } from './outbox.ts';
 
 /** The command menu Telegram shows (setMyCommands), gathered from the features that own the commands. */
-export const COMMANDS: BotCommand[] = [
-  ...NEW_CONVERSATION_COMMANDS,
-  ...HISTORY_COMMANDS,
-  ...DELETE_COMMANDS,
-  ...SHORTCUT_COMMANDS,
-  ...START_COMMANDS,
+export const COMMAND_MENU: BotCommand[] = [
+  ...NEW_CONVERSATION_MENU,
+  ...HISTORY_MENU,
+  ...DELETE_MENU,
+  ...SHORTCUT_MENU,
+  ...START_MENU,
 ];
 
 export interface BotDeps {
@@ -51,7 +51,7 @@ export interface ParleyBot {
   telegraf: Telegraf;
   /** The per-chat lanes; drained on shutdown. */
   queue: ChatQueue;
-  /** Registers {@link COMMANDS} with Telegram; a failure is logged, never fatal. */
+  /** Registers {@link COMMAND_MENU} with Telegram; a failure is logged, never fatal. */
   registerCommands(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export function createBot(deps: BotDeps): ParleyBot {
     queue: features.queue,
     async registerCommands() {
       try {
-        await telegraf.telegram.setMyCommands(COMMANDS);
+        await telegraf.telegram.setMyCommands(COMMAND_MENU);
       } catch (err) {
         deps.logger.warn({ err }, 'setMyCommands failed; the command menu may be out of date');
       }

@@ -15,7 +15,7 @@ import { sessionMetadataFor } from '../session-metadata.ts';
 import { titleOf } from './history.ts';
 
 /** This feature's entries in Telegram's command menu. */
-export const DELETE_COMMANDS: BotCommand[] = [
+export const DELETE_MENU: BotCommand[] = [
   { command: 'delete', description: 'Delete the current conversation' },
 ];
 

@@ -13,7 +13,7 @@ import { escapeHtml } from '../reply-format.ts';
 import { sessionMetadataFor } from '../session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu (`/switch` works too, unlisted). */
-export const HISTORY_COMMANDS: BotCommand[] = [
+export const HISTORY_MENU: BotCommand[] = [
   { command: 'history', description: 'Your recent conversations (tap to switch)' },
 ];
 

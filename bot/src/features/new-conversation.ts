@@ -4,7 +4,7 @@ import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from '../featu
 import { sessionMetadataFor } from '../session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
-export const NEW_CONVERSATION_COMMANDS: BotCommand[] = [
+export const NEW_CONVERSATION_MENU: BotCommand[] = [
   { command: 'new', description: 'Start a fresh conversation' },
 ];
 

@@ -27,7 +27,7 @@ const SHORTCUTS: Shortcut[] = [
 ];
 
 /** This feature's entries in Telegram's command menu. */
-export const SHORTCUT_COMMANDS: BotCommand[] = SHORTCUTS.map(({ command, description }) => ({
+export const SHORTCUT_MENU: BotCommand[] = SHORTCUTS.map(({ command, description }) => ({
   command,
   description,
 }));

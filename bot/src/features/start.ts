@@ -4,7 +4,7 @@ import { enqueue, type FeatureDeps } from '../feature-deps.ts';
 import { isGroupChat } from '../session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
-export const START_COMMANDS: BotCommand[] = [{ command: 'help', description: 'What I can do' }];
+export const START_MENU: BotCommand[] = [{ command: 'help', description: 'What I can do' }];
 
 const WELCOME = `<b>Hi, I’m Parley</b> 👋
 An AI assistant you can simply talk to. I remember our conversation, and I can look up the weather, public holidays, and the date and time anywhere.`;
