@@ -1,11 +1,6 @@
 import { createLogger } from '@parley/logger';
-import {
-  type ChatClient,
-  type ContinueConversationRequest,
-  type ContinueConversationResponse,
-  Role,
-  RpcError,
-} from '@parley/rpc';
+import { type ContinueConversationResponse, Role, RpcError } from '@parley/rpc';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
@@ -14,27 +9,6 @@ import { createBot } from './bot.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 const botInfo = { id: 99, is_bot: true, first_name: 'Parley', username: 'ParleyBot' } as UserFromGetMe;
-
-/** A ChatClient whose ContinueConversation answers from a script and records its requests. */
-class FakeChatClient implements ChatClient {
-  readonly requests: Partial<ContinueConversationRequest>[] = [];
-  constructor(private readonly answer: () => Promise<Partial<ContinueConversationResponse>>) {}
-  async continueConversation(
-    req: Partial<ContinueConversationRequest>,
-  ): Promise<ContinueConversationResponse> {
-    this.requests.push(req);
-    return { conversationId: 'c1', toolsUsed: [], newConversation: false, ...(await this.answer()) };
-  }
-  startConversation = unused;
-  listConversations = unused;
-  describeConversation = unused;
-  deleteConversation = unused;
-  switchConversation = unused;
-}
-
-async function unused(): Promise<never> {
-  throw new Error('not used in this test');
-}
 
 function reply(
   content: string,
@@ -48,12 +22,20 @@ function setup(
   showTools = true,
   allowedUsers = { ids: [] as string[], usernames: [] as string[] },
 ) {
-  const chat = new FakeChatClient(answer);
+  const parley = new FakeChatClient({
+    continueConversation: async () => ({
+      conversationId: 'c1',
+      toolsUsed: [],
+      newConversation: false,
+      ...(await answer()),
+    }),
+  });
+  const registry = new Registry();
   const bot = createBot({
     token: '1:test',
-    chat,
+    parley,
     logger,
-    registry: new Registry(),
+    registry,
     allowedUsers,
     showTools,
     rpcTimeoutMs: 1_000,
@@ -68,7 +50,13 @@ function setup(
     return { message_id: sent.length };
   }) as unknown as Telegram['callApi'];
   return {
-    chat,
+    parley,
+    turns: () => parley.requests('continueConversation'),
+    /** `parley_bot_updates_total` by kind. */
+    async updates() {
+      const metric = await registry.getSingleMetric('parley_bot_updates_total')?.get();
+      return Object.fromEntries((metric?.values ?? []).map((v) => [v.labels.kind, v.value]));
+    },
     messages: () => sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload),
     async send(update: Update) {
       await bot.telegraf.handleUpdate(update);
@@ -92,19 +80,19 @@ function groupUpdate(updateId: number, text: string, mention = false): Update {
 
 describe('createBot', () => {
   it('sends the message with the chat’s session and the update’s request id', async () => {
-    const { chat, messages, send } = setup(reply('Hello **Ann**'));
+    const { turns, messages, send } = setup(reply('Hello **Ann**'));
     await send(textUpdate(41, 'hi'));
-    expect(chat.requests).toEqual([
+    expect(turns()).toEqual([
       { message: 'hi', session: { platform: 'telegram', userId: '7', chatId: '7' }, requestId: 'tg-41' },
     ]);
     expect(messages()).toEqual([{ chat_id: 7, text: 'Hello <b>Ann</b>', parse_mode: 'HTML' }]);
   });
 
   it('answers a redelivered update once', async () => {
-    const { chat, messages, send } = setup(reply('once'));
+    const { turns, messages, send } = setup(reply('once'));
     await send(textUpdate(5, 'hi'));
     await send(textUpdate(5, 'hi'));
-    expect(chat.requests).toHaveLength(1);
+    expect(turns()).toHaveLength(1);
     expect(messages()).toHaveLength(1);
   });
 
@@ -128,20 +116,40 @@ describe('createBot', () => {
   });
 
   it('refuses a stranger once per message for the bot, and ignores their group chatter', async () => {
-    const { chat, messages, send } = setup(reply('never'), true, { ids: ['7'], usernames: [] });
+    const { turns, messages, send } = setup(reply('never'), true, { ids: ['7'], usernames: [] });
     await send(groupUpdate(1, 'just chatting'));
     expect(messages()).toEqual([]);
     await send(groupUpdate(2, '@ParleyBot let me in', true));
     expect(messages()).toHaveLength(1);
     expect(messages()[0]?.text).toMatch(/Sorry, this bot is private/);
-    expect(chat.requests).toEqual([]);
+    expect(turns()).toEqual([]);
   });
 
   it('answers a group only when mentioned, as the group', async () => {
-    const { chat, messages, send } = setup(reply('Hi all'));
+    const { turns, messages, send } = setup(reply('Hi all'));
     await send(groupUpdate(1, 'just chatting'));
     await send(groupUpdate(2, '@ParleyBot hello', true));
-    expect(chat.requests.map((r) => [r.message, r.session?.userId])).toEqual([['hello', 'group:-100']]);
+    expect(turns().map((r) => [r.message, r.session?.userId])).toEqual([['hello', 'group:-100']]);
     expect(messages()[0]).toMatchObject({ text: 'Hi all', reply_parameters: { message_id: 2 } });
+  });
+
+  it('counts each update once, by what became of it', async () => {
+    const { updates, send } = setup(reply('ok'), true, { ids: ['7', '8'], usernames: [] });
+    await send(textUpdate(1, 'hi'));
+    await send(textUpdate(1, 'hi'));
+    await send(groupUpdate(2, 'just chatting'));
+    await send(textUpdate(3, '/help'));
+    const stranger = { id: 9, is_bot: false, first_name: 'Eve' };
+    await send({
+      update_id: 4,
+      message: {
+        message_id: 4,
+        date: 0,
+        chat: { id: 9, type: 'private', first_name: 'Eve' },
+        from: stranger,
+        text: 'hi',
+      },
+    });
+    expect(await updates()).toEqual({ handled: 2, duplicate: 1, ignored: 1, refused: 1 });
   });
 });

@@ -1,39 +1,40 @@
-import { SpanKind, trace } from '@opentelemetry/api';
 import type { AllowedUsers } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import type { ChatClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
-import { Telegraf } from 'telegraf';
+import { type Context, type MiddlewareFn, Telegraf } from 'telegraf';
 import type { BotCommand, UserFromGetMe } from 'telegraf/types';
 import { ChatQueue } from './chat-queue.ts';
 import { CurrentConversations } from './current-conversations.ts';
-import { accessControl, createAccessPolicy } from './features/access.ts';
-import { answerCallback, type FeatureDeps } from './features/context.ts';
-import { registerConversation } from './features/conversation.ts';
-import { registerDelete } from './features/delete.ts';
-import { registerHistory } from './features/history.ts';
-import { registerNew } from './features/new.ts';
-import { registerShortcuts } from './features/shortcuts.ts';
-import { registerStart } from './features/start.ts';
+import { answerCallback, type FeatureDeps } from './feature-deps.ts';
+import { conversationFeature } from './features/conversation.ts';
+import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
+import { HISTORY_MENU, historyFeature } from './features/history.ts';
+import { NEW_CONVERSATION_MENU, newConversationFeature } from './features/new-conversation.ts';
+import { SHORTCUT_MENU, shortcutsFeature } from './features/shortcuts.ts';
+import { START_MENU, startFeature } from './features/start.ts';
 import { createBotMetrics } from './metrics.ts';
+import { accessControl, createAccessPolicy } from './middleware/access-control.ts';
+import { countUpdates, setOutcome } from './middleware/count-updates.ts';
+import { dropDuplicates } from './middleware/drop-duplicates.ts';
+import { traceUpdates } from './middleware/trace-updates.ts';
 import { Outbox } from './outbox.ts';
-import { RecentIds } from './recent-ids.ts';
 
-/** The command menu Telegram shows (setMyCommands). */
-export const COMMANDS: BotCommand[] = [
-  { command: 'new', description: 'Start a fresh conversation' },
-  { command: 'history', description: 'Your recent conversations (tap to switch)' },
-  { command: 'delete', description: 'Delete the current conversation' },
-  { command: 'weather', description: 'Weather in a city: /weather Berlin' },
-  { command: 'holidays', description: 'Public holidays: /holidays Germany' },
-  { command: 'help', description: 'What I can do' },
+/** The command menu Telegram shows (setMyCommands), gathered from the features that own the commands. */
+export const COMMAND_MENU: BotCommand[] = [
+  ...NEW_CONVERSATION_MENU,
+  ...HISTORY_MENU,
+  ...DELETE_MENU,
+  ...SHORTCUT_MENU,
+  ...START_MENU,
 ];
 
 export interface BotDeps {
   token: string;
   /** Bot API root; an emulator's in tests. Defaults to Telegram's. */
   apiRoot?: string;
-  chat: ChatClient;
+  /** The Parley server. */
+  parley: ChatClient;
   logger: Logger;
   registry: Registry;
   allowedUsers: AllowedUsers;
@@ -50,15 +51,14 @@ export interface ParleyBot {
   telegraf: Telegraf;
   /** The per-chat lanes; drained on shutdown. */
   queue: ChatQueue;
-  /** Registers {@link COMMANDS} with Telegram; a failure is logged, never fatal. */
+  /** Registers {@link COMMAND_MENU} with Telegram; a failure is logged, never fatal. */
   registerCommands(): Promise<void>;
 }
 
-const RECENT_UPDATES = 10_000;
-
 /**
- * Builds the telegraf bot. Order matters: duplicates are dropped first, then the allowlist is checked,
- * then features run (commands before plain text).
+ * Builds the telegraf bot. Order matters: the cross-cutting middleware runs once per update (trace,
+ * count, drop duplicates, check the allowlist), then the features, commands before plain text; whatever
+ * no feature claims ends in {@link unclaimed}.
  */
 export function createBot(deps: BotDeps): ParleyBot {
   const telegraf = new Telegraf(deps.token, {
@@ -69,35 +69,14 @@ export function createBot(deps: BotDeps): ParleyBot {
   });
   if (deps.botInfo) telegraf.botInfo = deps.botInfo;
   const features = featureDeps(telegraf, deps);
-
-  // One span per update. Turns queued from inside it keep its context, so the RPC they make carries its
-  // traceparent and the server's spans join the same trace (when tracing is configured; no-op otherwise).
-  telegraf.use((ctx, next) =>
-    trace.getTracer('parley-bot').startActiveSpan(
-      `telegram ${ctx.updateType}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: { 'messaging.system': 'telegram', 'telegram.update_type': ctx.updateType },
-      },
-      async (span) => {
-        try {
-          await next();
-        } finally {
-          span.end();
-        }
-      },
-    ),
+  telegraf.use(
+    traceUpdates(),
+    countUpdates(features.metrics),
+    dropDuplicates(deps.logger),
+    accessControl(createAccessPolicy(deps.allowedUsers), features),
+    ...FEATURES.map((feature) => feature(features)),
+    unclaimed(features),
   );
-  const seen = new RecentIds(RECENT_UPDATES);
-  telegraf.use((ctx, next) => {
-    if (seen.add(ctx.update.update_id)) return next();
-    features.metrics.update('duplicate');
-    deps.logger.info({ updateId: ctx.update.update_id }, 'ignored a redelivered update');
-  });
-  telegraf.use(accessControl(createAccessPolicy(deps.allowedUsers), features));
-  for (const register of FEATURES) register(telegraf, features);
-  // A button of an old message that no feature claims: stop its spinner.
-  telegraf.on('callback_query', (ctx) => answerCallback(features, ctx.callbackQuery.id));
   // telegraf's default handler rethrows, which would end long polling for everyone.
   telegraf.catch((err, ctx) => {
     deps.logger.error({ err, updateId: ctx.update.update_id }, 'update handler failed');
@@ -108,7 +87,7 @@ export function createBot(deps: BotDeps): ParleyBot {
     queue: features.queue,
     async registerCommands() {
       try {
-        await telegraf.telegram.setMyCommands(COMMANDS);
+        await telegraf.telegram.setMyCommands(COMMAND_MENU);
       } catch (err) {
         deps.logger.warn({ err }, 'setMyCommands failed; the command menu may be out of date');
       }
@@ -118,22 +97,30 @@ export function createBot(deps: BotDeps): ParleyBot {
 
 /** Commands first: plain text (the conversation) catches whatever they leave. */
 const FEATURES = [
-  registerStart,
-  registerNew,
-  registerHistory,
-  registerDelete,
-  registerShortcuts,
-  registerConversation,
+  startFeature,
+  newConversationFeature,
+  historyFeature,
+  deleteFeature,
+  shortcutsFeature,
+  conversationFeature,
 ];
+
+/** The end of the chain: counted as ignored; a button of an old message gets its spinner stopped. */
+function unclaimed(deps: FeatureDeps): MiddlewareFn<Context> {
+  return async (ctx) => {
+    setOutcome(ctx, 'ignored');
+    if (ctx.callbackQuery) await answerCallback(deps, ctx.callbackQuery.id);
+  };
+}
 
 function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
   const metrics = createBotMetrics(deps.registry);
   return {
-    chat: deps.chat,
+    parley: deps.parley,
     telegram: telegraf.telegram,
     outbox: new Outbox({ api: telegraf.telegram, logger: deps.logger, onEvent: metrics.send }),
     queue: new ChatQueue({ logger: deps.logger, maxPendingPerChat: deps.maxPendingPerChat ?? 10 }),
-    current: new CurrentConversations(),
+    currentConversations: new CurrentConversations(),
     metrics,
     logger: deps.logger,
     showTools: deps.showTools,

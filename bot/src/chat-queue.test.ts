@@ -1,7 +1,6 @@
 import { createLogger } from '@parley/logger';
 import { describe, expect, it } from 'vitest';
 import { ChatQueue } from './chat-queue.ts';
-import { RecentIds } from './recent-ids.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 
@@ -69,18 +68,5 @@ describe('ChatQueue', () => {
     queue.push('a', () => new Promise(() => {}));
     expect(await queue.drain(20)).toBe(false);
     expect(queue.size).toBe(1);
-  });
-});
-
-describe('RecentIds', () => {
-  it('reports a repeated id and forgets the oldest beyond its capacity', () => {
-    const ids = new RecentIds(2);
-    expect([ids.add(1), ids.add(1), ids.add(2), ids.add(3), ids.add(1)]).toEqual([
-      true,
-      false,
-      true,
-      true,
-      true,
-    ]);
   });
 });

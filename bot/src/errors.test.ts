@@ -16,15 +16,18 @@ describe('describeForUser', () => {
     expect(describeForUser(new RpcError('rate limited', 'resource_exhausted')).text).toMatch(/a moment/);
   });
 
-  it('says a message is too long, with the limit when the server gives it', () => {
-    const err = new RpcError('message must be at most 8000 characters', 'invalid_argument', {
+  it('says a message is too long, with the limit when the server gives it in meta', () => {
+    const err = new RpcError('message is too long', 'invalid_argument', {
       argument: 'message',
+      max_chars: '8000',
     });
     expect(describeForUser(err).text).toBe(
       'That message is too long. Please keep it under 8,000 characters.',
     );
-    const bare = new RpcError('message is too big', 'invalid_argument', { argument: 'message' });
-    expect(describeForUser(bare).text).toMatch(/too long\. Please send a shorter one/);
+    const bare = new RpcError('message must be at most 8000 characters', 'invalid_argument', {
+      argument: 'message',
+    });
+    expect(describeForUser(bare).text).toBe('That message is too long. Please send a shorter one.');
   });
 
   it('says Parley is down when no server answers', () => {

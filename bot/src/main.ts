@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const bot = createBot({
     token: config.telegram.token,
     ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
-    chat: createChatClient({
+    parley: createChatClient({
       baseUrl: config.parley.url,
       apiKey: await apiKeyOf(config),
       timeoutMs: config.parley.timeoutMs,

@@ -1,4 +1,4 @@
-import { describeRpcError, type RpcErrorDescription } from '@parley/rpc';
+import { describeRpcError } from '@parley/rpc';
 
 /** A mistake on the command line; the CLI prints it and exits with the usage code. */
 export class UsageError extends Error {
@@ -17,13 +17,16 @@ export interface ErrorHints {
 
 const MAX_MESSAGE = 300;
 
-/** One line for stderr, `parley: <message> (<hint>)`, whatever the error was. */
+/**
+ * One line for stderr, `parley: <message> (<hint>)`, whatever the error was. `describeRpcError`
+ * classifies the failure; a terminal user sees the server's own words plus advice on what to do.
+ */
 export function formatRpcError(err: unknown, hints: ErrorHints): string {
-  const { code, message, retryAfterSeconds } = describe(err);
-  const text = oneLine(message);
+  const { code, title, detail, retryAfterSeconds } = describeRpcError(err);
+  const text = oneLine(detail);
   switch (code) {
     case 'unreachable':
-      return `parley: ${text} (is the server running at ${hints.serverUrl}? start it with npm start)`;
+      return `parley: ${title} (is the server running at ${hints.serverUrl}? start it with npm start)`;
     case 'unauthenticated':
       return `parley: ${text} (set PARLEY_API_KEY or --api-key)`;
     case 'not_found':
@@ -36,7 +39,7 @@ export function formatRpcError(err: unknown, hints: ErrorHints): string {
     }
     case 'internal':
       // The server sends a fixed text for internal errors and logs the cause; say where to look.
-      return 'parley: the server failed with an internal error (see its log)';
+      return `parley: ${title} (see its log)`;
     case 'unknown':
       return `parley: unexpected error: ${text}`;
     default:
@@ -46,23 +49,8 @@ export function formatRpcError(err: unknown, hints: ErrorHints): string {
 
 /** Errors after which an interactive chat cannot go on: nothing will work until the user fixes them. */
 export function isFatalInChat(err: unknown): boolean {
-  const { code } = describe(err);
+  const { code } = describeRpcError(err);
   return code === 'unreachable' || code === 'unauthenticated';
-}
-
-const NETWORK_FAILURE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up/i;
-
-/**
- * describeRpcError, plus the shape the Twirp fetch transport gives a refused connection: code `UNKNOWN`
- * with `fetch failed` and no cause, which would otherwise read as an unexpected error.
- */
-function describe(err: unknown): RpcErrorDescription {
-  const description = describeRpcError(err);
-  const code = description.code.toLowerCase();
-  if (code === 'unknown' && NETWORK_FAILURE.test(description.message)) {
-    return { code: 'unreachable', message: 'cannot reach the Parley server' };
-  }
-  return { ...description, code };
 }
 
 function oneLine(text: string): string {

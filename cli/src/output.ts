@@ -1,6 +1,6 @@
 import { type Message, Role, Timestamp, type ToolCall } from '@parley/rpc';
 import ora from 'ora';
-import type { Io, OutStream } from './context.ts';
+import type { Io, OutStream } from './command-context.ts';
 
 export function writeLine(stream: OutStream, text = ''): void {
   stream.write(`${text}\n`);

@@ -1,10 +1,11 @@
 import { ListConversationsResponse, RpcError } from '@parley/rpc';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from './exit-codes.ts';
 import { run } from './program.ts';
-import { factoryFor, fakeChatClient, testIo } from './test-support.ts';
+import { factoryFor, testIo } from './testing/test-io.ts';
 
-async function parley(argv: string[], client = fakeChatClient()) {
+async function parley(argv: string[], client = new FakeChatClient()) {
   const t = testIo();
   const code = await run(argv, t.io, { createClient: factoryFor(client) });
   return { code, stdout: t.stdout.text, stderr: t.stderr.text, client };
@@ -72,7 +73,7 @@ describe('parley commands', () => {
   });
 
   it('prints proto JSON with --json', async () => {
-    const client = fakeChatClient({
+    const client = new FakeChatClient({
       listConversations: async () =>
         ListConversationsResponse.fromJson({
           conversations: [{ id: 'c1', messageCount: 2 }],
@@ -91,7 +92,7 @@ describe('parley commands', () => {
   });
 
   it('exits 1 with one line naming the conversation when it is not found', async () => {
-    const client = fakeChatClient({
+    const client = new FakeChatClient({
       describeConversation: async () => {
         throw new RpcError('conversation not found', 'not_found');
       },

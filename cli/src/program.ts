@@ -1,13 +1,19 @@
 import { createChatClient } from '@parley/rpc';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import { createContext, DEFAULT_SERVER_URL, type GlobalOptions } from './client.ts';
+import {
+  type ClientFactory,
+  type CommandContext,
+  createContext,
+  DEFAULT_SERVER_URL,
+  type GlobalOptions,
+  type Io,
+} from './command-context.ts';
 import { type AskOptions, runAsk } from './commands/ask.ts';
 import { runChat } from './commands/chat.ts';
 import { type DeleteOptions, runDelete } from './commands/delete.ts';
 import { type ListOptions, runList } from './commands/list.ts';
 import { runShow, type ShowOptions } from './commands/show.ts';
-import type { ClientFactory, CommandContext, Io } from './context.ts';
 import { type ErrorHints, formatRpcError, isUsageError } from './errors.ts';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.ts';
 import { writeLine } from './output.ts';

@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { createLogger } from '@parley/logger';
-import type { ChatClient, ContinueConversationResponse } from '@parley/rpc';
+import type { ContinueConversationResponse } from '@parley/rpc';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
@@ -19,10 +20,7 @@ describe('the bot’s trace context', () => {
 
   it('runs the queued turn inside the update’s span', async () => {
     const seenTraceIds: (string | undefined)[] = [];
-    const unused = async (): Promise<never> => {
-      throw new Error('not used');
-    };
-    const chat: ChatClient = {
+    const parley = new FakeChatClient({
       continueConversation: async () => {
         seenTraceIds.push(trace.getActiveSpan()?.spanContext().traceId);
         return {
@@ -31,15 +29,10 @@ describe('the bot’s trace context', () => {
           newConversation: false,
         } as ContinueConversationResponse;
       },
-      startConversation: unused,
-      listConversations: unused,
-      describeConversation: unused,
-      deleteConversation: unused,
-      switchConversation: unused,
-    };
+    });
     const bot = createBot({
       token: '1:test',
-      chat,
+      parley,
       logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
       registry: new Registry(),
       allowedUsers: { ids: [], usernames: [] },

@@ -214,7 +214,7 @@ describe('ChatService when the model fails', () => {
       const failure = await rpcError(
         client.continueConversation({ conversationId: id, message: 'are you there?', session: alice }),
       );
-      expect(failure).toMatchObject({ code: 'unavailable', message: 'the model endpoint cannot be reached' });
+      expect(failure).toMatchObject({ code: 'unavailable', detail: 'the model endpoint cannot be reached' });
       const described = await client.describeConversation({ conversationId: id, session: alice });
       expect(described.messages.map((m) => m.content)).toEqual(['are you there?']);
       // The next turn answers, with the unanswered message still in the context.
@@ -243,7 +243,7 @@ describe('ChatService when the model fails', () => {
         parley.client({ json: true }).startConversation({ message: 'hi', session: alice }),
       );
       expect(failure.code).toBe('internal');
-      expect(failure.message).toBe('internal error');
+      expect(failure.detail).toBe('internal error');
       expect(JSON.stringify(failure)).not.toContain('hunter2');
     } finally {
       await parley.cleanup();
@@ -255,7 +255,7 @@ describe('ChatService when the model fails', () => {
     try {
       const failure = await rpcError(parley.client().startConversation({ message: 'hi', session: alice }));
       expect(failure.code).toBe('unavailable');
-      expect(failure.message).toContain('OPENAI_API_KEY');
+      expect(failure.detail).toContain('OPENAI_API_KEY');
     } finally {
       await parley.cleanup();
     }

@@ -7,7 +7,7 @@ import { createLogger } from '@parley/logger';
 import { createChatClient } from '@parley/rpc';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/src/program.ts';
-import { testIo } from '../../cli/src/test-support.ts';
+import { testIo } from '../../cli/src/testing/test-io.ts';
 import { installTestTracing } from '../../server/src/observability/test-tracing.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { type RunningParley, startParley, TEST_KEY } from '../support/parley.ts';

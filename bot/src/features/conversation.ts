@@ -1,10 +1,11 @@
-import type { Telegraf } from 'telegraf';
+import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Chat, User } from 'telegraf/types';
+import { addressedText } from '../addressed-text.ts';
+import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from '../feature-deps.ts';
 import { escapeHtml, markdownToTelegramHtml } from '../reply-format.ts';
+import { isGroupChat, sessionMetadataFor } from '../session-metadata.ts';
 import { startTyping } from '../typing.ts';
-import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from './context.ts';
-import { addressedText, isGroupChat, sessionFor } from './session.ts';
 
 /** One user message on its way to the assistant. */
 export interface TurnRequest {
@@ -16,15 +17,15 @@ export interface TurnRequest {
   messageId: number;
 }
 
-/** Plain text is a turn of the chat's conversation; in groups only text addressed to the bot. */
-export function registerConversation(bot: Telegraf, deps: FeatureDeps): void {
-  bot.on(message('text'), (ctx) => {
+/**
+ * Plain text is a turn of the chat's conversation; in groups only text addressed to the bot. Runs after
+ * the command features: what it leaves (group chatter, group photos) goes on down the chain unclaimed.
+ */
+export function conversationFeature(deps: FeatureDeps): Composer<Context> {
+  const feature = new Composer<Context>();
+  feature.on(message('text'), (ctx, next) => {
     const text = addressedText(ctx.message, ctx.chat, ctx.botInfo);
-    if (text === undefined) {
-      deps.metrics.update('ignored');
-      return;
-    }
-    deps.metrics.update('handled');
+    if (text === undefined) return next();
     const request: TurnRequest = {
       chat: ctx.chat,
       from: ctx.from,
@@ -43,13 +44,13 @@ export function registerConversation(bot: Telegraf, deps: FeatureDeps): void {
     }
   });
   // Photos, stickers, voice: say so in a private chat rather than stay silent; groups are left alone.
-  bot.on('message', (ctx) => {
-    if (isGroupChat(ctx.chat)) return deps.metrics.update('ignored');
-    deps.metrics.update('handled');
+  feature.on('message', (ctx, next) => {
+    if (isGroupChat(ctx.chat)) return next();
     enqueue(deps, ctx.chat, () =>
       deps.outbox.text(ctx.chat.id, 'I can only read text for now. Please type your message.'),
     );
   });
+  return feature;
 }
 
 /**
@@ -62,13 +63,13 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
   const stopTyping = startTyping(deps.telegram, chat.id, deps.logger);
   let outcome = 'ok';
   try {
-    const response = await deps.chat.continueConversation({
+    const response = await deps.parley.continueConversation({
       message: request.text,
-      session: sessionFor(chat, request.from),
+      session: sessionMetadataFor(chat, request.from),
       requestId: requestIdFor(request.updateId),
     });
     stopTyping();
-    deps.current.set(String(chat.id), response.conversationId);
+    deps.currentConversations.set(String(chat.id), response.conversationId);
     const html = replyHtml(response.reply?.content ?? '', deps.showTools ? response.toolsUsed : []);
     await deps.outbox.html(chat.id, html, replyOptions(request));
   } catch (err) {

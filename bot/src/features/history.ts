@@ -1,7 +1,6 @@
 import { type Conversation, Timestamp } from '@parley/rpc';
-import type { Telegraf } from 'telegraf';
-import type { Chat, InlineKeyboardButton, User } from 'telegraf/types';
-import { escapeHtml } from '../reply-format.ts';
+import { Composer, type Context } from 'telegraf';
+import type { BotCommand, Chat, InlineKeyboardButton, User } from 'telegraf/types';
 import {
   answerCallback,
   callbackData,
@@ -9,8 +8,14 @@ import {
   type FeatureDeps,
   replaceMessage,
   reportFailure,
-} from './context.ts';
-import { sessionFor } from './session.ts';
+} from '../feature-deps.ts';
+import { escapeHtml } from '../reply-format.ts';
+import { sessionMetadataFor } from '../session-metadata.ts';
+
+/** This feature's entries in Telegram's command menu (`/switch` works too, unlisted). */
+export const HISTORY_MENU: BotCommand[] = [
+  { command: 'history', description: 'Your recent conversations (tap to switch)' },
+];
 
 const PAGE_SIZE = 10;
 const BUTTON_TITLE = 40;
@@ -18,14 +23,13 @@ const BUTTON_TITLE = 40;
 const SWITCH = /^s:([A-Za-z0-9_-]{1,62})$/;
 
 /** /history (and /switch) list the recent conversations with a button each; a tap switches to it. */
-export function registerHistory(bot: Telegraf, deps: FeatureDeps): void {
-  bot.command(['history', 'switch'], (ctx) => {
-    deps.metrics.update('handled');
+export function historyFeature(deps: FeatureDeps): Composer<Context> {
+  const feature = new Composer<Context>();
+  feature.command(['history', 'switch'], (ctx) => {
     const { chat, from } = ctx;
     enqueue(deps, chat, () => showHistory(deps, chat, from));
   });
-  bot.action(SWITCH, (ctx) => {
-    deps.metrics.update('handled');
+  feature.action(SWITCH, (ctx) => {
     const { chat, from, callbackQuery } = ctx;
     const conversationId = ctx.match[1] ?? '';
     if (!chat) return answerCallback(deps, callbackQuery.id);
@@ -34,19 +38,20 @@ export function registerHistory(bot: Telegraf, deps: FeatureDeps): void {
       switchTo(deps, { chat, from, conversationId, callbackId: callbackQuery.id, messageId }),
     );
   });
+  return feature;
 }
 
 async function showHistory(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
   try {
-    const { conversations } = await deps.chat.listConversations({
-      session: sessionFor(chat, from),
+    const { conversations } = await deps.parley.listConversations({
+      session: sessionMetadataFor(chat, from),
       pageSize: PAGE_SIZE,
     });
     if (conversations.length === 0) {
       await deps.outbox.text(chat.id, 'No conversations yet. Just send me a message to start one.');
       return;
     }
-    const current = deps.current.get(String(chat.id));
+    const current = deps.currentConversations.get(String(chat.id));
     const lines = conversations.map((c, i) => historyLine(c, i, c.id === current));
     const keyboard: InlineKeyboardButton[][] = [];
     for (const [i, c] of conversations.entries()) {
@@ -72,11 +77,11 @@ interface SwitchRequest {
 async function switchTo(deps: FeatureDeps, request: SwitchRequest): Promise<void> {
   const { chat, conversationId } = request;
   try {
-    const { conversation } = await deps.chat.switchConversation({
+    const { conversation } = await deps.parley.switchConversation({
       conversationId,
-      session: sessionFor(chat, request.from),
+      session: sessionMetadataFor(chat, request.from),
     });
-    deps.current.set(String(chat.id), conversationId);
+    deps.currentConversations.set(String(chat.id), conversationId);
     await answerCallback(deps, request.callbackId, 'Switched');
     const title = escapeHtml(conversation ? titleOf(conversation) : 'that conversation');
     await replaceMessage(

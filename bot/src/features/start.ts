@@ -1,6 +1,10 @@
-import type { Telegraf } from 'telegraf';
-import { enqueue, type FeatureDeps } from './context.ts';
-import { isGroupChat } from './session.ts';
+import { Composer, type Context } from 'telegraf';
+import type { BotCommand } from 'telegraf/types';
+import { enqueue, type FeatureDeps } from '../feature-deps.ts';
+import { isGroupChat } from '../session-metadata.ts';
+
+/** This feature's entries in Telegram's command menu. */
+export const START_MENU: BotCommand[] = [{ command: 'help', description: 'What I can do' }];
 
 const WELCOME = `<b>Hi, I’m Parley</b> 👋
 An AI assistant you can simply talk to. I remember our conversation, and I can look up the weather, public holidays, and the date and time anywhere.`;
@@ -15,19 +19,19 @@ const COMMAND_LIST = `/new — start a fresh conversation
 const IN_GROUPS = 'In a group, mention me or reply to one of my messages, and I’ll answer there.';
 
 /** /start greets and says what the bot can do; /help lists the commands. */
-export function registerStart(bot: Telegraf, deps: FeatureDeps): void {
-  bot.start((ctx) => {
-    deps.metrics.update('handled');
+export function startFeature(deps: FeatureDeps): Composer<Context> {
+  const feature = new Composer<Context>();
+  feature.start((ctx) => {
     const group = isGroupChat(ctx.chat) ? `\n\n${IN_GROUPS}` : '';
     enqueue(deps, ctx.chat, () =>
       deps.outbox.html(ctx.chat.id, `${WELCOME}\n\nJust send a message to begin.\n\n${COMMAND_LIST}${group}`),
     );
   });
-  bot.help((ctx) => {
-    deps.metrics.update('handled');
+  feature.help((ctx) => {
     const group = isGroupChat(ctx.chat) ? `\n\n${IN_GROUPS}` : '';
     enqueue(deps, ctx.chat, () =>
       deps.outbox.html(ctx.chat.id, `Send me any message to chat.\n\n${COMMAND_LIST}${group}`),
     );
   });
+  return feature;
 }

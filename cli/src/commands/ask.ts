@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ContinueConversationResponse, StartConversationResponse } from '@parley/rpc';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext } from '../command-context.ts';
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { startSpinner, writeJson, writeLine } from '../output.ts';

@@ -9,15 +9,16 @@ import {
   RpcError,
   StartConversationResponse,
 } from '@parley/rpc';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { cliSession } from '../client.ts';
+import { cliSession } from '../command-context.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { fakeChatClient, testIo } from '../test-support.ts';
+import { testIo } from '../testing/test-io.ts';
 import { runChat } from './chat.ts';
 
 function chat(overrides: Partial<ChatClient> = {}) {
   const t = testIo();
-  const client = fakeChatClient(overrides);
+  const client = new FakeChatClient(overrides);
   const ctx = { io: t.io, client, session: cliSession(t.io.env), serverUrl: 'http://127.0.0.1:8080' };
   return { ...t, client, start: (id?: string) => runChat(ctx, id) };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface, type Interface } from 'node:readline/promises';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext } from '../command-context.ts';
 import { formatRpcError, isFatalInChat } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { startSpinner, writeLine } from '../output.ts';

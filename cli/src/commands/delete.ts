@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
-import type { CommandContext, Io } from '../context.ts';
+import type { CommandContext, Io } from '../command-context.ts';
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeLine } from '../output.ts';

@@ -1,8 +1,9 @@
 import { Conversation, ListConversationsResponse, Timestamp } from '@parley/rpc';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { cliSession } from '../client.ts';
-import type { CommandContext } from '../context.ts';
-import { fakeChatClient, testIo } from '../test-support.ts';
+import type { CommandContext } from '../command-context.ts';
+import { cliSession } from '../command-context.ts';
+import { testIo } from '../testing/test-io.ts';
 import { formatConversationTable, runList } from './list.ts';
 
 const at = (iso: string) => Timestamp.fromDate(new Date(iso));
@@ -35,7 +36,7 @@ describe('runList', () => {
   function context(pages: ListConversationsResponse[]) {
     const t = testIo();
     let page = 0;
-    const client = fakeChatClient({
+    const client = new FakeChatClient({
       listConversations: async () => pages[page++] ?? ListConversationsResponse.create(),
     });
     const ctx: CommandContext = { io: t.io, client, session: cliSession(t.io.env), serverUrl: 'http://x' };

@@ -1,5 +1,5 @@
 import { type Conversation, ListConversationsResponse } from '@parley/rpc';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext } from '../command-context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTable, formatTime, shorten, writeJson, writeLine } from '../output.ts';
 

@@ -1,7 +1,8 @@
 import { Conversation, DescribeConversationResponse, Message, Role, Timestamp, ToolCall } from '@parley/rpc';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { cliSession } from '../client.ts';
-import { fakeChatClient, testIo } from '../test-support.ts';
+import { cliSession } from '../command-context.ts';
+import { testIo } from '../testing/test-io.ts';
 import { formatConversation, runShow } from './show.ts';
 
 const createdAt = Timestamp.fromDate(new Date('2025-03-04T05:06:07Z'));
@@ -56,7 +57,7 @@ describe('formatConversation', () => {
 describe('runShow', () => {
   it('reads every page of messages', async () => {
     const t = testIo();
-    const client = fakeChatClient({
+    const client = new FakeChatClient({
       describeConversation: async (req) =>
         req.pageToken === ''
           ? DescribeConversationResponse.create({ messages: weatherTurn.slice(0, 1), nextPageToken: 'next' })

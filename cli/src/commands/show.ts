@@ -1,6 +1,6 @@
 import type { ChatClient } from '@parley/rpc';
 import { DescribeConversationResponse, type Message, type SessionMetadata } from '@parley/rpc';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext } from '../command-context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatMessage, formatTime, writeJson, writeLine } from '../output.ts';
 

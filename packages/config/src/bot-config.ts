@@ -94,6 +94,9 @@ const schema = z.object({
 
 type Parsed = z.infer<typeof schema>;
 
+/** The variables the bot schema reads; `config-variables.test.ts` holds the docs' tables to them. */
+export const BOT_SCHEMA_KEYS: readonly string[] = Object.keys(schema.shape);
+
 const DEFAULT_WEBHOOK_PORT = 8081;
 
 /**

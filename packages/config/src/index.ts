@@ -1,5 +1,17 @@
-export { type AllowedUsers, type BotConfig, type BotMode, loadBotConfig } from './bot-config.ts';
+export {
+  type AllowedUsers,
+  BOT_SCHEMA_KEYS,
+  type BotConfig,
+  type BotMode,
+  loadBotConfig,
+} from './bot-config.ts';
 export { ConfigError, formatIssues, redact } from './config-error.ts';
+export {
+  BOT_VARIABLES,
+  CLI_VARIABLES,
+  type ConfigVariable,
+  SERVER_VARIABLES,
+} from './config-variables.ts';
 export { defaultLocalKeyFile } from './local-key.ts';
 export {
   loadMcpConfig,
@@ -20,4 +32,9 @@ export {
   permissiveLocalPolicy,
   type RateLimits,
 } from './policy-config.ts';
-export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';
+export {
+  type ApiKeyEntry,
+  loadServerConfig,
+  SERVER_SCHEMA_KEYS,
+  type ServerConfig,
+} from './server-config.ts';

@@ -83,6 +83,9 @@ const schema = z.object({
 
 type Parsed = z.infer<typeof schema>;
 
+/** The variables the server schema reads; `config-variables.test.ts` holds the docs' tables to them. */
+export const SERVER_SCHEMA_KEYS: readonly string[] = Object.keys(schema.shape);
+
 /** The server's validated configuration. */
 export interface ServerConfig {
   port: number;

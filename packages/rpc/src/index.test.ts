@@ -47,7 +47,10 @@ describe('createChatClient and describeRpcError', () => {
       res.end('<html><body>Bad gateway</body></html>');
     });
     const client = createChatClient({ baseUrl: url, apiKey: 'k', json: true });
-    expect(await failure(client.listConversations({}))).toMatchObject({ code: 'unavailable' });
+    expect(await failure(client.listConversations({}))).toMatchObject({
+      code: 'unavailable',
+      detail: 'the server answered with something that is not a Twirp response (HTTP 502)',
+    });
   });
 
   it('passes Twirp errors through with their code, message and retry hint', async () => {
@@ -58,8 +61,33 @@ describe('createChatClient and describeRpcError', () => {
     const client = createChatClient({ baseUrl: url, apiKey: 'k' });
     expect(await failure(client.listConversations({}))).toEqual({
       code: 'resource_exhausted',
-      message: 'slow down',
+      title: 'too many requests; try again in 7 s',
+      detail: 'slow down',
       retryAfterSeconds: 7,
     });
+  });
+
+  it('reads the limit of a too-long message from meta', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      const meta = { argument: 'message', max_chars: '8000' };
+      res.end(JSON.stringify({ code: 'invalid_argument', msg: 'message is too long', meta }));
+    });
+    const client = createChatClient({ baseUrl: url, apiKey: 'k', json: true });
+    expect(await failure(client.startConversation({ message: 'x' }))).toMatchObject({
+      code: 'invalid_argument',
+      argument: 'message',
+      maxChars: 8000,
+      title: 'the message is too long (at most 8,000 characters)',
+    });
+  });
+
+  it('treats a JSON body that is not a Twirp error as an answer from a proxy', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'login required' }));
+    });
+    const client = createChatClient({ baseUrl: url, apiKey: 'k' });
+    expect(await failure(client.listConversations({}))).toMatchObject({ code: 'unavailable' });
   });
 });

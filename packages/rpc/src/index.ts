@@ -108,59 +108,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   };
 }
 
-/** A short, human description of a failed call, safe to show to a user. */
-export interface RpcErrorDescription {
-  /** The Twirp code (`unavailable`, `not_found`, ...), or `unreachable` when no server answered. */
-  code: string;
-  message: string;
-  /** Seconds to wait, when the server said so (`resource_exhausted`). */
-  retryAfterSeconds?: number;
-}
-
-const UNREACHABLE = /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|socket hang up/i;
-
-/**
- * Turns any error from a ChatService call into one clear line. Copes with proxies that answer with
- * non-JSON bodies (an HTML 502 arrives as a generic error) and with servers that cannot be reached.
- */
-export function describeRpcError(err: unknown): RpcErrorDescription {
-  if (!isRpcError(err)) {
-    const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err);
-    if (UNREACHABLE.test(text)) return { code: 'unreachable', message: 'cannot reach the Parley server' };
-    return { code: 'unknown', message: err instanceof Error ? err.message : 'unknown error' };
-  }
-  const code = err.code;
-  if (/unable to read response body/.test(err.message)) {
-    return {
-      code: 'unavailable',
-      message: 'the server answered with something that is not a Twirp response',
-    };
-  }
-  // Failures below Twirp (network, deadline, cancel) arrive with transport codes, not the server's.
-  const transportLevel = ['internal', 'unknown', 'UNKNOWN', 'cancelled', 'CANCELLED'].includes(code);
-  if (transportLevel && /timeout|timed out/i.test(err.message)) {
-    return { code: 'deadline_exceeded', message: 'the server did not answer in time' };
-  }
-  const cause = (err as { cause?: unknown }).cause;
-  if (transportLevel && (UNREACHABLE.test(err.message) || (cause && UNREACHABLE.test(String(cause))))) {
-    return { code: 'unreachable', message: 'cannot reach the Parley server' };
-  }
-  if (code === 'cancelled' || code === 'CANCELLED')
-    return { code: 'cancelled', message: 'the call was cancelled' };
-  const description: RpcErrorDescription = { code, message: err.message || code };
-  const retryAfter = Number(firstMeta(err.meta, 'retry_after') ?? firstMeta(err.meta, 'retry-after'));
-  if (Number.isFinite(retryAfter) && retryAfter > 0) description.retryAfterSeconds = retryAfter;
-  return description;
-}
-
-/** True for the errors a ChatService call rejects with (checked structurally, across package copies). */
-export function isRpcError(err: unknown): err is RpcError {
-  return err instanceof RpcError || (err instanceof Error && err.name === 'RpcError' && 'code' in err);
-}
-
-function firstMeta(meta: RpcError['meta'] | undefined, key: string): string | undefined {
-  const value = meta?.[key];
-  return Array.isArray(value) ? value[0] : value;
-}
-
+export {
+  describeRpcError,
+  isRpcError,
+  type RpcErrorCode,
+  type RpcErrorDescription,
+} from './describe-rpc-error.ts';
 export { RpcError };

@@ -1,6 +1,6 @@
 import type { Chat, Message, UserFromGetMe } from 'telegraf/types';
 import { describe, expect, it } from 'vitest';
-import { addressedText, sessionFor } from './session.ts';
+import { addressedText } from './addressed-text.ts';
 
 const bot = { id: 99, is_bot: true, first_name: 'Parley', username: 'ParleyBot' } as UserFromGetMe;
 const privateChat: Chat = { id: 7, type: 'private', first_name: 'Ann' };
@@ -10,17 +10,6 @@ const ann = { id: 7, is_bot: false, first_name: 'Ann' };
 function text(value: string, extra: Partial<Message.TextMessage> = {}): Message.TextMessage {
   return { message_id: 1, date: 0, chat: group, from: ann, text: value, ...extra } as Message.TextMessage;
 }
-
-describe('sessionFor', () => {
-  it('gives a private chat to its user', () => {
-    expect(sessionFor(privateChat, ann)).toEqual({ platform: 'telegram', userId: '7', chatId: '7' });
-  });
-
-  it('gives a group chat one owner shared by all members', () => {
-    expect(sessionFor(group, ann)).toEqual({ platform: 'telegram', userId: 'group:-100', chatId: '-100' });
-    expect(sessionFor(group, { ...ann, id: 8 }).userId).toBe('group:-100');
-  });
-});
 
 describe('addressedText', () => {
   it('takes every message in a private chat', () => {

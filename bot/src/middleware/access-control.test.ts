@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAccessPolicy } from './access.ts';
+import { createAccessPolicy } from './access-control.ts';
 
 describe('createAccessPolicy', () => {
   it('lets everyone in when nobody is listed', () => {

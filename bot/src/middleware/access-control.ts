@@ -1,8 +1,10 @@
 import type { AllowedUsers } from '@parley/config';
 import type { Context, MiddlewareFn } from 'telegraf';
 import type { User } from 'telegraf/types';
-import { answerCallback, enqueue, type FeatureDeps } from './context.ts';
-import { addressedText, isGroupChat } from './session.ts';
+import { addressedText } from '../addressed-text.ts';
+import { answerCallback, enqueue, type FeatureDeps } from '../feature-deps.ts';
+import { isGroupChat } from '../session-metadata.ts';
+import { setOutcome } from './count-updates.ts';
 
 /** True when the user may talk to the bot. */
 export type AccessPolicy = (user: Pick<User, 'id' | 'username'>) => boolean;
@@ -28,17 +30,11 @@ export function createAccessPolicy(allowed: AllowedUsers): AccessPolicy {
 export function accessControl(policy: AccessPolicy, deps: FeatureDeps): MiddlewareFn<Context> {
   return async (ctx, next) => {
     const from = ctx.from;
-    if (!from || from.is_bot) {
-      deps.metrics.update('ignored');
-      return;
-    }
+    if (!from || from.is_bot) return setOutcome(ctx, 'ignored');
     if (policy(from)) return next();
     const chat = ctx.chat;
-    if (!ctx.callbackQuery && !(chat && isForTheBot(ctx))) {
-      deps.metrics.update('ignored');
-      return;
-    }
-    deps.metrics.update('refused');
+    if (!ctx.callbackQuery && !(chat && isForTheBot(ctx))) return setOutcome(ctx, 'ignored');
+    setOutcome(ctx, 'refused');
     deps.logger.info({ userId: from.id }, 'refused a user who is not on TELEGRAM_ALLOWED_USERS');
     if (ctx.callbackQuery) return answerCallback(deps, ctx.callbackQuery.id, REFUSAL);
     if (!chat) return;

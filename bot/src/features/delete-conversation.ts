@@ -1,8 +1,6 @@
-import type { Conversation } from '@parley/rpc';
-import type { Telegraf } from 'telegraf';
-import type { Chat, User } from 'telegraf/types';
-import { describeForUser } from '../errors.ts';
-import { escapeHtml } from '../reply-format.ts';
+import { type Conversation, describeRpcError } from '@parley/rpc';
+import { Composer, type Context } from 'telegraf';
+import type { BotCommand, Chat, User } from 'telegraf/types';
 import {
   answerCallback,
   callbackData,
@@ -11,23 +9,28 @@ import {
   replaceMessage,
   reportFailure,
   requestIdFor,
-} from './context.ts';
+} from '../feature-deps.ts';
+import { escapeHtml } from '../reply-format.ts';
+import { sessionMetadataFor } from '../session-metadata.ts';
 import { titleOf } from './history.ts';
-import { sessionFor } from './session.ts';
+
+/** This feature's entries in Telegram's command menu. */
+export const DELETE_MENU: BotCommand[] = [
+  { command: 'delete', description: 'Delete the current conversation' },
+];
 
 /** Callback data of the confirm button: `d:<conversation id>`; `k` keeps it. */
 const CONFIRM = /^d:([A-Za-z0-9_-]{1,62})$/;
 const KEEP = 'k';
 
 /** /delete asks before deleting the chat's current conversation; the answer comes from its buttons. */
-export function registerDelete(bot: Telegraf, deps: FeatureDeps): void {
-  bot.command('delete', (ctx) => {
-    deps.metrics.update('handled');
+export function deleteFeature(deps: FeatureDeps): Composer<Context> {
+  const feature = new Composer<Context>();
+  feature.command('delete', (ctx) => {
     const { chat, from } = ctx;
     enqueue(deps, chat, () => confirmDelete(deps, chat, from));
   });
-  bot.action(CONFIRM, (ctx) => {
-    deps.metrics.update('handled');
+  feature.action(CONFIRM, (ctx) => {
     const { chat, from, callbackQuery } = ctx;
     if (!chat) return answerCallback(deps, callbackQuery.id);
     const target = {
@@ -40,8 +43,7 @@ export function registerDelete(bot: Telegraf, deps: FeatureDeps): void {
     };
     enqueue(deps, chat, () => deleteConfirmed(deps, target));
   });
-  bot.action(KEEP, (ctx) => {
-    deps.metrics.update('handled');
+  feature.action(KEEP, (ctx) => {
     const { chat, callbackQuery } = ctx;
     if (!chat) return answerCallback(deps, callbackQuery.id);
     enqueue(deps, chat, async () => {
@@ -49,6 +51,7 @@ export function registerDelete(bot: Telegraf, deps: FeatureDeps): void {
       await replaceMessage(deps, chat.id, callbackQuery.message?.message_id, 'Kept it. Nothing was deleted.');
     });
   });
+  return feature;
 }
 
 async function confirmDelete(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
@@ -87,22 +90,22 @@ async function currentConversation(
   chat: Chat,
   from: User | undefined,
 ): Promise<Conversation | undefined> {
-  const session = sessionFor(chat, from);
-  const hint = deps.current.get(String(chat.id));
+  const session = sessionMetadataFor(chat, from);
+  const hint = deps.currentConversations.get(String(chat.id));
   if (hint) {
     try {
-      const { conversation } = await deps.chat.describeConversation({
+      const { conversation } = await deps.parley.describeConversation({
         conversationId: hint,
         session,
         pageSize: 1,
       });
       if (conversation) return conversation;
     } catch (err) {
-      if (describeForUser(err).code !== 'not_found') throw err;
-      deps.current.forget(String(chat.id), hint);
+      if (describeRpcError(err).code !== 'not_found') throw err;
+      deps.currentConversations.forget(String(chat.id), hint);
     }
   }
-  const { conversations } = await deps.chat.listConversations({ session, pageSize: 20 });
+  const { conversations } = await deps.parley.listConversations({ session, pageSize: 20 });
   return conversations.find((c) => c.chatId === session.chatId);
 }
 
@@ -118,12 +121,12 @@ interface DeleteTarget {
 async function deleteConfirmed(deps: FeatureDeps, target: DeleteTarget): Promise<void> {
   const { chat, conversationId } = target;
   try {
-    await deps.chat.deleteConversation({
+    await deps.parley.deleteConversation({
       conversationId,
-      session: sessionFor(chat, target.from),
+      session: sessionMetadataFor(chat, target.from),
       requestId: requestIdFor(target.updateId),
     });
-    deps.current.forget(String(chat.id), conversationId);
+    deps.currentConversations.forget(String(chat.id), conversationId);
     await answerCallback(deps, target.callbackId, 'Deleted');
     await replaceMessage(deps, chat.id, target.messageId, 'Deleted. Send a message to keep chatting.');
   } catch (err) {

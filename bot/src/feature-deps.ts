@@ -2,19 +2,24 @@ import type { Logger } from '@parley/logger';
 import type { ChatClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
-import type { ChatQueue } from '../chat-queue.ts';
-import type { CurrentConversations } from '../current-conversations.ts';
-import { describeForUser } from '../errors.ts';
-import type { BotMetrics } from '../metrics.ts';
-import type { Outbox } from '../outbox.ts';
+import type { ChatQueue } from './chat-queue.ts';
+import type { CurrentConversations } from './current-conversations.ts';
+import { describeForUser } from './errors.ts';
+import type { BotMetrics } from './metrics.ts';
+import type { Outbox } from './outbox.ts';
 
-/** What every feature may use. All outgoing Bot API calls go through `telegram` and `outbox`. */
+/**
+ * What every feature (and the middleware before them) may use, with the helpers they share. All
+ * outgoing Bot API calls go through `telegram` and `outbox`.
+ */
 export interface FeatureDeps {
-  chat: ChatClient;
+  /** The Parley server. */
+  parley: ChatClient;
   telegram: Telegram;
   outbox: Outbox;
+  /** Per-chat lanes: a chat's turns run in order, chats in parallel. */
   queue: ChatQueue;
-  current: CurrentConversations;
+  currentConversations: CurrentConversations;
   metrics: BotMetrics;
   logger: Logger;
   showTools: boolean;
@@ -32,6 +37,7 @@ export function enqueue(deps: FeatureDeps, chat: Chat, task: () => Promise<unkno
     await task();
   });
   if (result === 'queued') return;
+  // A queue event, counted besides the update's own outcome (see count-updates.ts).
   deps.metrics.update('busy');
   if (result === 'rejected') void deps.outbox.text(chat.id, BUSY);
 }

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeChatClient } from '@parley/rpc/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isLoopbackUrl, resolveApiKey, traceHeaders } from './client.ts';
+import { isLoopbackUrl, resolveApiKey, traceHeaders } from './command-context.ts';
 import { run } from './program.ts';
-import { factoryFor, fakeChatClient, testIo } from './test-support.ts';
+import { factoryFor, testIo } from './testing/test-io.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -69,18 +70,18 @@ describe('resolveApiKey', () => {
 describe('the client a command gets', () => {
   it('carries the local key only when the server is on loopback', async () => {
     const file = localKeyFile();
-    const local = factoryFor(fakeChatClient());
+    const local = factoryFor(new FakeChatClient());
     await run(['list'], testIo({ PARLEY_LOCAL_KEY_FILE: file }).io, { createClient: local });
     expect(local.options).toEqual([{ baseUrl: 'http://127.0.0.1:8080', apiKey: 'local-secret' }]);
 
-    const remote = factoryFor(fakeChatClient());
+    const remote = factoryFor(new FakeChatClient());
     const t = testIo({ PARLEY_LOCAL_KEY_FILE: file, PARLEY_URL: 'https://parley.example.com' });
     await run(['list'], t.io, { createClient: remote });
     expect(remote.options).toEqual([{ baseUrl: 'https://parley.example.com' }]);
   });
 
   it('uses --server over PARLEY_URL', async () => {
-    const factory = factoryFor(fakeChatClient());
+    const factory = factoryFor(new FakeChatClient());
     const t = testIo({ PARLEY_URL: 'http://127.0.0.1:1111' });
     await run(['--server', 'http://127.0.0.1:2222', 'list'], t.io, { createClient: factory });
     expect(factory.options[0]?.baseUrl).toBe('http://127.0.0.1:2222');
@@ -91,7 +92,7 @@ describe('trace propagation', () => {
   const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
   it('sends TRACEPARENT (and TRACESTATE) from the environment on every call', async () => {
-    const factory = factoryFor(fakeChatClient());
+    const factory = factoryFor(new FakeChatClient());
     const t = testIo({ TRACEPARENT: traceparent, TRACESTATE: 'vendor=1', PARLEY_API_KEY: 'k' });
     await run(['list'], t.io, { createClient: factory });
     expect(factory.options[0]?.headers).toEqual({ traceparent, tracestate: 'vendor=1' });

@@ -1,0 +1,31 @@
+import { Composer, type Context } from 'telegraf';
+import type { BotCommand } from 'telegraf/types';
+import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from '../feature-deps.ts';
+import { sessionMetadataFor } from '../session-metadata.ts';
+
+/** This feature's entries in Telegram's command menu. */
+export const NEW_CONVERSATION_MENU: BotCommand[] = [
+  { command: 'new', description: 'Start a fresh conversation' },
+];
+
+/** /new starts a fresh conversation and makes it the chat's current one (the server rebinds the session). */
+export function newConversationFeature(deps: FeatureDeps): Composer<Context> {
+  const feature = new Composer<Context>();
+  feature.command('new', (ctx) => {
+    const { chat, from } = ctx;
+    const updateId = ctx.update.update_id;
+    enqueue(deps, chat, async () => {
+      try {
+        const { conversation } = await deps.parley.startConversation({
+          session: sessionMetadataFor(chat, from),
+          requestId: requestIdFor(updateId),
+        });
+        if (conversation) deps.currentConversations.set(String(chat.id), conversation.id);
+        await deps.outbox.text(chat.id, 'Started a new conversation. What’s on your mind?');
+      } catch (err) {
+        await reportFailure(deps, chat.id, err, 'new conversation');
+      }
+    });
+  });
+  return feature;
+}

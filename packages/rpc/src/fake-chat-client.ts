@@ -1,0 +1,91 @@
+import type { RpcOptions } from '@protobuf-ts/runtime-rpc';
+import {
+  ContinueConversationResponse,
+  Conversation,
+  DeleteConversationResponse,
+  DescribeConversationResponse,
+  ListConversationsResponse,
+  Message,
+  Role,
+  StartConversationResponse,
+  SwitchConversationResponse,
+} from './gen/parley/chat/v1/chat.ts';
+import type { ChatClient } from './index.ts';
+
+/** The ChatService methods, by name. */
+export type ChatMethod = keyof ChatClient;
+
+/** One call a {@link FakeChatClient} received: the method and a copy of its request. */
+export interface FakeCall {
+  method: ChatMethod;
+  request: Record<string, unknown>;
+}
+
+/**
+ * A ChatClient for tests of the clients (CLI, bot): answers from memory (`Echo: <message>` for a turn,
+ * empty lists, the asked-for ids) and records every call. Pass any method to script its answer or
+ * failure; throw an `RpcError` to play the server's error.
+ */
+export class FakeChatClient implements ChatClient {
+  readonly calls: FakeCall[] = [];
+  readonly #impl: ChatClient;
+
+  constructor(overrides: Partial<ChatClient> = {}) {
+    this.#impl = { ...echoingClient(), ...overrides };
+  }
+
+  /** The requests one method received, in order. */
+  requests<M extends ChatMethod>(method: M): Parameters<ChatClient[M]>[0][] {
+    return this.calls
+      .filter((call) => call.method === method)
+      .map((call) => call.request as Parameters<ChatClient[M]>[0]);
+  }
+
+  startConversation: ChatClient['startConversation'] = (req, opts) =>
+    this.#call('startConversation', req, opts);
+  continueConversation: ChatClient['continueConversation'] = (req, opts) =>
+    this.#call('continueConversation', req, opts);
+  listConversations: ChatClient['listConversations'] = (req, opts) =>
+    this.#call('listConversations', req, opts);
+  describeConversation: ChatClient['describeConversation'] = (req, opts) =>
+    this.#call('describeConversation', req, opts);
+  deleteConversation: ChatClient['deleteConversation'] = (req, opts) =>
+    this.#call('deleteConversation', req, opts);
+  switchConversation: ChatClient['switchConversation'] = (req, opts) =>
+    this.#call('switchConversation', req, opts);
+
+  #call<M extends ChatMethod>(
+    method: M,
+    request: Parameters<ChatClient[M]>[0],
+    opts: RpcOptions | undefined,
+  ): ReturnType<ChatClient[M]> {
+    this.calls.push({ method, request: { ...request } });
+    const handler = this.#impl[method] as (
+      req: typeof request,
+      opts?: RpcOptions,
+    ) => ReturnType<ChatClient[M]>;
+    return handler(request, opts);
+  }
+}
+
+function echoingClient(): ChatClient {
+  const reply = (content: string) => Message.create({ id: 'm-reply', role: Role.ASSISTANT, content });
+  return {
+    startConversation: async (req) =>
+      StartConversationResponse.create({
+        conversation: Conversation.create({ id: 'c-new' }),
+        reply: reply(`Echo: ${req.message}`),
+      }),
+    continueConversation: async (req) =>
+      ContinueConversationResponse.create({
+        conversationId: req.conversationId || 'c-current',
+        reply: reply(`Echo: ${req.message}`),
+      }),
+    listConversations: async () => ListConversationsResponse.create(),
+    describeConversation: async (req) =>
+      DescribeConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
+    deleteConversation: async () => DeleteConversationResponse.create(),
+    switchConversation: async (req) =>
+      SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
+  };
+}
