@@ -2,11 +2,18 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { context, propagation } from '@opentelemetry/api';
 import { defaultLocalKeyFile } from '@parley/config';
-import type { ChatClient, ChatClientOptions, SessionMetadata } from '@parley/rpc';
+import {
+  type ChatClient,
+  type ChatClientOptions,
+  type ChatStreamClient,
+  createChatClient,
+  createChatStreamClient,
+  type SessionMetadata,
+} from '@parley/rpc';
 import { UsageError } from './errors.ts';
 
 /** A stream the CLI writes to; `isTTY` decides prompts, spinners and confirmations. */
-export type OutStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+export type OutStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
 export type InStream = NodeJS.ReadableStream & { isTTY?: boolean };
 
 /** Everything a command touches outside itself, so tests can pass in-memory streams. */
@@ -19,12 +26,27 @@ export interface Io {
   onInterrupt?: (handler: () => void) => () => void;
 }
 
-export type ClientFactory = (options: ChatClientOptions) => ChatClient;
+/** The client the CLI talks through: the unary calls and the streamed turns. */
+export type CliClient = ChatClient & ChatStreamClient;
+
+export type ClientFactory = (options: ChatClientOptions) => CliClient;
+
+/** The real client: Twirp for the unary calls, Server-Sent Events for the streamed turns. */
+export function createCliClient(options: ChatClientOptions): CliClient {
+  const { baseUrl, apiKey, headers, timeoutMs } = options;
+  const stream = createChatStreamClient({
+    baseUrl,
+    ...(apiKey ? { apiKey } : {}),
+    ...(headers ? { headers } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
+  return { ...createChatClient(options), ...stream };
+}
 
 /** What a command handler gets: its streams, a connected client and the caller's session. */
 export interface CommandContext {
   io: Io;
-  client: ChatClient;
+  client: CliClient;
   /** Sent on every call: the server scopes ownership by (API key, user id). */
   session: SessionMetadata;
   serverUrl: string;

@@ -6,6 +6,8 @@ export const ExitCode = {
   failure: 1,
   /** The command line was wrong: unknown command or option, missing argument, empty message. */
   usage: 2,
+  /** `ask` was cancelled with Ctrl-C; 128 + SIGINT, what the shell reports for a process Ctrl-C ended. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -15,6 +17,7 @@ Exit codes:
   ${ExitCode.ok}  success
   ${ExitCode.failure}  the server answered with an error or could not be reached
   ${ExitCode.usage}  usage error (unknown command or option, missing argument, empty message)
+  ${ExitCode.interrupted}  ask was cancelled with Ctrl-C (the partial reply is kept, marked interrupted)
 
 Environment:
   PARLEY_URL             server URL (default http://127.0.0.1:8080)

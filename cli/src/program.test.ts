@@ -54,12 +54,12 @@ describe('parley usage errors', () => {
 });
 
 describe('parley commands', () => {
-  it('asks in a new conversation and prints the id on stderr', async () => {
+  it('asks in a new conversation, streaming, and prints the id on stderr', async () => {
     const { code, stdout, stderr, client } = await parley(['ask', 'hello', 'there']);
     expect(code).toBe(ExitCode.ok);
     expect(stdout).toBe('Echo: hello there\n');
     expect(stderr).toBe('conversation: c-new\n');
-    expect(client.calls[0]?.method).toBe('startConversation');
+    expect(client.calls[0]?.method).toBe('streamStartConversation');
     expect(client.calls[0]?.request.session).toEqual({ platform: 'cli', userId: 'tester', chatId: '' });
   });
 
@@ -67,7 +67,7 @@ describe('parley commands', () => {
     const { stdout, client } = await parley(['ask', '--conversation', 'c7', 'again']);
     expect(stdout).toBe('Echo: again\n');
     expect(client.calls[0]).toMatchObject({
-      method: 'continueConversation',
+      method: 'streamContinueConversation',
       request: { conversationId: 'c7' },
     });
   });

@@ -1,9 +1,9 @@
-import { createChatClient } from '@parley/rpc';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import {
   type ClientFactory,
   type CommandContext,
+  createCliClient,
   createContext,
   DEFAULT_SERVER_URL,
   type GlobalOptions,
@@ -32,7 +32,7 @@ interface RunState {
 /** Runs `parley` with `argv` (without node and script) and resolves to the process exit code. */
 export async function run(argv: string[], io: Io, deps: RunDeps = {}): Promise<number> {
   const state: RunState = { exitCode: ExitCode.ok, hints: { serverUrl: DEFAULT_SERVER_URL } };
-  const program = buildProgram(io, deps.createClient ?? createChatClient, state);
+  const program = buildProgram(io, deps.createClient ?? createCliClient, state);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;
@@ -90,10 +90,11 @@ function addCommands(program: Command, state: RunState, context: ContextOf): voi
     });
   program
     .command('ask')
-    .description('send one message and print the reply (the conversation id goes to stderr)')
+    .description('send one message and print the reply as it is written (the conversation id goes to stderr)')
     .argument('<message...>', 'the message')
     .option('-c, --conversation <id>', 'continue this conversation instead of starting a new one')
-    .option('--json', 'print the response as JSON')
+    .option('--json', 'print each event of the reply as a line of JSON (with --no-stream: the response)')
+    .option('--no-stream', 'wait for the whole reply instead of printing it as it is written')
     .action(async (words: string[], options: AskOptions, command: Command) => {
       state.exitCode = await runAsk(context(command, options.conversation), words, options);
     });

@@ -4,57 +4,64 @@ import type { CommandContext } from '../command-context.ts';
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { startSpinner, writeJson, writeLine } from '../output.ts';
+import { runTurn } from '../turn/run-turn.ts';
+import { createTurnView } from '../turn/turn-view.ts';
 
 export interface AskOptions {
   /** Continue this conversation instead of starting a new one. */
   conversation?: string;
+  /** Streamed: one TurnEvent per line. With `stream: false`: the whole response. */
   json?: boolean;
+  /** False with `--no-stream`: wait for the whole reply. */
+  stream?: boolean;
 }
 
-/** `parley ask <message...>`: one message, one reply on stdout, the conversation id on stderr. */
+/**
+ * `parley ask <message...>`: one message, the reply on stdout as it is written, the conversation id on
+ * stderr. Ctrl-C cancels the reply (the server keeps what was written, marked interrupted).
+ */
 export async function runAsk(ctx: CommandContext, words: string[], options: AskOptions): Promise<number> {
   const message = words.join(' ').trim();
   if (!message) throw new UsageError('the message is empty');
-  const spinner = startSpinner(ctx.io, 'thinking…');
-  let answer: Answer;
+  if (options.json && options.stream === false) return askForJson(ctx, message, options.conversation);
+  const stop = new AbortController();
+  // Only the first Ctrl-C cancels politely; the next one gets Node's default and ends the process.
+  const unsubscribe = ctx.io.onInterrupt?.(() => {
+    stop.abort();
+    unsubscribe?.();
+  });
   try {
-    answer = options.conversation
-      ? await continueOne(ctx, message, options.conversation)
-      : await startOne(ctx, message);
+    const view = createTurnView(ctx.io, { json: options.json === true });
+    const request = { message, conversationId: options.conversation };
+    const outcome = await runTurn(ctx, request, view, {
+      stream: options.stream !== false,
+      signal: stop.signal,
+    });
+    if (outcome.conversationId) writeLine(ctx.io.stderr, `conversation: ${outcome.conversationId}`);
+    return outcome.interrupted ? ExitCode.interrupted : ExitCode.ok;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+/** `--json --no-stream`: the unary response as one JSON document, as before streaming existed. */
+async function askForJson(ctx: CommandContext, message: string, conversationId?: string): Promise<number> {
+  const spinner = startSpinner(ctx.io, 'thinking…');
+  const base = { message, session: ctx.session, requestId: randomUUID() };
+  let id: string;
+  let json: unknown;
+  try {
+    if (conversationId) {
+      const resp = await ctx.client.continueConversation({ ...base, conversationId });
+      [id, json] = [resp.conversationId || conversationId, ContinueConversationResponse.toJson(resp)];
+    } else {
+      const resp = await ctx.client.startConversation(base);
+      [id, json] = [resp.conversation?.id ?? '', StartConversationResponse.toJson(resp)];
+    }
   } finally {
     spinner.stop();
   }
-  writeLine(ctx.io.stderr, `conversation: ${answer.id}`);
-  if (options.json) writeJson(ctx.io.stdout, answer.json);
-  else writeLine(ctx.io.stdout, answer.reply);
+  writeLine(ctx.io.stderr, `conversation: ${id}`);
+  writeJson(ctx.io.stdout, json);
   return ExitCode.ok;
-}
-
-interface Answer {
-  id: string;
-  reply: string;
-  json: unknown;
-}
-
-async function startOne(ctx: CommandContext, message: string): Promise<Answer> {
-  const resp = await ctx.client.startConversation({ message, session: ctx.session, requestId: randomUUID() });
-  return {
-    id: resp.conversation?.id ?? '',
-    reply: resp.reply?.content ?? '',
-    json: StartConversationResponse.toJson(resp),
-  };
-}
-
-async function continueOne(ctx: CommandContext, message: string, conversationId: string): Promise<Answer> {
-  const resp = await ctx.client.continueConversation({
-    message,
-    conversationId,
-    session: ctx.session,
-    requestId: randomUUID(),
-  });
-  return {
-    id: resp.conversationId || conversationId,
-    reply: resp.reply?.content ?? '',
-    json: ContinueConversationResponse.toJson(resp),
-  };
 }

@@ -79,7 +79,7 @@ export class MarkdownStream {
 }
 
 /** Index just past the last blank line that is outside a fenced code block, or -1. */
-function lastBlockEnd(text: string): number {
+export function lastBlockEnd(text: string): number {
   let inFence = false;
   let cut = -1;
   let offset = 0;

@@ -1,8 +1,8 @@
 // Test helpers shared by the CLI's tests: in-memory streams and a client factory. The fake ChatClient
 // itself is `FakeChatClient` from `@parley/rpc/testing`.
 import { PassThrough, Writable } from 'node:stream';
-import type { ChatClient, ChatClientOptions } from '@parley/rpc';
-import type { Io } from '../command-context.ts';
+import type { ChatClientOptions } from '@parley/rpc';
+import type { CliClient, Io } from '../command-context.ts';
 
 /** A writable that keeps what was written; `isTTY` as asked. */
 export class MemoryStream extends Writable {
@@ -45,7 +45,7 @@ export function testIo(
 }
 
 /** A client factory that always hands out `client` and remembers the options it was called with. */
-export function factoryFor(client: ChatClient): ((options: ChatClientOptions) => ChatClient) & {
+export function factoryFor(client: CliClient): ((options: ChatClientOptions) => CliClient) & {
   options: ChatClientOptions[];
 } {
   const options: ChatClientOptions[] = [];

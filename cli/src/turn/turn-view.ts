@@ -1,0 +1,167 @@
+import {
+  type ToolEvent,
+  ToolPhase,
+  type TurnEvent,
+  TurnEvent as TurnEventJson,
+  type TurnStarted,
+} from '@parley/rpc';
+import { Chalk } from 'chalk';
+import type { Io, OutStream } from '../command-context.ts';
+import { shorten, startSpinner, writeLine } from '../output.ts';
+import { LiveMarkdown } from '../render/live-markdown.ts';
+
+/** How a turn ended, as far as the screen is concerned. */
+export type TurnOutcomeKind = 'done' | 'interrupted' | 'failed';
+
+/** Shows one turn as its events arrive. */
+export interface TurnView {
+  event(event: TurnEvent): void;
+  /** After the last event; a `failed` turn's error line is printed next, by the caller. */
+  finish(outcome: TurnOutcomeKind): void;
+}
+
+export interface TurnViewOptions {
+  /** A status line (stderr) for the `started` event, e.g. the id of a new conversation. */
+  onStarted?: (started: TurnStarted) => string | undefined;
+}
+
+/**
+ * The view for where the reply goes: rendered Markdown on a terminal, raw text through a pipe, or one
+ * TurnEvent per line as JSON. Status (tool progress, notes, the interrupted marker) goes to stderr, so
+ * stdout holds the reply alone.
+ */
+export function createTurnView(io: Io, mode: { json?: boolean }, options: TurnViewOptions = {}): TurnView {
+  if (mode.json) return new JsonLinesView(io.stdout);
+  return io.stdout.isTTY === true ? new TerminalView(io, options) : new PlainView(io, options);
+}
+
+/** `↳ get_weather Paris`: the tool and its argument values, on one short line. */
+export function formatToolProgress(tool: ToolEvent): string {
+  if (tool.phase === ToolPhase.FINISHED) {
+    return tool.isError ? `↳ ${tool.name} failed: ${shorten(tool.result, 80)}` : '';
+  }
+  return `↳ ${tool.name} ${argumentSummary(tool.arguments)}`.trimEnd();
+}
+
+function argumentSummary(json: string): string {
+  let args: unknown;
+  try {
+    args = JSON.parse(json);
+  } catch {
+    return shorten(json, 60);
+  }
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return shorten(json, 60);
+  const values = Object.values(args).map((value) =>
+    typeof value === 'string' ? value : JSON.stringify(value),
+  );
+  return shorten(values.join(' '), 60);
+}
+
+/** Common part of the text views: status lines on stderr, and a spinner while nothing is showing. */
+abstract class StatusView implements TurnView {
+  private spinner: { stop(): void } | undefined;
+  protected readonly style: InstanceType<typeof Chalk>;
+
+  constructor(
+    protected readonly io: Io,
+    private readonly options: TurnViewOptions,
+  ) {
+    this.style = new Chalk({ level: io.stderr.isTTY === true ? 1 : 0 });
+    this.wait();
+  }
+
+  event({ event }: TurnEvent): void {
+    switch (event.oneofKind) {
+      case 'started': {
+        const note = this.options.onStarted?.(event.started);
+        if (note) this.status(note);
+        break;
+      }
+      case 'delta':
+        this.stopWaiting();
+        this.text(event.delta.text);
+        break;
+      case 'tool': {
+        const line = formatToolProgress(event.tool);
+        if (line) this.status(this.style.dim(line));
+        // The model works on after a tool: spin until it says something.
+        this.wait();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  finish(outcome: TurnOutcomeKind): void {
+    this.stopWaiting();
+    this.endText(outcome);
+    if (outcome === 'interrupted') writeLine(this.io.stderr, this.style.dim('(interrupted)'));
+  }
+
+  protected abstract text(delta: string): void;
+  /** Ends the reply's text on a new line; `done` with no text at all prints an empty line. */
+  protected abstract endText(outcome: TurnOutcomeKind): void;
+
+  private status(line: string): void {
+    this.stopWaiting();
+    this.endText('interrupted');
+    writeLine(this.io.stderr, line);
+  }
+
+  private wait(): void {
+    this.spinner?.stop();
+    this.spinner = startSpinner(this.io, 'thinking…');
+  }
+
+  private stopWaiting(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+}
+
+/** A terminal: raw text while a block is written, rendered Markdown once it is complete. */
+class TerminalView extends StatusView {
+  private live = new LiveMarkdown(this.io.stdout);
+  private wrote = false;
+
+  protected text(delta: string): void {
+    this.wrote ||= delta !== '';
+    this.live.push(delta);
+  }
+
+  protected endText(outcome: TurnOutcomeKind): void {
+    this.live.end();
+    if (outcome === 'done' && !this.wrote) writeLine(this.io.stdout);
+  }
+}
+
+/** A pipe or file: the reply's text exactly as the model wrote it, piece by piece. */
+class PlainView extends StatusView {
+  private last = '';
+  private wrote = false;
+
+  protected text(delta: string): void {
+    if (!delta) return;
+    this.io.stdout.write(delta);
+    this.last = delta;
+    this.wrote = true;
+  }
+
+  protected endText(outcome: TurnOutcomeKind): void {
+    const open = this.wrote && !this.last.endsWith('\n');
+    if (open || (outcome === 'done' && !this.wrote)) writeLine(this.io.stdout);
+    this.last = '\n';
+  }
+}
+
+/** `--json`: every event as one line of protobuf JSON, for `jq` and scripts. */
+class JsonLinesView implements TurnView {
+  constructor(private readonly stdout: OutStream) {}
+
+  event(event: TurnEvent): void {
+    writeLine(this.stdout, JSON.stringify(TurnEventJson.toJson(event)));
+  }
+
+  finish(): void {}
+}
