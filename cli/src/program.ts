@@ -10,7 +10,7 @@ import {
   type Io,
 } from './command-context.ts';
 import { type AskOptions, runAsk } from './commands/ask.ts';
-import { runChat } from './commands/chat.ts';
+import { type ChatOptions, runChat } from './commands/chat.ts';
 import { type DeleteOptions, runDelete } from './commands/delete.ts';
 import { type ListOptions, runList } from './commands/list.ts';
 import { runShow, type ShowOptions } from './commands/show.ts';
@@ -83,10 +83,13 @@ type ContextOf = (command: Command, conversationId?: string) => CommandContext;
 function addCommands(program: Command, state: RunState, context: ContextOf): void {
   program
     .command('chat')
-    .description('chat interactively; lines from a pipe work too')
+    .description(
+      'chat interactively, replies shown as they are written (/help at the prompt); lines from a pipe work too',
+    )
     .argument('[conversation-id]', 'resume this conversation (its history is printed first)')
-    .action(async (id: string | undefined, _options: unknown, command: Command) => {
-      state.exitCode = await runChat(context(command, id), id);
+    .option('--no-stream', 'show each reply once it is complete instead of as it is written')
+    .action(async (id: string | undefined, options: ChatOptions, command: Command) => {
+      state.exitCode = await runChat(context(command, id), id, options);
     });
   program
     .command('ask')

@@ -1,51 +1,80 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChatClient } from '@parley/rpc';
 import {
-  ContinueConversationResponse,
   Conversation,
   DescribeConversationResponse,
   Message,
   Role,
   RpcError,
-  StartConversationResponse,
+  TurnEvent,
 } from '@parley/rpc';
-import { FakeChatClient } from '@parley/rpc/testing';
+import {
+  type FakeableClient,
+  FakeChatClient,
+  type FakeTurnStep,
+  playTurn,
+  turnEvent,
+} from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
 import { cliSession } from '../command-context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { testIo } from '../testing/test-io.ts';
-import { runChat } from './chat.ts';
+import { type ChatOptions, runChat } from './chat.ts';
 
-function chat(overrides: Partial<ChatClient> = {}) {
-  const t = testIo();
+function chat(overrides: Partial<FakeableClient> = {}, options: { tty?: boolean } = {}) {
+  const t = testIo({}, options);
   const client = new FakeChatClient(overrides);
+  let interrupt = () => {};
+  t.io.onInterrupt = (handler) => {
+    interrupt = handler;
+    return () => {};
+  };
   const ctx = { io: t.io, client, session: cliSession(t.io.env), serverUrl: 'http://127.0.0.1:8080' };
-  return { ...t, client, start: (id?: string) => runChat(ctx, id) };
+  return {
+    ...t,
+    client,
+    start: (id?: string, chatOptions?: ChatOptions) => runChat(ctx, id, chatOptions),
+    interrupt: () => interrupt(),
+    /** The messages sent to the model, in order. */
+    sent: () => client.calls.filter((c) => c.request.message !== undefined).map((c) => c.request.message),
+  };
 }
 
-const reply = (content: string) => Message.create({ role: Role.ASSISTANT, content });
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}
 
-describe('runChat', () => {
-  it('sends piped lines strictly in order, one reply at a time, and exits 0 on EOF', async () => {
+const hanging = (text: string) => (_req: unknown, opts?: { signal?: AbortSignal }) =>
+  playTurn([turnEvent.started('c1', true), turnEvent.delta(text), { pauseMs: Infinity }], opts?.signal);
+
+describe('runChat through a pipe', () => {
+  it('sends lines strictly in order, one streamed reply at a time, and exits 0 on EOF', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
-    const slowly = async <T>(ms: number, value: T): Promise<T> => {
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      await sleep(ms);
-      inFlight--;
-      return value;
-    };
+    const tracked = (steps: FakeTurnStep[]) =>
+      (async function* () {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          yield* playTurn(steps);
+        } finally {
+          inFlight--;
+        }
+      })();
     const t = chat({
-      startConversation: (req) =>
-        slowly(
-          30,
-          StartConversationResponse.create({ conversation: { id: 'c1' }, reply: reply(`A:${req.message}`) }),
-        ),
-      continueConversation: (req) =>
-        slowly(
-          5,
-          ContinueConversationResponse.create({ conversationId: 'c1', reply: reply(`B:${req.message}`) }),
-        ),
+      streamStartConversation: (req) =>
+        tracked([
+          turnEvent.started('c1', true),
+          { pauseMs: 20 },
+          turnEvent.delta(`A:${req.message}`),
+          turnEvent.done('c1', ''),
+        ]),
+      streamContinueConversation: (req) =>
+        tracked([
+          turnEvent.started('c1'),
+          turnEvent.delta('B:'),
+          { pauseMs: 5 },
+          turnEvent.delta(`${req.message}`),
+          turnEvent.done('c1', ''),
+        ]),
     });
     t.stdin.end('hi\n\n   \nhow are you\nbye\n');
     expect(await t.start()).toBe(ExitCode.ok);
@@ -53,10 +82,18 @@ describe('runChat', () => {
     expect(t.stderr.text).toBe('conversation c1\n');
     expect(maxInFlight).toBe(1);
     expect(t.client.calls.map((c) => [c.method, c.request.message, c.request.conversationId])).toEqual([
-      ['startConversation', 'hi', undefined],
-      ['continueConversation', 'how are you', 'c1'],
-      ['continueConversation', 'bye', 'c1'],
+      ['streamStartConversation', 'hi', undefined],
+      ['streamContinueConversation', 'how are you', 'c1'],
+      ['streamContinueConversation', 'bye', 'c1'],
     ]);
+  });
+
+  it('waits for whole replies with --no-stream', async () => {
+    const t = chat();
+    t.stdin.end('one\ntwo\n');
+    expect(await t.start(undefined, { stream: false })).toBe(ExitCode.ok);
+    expect(t.stdout.text).toBe('Echo: one\nEcho: two\n');
+    expect(t.client.calls.map((c) => c.method)).toEqual(['startConversation', 'continueConversation']);
   });
 
   it('stops at /exit and leaves later lines unsent', async () => {
@@ -64,7 +101,7 @@ describe('runChat', () => {
     t.stdin.end('one\n/exit\ntwo\n');
     expect(await t.start()).toBe(ExitCode.ok);
     expect(t.stdout.text).toBe('Echo: one\n');
-    expect(t.client.calls).toHaveLength(1);
+    expect(t.sent()).toEqual(['one']);
   });
 
   it('prints the history first when resuming, then continues that conversation', async () => {
@@ -74,42 +111,49 @@ describe('runChat', () => {
           conversation: Conversation.create({ id: 'c5' }),
           messages: [
             Message.create({ role: Role.USER, content: 'earlier question' }),
-            reply('earlier answer'),
+            Message.create({ role: Role.ASSISTANT, content: 'earlier answer', interrupted: true }),
           ],
         }),
     });
     t.stdin.end('next\n');
     expect(await t.start('c5')).toBe(ExitCode.ok);
     expect(t.stdout.text).toMatch(
-      /\[you\] -\nearlier question\n\n\[assistant\] -\nearlier answer\n\nEcho: next\n$/,
+      /\[you\] -\nearlier question\n\n\[assistant\] - \(interrupted\)\nearlier answer\n\nEcho: next\n$/,
     );
     expect(t.stderr.text).toBe('conversation c5\n');
     expect(t.client.calls.at(-1)).toMatchObject({
-      method: 'continueConversation',
+      method: 'streamContinueConversation',
       request: { conversationId: 'c5' },
     });
   });
 
-  it('prints one line for a failed turn and goes on', async () => {
+  it('prints one line for a failed turn, ending the cut-short reply first, and goes on', async () => {
+    const failure = TurnEvent.create({
+      event: {
+        oneofKind: 'error',
+        error: { code: 'unavailable', msg: 'the model is unavailable', meta: {} },
+      },
+    });
     let calls = 0;
     const t = chat({
-      startConversation: async (req) => {
-        if (calls++ === 0) throw new RpcError('the model is unavailable', 'unavailable');
-        return StartConversationResponse.create({
-          conversation: { id: 'c2' },
-          reply: reply(`ok ${req.message}`),
-        });
-      },
+      streamStartConversation: (req) =>
+        calls++ === 0
+          ? playTurn([turnEvent.started('c1', true), turnEvent.delta('Par'), failure])
+          : playTurn([
+              turnEvent.started('c2', true),
+              turnEvent.delta(`ok ${req.message}`),
+              turnEvent.done('c2', ''),
+            ]),
     });
     t.stdin.end('first\nsecond\n');
     expect(await t.start()).toBe(ExitCode.ok);
-    expect(t.stderr.text).toBe('parley: the model is unavailable\nconversation c2\n');
-    expect(t.stdout.text).toBe('ok second\n');
+    expect(t.stdout.text).toBe('Par\nok second\n');
+    expect(t.stderr.text).toBe('conversation c1\nparley: the model is unavailable\nconversation c2\n');
   });
 
   it('exits 1 when the server cannot be reached', async () => {
     const t = chat({
-      startConversation: async () => {
+      streamStartConversation: () => {
         throw new RpcError('fetch failed', 'UNKNOWN');
       },
     });
@@ -130,23 +174,22 @@ describe('runChat', () => {
     expect(t.stderr.text).toBe('parley: no conversation gone (or it is not yours)\n');
   });
 
-  it('ends cleanly with 0 when interrupted while waiting for a reply', async () => {
-    const t = chat({
-      startConversation: (_req, opts) =>
-        new Promise((_resolve, reject) => {
-          opts?.abort?.addEventListener('abort', () => reject(new RpcError('aborted', 'cancelled')));
-        }),
-    });
-    let interrupt = () => {};
-    t.io.onInterrupt = (handler) => {
-      interrupt = handler;
-      return () => {};
-    };
-    t.stdin.write('wait forever\n');
+  it('cancels the reply on SIGINT, keeps what was written and ends with 0', async () => {
+    const t = chat({ streamStartConversation: hanging('Half a') });
+    t.stdin.write('wait forever\nnever sent\n');
     const done = t.start();
-    await sleep(20);
-    interrupt();
+    await waitFor(() => t.stdout.text === 'Half a');
+    t.interrupt();
     expect(await done).toBe(ExitCode.ok);
-    expect(t.stderr.text).toBe('');
+    expect(t.stdout.text).toBe('Half a\n');
+    expect(t.stderr.text).toBe('conversation c1\n(interrupted)\n');
+    expect(t.sent()).toEqual(['wait forever']);
+  });
+
+  it('sends a """ block as one message, commands inside it included', async () => {
+    const t = chat();
+    t.stdin.end('"""\nline one\n/help\n\n  indented\n"""\n"""short"""\n');
+    expect(await t.start()).toBe(ExitCode.ok);
+    expect(t.sent()).toEqual(['line one\n/help\n\n  indented', 'short']);
   });
 });

@@ -1,25 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import { createInterface, type Interface } from 'node:readline/promises';
+import { type ChatState, runReplCommand } from '../chat/repl-actions.ts';
+import { parseEntry } from '../chat/repl-commands.ts';
+import { ReplInput } from '../chat/repl-input.ts';
 import type { CommandContext } from '../command-context.ts';
 import { formatRpcError, isFatalInChat } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { startSpinner, writeLine } from '../output.ts';
+import { writeLine } from '../output.ts';
+import { runTurn } from '../turn/run-turn.ts';
+import { createTurnView } from '../turn/turn-view.ts';
 import { describeAll, formatMessages } from './show.ts';
 
-interface ChatState {
-  conversationId?: string | undefined;
-  /** Aborted by Ctrl-C: the call in flight is cancelled and the chat ends. */
-  stop: AbortController;
+export interface ChatOptions {
+  /** False with `--no-stream`: each reply is shown once it is complete. */
+  stream?: boolean;
 }
 
-const EXIT_COMMANDS = new Set(['/exit', '/quit']);
-
 /**
- * `parley chat [id]`: a line-by-line conversation. Works the same on a terminal and through a pipe; lines
- * are sent strictly in order, each after the previous reply arrived.
+ * `parley chat [id]`: a conversation at a prompt, with slash commands. Works the same through a pipe
+ * (no prompt; each line a message, sent strictly in order after the previous reply).
  */
-export async function runChat(ctx: CommandContext, conversationId?: string): Promise<number> {
-  const state: ChatState = { conversationId, stop: new AbortController() };
+export async function runChat(
+  ctx: CommandContext,
+  conversationId?: string,
+  options: ChatOptions = {},
+): Promise<number> {
   if (conversationId) {
     try {
       const described = await describeAll(ctx.client, conversationId, ctx.session);
@@ -30,84 +33,93 @@ export async function runChat(ctx: CommandContext, conversationId?: string): Pro
     }
     writeLine(ctx.io.stderr, `conversation ${conversationId}`);
   }
-  return loop(ctx, state);
-}
-
-async function loop(ctx: CommandContext, state: ChatState): Promise<number> {
-  const interactive = ctx.io.stdin.isTTY === true;
-  const rl = createInterface({
-    input: ctx.io.stdin,
-    output: interactive ? ctx.io.stdout : undefined,
-    terminal: interactive,
+  const state: ChatState = { conversationId, listed: [] };
+  let leaving = false;
+  const input = new ReplInput(ctx.io, () => {
+    if (interrupt(state, input)) return;
+    leaving = true;
+    input.close();
   });
-  // Taken at once: lines that arrive before the first read are buffered, never lost.
-  const lines = rl[Symbol.asyncIterator]();
-  const interrupt = () => {
-    state.stop.abort();
-    rl.close();
-  };
-  rl.on('SIGINT', interrupt);
-  const unsubscribe = ctx.io.onInterrupt?.(interrupt);
+  const unsubscribe = ctx.io.onInterrupt?.(() => {
+    // A signal (not a keypress at a prompt) ends a piped chat; on a terminal it is Ctrl-C as usual.
+    if (interrupt(state, input) && input.interactive) return;
+    leaving = true;
+    input.close();
+  });
   try {
-    return await readLines(ctx, state, rl, lines);
+    if (input.interactive)
+      writeLine(ctx.io.stderr, 'type a message; /help lists the commands, Ctrl-D leaves');
+    return await loop(ctx, state, input, options, () => leaving);
   } finally {
     unsubscribe?.();
-    rl.close();
-    if (interactive) writeLine(ctx.io.stdout);
+    input.close();
   }
 }
 
-async function readLines(
+/** Ctrl-C: cancels the reply or question in flight, else drops what is typed; false when there was neither. */
+function interrupt(state: ChatState, input: ReplInput): boolean {
+  if (state.turn) {
+    state.turn.abort();
+    return true;
+  }
+  if (state.question) {
+    state.question.abort();
+    return true;
+  }
+  return input.interactive && input.discard();
+}
+
+async function loop(
   ctx: CommandContext,
   state: ChatState,
-  rl: Interface,
-  lines: AsyncIterator<string>,
+  input: ReplInput,
+  options: ChatOptions,
+  leaving: () => boolean,
 ): Promise<number> {
-  if (ctx.io.stdin.isTTY === true) writeLine(ctx.io.stderr, 'type a message; /exit or Ctrl-D to leave');
   for (;;) {
-    if (ctx.io.stdin.isTTY === true) rl.prompt();
-    const next = await lines.next();
-    if (next.done || state.stop.signal.aborted) return ExitCode.ok;
-    const line = next.value.trim();
-    if (!line) continue;
-    if (EXIT_COMMANDS.has(line)) return ExitCode.ok;
-    const code = await turn(ctx, state, line);
+    const text = await input.read();
+    if (text === undefined || leaving()) return ExitCode.ok;
+    const entry = parseEntry(text);
+    let code: number | undefined;
+    if (entry.kind === 'command') code = await runReplCommand(ctx, state, input, entry.command);
+    else if (entry.kind === 'message') code = await turn(ctx, state, input, entry.text, options);
     if (code !== undefined) return code;
+    if (leaving()) return ExitCode.ok;
   }
 }
 
-/** Sends one line and prints the reply; returns an exit code only when the chat must end. */
-async function turn(ctx: CommandContext, state: ChatState, message: string): Promise<number | undefined> {
-  const spinner = startSpinner(ctx.io, 'thinking…');
-  const known = state.conversationId;
+/** Sends one message and shows the reply; returns an exit code only when the chat must end. */
+async function turn(
+  ctx: CommandContext,
+  state: ChatState,
+  input: ReplInput,
+  message: string,
+  options: ChatOptions,
+): Promise<number | undefined> {
+  state.turn = new AbortController();
+  input.busy = true;
+  const view = createTurnView(
+    ctx.io,
+    {},
+    {
+      onStarted: (started) =>
+        started.newConversation ? `conversation ${started.conversationId}` : undefined,
+    },
+  );
+  const request = { message, conversationId: state.conversationId };
   try {
-    const reply = await send(ctx, state, message);
-    spinner.stop();
-    if (state.conversationId && state.conversationId !== known) {
-      writeLine(ctx.io.stderr, `conversation ${state.conversationId}`);
-    }
-    writeLine(ctx.io.stdout, reply);
+    const outcome = await runTurn(ctx, request, view, {
+      stream: options.stream !== false,
+      signal: state.turn.signal,
+    });
+    state.conversationId = outcome.conversationId ?? state.conversationId;
     return undefined;
   } catch (err) {
-    spinner.stop();
-    if (state.stop.signal.aborted) return ExitCode.ok;
     const hints = { serverUrl: ctx.serverUrl, conversationId: state.conversationId };
     writeLine(ctx.io.stderr, formatRpcError(err, hints));
     return isFatalInChat(err) ? ExitCode.failure : undefined;
+  } finally {
+    state.turn = undefined;
+    input.busy = false;
   }
-}
-
-async function send(ctx: CommandContext, state: ChatState, message: string): Promise<string> {
-  const options = { abort: state.stop.signal };
-  const base = { message, session: ctx.session, requestId: randomUUID() };
-  if (!state.conversationId) {
-    const resp = await ctx.client.startConversation(base, options);
-    state.conversationId = resp.conversation?.id;
-    return resp.reply?.content ?? '';
-  }
-  const resp = await ctx.client.continueConversation(
-    { ...base, conversationId: state.conversationId },
-    options,
-  );
-  return resp.reply?.content ?? '';
 }
