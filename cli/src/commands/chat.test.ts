@@ -1,11 +1,4 @@
-import {
-  Conversation,
-  DescribeConversationResponse,
-  Message,
-  Role,
-  RpcError,
-  TurnEvent,
-} from '@parley/rpc';
+import { Conversation, DescribeConversationResponse, Message, Role, RpcError, TurnEvent } from '@parley/rpc';
 import {
   type FakeableClient,
   FakeChatClient,
