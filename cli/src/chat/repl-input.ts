@@ -150,11 +150,12 @@ export class FencedBlock {
       if (!trimmed.startsWith(FENCE)) return entry;
       const first = trimmed.slice(FENCE.length);
       if (first.length >= FENCE.length && first.endsWith(FENCE)) return `${first.slice(0, -FENCE.length)}\n`;
-      this.lines = [first];
+      this.lines = first.trim() ? [first] : [];
       return undefined;
     }
     if (entry.trimEnd().endsWith(FENCE)) {
-      const text = [...this.lines, entry.trimEnd().slice(0, -FENCE.length)].join('\n');
+      const last = entry.trimEnd().slice(0, -FENCE.length);
+      const text = [...this.lines, ...(last.trim() ? [last] : [])].join('\n');
       this.lines = undefined;
       // The newline keeps a block a message, never a command; an empty block is an empty entry.
       return text.trim() ? `${text}\n` : '';
