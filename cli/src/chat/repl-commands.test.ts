@@ -21,7 +21,10 @@ describe('parseEntry', () => {
   });
 
   it.each([
-    ['/frobnicate', /^unknown command \/frobnicate: \/help lists the commands/],
+    [
+      '/frobnicate',
+      /^unknown command \/frobnicate; \/help lists them, \/\/text sends text that starts with \/$/,
+    ],
     ['/swtich 2', /^unknown command \/swtich \(did you mean \/switch\?\)/],
     ['/switch', /^usage: \/switch <id\|n>/],
     ['/new now', /^\/new takes no argument$/],

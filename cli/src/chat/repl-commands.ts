@@ -70,5 +70,5 @@ function isName(name: string): name is Name {
 function unknown(name: string): string {
   const near = NAMES.filter((known) => known.startsWith(name.slice(0, 2)));
   const hint = near.length === 1 ? ` (did you mean /${near[0]}?)` : '';
-  return `unknown command /${name}${hint}: /help lists the commands; start a message with // to send it as it is`;
+  return `unknown command /${name}${hint}; /help lists them, //text sends text that starts with /`;
 }

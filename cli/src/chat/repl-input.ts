@@ -77,11 +77,14 @@ export class ReplInput {
   discard(): boolean {
     const had = this.rl.line !== '' || this.pasted.length > 0 || this.block.open;
     if (!had) return false;
+    // Like a shell: the line stays on screen marked ^C, and a fresh prompt starts below it.
     this.rl.write(null, { ctrl: true, name: 'e' } as Key);
+    this.io.stdout.write('^C\n');
+    if (this.gate) this.gate.muted = true;
     this.rl.write(null, { ctrl: true, name: 'u' } as Key);
+    if (this.gate) this.gate.muted = false;
     this.pasted = [];
     this.block.flush();
-    this.io.stdout.write('^C\n');
     this.rl.setPrompt(PROMPT);
     this.rl.prompt(true);
     return true;

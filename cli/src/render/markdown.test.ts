@@ -24,6 +24,13 @@ const reply = [
 ].join('\n');
 
 describe('renderMarkdown', () => {
+  it('renders bold and italics inside list items too', () => {
+    const out = renderMarkdown('- a **bold** item\n- an *italic* one', { width: 80 });
+    expect(out).toContain(`${BOLD_ON}bold${BOLD_OFF}`);
+    expect(out).toContain('\u001b[3mitalic\u001b[23m');
+    expect(out).not.toMatch(/\*\*|\*italic/);
+  });
+
   it('renders bold as an ANSI style, without the asterisks', () => {
     const out = renderMarkdown('Some **bold** words.', { width: 80 });
     expect(out).toContain(`${BOLD_ON}bold${BOLD_OFF}`);

@@ -46,6 +46,15 @@ function parser({ width, color = true }: MarkdownOptions): Marked {
         href: chalk.blue.underline,
       }),
     );
+    // marked-terminal prints the text of a tight list item raw (`**bold**` with its asterisks): marked
+    // gives such items block-level text tokens holding inline tokens, which it does not descend into.
+    marked.use({
+      renderer: {
+        text(token) {
+          return 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
+        },
+      },
+    });
     parsers.set(key, marked);
   }
   return marked;
