@@ -1,6 +1,6 @@
+import { EventEmitter } from 'node:events';
 import type { Key } from 'node:readline';
 import { createInterface, type Interface } from 'node:readline/promises';
-import { Writable } from 'node:stream';
 import type { Io, OutStream } from '../command-context.ts';
 
 const PROMPT = '> ';
@@ -36,7 +36,9 @@ export class ReplInput {
     // Before readline's own listener, so each line knows whether more of the same chunk follows it.
     if (this.interactive) io.stdin.on('data', (data: Buffer | string) => this.onChunk(String(data)));
     this.gate = this.interactive ? new GatedOutput(io.stdout) : undefined;
-    this.rl = createInterface({ input: io.stdin, output: this.gate, terminal: this.interactive });
+    // readline only writes to its output and asks for its size (see GatedOutput).
+    const output = this.gate as unknown as NodeJS.WritableStream | undefined;
+    this.rl = createInterface({ input: io.stdin, output, terminal: this.interactive });
     this.rl.on('line', (line) => this.onLine(line));
     this.rl.on('close', () => this.onClose());
     this.rl.on('SIGINT', onInterrupt);
@@ -58,14 +60,21 @@ export class ReplInput {
 
   private nextLine(): Promise<string | undefined> {
     const queued = this.entries.shift();
+    // Typed (unseen) while a reply was written: shown now, at its prompt, as if typed here.
+    if (queued !== undefined && this.interactive && !this.closed)
+      this.io.stdout.write(`${this.promptText()}${queued}\n`);
     if (queued !== undefined || this.closed) return Promise.resolve(queued);
     if (this.interactive) {
-      this.rl.setPrompt(this.block.open ? CONTINUATION : PROMPT);
+      this.rl.setPrompt(this.promptText());
       this.rl.prompt(true);
     }
     return new Promise((resolve) => {
       this.waiting = resolve;
     });
+  }
+
+  private promptText(): string {
+    return this.block.open ? CONTINUATION : PROMPT;
   }
 
   /** While a reply is written, typing is not echoed (it waits, unsent, at the next prompt). */
@@ -175,8 +184,11 @@ export class FencedBlock {
   }
 }
 
-/** readline's output: the terminal, or nothing while muted; it reports the terminal's size. */
-class GatedOutput extends Writable {
+/**
+ * readline's output: the terminal, or nothing while muted; it reports the terminal's size. Not a
+ * Writable, whose buffering would decide about muting later than the write.
+ */
+class GatedOutput extends EventEmitter {
   muted = false;
 
   constructor(private readonly target: OutStream) {
@@ -196,8 +208,8 @@ class GatedOutput extends Writable {
     return this.target.rows;
   }
 
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    if (this.muted) done();
-    else this.target.write(chunk, () => done());
+  write(chunk: string | Uint8Array): boolean {
+    if (!this.muted) this.target.write(chunk);
+    return true;
   }
 }

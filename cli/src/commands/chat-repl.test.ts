@@ -72,6 +72,31 @@ describe('parley chat on a terminal', () => {
     expect(t.stdout.text).toMatch(/Once upon\n[\s\S]*> [\s\S]*Echo: shorter please\n/);
   });
 
+  it('keeps what is typed during a reply off the screen, then shows it at the prompt and sends it', async () => {
+    const t = repl({
+      streamStartConversation: (_req, opts) =>
+        playTurn(
+          [
+            turnEvent.started('c1', true),
+            turnEvent.delta('slow'),
+            { pauseMs: 60 },
+            turnEvent.delta(' reply'),
+            turnEvent.done('c1', ''),
+          ],
+          opts?.signal,
+        ),
+    });
+    t.type('first\r');
+    await waitFor(() => t.stdout.text.includes('slow'));
+    t.type('typed ahead\r');
+    await waitFor(() => t.sent().length === 2);
+    t.stdin.end();
+    await t.done;
+    expect(t.stdout.text).toContain('first\r\nslow reply\n');
+    expect(t.stdout.text).toContain('slow reply\n> typed ahead\nEcho: typed ahead\n');
+    expect(t.stdout.text.match(/typed ahead/g)).toHaveLength(2);
+  });
+
   it('drops a half-typed line on Ctrl-C instead of leaving, and leaves on Ctrl-D', async () => {
     const t = repl();
     t.type('a draft');
