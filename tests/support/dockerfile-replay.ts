@@ -154,9 +154,11 @@ function apply(instruction: Instruction, stage: Stage, stages: Stage[], ctx: Con
       stage.healthcheck = JSON.parse(args.slice(args.indexOf('CMD ') + 4)) as string[];
       return;
     case 'COPY':
-      return copy(args, stage, stages, ctx);
+      copy(args, stage, stages, ctx);
+      return;
     case 'RUN':
-      return run(args, stage, ctx);
+      run(args, stage, ctx);
+      return;
     default:
       throw new Error(`the replay does not understand ${keyword}`);
   }
