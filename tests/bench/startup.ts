@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, spawnNode } from './processes.ts';
@@ -139,7 +139,9 @@ export function startupMarkdown(r: StartupReport): string {
   ].join('\n');
 }
 
-// `pnpm bench:startup`: this section alone.
+// `pnpm bench:startup`: this section alone, written where `pnpm bench` writes it.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.stdout.write(startupMarkdown(await measureStartup()));
+  const markdown = startupMarkdown(await measureStartup());
+  await writeFile(join(REPO_ROOT, 'tests', 'bench', 'results', 'startup.md'), markdown);
+  process.stdout.write(markdown);
 }
