@@ -1,121 +1,48 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ParleyResult,
+  type ServerProcess,
+  spawnParley,
+  startServerProcess,
+} from '../support/cli-processes.ts';
+import { freePort } from '../support/free-port.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 
-// The real server and the real `parley` binary as separate processes, with an OpenAI stand-in in-process.
+// The real server and the real `parley` command as separate processes, with an OpenAI stand-in in-process.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'cli', 'bin', 'parley.js');
-const SERVER = join(ROOT, 'server', 'src', 'main.ts');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
 let standIn: OpenAiStandIn;
 let dataDir: string;
 let keyFile: string;
-let server: ChildProcess | undefined;
+let server: ServerProcess | undefined;
 let serverUrl: string;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Starts server/src/main.ts keyless (it writes its local key to `keyFile`) and waits for /health. */
 async function startServer(): Promise<void> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', SERVER], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      PARLEY_LOCAL_KEY_FILE: keyFile,
-      OPENAI_BASE_URL: standIn.url,
-      OPENAI_API_KEY: 'test',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server = child;
-  serverUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(child, () => output);
+  server = await startServerProcess({ dataDir, keyFile, openAiUrl: standIn.url });
+  serverUrl = server.url;
 }
 
-async function waitForHealth(child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`${serverUrl}/health`).then(
-      (res) => res.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server not healthy within 20 s:\n${output()}`);
+/** The environment `parley` runs with: this test's server, its local key, a fixed user. */
+function cliEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOME: dataDir,
+    PARLEY_URL: serverUrl,
+    PARLEY_LOCAL_KEY_FILE: keyFile,
+    PARLEY_USER: 'e2e-user',
+    ...env,
+  };
 }
 
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-  children.delete(child);
-}
-
-/** Runs `node cli/bin/parley.js ...args`, feeding `input` on stdin (then EOF). */
+/** Runs `parley ...args`, feeding `input` on stdin (then EOF). */
 function parley(
   args: string[],
   options: { input?: string; env?: Record<string, string> } = {},
-): Promise<Result> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dataDir,
-      PARLEY_URL: serverUrl,
-      PARLEY_LOCAL_KEY_FILE: keyFile,
-      PARLEY_USER: 'e2e-user',
-      ...options.env,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin?.end(options.input ?? '');
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
+): Promise<ParleyResult> {
+  const child = spawnParley(args, cliEnv(options.env));
+  child.child.stdin?.end(options.input ?? '');
+  return child.result;
 }
 
 function userContents(index: number): string[] {
@@ -131,7 +58,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([...children].map(stop));
+  await server?.stop();
   await standIn?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -184,7 +111,7 @@ describe('parley CLI against the real server', () => {
   });
 
   it('keeps the conversation across a server restart', async () => {
-    await stop(server);
+    await server?.stop();
     await startServer();
     const result = await parley(['show', conversationId]);
     expect(result.code).toBe(0);
@@ -220,4 +147,65 @@ describe('parley CLI against the real server', () => {
       `parley: cannot reach the Parley server (is the server running at ${url}? start it with npm start)\n`,
     );
   });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(condition()).toBe(true);
+}
+
+describe('parley streaming from the real server', () => {
+  const reply = 'The time in Paris is **noon**, and the sun is out over the river.';
+
+  it('writes the reply to a pipe piece by piece as the model writes it, tool progress to stderr', async () => {
+    standIn.reset();
+    standIn.script(
+      { toolCalls: [{ name: 'get_datetime', arguments: { timezone: 'Europe/Paris' } }] },
+      { reply, stream: { chunks: 6, intervalMs: 80 } },
+    );
+    const result = await parley(['ask', 'time in Paris?']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${reply}\n`);
+    expect(result.stdoutChunks.length).toBeGreaterThan(2);
+    expect(result.stdoutChunks[0]?.length).toBeLessThan(reply.length);
+    expect(result.stderr).toMatch(/^↳ get_datetime Europe\/Paris\nconversation: \S+\n$/);
+  });
+
+  it('prints one TurnEvent per line with --json, the deltas adding up to the stored reply', async () => {
+    standIn.reset();
+    standIn.script({ reply, stream: { chunks: 4, intervalMs: 20 } });
+    const result = await parley(['ask', '--json', 'time?']);
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, { text?: string; reply?: { content: string } }>);
+    expect(Object.keys(events[0] ?? {})).toEqual(['started']);
+    expect(Object.keys(events.at(-1) ?? {})).toEqual(['done']);
+    const text = events.map((event) => event.delta?.text ?? '').join('');
+    expect(text).toBe(reply);
+    expect(events.at(-1)?.done?.reply?.content).toBe(reply);
+  });
+
+  it('cancels a reply on Ctrl-C: the model call is aborted and show marks the stored reply interrupted', async () => {
+    standIn.reset();
+    standIn.script({ reply: 'word '.repeat(60).trim(), stream: { chunks: 60, intervalMs: 100 } });
+    const chat = spawnParley(['chat'], cliEnv());
+    chat.child.stdin?.write('tell me a long story\n');
+    await waitFor(() => chat.stdout.includes('word word'));
+    chat.child.kill('SIGINT');
+    const result = await chat.result;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^word( word)*\n$/);
+    expect(result.stderr).toMatch(/^conversation \S+\n\(interrupted\)\n$/);
+    await standIn.nextAbort();
+    const id = result.stderr.match(/^conversation (\S+)$/m)?.[1] ?? '';
+    let shown = await parley(['show', id]);
+    for (let i = 0; i < 50 && !shown.stdout.includes('(interrupted)'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      shown = await parley(['show', id]);
+    }
+    expect(shown.stdout).toMatch(/\[assistant\] [^\n]* \(interrupted\)\nword( word)*/);
+  }, 30_000);
 });
