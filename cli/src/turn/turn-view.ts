@@ -95,17 +95,22 @@ abstract class StatusView implements TurnView {
 
   finish(outcome: TurnOutcomeKind): void {
     this.stopWaiting();
-    this.endText(outcome);
+    this.endLine();
+    // A reply with no text at all is still a reply: an empty line, as the unary CLI always printed.
+    if (outcome === 'done' && !this.wroteText) writeLine(this.io.stdout);
     if (outcome === 'interrupted') writeLine(this.io.stderr, this.style.dim('(interrupted)'));
   }
 
+  /** Writes a piece of the reply. */
   protected abstract text(delta: string): void;
-  /** Ends the reply's text on a new line; `done` with no text at all prints an empty line. */
-  protected abstract endText(outcome: TurnOutcomeKind): void;
+  /** True once any text of the reply was written. */
+  protected abstract get wroteText(): boolean;
+  /** Finishes the text written so far, so what follows starts on a line of its own. */
+  protected abstract endLine(): void;
 
   private status(line: string): void {
     this.stopWaiting();
-    this.endText('interrupted');
+    this.endLine();
     writeLine(this.io.stderr, line);
   }
 
@@ -122,36 +127,34 @@ abstract class StatusView implements TurnView {
 
 /** A terminal: raw text while a block is written, rendered Markdown once it is complete. */
 class TerminalView extends StatusView {
-  private live = new LiveMarkdown(this.io.stdout);
-  private wrote = false;
+  private readonly live = new LiveMarkdown(this.io.stdout);
+  protected wroteText = false;
 
   protected text(delta: string): void {
-    this.wrote ||= delta !== '';
+    this.wroteText ||= delta !== '';
     this.live.push(delta);
   }
 
-  protected endText(outcome: TurnOutcomeKind): void {
+  protected endLine(): void {
     this.live.end();
-    if (outcome === 'done' && !this.wrote) writeLine(this.io.stdout);
   }
 }
 
 /** A pipe or file: the reply's text exactly as the model wrote it, piece by piece. */
 class PlainView extends StatusView {
-  private last = '';
-  private wrote = false;
+  private lineOpen = false;
+  protected wroteText = false;
 
   protected text(delta: string): void {
     if (!delta) return;
     this.io.stdout.write(delta);
-    this.last = delta;
-    this.wrote = true;
+    this.wroteText = true;
+    this.lineOpen = !delta.endsWith('\n');
   }
 
-  protected endText(outcome: TurnOutcomeKind): void {
-    const open = this.wrote && !this.last.endsWith('\n');
-    if (open || (outcome === 'done' && !this.wrote)) writeLine(this.io.stdout);
-    this.last = '\n';
+  protected endLine(): void {
+    if (this.lineOpen) writeLine(this.io.stdout);
+    this.lineOpen = false;
   }
 }
 
