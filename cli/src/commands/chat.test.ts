@@ -179,6 +179,22 @@ describe('runChat through a pipe', () => {
     expect(t.sent()).toEqual(['wait forever']);
   });
 
+  it('cancels a --no-stream reply on SIGINT by aborting the call', async () => {
+    const t = chat({
+      startConversation: (_req, opts) =>
+        new Promise((_resolve, reject) => {
+          opts?.abort?.addEventListener('abort', () => reject(new RpcError('aborted', 'cancelled')));
+        }),
+    });
+    t.stdin.write('wait forever\n');
+    const done = t.start(undefined, { stream: false });
+    await waitFor(() => t.client.calls.length === 1);
+    t.interrupt();
+    expect(await done).toBe(ExitCode.ok);
+    expect(t.stdout.text).toBe('');
+    expect(t.stderr.text).toBe('(interrupted)\n');
+  });
+
   it('sends a """ block as one message, commands inside it included', async () => {
     const t = chat();
     t.stdin.end('"""\nline one\n/help\n\n  indented\n"""\n"""short"""\n');
