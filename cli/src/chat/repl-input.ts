@@ -34,7 +34,7 @@ export class ReplInput {
   ) {
     this.interactive = io.stdin.isTTY === true;
     // Before readline's own listener, so each line knows whether more of the same chunk follows it.
-    if (this.interactive) io.stdin.on('data', (data: Buffer | string) => this.onChunk(String(data)));
+    if (this.interactive) io.stdin.on('data', this.onChunk);
     this.gate = this.interactive ? new GatedOutput(io.stdout) : undefined;
     // readline only writes to its output and asks for its size (see GatedOutput).
     const output = this.gate as unknown as NodeJS.WritableStream | undefined;
@@ -105,13 +105,13 @@ export class ReplInput {
   }
 
   close(): void {
-    if (this.interactive && !this.closed) this.io.stdout.write(PASTE_OFF);
     this.rl.close();
   }
 
-  private onChunk(data: string): void {
-    this.chunk = { linesLeft: (data.match(/\r\n|\r|\n/g) ?? []).length, tail: !/[\r\n]$/.test(data) };
-  }
+  private readonly onChunk = (data: Buffer | string) => {
+    const text = String(data);
+    this.chunk = { linesLeft: (text.match(/\r\n|\r|\n/g) ?? []).length, tail: !/[\r\n]$/.test(text) };
+  };
 
   private readonly onKeypress = (_text: string | undefined, key: Key | undefined) => {
     if (key?.name === 'paste-start') this.pasting = true;
@@ -137,7 +137,12 @@ export class ReplInput {
     this.closed = true;
     if (this.pasted.length > 0) this.entries.push(this.pasted.join('\n'));
     this.pasted = [];
-    this.io.stdin.off('keypress', this.onKeypress);
+    if (this.interactive) {
+      this.io.stdin.off('keypress', this.onKeypress);
+      this.io.stdin.off('data', this.onChunk);
+      // Ctrl-D, Ctrl-C or /exit: the shell gets its terminal back as it was.
+      this.io.stdout.write(PASTE_OFF);
+    }
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.(this.entries.shift());

@@ -106,6 +106,9 @@ describe('parley chat on a terminal', () => {
     t.type(CTRL_D);
     expect(await t.done).toBe(ExitCode.ok);
     expect(t.sent()).toEqual(['the real one']);
+    // Bracketed paste is asked for at the start, and turned off again for the shell on the way out.
+    expect(t.stdout.text.startsWith('\u001b[?2004h')).toBe(true);
+    expect(t.stdout.text).toContain('\u001b[?2004l');
   });
 
   it('sends a bracketed paste as one message when Enter follows it', async () => {
