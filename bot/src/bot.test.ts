@@ -30,6 +30,7 @@ class FakeChatClient implements ChatClient {
   describeConversation = unused;
   deleteConversation = unused;
   switchConversation = unused;
+  getSession = unused;
 }
 
 async function unused(): Promise<never> {

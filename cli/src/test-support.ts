@@ -7,6 +7,7 @@ import {
   Conversation,
   DeleteConversationResponse,
   DescribeConversationResponse,
+  GetSessionResponse,
   ListConversationsResponse,
   Message,
   Role,
@@ -86,6 +87,7 @@ export function fakeChatClient(overrides: Partial<ChatClient> = {}): FakeChatCli
     deleteConversation: async () => DeleteConversationResponse.create(),
     switchConversation: async (req) =>
       SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
+    getSession: async () => GetSessionResponse.create(),
   };
   const impl = { ...base, ...overrides };
   return {
@@ -113,6 +115,10 @@ export function fakeChatClient(overrides: Partial<ChatClient> = {}): FakeChatCli
     switchConversation: (req, opts) => {
       record('switchConversation', req);
       return impl.switchConversation(req, opts);
+    },
+    getSession: (req, opts) => {
+      record('getSession', req);
+      return impl.getSession(req, opts);
     },
   };
 }

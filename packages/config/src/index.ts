@@ -20,4 +20,9 @@ export {
   permissiveLocalPolicy,
   type RateLimits,
 } from './policy-config.ts';
-export { type ApiKeyEntry, loadServerConfig, type ServerConfig } from './server-config.ts';
+export {
+  type ApiKeyEntry,
+  DEFAULT_SYSTEM_PROMPT,
+  loadServerConfig,
+  type ServerConfig,
+} from './server-config.ts';
