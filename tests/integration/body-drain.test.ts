@@ -9,7 +9,11 @@ const LIST = '/twirp/parley.chat.v1.ChatService/ListConversations';
  * Sends a request head and a body of `size` bytes over a raw socket, writing all of it before reading
  * anything (as curl and most HTTP libraries do), then returns what the server answered.
  */
-function uploadThenRead(port: number, size: number, chunked: boolean): Promise<{ text: string; error?: string }> {
+function uploadThenRead(
+  port: number,
+  size: number,
+  chunked: boolean,
+): Promise<{ text: string; error?: string }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.pause(); // read nothing until the whole body is written
