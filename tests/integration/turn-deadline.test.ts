@@ -42,12 +42,10 @@ describe('one deadline per turn', () => {
     model.script({ hang: true }, { hang: true }, { hang: true });
     const started = Date.now();
     const error = await failure(
-      parley
-        .client()
-        .continueConversation({
-          message: 'are you there?',
-          session: { platform: 'cli', userId: 'd', chatId: 'd' },
-        }),
+      parley.client().continueConversation({
+        message: 'are you there?',
+        session: { platform: 'cli', userId: 'd', chatId: 'd' },
+      }),
     );
     const elapsed = Date.now() - started;
     expect(error.code).toBe('deadline_exceeded');
