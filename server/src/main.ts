@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigError, loadServerConfig, redact, type ServerConfig } from '@parley/config';
+import {
+  ConfigError,
+  loadPolicyConfig,
+  loadServerConfig,
+  type PolicyConfig,
+  redact,
+  type ServerConfig,
+} from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
@@ -11,8 +18,14 @@ import { createParleyServer } from './parley-server.ts';
 
 async function main(): Promise<void> {
   let config: Readonly<ServerConfig>;
+  let policy: Readonly<PolicyConfig>;
   try {
     config = loadServerConfig(process.env);
+    // Before a keyless server gets its local key: no API_KEYS means the permissive local policy.
+    policy = loadPolicyConfig(process.env, {
+      clients: config.apiKeys.map((k) => k.client),
+      defaultModel: config.openai.model,
+    });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`parley server: ${err.message}\n`);
@@ -23,7 +36,7 @@ async function main(): Promise<void> {
   logger.debug({ config: redact(config) }, 'configuration');
 
   const tracing = await startTracing(process.env);
-  const parley = await createParleyServer(config, logger, { registry: new Registry() });
+  const parley = await createParleyServer(config, logger, { registry: new Registry(), policy });
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerConfig } from '@parley/config';
+import { loadPolicyConfig, type PolicyConfig, type ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
 import { createApp } from './app.ts';
@@ -19,6 +19,8 @@ import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import type { UsageLedger } from './policy/usage-ledger.ts';
+import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
 import { Idempotency } from './rpc/idempotency.ts';
 import { createToolRunner } from './tool-setup.ts';
@@ -32,6 +34,13 @@ export interface ParleyOverrides extends BackendOverrides {
   tools?: ToolRunner;
   /** Where the metrics are registered (main.ts passes its own); a fresh registry otherwise. */
   registry?: Registry;
+  /**
+   * Every client's policy (main.ts loads it from the environment and POLICY_FILE before a keyless
+   * server's local key exists); otherwise the built-in defaults for the configured keys.
+   */
+  policy?: Readonly<PolicyConfig>;
+  /** A usage ledger instead of the configured one. */
+  ledger?: UsageLedger;
 }
 
 export interface ParleyServer {
@@ -49,15 +58,32 @@ export async function createParleyServer(
   overrides: ParleyOverrides = {},
 ): Promise<ParleyServer> {
   const clock = overrides.clock ?? (() => new Date());
-  const metrics = createMetrics(overrides.registry ?? new Registry());
+  const registry = overrides.registry ?? new Registry();
+  const metrics = createMetrics(registry);
   const breakers = new BreakerBoard(metrics, ['model', 'weather', 'holidays']);
   const backends = await createBackends(config, logger, overrides);
   const store = tracedStore(backends.store, config.mongodb ? 'mongodb' : 'sqlite');
-  const llm = new InstrumentedLlm({
-    llm: overrides.llm ?? createLlm(config, logger, (state) => breakers.set('model', state)),
-    defaultModel: config.openai.model,
-    metrics,
+  const policy = await createPolicy({
+    config,
+    policy:
+      overrides.policy ??
+      loadPolicyConfig(
+        {},
+        { clients: config.apiKeys.map((k) => k.client), defaultModel: config.openai.model },
+      ),
+    logger,
+    clock,
+    registry,
+    ...(backends.redis ? { redis: backends.redis } : {}),
+    ...(overrides.ledger ? { ledger: overrides.ledger } : {}),
   });
+  const llm = policy.metered(
+    new InstrumentedLlm({
+      llm: overrides.llm ?? createLlm(config, logger, (state) => breakers.set('model', state)),
+      defaultModel: config.openai.model,
+      metrics,
+    }),
+  );
   const sessionManager = new SessionManager({
     store,
     sessions: backends.sessions,
@@ -79,18 +105,23 @@ export async function createParleyServer(
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
+    ledger: await policy.readiness(),
   });
   const app = createApp({
     apiKeys: config.apiKeys,
     service,
     idempotency,
+    turns: policy.turns,
+    usage: policy.usage,
+    admin: policy.admin,
     limits: config.limits,
     logger,
     readiness,
     metrics,
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
   });
-  const server = createServer({ requestTimeout: config.openai.timeoutMs * 3 + 30_000 }, app);
+  // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
+  const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
 
   return {
     server,
@@ -102,14 +133,25 @@ export async function createParleyServer(
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      // Turns still running at the timeout are answered `unavailable` (their callers retry with the same
+      // request_id); the sockets close only once those answers had a moment to leave.
+      let force: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        policy.abortTurns();
+        force = setTimeout(() => server.closeAllConnections(), ANSWER_GRACE_MS);
+      }, config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      clearTimeout(force);
       await service.drain();
+      await Promise.allSettled([policy.close()]);
       await backends.close();
     },
   };
 }
+
+/** How long answers to turns cut off at shutdown get to reach their callers before sockets close. */
+const ANSWER_GRACE_MS = 1_000;
 
 interface AssistantParts {
   config: Readonly<ServerConfig>;

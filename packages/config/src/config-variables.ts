@@ -28,6 +28,7 @@ export const SERVER_VARIABLES: readonly ConfigVariable[] = [
   { name: 'OPENAI_MODEL', default: 'gpt-4o-mini' },
   { name: 'OPENAI_TIMEOUT_MS', default: '60000' },
   { name: 'OPENAI_MAX_RETRIES', default: '2' },
+  { name: 'TURN_TIMEOUT_MS', default: '90000' },
   { name: 'SYSTEM_PROMPT', defaultNote: 'a short default' },
   { name: 'CONTEXT_MAX_MESSAGES', default: '60' },
   { name: 'CONTEXT_TOKEN_BUDGET', default: '6000' },

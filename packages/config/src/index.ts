@@ -34,6 +34,7 @@ export {
 } from './policy-config.ts';
 export {
   type ApiKeyEntry,
+  DEFAULT_SYSTEM_PROMPT,
   loadServerConfig,
   SERVER_SCHEMA_KEYS,
   type ServerConfig,

@@ -4,6 +4,7 @@ import {
   Conversation,
   DeleteConversationResponse,
   DescribeConversationResponse,
+  GetSessionResponse,
   ListConversationsResponse,
   Message,
   Role,
@@ -53,6 +54,7 @@ export class FakeChatClient implements ChatClient {
     this.#call('deleteConversation', req, opts);
   switchConversation: ChatClient['switchConversation'] = (req, opts) =>
     this.#call('switchConversation', req, opts);
+  getSession: ChatClient['getSession'] = (req, opts) => this.#call('getSession', req, opts);
 
   #call<M extends ChatMethod>(
     method: M,
@@ -87,5 +89,6 @@ function echoingClient(): ChatClient {
     deleteConversation: async () => DeleteConversationResponse.create(),
     switchConversation: async (req) =>
       SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
+    getSession: async () => GetSessionResponse.create(),
   };
 }

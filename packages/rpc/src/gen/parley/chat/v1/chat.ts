@@ -377,6 +377,28 @@ export interface SwitchConversationResponse {
     conversation?: Conversation;
 }
 /**
+ * @generated from protobuf message parley.chat.v1.GetSessionRequest
+ */
+export interface GetSessionRequest {
+    /**
+     * Must carry platform and chat_id: the chat asked about.
+     *
+     * @generated from protobuf field: parley.chat.v1.SessionMetadata session = 1
+     */
+    session?: SessionMetadata;
+}
+/**
+ * @generated from protobuf message parley.chat.v1.GetSessionResponse
+ */
+export interface GetSessionResponse {
+    /**
+     * Unset when the chat has no current conversation (its next message starts one).
+     *
+     * @generated from protobuf field: parley.chat.v1.Conversation conversation = 1
+     */
+    conversation?: Conversation;
+}
+/**
  * One step of a streamed turn. A turn is `started`, then any number of `delta` and `tool` events in the
  * order they happened, then exactly one `done` or `error`.
  *
@@ -1707,6 +1729,98 @@ class SwitchConversationResponse$Type extends MessageType<SwitchConversationResp
  */
 export const SwitchConversationResponse = new SwitchConversationResponse$Type();
 // @generated message type with reflection information, may provide speed optimized methods
+class GetSessionRequest$Type extends MessageType<GetSessionRequest> {
+    constructor() {
+        super("parley.chat.v1.GetSessionRequest", [
+            { no: 1, name: "session", kind: "message", T: () => SessionMetadata }
+        ]);
+    }
+    create(value?: PartialMessage<GetSessionRequest>): GetSessionRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        if (value !== undefined)
+            reflectionMergePartial<GetSessionRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: GetSessionRequest): GetSessionRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.SessionMetadata session */ 1:
+                    message.session = SessionMetadata.internalBinaryRead(reader, reader.uint32(), options, message.session);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: GetSessionRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.SessionMetadata session = 1; */
+        if (message.session)
+            SessionMetadata.internalBinaryWrite(message.session, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.GetSessionRequest
+ */
+export const GetSessionRequest = new GetSessionRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class GetSessionResponse$Type extends MessageType<GetSessionResponse> {
+    constructor() {
+        super("parley.chat.v1.GetSessionResponse", [
+            { no: 1, name: "conversation", kind: "message", T: () => Conversation }
+        ]);
+    }
+    create(value?: PartialMessage<GetSessionResponse>): GetSessionResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        if (value !== undefined)
+            reflectionMergePartial<GetSessionResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: GetSessionResponse): GetSessionResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.Conversation conversation */ 1:
+                    message.conversation = Conversation.internalBinaryRead(reader, reader.uint32(), options, message.conversation);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: GetSessionResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.Conversation conversation = 1; */
+        if (message.conversation)
+            Conversation.internalBinaryWrite(message.conversation, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.GetSessionResponse
+ */
+export const GetSessionResponse = new GetSessionResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
 class TurnEvent$Type extends MessageType<TurnEvent> {
     constructor() {
         super("parley.chat.v1.TurnEvent", [
@@ -2156,5 +2270,6 @@ export const ChatService = new ServiceType("parley.chat.v1.ChatService", [
     { name: "ListConversations", options: {}, I: ListConversationsRequest, O: ListConversationsResponse },
     { name: "DescribeConversation", options: {}, I: DescribeConversationRequest, O: DescribeConversationResponse },
     { name: "DeleteConversation", options: {}, I: DeleteConversationRequest, O: DeleteConversationResponse },
-    { name: "SwitchConversation", options: {}, I: SwitchConversationRequest, O: SwitchConversationResponse }
+    { name: "SwitchConversation", options: {}, I: SwitchConversationRequest, O: SwitchConversationResponse },
+    { name: "GetSession", options: {}, I: GetSessionRequest, O: GetSessionResponse }
 ]);

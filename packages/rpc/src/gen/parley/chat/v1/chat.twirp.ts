@@ -21,6 +21,8 @@ import {
   DeleteConversationResponse,
   SwitchConversationRequest,
   SwitchConversationResponse,
+  GetSessionRequest,
+  GetSessionResponse,
 } from "./chat";
 
 //==================================//
@@ -55,6 +57,7 @@ export interface ChatServiceClient {
   SwitchConversation(
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
+  GetSession(request: GetSessionRequest): Promise<GetSessionResponse>;
 }
 
 export class ChatServiceClientJSON implements ChatServiceClient {
@@ -67,6 +70,7 @@ export class ChatServiceClientJSON implements ChatServiceClient {
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
+    this.GetSession.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -187,6 +191,22 @@ export class ChatServiceClientJSON implements ChatServiceClient {
       })
     );
   }
+
+  GetSession(request: GetSessionRequest): Promise<GetSessionResponse> {
+    const data = GetSessionRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "GetSession",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      GetSessionResponse.fromJson(data as any, { ignoreUnknownFields: true })
+    );
+  }
 }
 
 export class ChatServiceClientProtobuf implements ChatServiceClient {
@@ -199,6 +219,7 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
+    this.GetSession.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -289,6 +310,19 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
       SwitchConversationResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  GetSession(request: GetSessionRequest): Promise<GetSessionResponse> {
+    const data = GetSessionRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "GetSession",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      GetSessionResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -320,6 +354,7 @@ export interface ChatServiceTwirp<T extends TwirpContext = TwirpContext> {
     ctx: T,
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
+  GetSession(ctx: T, request: GetSessionRequest): Promise<GetSessionResponse>;
 }
 
 export enum ChatServiceMethod {
@@ -329,6 +364,7 @@ export enum ChatServiceMethod {
   DescribeConversation = "DescribeConversation",
   DeleteConversation = "DeleteConversation",
   SwitchConversation = "SwitchConversation",
+  GetSession = "GetSession",
 }
 
 export const ChatServiceMethodList = [
@@ -338,6 +374,7 @@ export const ChatServiceMethodList = [
   ChatServiceMethod.DescribeConversation,
   ChatServiceMethod.DeleteConversation,
   ChatServiceMethod.SwitchConversation,
+  ChatServiceMethod.GetSession,
 ];
 
 export function createChatServiceServer<T extends TwirpContext = TwirpContext>(
@@ -471,6 +508,22 @@ function matchChatServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "SwitchConversation" };
         await events.onMatch(ctx);
         return handleChatServiceSwitchConversationRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "GetSession":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+      ) => {
+        ctx = { ...ctx, methodName: "GetSession" };
+        await events.onMatch(ctx);
+        return handleChatServiceGetSessionRequest(
           ctx,
           service,
           data,
@@ -671,6 +724,35 @@ function handleChatServiceSwitchConversationRequest<
       );
     case TwirpContentType.Protobuf:
       return handleChatServiceSwitchConversationProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceGetSessionRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceGetSessionJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceGetSessionProtobuf<T>(
         ctx,
         service,
         data,
@@ -968,6 +1050,48 @@ async function handleChatServiceSwitchConversationJSON<
     }) as string
   );
 }
+
+async function handleChatServiceGetSessionJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+) {
+  let request: GetSessionRequest;
+  let response: GetSessionResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = GetSessionRequest.fromJson(body, { ignoreUnknownFields: true });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      GetSessionRequest,
+      GetSessionResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.GetSession(ctx, inputReq);
+    });
+  } else {
+    response = await service.GetSession(ctx, request!);
+  }
+
+  return JSON.stringify(
+    GetSessionResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleChatServiceStartConversationProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1206,4 +1330,40 @@ async function handleChatServiceSwitchConversationProtobuf<
   }
 
   return Buffer.from(SwitchConversationResponse.toBinary(response));
+}
+
+async function handleChatServiceGetSessionProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+) {
+  let request: GetSessionRequest;
+  let response: GetSessionResponse;
+
+  try {
+    request = GetSessionRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      GetSessionRequest,
+      GetSessionResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.GetSession(ctx, inputReq);
+    });
+  } else {
+    response = await service.GetSession(ctx, request!);
+  }
+
+  return Buffer.from(GetSessionResponse.toBinary(response));
 }
