@@ -28,7 +28,7 @@ describe('InstrumentedToolRunner', () => {
   it('records an execute_tool span and counts the call by tool and outcome', async () => {
     const tools = new InstrumentedToolRunner({ tools: runner, metrics });
     const signal = new AbortController().signal;
-    expect(await tools.invoke('get_weather', '{"location":"Oslo"}', signal)).toMatchObject({
+    expect(await tools.invoke('get_weather', '{"location":"Oslo"}', { signal })).toMatchObject({
       outcome: 'cached',
     });
     const span = tracing.span('execute_tool get_weather');
@@ -47,7 +47,7 @@ describe('InstrumentedToolRunner', () => {
 
   it('labels a tool the model made up as "unknown" and marks its span failed', async () => {
     const tools = new InstrumentedToolRunner({ tools: runner, metrics });
-    await tools.invoke('rm_rf', '{}', new AbortController().signal);
+    await tools.invoke('rm_rf', '{}', { signal: new AbortController().signal });
     expect(tracing.span('execute_tool rm_rf').status.code).toBe(SpanStatusCode.ERROR);
     const calls = (await metrics.toolCalls.get()).values;
     expect(calls).toEqual([
