@@ -3,8 +3,10 @@ import {
   type ChatClient,
   type ContinueConversationRequest,
   type ContinueConversationResponse,
+  type ListToolsResponse,
   Role,
   RpcError,
+  type ToolInfo,
 } from '@parley/rpc';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
@@ -30,6 +32,10 @@ class FakeChatClient implements ChatClient {
   describeConversation = unused;
   deleteConversation = unused;
   switchConversation = unused;
+  tools: ToolInfo[] = [];
+  async listTools(): Promise<ListToolsResponse> {
+    return { tools: this.tools };
+  }
 }
 
 async function unused(): Promise<never> {
@@ -98,6 +104,19 @@ describe('createBot', () => {
       { message: 'hi', session: { platform: 'telegram', userId: '7', chatId: '7' }, requestId: 'tg-41' },
     ]);
     expect(messages()).toEqual([{ chat_id: 7, text: 'Hello <b>Ann</b>', parse_mode: 'HTML' }]);
+  });
+
+  it('lists the assistant’s tools under /help, MCP ones with their server', async () => {
+    const { chat, messages, send } = setup(reply('unused'));
+    chat.tools = [
+      { name: 'get_datetime', description: 'Current date and time', source: 'builtin' },
+      { name: 'docs__search', description: 'Search <the> docs\nMore text', source: 'mcp:docs' },
+    ];
+    await send(textUpdate(1, '/help'));
+    expect(messages()[0]?.text).toContain(
+      '<b>Tools I can use</b>\n• <code>get_datetime</code> — Current date and time\n' +
+        '• <code>docs__search</code> — Search &lt;the&gt; docs <i>(mcp:docs)</i>',
+    );
   });
 
   it('answers a redelivered update once', async () => {

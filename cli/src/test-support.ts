@@ -8,6 +8,7 @@ import {
   DeleteConversationResponse,
   DescribeConversationResponse,
   ListConversationsResponse,
+  ListToolsResponse,
   Message,
   Role,
   StartConversationResponse,
@@ -86,6 +87,7 @@ export function fakeChatClient(overrides: Partial<ChatClient> = {}): FakeChatCli
     deleteConversation: async () => DeleteConversationResponse.create(),
     switchConversation: async (req) =>
       SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
+    listTools: async () => ListToolsResponse.create(),
   };
   const impl = { ...base, ...overrides };
   return {
@@ -113,6 +115,10 @@ export function fakeChatClient(overrides: Partial<ChatClient> = {}): FakeChatCli
     switchConversation: (req, opts) => {
       record('switchConversation', req);
       return impl.switchConversation(req, opts);
+    },
+    listTools: (req = {}, opts) => {
+      record('listTools', req);
+      return impl.listTools(req, opts);
     },
   };
 }

@@ -8,7 +8,7 @@ import type { ConversationService } from './conversations/conversation-service.t
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
-import { createChatService } from './rpc/chat-service.ts';
+import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
   createAuthenticator,
@@ -29,6 +29,8 @@ export interface AppDeps {
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
+  /** The tool registry, for ListTools. */
+  tools: ToolCatalog;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
 }
@@ -46,7 +48,12 @@ export function createApp(deps: AppDeps): App {
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
   const twirp = createChatServiceServer(
-    createChatService({ service: deps.service, idempotency: deps.idempotency, limits: deps.limits }),
+    createChatService({
+      service: deps.service,
+      idempotency: deps.idempotency,
+      limits: deps.limits,
+      tools: deps.tools,
+    }),
   );
   twirp.use({
     error: (ctx, err) => {

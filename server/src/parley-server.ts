@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerConfig } from '@parley/config';
+import type { ClientPolicy, McpServerConfig, ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
 import { createApp } from './app.ts';
@@ -13,6 +13,7 @@ import { type BackendOverrides, type Backends, createBackends } from './backends
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
 import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
@@ -24,7 +25,10 @@ import { Idempotency } from './rpc/idempotency.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 
-/** Parts a caller (a test, usually) may supply instead of having them built from the config. */
+/**
+ * What a caller supplies beside the config: parts a test may put instead of those built from the config,
+ * and what main.ts loads besides (MCP servers, client policies).
+ */
 export interface ParleyOverrides extends BackendOverrides {
   /** Wrapped with the same spans and metrics as the configured model. */
   llm?: Llm;
@@ -32,6 +36,12 @@ export interface ParleyOverrides extends BackendOverrides {
   tools?: ToolRunner;
   /** Where the metrics are registered (main.ts passes its own); a fresh registry otherwise. */
   registry?: Registry;
+  /** MCP servers whose tools the assistant may use (MCP_CONFIG / MCP_SERVERS). */
+  mcpServers?: readonly McpServerConfig[];
+  /** Client policies by client name: each client's tool sources. Without them every client may use all. */
+  policies?: Readonly<Record<string, ClientPolicy>>;
+  /** MCP connection tuning (tests shorten the reconnect backoff). */
+  mcpOptions?: McpSetupDeps['options'];
 }
 
 export interface ParleyServer {
@@ -66,7 +76,16 @@ export async function createParleyServer(
     logger,
     events: sessionEvents(metrics),
   });
-  const assistant = createAssistant({ config, logger, clock, backends, llm, metrics, breakers, overrides });
+  const mcp = createMcpSetup({
+    servers: overrides.mcpServers ?? [],
+    logger,
+    defaultTimeoutMs: config.tools.timeoutMs,
+    registry: metrics.registry,
+    policies: overrides.policies,
+    options: overrides.mcpOptions,
+  });
+  const tools = createTools({ config, logger, clock, backends, metrics, breakers, overrides, mcp });
+  const assistant = createAssistant({ config, logger, llm, tools });
   const service = new ConversationService({
     store,
     sessionManager,
@@ -79,6 +98,7 @@ export async function createParleyServer(
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
+    ...mcp.readiness(),
   });
   const app = createApp({
     apiKeys: config.apiKeys,
@@ -88,9 +108,11 @@ export async function createParleyServer(
     logger,
     readiness,
     metrics,
+    tools,
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
   });
   const server = createServer({ requestTimeout: config.openai.timeoutMs * 3 + 30_000 }, app);
+  mcp.start();
 
   return {
     server,
@@ -106,25 +128,26 @@ export async function createParleyServer(
       await closed;
       clearTimeout(timer);
       await service.drain();
+      await mcp.close();
       await backends.close();
     },
   };
 }
 
-interface AssistantParts {
+interface ToolParts {
   config: Readonly<ServerConfig>;
   logger: Logger;
   clock: () => Date;
   backends: Backends;
-  llm: Llm;
   metrics: ParleyMetrics;
   breakers: BreakerBoard;
   overrides: ParleyOverrides;
+  mcp: McpSetup;
 }
 
-/** The assistant with its tools; provider breakers and tool caches report into the metrics. */
-function createAssistant(parts: AssistantParts): Assistant {
-  const { config, logger, clock, backends, llm, metrics, breakers, overrides } = parts;
+/** Built-in and MCP tools, instrumented; provider breakers and tool caches report into the metrics. */
+function createTools(parts: ToolParts): ToolRunner {
+  const { config, logger, clock, backends, metrics, breakers, overrides, mcp } = parts;
   const tools =
     overrides.tools ??
     createToolRunner({
@@ -134,10 +157,22 @@ function createAssistant(parts: AssistantParts): Assistant {
       ...(backends.redis ? { redis: backends.redis } : {}),
       onBreakerStateChange: (provider, state) => breakers.set(provider, state),
       onCacheResult: (cache, result) => metrics.cacheRequests.inc({ cache, result }),
+      external: mcp.external,
+      access: mcp.access,
     });
+  return new InstrumentedToolRunner({ tools, metrics });
+}
+
+function createAssistant(parts: {
+  config: Readonly<ServerConfig>;
+  logger: Logger;
+  llm: Llm;
+  tools: ToolRunner;
+}): Assistant {
+  const { config, logger, llm, tools } = parts;
   return new Assistant({
     llm,
-    tools: new InstrumentedToolRunner({ tools, metrics }),
+    tools,
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,

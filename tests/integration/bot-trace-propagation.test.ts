@@ -36,6 +36,7 @@ describe('the bot’s trace context', () => {
       describeConversation: unused,
       deleteConversation: unused,
       switchConversation: unused,
+      listTools: unused,
     };
     const bot = createBot({
       token: '1:test',

@@ -1,6 +1,7 @@
 import type { Telegraf } from 'telegraf';
 import { enqueue, type FeatureDeps } from './context.ts';
 import { isGroupChat } from './session.ts';
+import { toolListSection } from './tool-list.ts';
 
 const WELCOME = `<b>Hi, I’m Parley</b> 👋
 An AI assistant you can simply talk to. I remember our conversation, and I can look up the weather, public holidays, and the date and time anywhere.`;
@@ -14,7 +15,7 @@ const COMMAND_LIST = `/new — start a fresh conversation
 
 const IN_GROUPS = 'In a group, mention me or reply to one of my messages, and I’ll answer there.';
 
-/** /start greets and says what the bot can do; /help lists the commands. */
+/** /start greets and says what the bot can do; /help lists the commands and the assistant's tools. */
 export function registerStart(bot: Telegraf, deps: FeatureDeps): void {
   bot.start((ctx) => {
     deps.metrics.update('handled');
@@ -26,8 +27,9 @@ export function registerStart(bot: Telegraf, deps: FeatureDeps): void {
   bot.help((ctx) => {
     deps.metrics.update('handled');
     const group = isGroupChat(ctx.chat) ? `\n\n${IN_GROUPS}` : '';
-    enqueue(deps, ctx.chat, () =>
-      deps.outbox.html(ctx.chat.id, `Send me any message to chat.\n\n${COMMAND_LIST}${group}`),
-    );
+    enqueue(deps, ctx.chat, async () => {
+      const tools = await toolListSection(deps.chat, deps.logger);
+      await deps.outbox.html(ctx.chat.id, `Send me any message to chat.\n\n${COMMAND_LIST}${tools}${group}`);
+    });
   });
 }

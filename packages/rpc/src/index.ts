@@ -11,6 +11,8 @@ import {
   type DescribeConversationResponse,
   ListConversationsRequest,
   type ListConversationsResponse,
+  ListToolsRequest,
+  type ListToolsResponse,
   StartConversationRequest,
   type StartConversationResponse,
   SwitchConversationRequest,
@@ -69,6 +71,7 @@ export interface ChatClient {
     req: Req<SwitchConversationRequest>,
     opts?: RpcOptions,
   ): Promise<SwitchConversationResponse>;
+  listTools(req?: Req<ListToolsRequest>, opts?: RpcOptions): Promise<ListToolsResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -105,6 +108,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (await client.deleteConversation(DeleteConversationRequest.create(req), withDeadline(opts))).response,
     switchConversation: async (req, opts) =>
       (await client.switchConversation(SwitchConversationRequest.create(req), withDeadline(opts))).response,
+    listTools: async (req = {}, opts) =>
+      (await client.listTools(ListToolsRequest.create(req), withDeadline(opts))).response,
   };
 }
 

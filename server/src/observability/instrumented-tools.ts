@@ -7,7 +7,7 @@ import type {
   ToolRunner,
 } from '../tools/tool-runner.ts';
 import { inSpan, markFailed } from '../tracing/spans.ts';
-import type { ParleyMetrics } from './metrics.ts';
+import { BoundedLabel, type ParleyMetrics } from './metrics.ts';
 
 /**
  * Wraps a {@link ToolRunner} with an `execute_tool {name}` span per call and the tool metrics (calls by
@@ -18,6 +18,8 @@ import type { ParleyMetrics } from './metrics.ts';
 export class InstrumentedToolRunner implements ToolRunner {
   readonly #tools: ToolRunner;
   readonly #metrics: ParleyMetrics;
+  // MCP servers add tools at run time: the names are theirs, so the series are bounded.
+  readonly #labels = new BoundedLabel(200);
 
   constructor(deps: { tools: ToolRunner; metrics: ParleyMetrics }) {
     this.#tools = deps.tools;
@@ -46,7 +48,7 @@ export class InstrumentedToolRunner implements ToolRunner {
         return result;
       } finally {
         // A name the registry did not recognise is the model's invention: never a label of its own.
-        const tool = outcome === 'unknown_tool' ? 'unknown' : name;
+        const tool = outcome === 'unknown_tool' ? 'unknown' : this.#labels.admit(name);
         this.#metrics.toolCalls.inc({ tool, outcome });
         this.#metrics.toolDuration.observe({ tool }, (performance.now() - started) / 1000);
       }

@@ -10,6 +10,7 @@ import type { ConversationService, TurnResult } from '../conversations/conversat
 import type { Owner } from '../conversations/conversation-store.ts';
 import type { ChatRef } from '../conversations/session-manager.ts';
 import { tooLong, ValidationError } from '../errors/app-error.ts';
+import type { ToolRunner } from '../tools/tool-runner.ts';
 import { toTwirpError } from './errors.ts';
 import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';
@@ -31,7 +32,12 @@ export interface ChatServiceDeps {
   service: ConversationService;
   idempotency: Idempotency;
   limits: ChatServiceLimits;
+  /** What ListTools reports: the tools of the calling client's turns. */
+  tools: ToolCatalog;
 }
+
+/** The part of the tool registry ListTools needs. */
+export type ToolCatalog = Pick<ToolRunner, 'definitions'>;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PLATFORM = /^[a-z0-9_-]{1,32}$/;
@@ -42,7 +48,8 @@ const MAX_FIELD = 128;
  * authenticated client and the session, maps records to the wire, and routes every failure through
  * {@link toTwirpError} so no internal text reaches a client.
  */
-export function createChatService({ service, idempotency, limits }: ChatServiceDeps): ChatServiceTwirp {
+export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
+  const { service, idempotency, limits } = deps;
   const handlers: ChatServiceTwirp = {
     async StartConversation(ctx, req) {
       const owner = ownerOf(ctx, req.session);
@@ -131,6 +138,16 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       const chat = chatOf(req.session);
       if (!chat) throw new ValidationError('session.chat_id', 'is required to switch a chat’s conversation');
       return { conversation: toWireConversation(await service.switchTo(owner, id, chat)) };
+    },
+
+    async ListTools(ctx) {
+      const definitions = deps.tools.definitions(requestContext(ctx.req).clientId);
+      const tools = definitions.map(({ name, description, source }) => ({
+        name,
+        description,
+        source: source ?? 'builtin',
+      }));
+      return { tools };
     },
   };
   return withErrorTranslation(handlers);

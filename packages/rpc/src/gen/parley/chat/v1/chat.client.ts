@@ -5,6 +5,8 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { ChatService } from "./chat";
+import type { ListToolsResponse } from "./chat";
+import type { ListToolsRequest } from "./chat";
 import type { SwitchConversationResponse } from "./chat";
 import type { SwitchConversationRequest } from "./chat";
 import type { DeleteConversationResponse } from "./chat";
@@ -68,6 +70,13 @@ export interface IChatServiceClient {
      * @generated from protobuf rpc: SwitchConversation
      */
     switchConversation(input: SwitchConversationRequest, options?: RpcOptions): UnaryCall<SwitchConversationRequest, SwitchConversationResponse>;
+    /**
+     * The tools the assistant may use in the calling client's turns: built-in ones and those of connected
+     * MCP servers the client's policy allows, each with its source.
+     *
+     * @generated from protobuf rpc: ListTools
+     */
+    listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse>;
 }
 /**
  * ChatService is Parley's whole public contract. Every client (the Telegram bot, the CLI, any service)
@@ -139,5 +148,15 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
     switchConversation(input: SwitchConversationRequest, options?: RpcOptions): UnaryCall<SwitchConversationRequest, SwitchConversationResponse> {
         const method = this.methods[5], opt = this._transport.mergeOptions(options);
         return stackIntercept<SwitchConversationRequest, SwitchConversationResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * The tools the assistant may use in the calling client's turns: built-in ones and those of connected
+     * MCP servers the client's policy allows, each with its source.
+     *
+     * @generated from protobuf rpc: ListTools
+     */
+    listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse> {
+        const method = this.methods[6], opt = this._transport.mergeOptions(options);
+        return stackIntercept<ListToolsRequest, ListToolsResponse>("unary", this._transport, method, opt, input);
     }
 }

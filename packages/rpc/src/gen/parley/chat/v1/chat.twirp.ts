@@ -21,6 +21,8 @@ import {
   DeleteConversationResponse,
   SwitchConversationRequest,
   SwitchConversationResponse,
+  ListToolsRequest,
+  ListToolsResponse,
 } from "./chat";
 
 //==================================//
@@ -55,6 +57,7 @@ export interface ChatServiceClient {
   SwitchConversation(
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse>;
 }
 
 export class ChatServiceClientJSON implements ChatServiceClient {
@@ -67,6 +70,7 @@ export class ChatServiceClientJSON implements ChatServiceClient {
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
+    this.ListTools.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -187,6 +191,22 @@ export class ChatServiceClientJSON implements ChatServiceClient {
       })
     );
   }
+
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse> {
+    const data = ListToolsRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "ListTools",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      ListToolsResponse.fromJson(data as any, { ignoreUnknownFields: true })
+    );
+  }
 }
 
 export class ChatServiceClientProtobuf implements ChatServiceClient {
@@ -199,6 +219,7 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
+    this.ListTools.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -289,6 +310,19 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
       SwitchConversationResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse> {
+    const data = ListToolsRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "ListTools",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      ListToolsResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -320,6 +354,7 @@ export interface ChatServiceTwirp<T extends TwirpContext = TwirpContext> {
     ctx: T,
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
+  ListTools(ctx: T, request: ListToolsRequest): Promise<ListToolsResponse>;
 }
 
 export enum ChatServiceMethod {
@@ -329,6 +364,7 @@ export enum ChatServiceMethod {
   DescribeConversation = "DescribeConversation",
   DeleteConversation = "DeleteConversation",
   SwitchConversation = "SwitchConversation",
+  ListTools = "ListTools",
 }
 
 export const ChatServiceMethodList = [
@@ -338,6 +374,7 @@ export const ChatServiceMethodList = [
   ChatServiceMethod.DescribeConversation,
   ChatServiceMethod.DeleteConversation,
   ChatServiceMethod.SwitchConversation,
+  ChatServiceMethod.ListTools,
 ];
 
 export function createChatServiceServer<T extends TwirpContext = TwirpContext>(
@@ -471,6 +508,22 @@ function matchChatServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "SwitchConversation" };
         await events.onMatch(ctx);
         return handleChatServiceSwitchConversationRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "ListTools":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+      ) => {
+        ctx = { ...ctx, methodName: "ListTools" };
+        await events.onMatch(ctx);
+        return handleChatServiceListToolsRequest(
           ctx,
           service,
           data,
@@ -671,6 +724,35 @@ function handleChatServiceSwitchConversationRequest<
       );
     case TwirpContentType.Protobuf:
       return handleChatServiceSwitchConversationProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceListToolsRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceListToolsJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceListToolsProtobuf<T>(
         ctx,
         service,
         data,
@@ -968,6 +1050,48 @@ async function handleChatServiceSwitchConversationJSON<
     }) as string
   );
 }
+
+async function handleChatServiceListToolsJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+) {
+  let request: ListToolsRequest;
+  let response: ListToolsResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = ListToolsRequest.fromJson(body, { ignoreUnknownFields: true });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListToolsRequest,
+      ListToolsResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListTools(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListTools(ctx, request!);
+  }
+
+  return JSON.stringify(
+    ListToolsResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleChatServiceStartConversationProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1206,4 +1330,40 @@ async function handleChatServiceSwitchConversationProtobuf<
   }
 
   return Buffer.from(SwitchConversationResponse.toBinary(response));
+}
+
+async function handleChatServiceListToolsProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+) {
+  let request: ListToolsRequest;
+  let response: ListToolsResponse;
+
+  try {
+    request = ListToolsRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListToolsRequest,
+      ListToolsResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListTools(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListTools(ctx, request!);
+  }
+
+  return Buffer.from(ListToolsResponse.toBinary(response));
 }
