@@ -112,7 +112,11 @@ describe('createBot', () => {
       { name: 'get_datetime', description: 'Current date and time', source: 'builtin' },
       { name: 'docs__search', description: 'Search <the> docs\nMore text', source: 'mcp:docs' },
     ];
-    await send(textUpdate(1, '/help'));
+    const help = textUpdate(1, '/help');
+    if ('message' in help && 'text' in help.message) {
+      help.message.entities = [{ type: 'bot_command', offset: 0, length: 5 }];
+    }
+    await send(help);
     expect(messages()[0]?.text).toContain(
       '<b>Tools I can use</b>\n• <code>get_datetime</code> — Current date and time\n' +
         '• <code>docs__search</code> — Search &lt;the&gt; docs <i>(mcp:docs)</i>',
