@@ -83,9 +83,8 @@ describe('MCP tools over stdio (server-everything)', () => {
     const client = parley.client();
     const started = await client.startConversation({ message: 'echo something', session });
     expect(started.reply?.content).toBe('The server echoed your words.');
-    const definition = (model.requests[0]?.body.tools as Array<{ function: Record<string, unknown> }>).find(
-      (t) => t.function.name === 'everything__echo',
-    );
+    const definitions = (model.requests[0]?.body.tools ?? []) as Array<{ function: Record<string, unknown> }>;
+    const definition = definitions.find((t) => t.function.name === 'everything__echo');
     expect(definition?.function).toMatchObject({ strict: false, parameters: { type: 'object' } });
     const expected = '[from MCP server "everything"]\nEcho: hi from parley';
     const toolMessage = model.requests[1]?.body.messages?.find((m) => m.role === 'tool');
