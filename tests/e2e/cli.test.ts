@@ -250,8 +250,10 @@ describe('the server process', () => {
         PATH: process.env.PATH,
         HOME: dataDir,
         PORT: 'not-a-port',
-        MCP_SERVERS:
-          '{"bad name":{"url":"ftp://example.com"},"docs":{"url":"https://x.test","headers":{"A":"${NOPE}"}}}',
+        MCP_SERVERS: JSON.stringify({
+          'bad name': { url: 'ftp://example.com' },
+          docs: { url: 'https://x.test', headers: { A: `\${NOPE}` } },
+        }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
