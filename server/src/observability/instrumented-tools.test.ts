@@ -54,4 +54,16 @@ describe('InstrumentedToolRunner', () => {
       expect.objectContaining({ labels: { tool: 'unknown', outcome: 'unknown_tool' } }),
     ]);
   });
+
+  it('puts the answering source on the span and labels an MCP tool by its name', async () => {
+    const mcp: ToolRunner = {
+      definitions: () => [],
+      invoke: async () => ({ content: 'ok', isError: false, outcome: 'ok', source: 'mcp:docs' }),
+    };
+    const tools = new InstrumentedToolRunner({ tools: mcp, metrics });
+    await tools.invoke('docs__search', '{}', { clientId: 'cli' });
+    expect(tracing.span('execute_tool docs__search').attributes['parley.tool.source']).toBe('mcp:docs');
+    const calls = (await metrics.toolCalls.get()).values;
+    expect(calls).toEqual([expect.objectContaining({ labels: { tool: 'docs__search', outcome: 'ok' } })]);
+  });
 });
