@@ -14,7 +14,7 @@ import type { ConversationService } from './conversations/conversation-service.t
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
-import { createChatService } from './rpc/chat-service.ts';
+import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
   createAuthenticator,
@@ -40,6 +40,8 @@ export interface AppDeps {
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
+  /** The tool registry, for ListTools. */
+  tools: ToolCatalog;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
 }
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps): App {
     idempotency: deps.idempotency,
     limits: deps.limits,
     turns: deps.turns,
+    tools: deps.tools,
   });
   const services = new Map<string, MountedService>();
   for (const mounted of [

@@ -1,7 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadPolicyConfig, type PolicyConfig, type ServerConfig } from '@parley/config';
+import {
+  type ClientPolicy,
+  loadPolicyConfig,
+  type McpServerConfig,
+  type PolicyConfig,
+  type ServerConfig,
+} from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
 import { createApp } from './app.ts';
@@ -13,6 +19,7 @@ import { type BackendOverrides, type Backends, createBackends } from './backends
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
 import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
@@ -26,7 +33,10 @@ import { Idempotency } from './rpc/idempotency.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 
-/** Parts a caller (a test, usually) may supply instead of having them built from the config. */
+/**
+ * What a caller supplies beside the config: parts a test may put instead of those built from the config,
+ * and what main.ts loads besides (MCP servers, client policies).
+ */
 export interface ParleyOverrides extends BackendOverrides {
   /** Wrapped with the same spans and metrics as the configured model. */
   llm?: Llm;
@@ -41,6 +51,12 @@ export interface ParleyOverrides extends BackendOverrides {
   policy?: Readonly<PolicyConfig>;
   /** A usage ledger instead of the configured one. */
   ledger?: UsageLedger;
+  /** MCP servers whose tools the assistant may use (MCP_CONFIG / MCP_SERVERS). */
+  mcpServers?: readonly McpServerConfig[];
+  /** Client policies by client name for MCP tool access, when they differ from `policy` (tests). */
+  policies?: Readonly<Record<string, ClientPolicy>>;
+  /** MCP connection tuning (tests shorten the reconnect backoff). */
+  mcpOptions?: McpSetupDeps['options'];
 }
 
 export interface ParleyServer {
@@ -63,14 +79,12 @@ export async function createParleyServer(
   const breakers = new BreakerBoard(metrics, ['model', 'weather', 'holidays']);
   const backends = await createBackends(config, logger, overrides);
   const store = tracedStore(backends.store, config.mongodb ? 'mongodb' : 'sqlite');
+  const policyConfig =
+    overrides.policy ??
+    loadPolicyConfig({}, { clients: config.apiKeys.map((k) => k.client), defaultModel: config.openai.model });
   const policy = await createPolicy({
     config,
-    policy:
-      overrides.policy ??
-      loadPolicyConfig(
-        {},
-        { clients: config.apiKeys.map((k) => k.client), defaultModel: config.openai.model },
-      ),
+    policy: policyConfig,
     logger,
     clock,
     registry,
@@ -92,7 +106,16 @@ export async function createParleyServer(
     logger,
     events: sessionEvents(metrics),
   });
-  const assistant = createAssistant({ config, logger, clock, backends, llm, metrics, breakers, overrides });
+  const mcp = createMcpSetup({
+    servers: overrides.mcpServers ?? [],
+    logger,
+    defaultTimeoutMs: config.tools.timeoutMs,
+    registry: metrics.registry,
+    policies: overrides.policies ?? policyConfig.clients,
+    options: overrides.mcpOptions,
+  });
+  const tools = createTools({ config, logger, clock, backends, metrics, breakers, overrides, mcp });
+  const assistant = createAssistant({ config, logger, llm, tools });
   const service = new ConversationService({
     store,
     sessionManager,
@@ -106,6 +129,7 @@ export async function createParleyServer(
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
     ledger: await policy.readiness(),
+    ...mcp.readiness(),
   });
   const app = createApp({
     apiKeys: config.apiKeys,
@@ -118,10 +142,12 @@ export async function createParleyServer(
     logger,
     readiness,
     metrics,
+    tools,
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
   });
   // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
+  mcp.start();
 
   return {
     server,
@@ -144,7 +170,7 @@ export async function createParleyServer(
       clearTimeout(timer);
       clearTimeout(force);
       await service.drain();
-      await Promise.allSettled([policy.close()]);
+      await Promise.allSettled([policy.close(), mcp.close()]);
       await backends.close();
     },
   };
@@ -153,20 +179,20 @@ export async function createParleyServer(
 /** How long answers to turns cut off at shutdown get to reach their callers before sockets close. */
 const ANSWER_GRACE_MS = 1_000;
 
-interface AssistantParts {
+interface ToolParts {
   config: Readonly<ServerConfig>;
   logger: Logger;
   clock: () => Date;
   backends: Backends;
-  llm: Llm;
   metrics: ParleyMetrics;
   breakers: BreakerBoard;
   overrides: ParleyOverrides;
+  mcp: McpSetup;
 }
 
-/** The assistant with its tools; provider breakers and tool caches report into the metrics. */
-function createAssistant(parts: AssistantParts): Assistant {
-  const { config, logger, clock, backends, llm, metrics, breakers, overrides } = parts;
+/** Built-in and MCP tools, instrumented; provider breakers and tool caches report into the metrics. */
+function createTools(parts: ToolParts): ToolRunner {
+  const { config, logger, clock, backends, metrics, breakers, overrides, mcp } = parts;
   const tools =
     overrides.tools ??
     createToolRunner({
@@ -176,10 +202,22 @@ function createAssistant(parts: AssistantParts): Assistant {
       ...(backends.redis ? { redis: backends.redis } : {}),
       onBreakerStateChange: (provider, state) => breakers.set(provider, state),
       onCacheResult: (cache, result) => metrics.cacheRequests.inc({ cache, result }),
+      external: mcp.external,
+      access: mcp.access,
     });
+  return new InstrumentedToolRunner({ tools, metrics });
+}
+
+function createAssistant(parts: {
+  config: Readonly<ServerConfig>;
+  logger: Logger;
+  llm: Llm;
+  tools: ToolRunner;
+}): Assistant {
+  const { config, logger, llm, tools } = parts;
   return new Assistant({
     llm,
-    tools: new InstrumentedToolRunner({ tools, metrics }),
+    tools,
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,

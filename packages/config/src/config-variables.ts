@@ -78,3 +78,27 @@ export const CLI_VARIABLES: readonly ConfigVariable[] = [
   { name: 'TRACEPARENT', defaultNote: '(none)' },
   { name: 'TRACESTATE', defaultNote: '(none)' },
 ];
+
+/** Read by the server's MCP configuration (`loadMcpConfig`). */
+export const MCP_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'MCP_CONFIG', defaultNote: '(none)' },
+  { name: 'MCP_SERVERS', defaultNote: '(none)' },
+];
+
+/** Read by the server's client policy (`loadPolicyConfig`): defaults for every client. */
+export const POLICY_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'POLICY_FILE', defaultNote: '(none)' },
+  { name: 'ADMIN_CLIENTS', defaultNote: '(none)' },
+  { name: 'ALLOWED_MODELS', defaultNote: '`OPENAI_MODEL` only' },
+  { name: 'CLIENT_SYSTEM_PROMPT', default: 'deny' },
+  { name: 'TOOL_SOURCES', default: '*' },
+  { name: 'RATE_LIMIT_USER_TURNS_PER_MINUTE', defaultNote: '(none: unlimited)' },
+  { name: 'RATE_LIMIT_CLIENT_TURNS_PER_MINUTE', defaultNote: '(none: unlimited)' },
+  { name: 'RATE_LIMIT_USER_CONVERSATIONS_PER_DAY', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_DAILY_TOKENS', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_MONTHLY_TOKENS', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_DAILY_COST', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_MONTHLY_COST', defaultNote: '(none: unlimited)' },
+  { name: 'MODEL_PRICES', defaultNote: '(none)' },
+  { name: 'PRICE_CURRENCY', default: 'USD' },
+];

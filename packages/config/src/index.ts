@@ -10,6 +10,8 @@ export {
   BOT_VARIABLES,
   CLI_VARIABLES,
   type ConfigVariable,
+  MCP_VARIABLES,
+  POLICY_VARIABLES,
   SERVER_VARIABLES,
 } from './config-variables.ts';
 export { defaultLocalKeyFile } from './local-key.ts';

@@ -6,6 +6,7 @@ import {
   DescribeConversationResponse,
   GetSessionResponse,
   ListConversationsResponse,
+  ListToolsResponse,
   Message,
   Role,
   StartConversationResponse,
@@ -55,6 +56,7 @@ export class FakeChatClient implements ChatClient {
   switchConversation: ChatClient['switchConversation'] = (req, opts) =>
     this.#call('switchConversation', req, opts);
   getSession: ChatClient['getSession'] = (req, opts) => this.#call('getSession', req, opts);
+  listTools: ChatClient['listTools'] = (req = {}, opts) => this.#call('listTools', req, opts);
 
   #call<M extends ChatMethod>(
     method: M,
@@ -90,5 +92,6 @@ function echoingClient(): ChatClient {
     switchConversation: async (req) =>
       SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
     getSession: async () => GetSessionResponse.create(),
+    listTools: async () => ListToolsResponse.create(),
   };
 }

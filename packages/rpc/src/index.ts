@@ -13,6 +13,8 @@ import {
   type GetSessionResponse,
   ListConversationsRequest,
   type ListConversationsResponse,
+  ListToolsRequest,
+  type ListToolsResponse,
   StartConversationRequest,
   type StartConversationResponse,
   SwitchConversationRequest,
@@ -78,6 +80,7 @@ export interface ChatClient {
   ): Promise<SwitchConversationResponse>;
   /** The chat's current conversation (unset when its next message starts one). */
   getSession(req: Req<GetSessionRequest>, opts?: RpcOptions): Promise<GetSessionResponse>;
+  listTools(req?: Req<ListToolsRequest>, opts?: RpcOptions): Promise<ListToolsResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -116,6 +119,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (await client.switchConversation(SwitchConversationRequest.create(req), withDeadline(opts))).response,
     getSession: async (req, opts) =>
       (await client.getSession(GetSessionRequest.create(req), withDeadline(opts))).response,
+    listTools: async (req = {}, opts) =>
+      (await client.listTools(ListToolsRequest.create(req), withDeadline(opts))).response,
   };
 }
 

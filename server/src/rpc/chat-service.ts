@@ -11,6 +11,7 @@ import type { ConversationService, TurnResult } from '../conversations/conversat
 import type { Owner } from '../conversations/conversation-store.ts';
 import type { ChatRef } from '../conversations/session-manager.ts';
 import { tooLong, ValidationError } from '../errors/app-error.ts';
+import type { ToolRunner } from '../tools/tool-runner.ts';
 import { withErrorTranslation } from './error-translation.ts';
 import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';
@@ -35,7 +36,12 @@ export interface ChatServiceDeps {
   limits: ChatServiceLimits;
   /** Client policy, the turn's deadline and usage charging, around every turn. */
   turns: TurnGate;
+  /** What ListTools reports: the tools of the calling client's turns. */
+  tools: ToolCatalog;
 }
+
+/** The part of the tool registry ListTools needs. */
+export type ToolCatalog = Pick<ToolRunner, 'definitions'>;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PLATFORM = /^[a-z0-9_-]{1,32}$/;
@@ -46,12 +52,8 @@ const MAX_FIELD = 128;
  * authenticated client and the session, maps records to the wire, and routes every failure through
  * {@link withErrorTranslation} so no internal text reaches a client.
  */
-export function createChatService({
-  service,
-  idempotency,
-  limits,
-  turns,
-}: ChatServiceDeps): ChatServiceTwirp {
+export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
+  const { service, idempotency, limits, turns } = deps;
   const handlers: ChatServiceTwirp = {
     async StartConversation(ctx, req) {
       const owner = ownerOf(ctx, req.session);
@@ -162,6 +164,16 @@ export function createChatService({
       const response: GetSessionResponse = {};
       if (current) response.conversation = toWireConversation(current);
       return response;
+    },
+
+    async ListTools(ctx) {
+      const definitions = deps.tools.definitions(requestContext(ctx.req).clientId);
+      const tools = definitions.map(({ name, description, source }) => ({
+        name,
+        description,
+        source: source ?? 'builtin',
+      }));
+      return { tools };
     },
   };
   return withErrorTranslation(handlers);

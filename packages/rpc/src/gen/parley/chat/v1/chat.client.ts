@@ -5,6 +5,8 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { ChatService } from "./chat";
+import type { ListToolsResponse } from "./chat";
+import type { ListToolsRequest } from "./chat";
 import type { GetSessionResponse } from "./chat";
 import type { GetSessionRequest } from "./chat";
 import type { SwitchConversationResponse } from "./chat";
@@ -77,6 +79,13 @@ export interface IChatServiceClient {
      * @generated from protobuf rpc: GetSession
      */
     getSession(input: GetSessionRequest, options?: RpcOptions): UnaryCall<GetSessionRequest, GetSessionResponse>;
+    /**
+     * The tools the assistant may use in the calling client's turns: built-in ones and those of connected
+     * MCP servers the client's policy allows, each with its source.
+     *
+     * @generated from protobuf rpc: ListTools
+     */
+    listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse>;
 }
 /**
  * ChatService is Parley's whole public contract. Every client (the Telegram bot, the CLI, any service)
@@ -158,5 +167,15 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
     getSession(input: GetSessionRequest, options?: RpcOptions): UnaryCall<GetSessionRequest, GetSessionResponse> {
         const method = this.methods[6], opt = this._transport.mergeOptions(options);
         return stackIntercept<GetSessionRequest, GetSessionResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * The tools the assistant may use in the calling client's turns: built-in ones and those of connected
+     * MCP servers the client's policy allows, each with its source.
+     *
+     * @generated from protobuf rpc: ListTools
+     */
+    listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse> {
+        const method = this.methods[7], opt = this._transport.mergeOptions(options);
+        return stackIntercept<ListToolsRequest, ListToolsResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -23,6 +23,8 @@ import {
   SwitchConversationResponse,
   GetSessionRequest,
   GetSessionResponse,
+  ListToolsRequest,
+  ListToolsResponse,
 } from "./chat";
 
 //==================================//
@@ -58,6 +60,7 @@ export interface ChatServiceClient {
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
   GetSession(request: GetSessionRequest): Promise<GetSessionResponse>;
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse>;
 }
 
 export class ChatServiceClientJSON implements ChatServiceClient {
@@ -71,6 +74,7 @@ export class ChatServiceClientJSON implements ChatServiceClient {
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
     this.GetSession.bind(this);
+    this.ListTools.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -207,6 +211,22 @@ export class ChatServiceClientJSON implements ChatServiceClient {
       GetSessionResponse.fromJson(data as any, { ignoreUnknownFields: true })
     );
   }
+
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse> {
+    const data = ListToolsRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "ListTools",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      ListToolsResponse.fromJson(data as any, { ignoreUnknownFields: true })
+    );
+  }
 }
 
 export class ChatServiceClientProtobuf implements ChatServiceClient {
@@ -220,6 +240,7 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
     this.GetSession.bind(this);
+    this.ListTools.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -323,6 +344,19 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
       GetSessionResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse> {
+    const data = ListToolsRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "ListTools",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      ListToolsResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -355,6 +389,7 @@ export interface ChatServiceTwirp<T extends TwirpContext = TwirpContext> {
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
   GetSession(ctx: T, request: GetSessionRequest): Promise<GetSessionResponse>;
+  ListTools(ctx: T, request: ListToolsRequest): Promise<ListToolsResponse>;
 }
 
 export enum ChatServiceMethod {
@@ -365,6 +400,7 @@ export enum ChatServiceMethod {
   DeleteConversation = "DeleteConversation",
   SwitchConversation = "SwitchConversation",
   GetSession = "GetSession",
+  ListTools = "ListTools",
 }
 
 export const ChatServiceMethodList = [
@@ -375,6 +411,7 @@ export const ChatServiceMethodList = [
   ChatServiceMethod.DeleteConversation,
   ChatServiceMethod.SwitchConversation,
   ChatServiceMethod.GetSession,
+  ChatServiceMethod.ListTools,
 ];
 
 export function createChatServiceServer<T extends TwirpContext = TwirpContext>(
@@ -524,6 +561,22 @@ function matchChatServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "GetSession" };
         await events.onMatch(ctx);
         return handleChatServiceGetSessionRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "ListTools":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+      ) => {
+        ctx = { ...ctx, methodName: "ListTools" };
+        await events.onMatch(ctx);
+        return handleChatServiceListToolsRequest(
           ctx,
           service,
           data,
@@ -753,6 +806,35 @@ function handleChatServiceGetSessionRequest<
       );
     case TwirpContentType.Protobuf:
       return handleChatServiceGetSessionProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceListToolsRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceListToolsJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceListToolsProtobuf<T>(
         ctx,
         service,
         data,
@@ -1092,6 +1174,48 @@ async function handleChatServiceGetSessionJSON<
     }) as string
   );
 }
+
+async function handleChatServiceListToolsJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+) {
+  let request: ListToolsRequest;
+  let response: ListToolsResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = ListToolsRequest.fromJson(body, { ignoreUnknownFields: true });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListToolsRequest,
+      ListToolsResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListTools(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListTools(ctx, request!);
+  }
+
+  return JSON.stringify(
+    ListToolsResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleChatServiceStartConversationProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1366,4 +1490,40 @@ async function handleChatServiceGetSessionProtobuf<
   }
 
   return Buffer.from(GetSessionResponse.toBinary(response));
+}
+
+async function handleChatServiceListToolsProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+) {
+  let request: ListToolsRequest;
+  let response: ListToolsResponse;
+
+  try {
+    request = ListToolsRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListToolsRequest,
+      ListToolsResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListTools(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListTools(ctx, request!);
+  }
+
+  return Buffer.from(ListToolsResponse.toBinary(response));
 }
