@@ -2,6 +2,7 @@ import type { Logger } from '@parley/logger';
 import type { ToolCallRecord, ToolRunner } from '../tools/tool-runner.ts';
 import { estimateTokens, type HistoryMessage, planContext } from './context-window.ts';
 import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+import type { ReplyScope } from './reply-scope.ts';
 import type { Summarizer } from './summarizer.ts';
 
 export interface AssistantDeps {
@@ -64,10 +65,14 @@ export class Assistant {
     return this.#deps.windowMessages;
   }
 
+  /**
+   * Writes the next reply, telling `scope` each piece of text and each tool call as they happen. The
+   * reply's content is every piece told, in order (text said before tool calls included).
+   */
   async reply(
     conversation: ConversationSettings,
     recent: HistoryMessage[],
-    signal?: AbortSignal,
+    scope: ReplyScope,
   ): Promise<AssistantReply> {
     const system = this.#systemMessage(conversation);
     const plan = planContext({
@@ -78,7 +83,7 @@ export class Assistant {
     });
     const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
     const model = conversation.model || undefined;
-    const reply = await this.#toolLoop(messages, model, signal);
+    const reply = await this.#toolLoop(messages, model, scope);
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
       const last = plan.unsummarized.at(-1);
@@ -101,26 +106,33 @@ export class Assistant {
   async #toolLoop(
     messages: LlmMessage[],
     model: string | undefined,
-    signal?: AbortSignal,
+    scope: ReplyScope,
   ): Promise<AssistantReply> {
     const tools = this.#deps.tools.definitions();
     const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
+    const text = new ReplyText(scope);
     for (let round = 0; ; round++) {
       const capped = round >= this.#deps.maxToolRounds;
+      text.startRound();
       const response = await this.#deps.llm.complete({
         messages: capped ? [...messages, { role: 'system', content: CAP_NOTE }] : messages,
         ...(tools.length > 0 && !capped ? { tools } : {}),
         ...(model ? { model } : {}),
-        ...(signal ? { signal } : {}),
+        signal: scope.signal,
+        onDelta: (piece) => text.tell(piece),
       });
       addUsage(usage, response);
       if (response.toolCalls.length === 0 || capped) {
-        const content = response.content || (capped ? CAP_FALLBACK : response.content);
-        return { content, usage, toolCalls, toolsUsed: [...new Set(toolCalls.map((t) => t.name))] };
+        if (!text.content && capped) text.tell(CAP_FALLBACK);
+        const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
+        return { content: text.content, usage, toolCalls, toolsUsed };
       }
       messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
-      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, signal)));
+      for (const call of response.toolCalls) {
+        scope.emit({ type: 'tool', phase: 'started', tool: { ...call, provenance: 'builtin' } });
+      }
+      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, scope)));
       for (const record of results) {
         toolCalls.push(record);
         messages.push({ role: 'tool', toolCallId: record.id, content: record.result });
@@ -128,15 +140,47 @@ export class Assistant {
     }
   }
 
-  async #run(call: LlmToolCall, signal?: AbortSignal): Promise<ToolCallRecord> {
-    const result = await this.#deps.tools.invoke(call.name, call.arguments, signal);
-    return {
+  async #run(call: LlmToolCall, scope: ReplyScope): Promise<ToolCallRecord> {
+    const result = await this.#deps.tools.invoke(call.name, call.arguments, scope.signal, scope.logger);
+    const record = {
       id: call.id,
       name: call.name,
       arguments: call.arguments,
       result: result.content,
       isError: result.isError,
     };
+    const provenance = result.provenance ?? 'builtin';
+    scope.emit({ type: 'tool', phase: 'finished', tool: { ...record, provenance } });
+    return record;
+  }
+}
+
+/**
+ * The reply's text as told to the client: every round's pieces in order, a blank line between what the
+ * model said before a tool call and what it says after, so the told text and the stored reply agree.
+ */
+class ReplyText {
+  content = '';
+  #newRound = false;
+
+  readonly #scope: ReplyScope;
+
+  constructor(scope: ReplyScope) {
+    this.#scope = scope;
+  }
+
+  startRound(): void {
+    this.#newRound = this.content !== '';
+  }
+
+  tell(piece: string): void {
+    if (!piece) return;
+    if (this.#newRound) {
+      this.#newRound = false;
+      if (!/\s$/.test(this.content)) this.tell('\n\n');
+    }
+    this.content += piece;
+    this.#scope.emit({ type: 'delta', text: piece });
   }
 }
 

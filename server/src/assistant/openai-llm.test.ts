@@ -118,7 +118,10 @@ describe('OpenAiLlm', () => {
     standIn.script({ reply: 'Hello there, streaming world', stream: { chunks: 4 } });
     const pieces: string[] = [];
     const response = await makeLlm().complete({ ...hello, onDelta: (text) => pieces.push(text) });
-    expect(standIn.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(standIn.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(pieces.length).toBe(4);
     expect(pieces.join('')).toBe('Hello there, streaming world');
     expect(response.content).toBe('Hello there, streaming world');
@@ -155,7 +158,9 @@ describe('OpenAiLlm', () => {
       calls++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm' };
-      res.write(`data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
+      );
       setTimeout(() => res.socket?.destroy(), 20);
     });
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));

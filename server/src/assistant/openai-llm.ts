@@ -96,7 +96,8 @@ export class OpenAiLlm implements Llm {
       retries: options.maxRetries,
       isTransient,
       // A provider asking for a longer wait than the cap is answered at once, with its retry_after.
-      isRetryable: (err) => !(err instanceof StreamBrokenError) && (retryAfterMs(err) ?? 0) <= maxRetryAfterMs,
+      isRetryable: (err) =>
+        !(err instanceof StreamBrokenError) && (retryAfterMs(err) ?? 0) <= maxRetryAfterMs,
       backoffFactory: retryAfterOr(
         new ExponentialBackoff({
           generator: decorrelatedJitterGenerator,

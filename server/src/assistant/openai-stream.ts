@@ -65,7 +65,11 @@ export async function collectChatStream(
 function fromUsage(usage: NonNullable<ChatCompletionChunk['usage']>): LlmUsage {
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: usage.total_tokens ?? promptTokens + completionTokens,
+  };
 }
 
 /** About four characters a token (OpenAI's rule of thumb): budgets and ledgers still get a number. */

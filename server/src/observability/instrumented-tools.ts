@@ -1,4 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
+import type { Logger } from '@parley/logger';
 import type { ToolDefinition, ToolOutcome, ToolResult, ToolRunner } from '../tools/tool-runner.ts';
 import { inSpan, markFailed } from '../tracing/spans.ts';
 import type { ParleyMetrics } from './metrics.ts';
@@ -23,7 +24,7 @@ export class InstrumentedToolRunner implements ToolRunner {
     return this.#tools.definitions();
   }
 
-  invoke(name: string, rawArguments: string, signal?: AbortSignal): Promise<ToolResult> {
+  invoke(name: string, rawArguments: string, signal?: AbortSignal, logger?: Logger): Promise<ToolResult> {
     const tool = this.#known.has(name) ? name : 'unknown';
     const attributes = {
       'gen_ai.operation.name': 'execute_tool',
@@ -34,7 +35,7 @@ export class InstrumentedToolRunner implements ToolRunner {
       const started = performance.now();
       let outcome: ToolOutcome = 'error';
       try {
-        const result = await this.#tools.invoke(name, rawArguments, signal);
+        const result = await this.#tools.invoke(name, rawArguments, signal, logger);
         outcome = result.outcome;
         span.setAttribute('parley.tool.outcome', outcome);
         if (result.isError) markFailed(span, outcome);

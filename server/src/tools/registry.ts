@@ -1,3 +1,4 @@
+import type { Logger } from '@parley/logger';
 import type { z } from 'zod';
 import { untilAborted } from '../providers/abort.ts';
 import type { Tool, ToolParameters, ToolServices } from './define-tool.ts';
@@ -59,7 +60,12 @@ export class ToolRegistry implements ToolRunner {
   }
 
   /** Runs one call the model asked for. Never throws: every failure becomes a result the model can read. */
-  async invoke(name: string, rawArguments: string, signal?: AbortSignal): Promise<ToolResult> {
+  async invoke(
+    name: string,
+    rawArguments: string,
+    signal?: AbortSignal,
+    logger?: Logger,
+  ): Promise<ToolResult> {
     const entry = this.#entries.get(name);
     if (!entry) {
       const available = [...this.#entries.keys()].join(', ') || 'none';
@@ -67,18 +73,19 @@ export class ToolRegistry implements ToolRunner {
     }
     const input = parseArguments(entry, rawArguments);
     if (!input.ok) return toolError(input.message, 'invalid');
-    return this.#run(entry.tool, input.value, signal ?? new AbortController().signal);
+    const services = logger ? { ...this.#services, logger } : this.#services;
+    return this.#run(entry.tool, input.value, signal ?? new AbortController().signal, services);
   }
 
-  async #run(tool: Tool, input: unknown, caller: AbortSignal): Promise<ToolResult> {
+  async #run(tool: Tool, input: unknown, caller: AbortSignal, services: ToolServices): Promise<ToolResult> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
     const signal = AbortSignal.any([caller, deadline.signal]);
-    const { logger } = this.#services;
+    const { logger } = services;
     try {
       // Started inside a promise so that a tool throwing synchronously is caught like any other failure.
       const work = Promise.resolve().then(() =>
-        tool.execute(input as z.output<ToolParameters>, { ...this.#services, signal }),
+        tool.execute(input as z.output<ToolParameters>, { ...services, signal }),
       );
       return this.#bounded(await untilAborted(work, signal));
     } catch (err) {

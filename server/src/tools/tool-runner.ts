@@ -1,3 +1,5 @@
+import type { Logger } from '@parley/logger';
+
 /** A tool the model may call, described by a JSON schema. */
 export interface ToolDefinition {
   name: string;
@@ -26,6 +28,8 @@ export interface ToolResult {
   content: string;
   isError: boolean;
   outcome: ToolOutcome;
+  /** Where the answer came from (`mcp:<server>`); unset for built-in tools. */
+  provenance?: string;
 }
 
 /** A successful answer; objects are sent to the model as JSON. */
@@ -58,5 +62,6 @@ export interface ToolCallRecord {
  */
 export interface ToolRunner {
   definitions(): ToolDefinition[];
-  invoke(name: string, rawArguments: string, signal?: AbortSignal): Promise<ToolResult>;
+  /** `logger` is the request's (its ids on every line); the registry's own logger otherwise. */
+  invoke(name: string, rawArguments: string, signal?: AbortSignal, logger?: Logger): Promise<ToolResult>;
 }
