@@ -20,12 +20,18 @@ import {
 } from './rpc/edge.ts';
 import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
+import { createSseHandler, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
+import type { TurnHub } from './rpc/turn-hub.ts';
 
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
+  /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
+  turns: TurnHub;
   limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
+  streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
@@ -45,18 +51,26 @@ export function createApp(deps: AppDeps): App {
   const metricsAuth = deps.metricsToken
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
-  const twirp = createChatServiceServer(
-    createChatService({ service: deps.service, idempotency: deps.idempotency, limits: deps.limits }),
-  );
+  const { service, idempotency, turns, limits } = deps;
+  const twirp = createChatServiceServer(createChatService({ service, idempotency, turns, limits }));
+  const serveSse = createSseHandler({
+    service,
+    turns,
+    limits,
+    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
+    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
+  });
   twirp.use({
     error: (ctx, err) => {
       requestContext(ctx.req).code = err.code;
     },
   });
   const handleTwirp = twirp.httpHandler();
+  const serviceName = `${twirp.packageName}.${twirp.serviceName}`;
   const telemetry = new RpcTelemetry({
     metrics: deps.metrics,
-    service: `${twirp.packageName}.${twirp.serviceName}`,
+    service: serviceName,
     methods: twirp.methodList.map(String),
   });
 
@@ -65,13 +79,24 @@ export function createApp(deps: AppDeps): App {
     res.setHeader('x-request-id', requestId);
     const logger = deps.logger.child({ requestId });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const context: RequestContext = { requestId, clientId: '', logger, method: telemetry.methodOf(path) };
+    const gone = new AbortController();
+    // 'close' before the response finished: the client went away (the turn it waits on may stop).
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const method = telemetry.methodOf(path);
+    const context: RequestContext = { requestId, clientId: '', logger, method, signal: gone.signal };
     const handle = async () => {
       if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
+      if (path.startsWith('/sse/')) {
+        const sse = sseMethodOf(path, serviceName);
+        context.method = sse ? `Stream${sse}` : 'unknown';
+        return handleRpcPath(req, res, context, sse ?? null);
+      }
       if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
-      await handleTwirpPath(req, res, context);
+      await handleRpcPath(req, res, context, undefined);
     };
     handle().catch((err: unknown) => {
       logger.error({ err }, 'request failed');
@@ -80,8 +105,16 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  /** Runs one RPC inside its server span; metrics, span end and the access log follow the response. */
-  async function handleTwirpPath(req: IncomingMessage, res: ServerResponse, context: RequestContext) {
+  /**
+   * Runs one RPC inside its server span; metrics, span end and the access log follow the response.
+   * `sse`: undefined for a Twirp route, the streaming method for an SSE route (null when it names none).
+   */
+  async function handleRpcPath(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+    sse: SseMethod | null | undefined,
+  ) {
     setRequestContext(req, context);
     const call = telemetry.start(req, context.method ?? 'unknown');
     const started = performance.now();
@@ -95,13 +128,14 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context));
+    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, sse));
   }
 
   async function handleAuthenticated(
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
+    sse: SseMethod | null | undefined,
   ): Promise<void> {
     const clientId = authenticate(req.headers.authorization);
     if (!clientId) {
@@ -114,7 +148,7 @@ export function createApp(deps: AppDeps): App {
     }
     context.clientId = clientId;
     context.logger = context.logger.child({ client: clientId });
-    await handleRpc(req, res, context);
+    await handleRpc(req, res, context, sse);
   }
 
   async function sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -134,26 +168,41 @@ export function createApp(deps: AppDeps): App {
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
+    sse: SseMethod | null | undefined,
   ): Promise<void> {
+    if (sse === null || (sse && req.method !== 'POST')) {
+      context.code = 'bad_route';
+      req.resume();
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.BadRoute,
+        'no such streaming method (POST /sse/<service>/<method>)',
+      );
+    }
     const contentType = normalizeContentType(req.headers['content-type']);
-    if (req.method === 'POST' && contentType === null) {
+    if ((req.method === 'POST' && contentType === null) || (sse && contentType !== 'application/json')) {
       context.code = 'malformed';
       req.resume();
       return sendTwirpError(
         res,
         TwirpErrorCode.Malformed,
-        'unsupported Content-Type: use application/json or application/protobuf',
+        sse
+          ? 'unsupported Content-Type: streaming routes take application/json'
+          : 'unsupported Content-Type: use application/json or application/protobuf',
         415,
       );
     }
     if (contentType) req.headers['content-type'] = contentType;
+    let body: Buffer;
     try {
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = await readBody(req, deps.limits.maxBodyBytes);
+      body = await readBody(req, deps.limits.maxBodyBytes);
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       context.code = 'malformed';
       return refuseBody(req, res, err.limit);
     }
+    if (sse) return serveSse(res, context, sse, body);
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     await handleTwirp(req, res);
   }
 }

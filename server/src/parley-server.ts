@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
-import { createApp } from './app.ts';
+import { type AppDeps, createApp } from './app.ts';
 import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
@@ -13,6 +13,7 @@ import { type BackendOverrides, type Backends, createBackends } from './backends
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
 import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
@@ -21,6 +22,7 @@ import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
 import type { BreakerState } from './providers/resilience.ts';
 import { Idempotency } from './rpc/idempotency.ts';
+import { TurnHub, type TurnHubDeps } from './rpc/turn-hub.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 
@@ -32,6 +34,8 @@ export interface ParleyOverrides extends BackendOverrides {
   tools?: ToolRunner;
   /** Where the metrics are registered (main.ts passes its own); a fresh registry otherwise. */
   registry?: Registry;
+  /** Streaming and turn tuning (tests shorten it). */
+  turns?: Pick<TurnHubDeps, 'graceMs' | 'turnTimeoutMs' | 'waitMs'> & AppDeps['streams'];
 }
 
 export interface ParleyServer {
@@ -76,6 +80,29 @@ export async function createParleyServer(
     logger,
   });
   const idempotency = new Idempotency({ store: backends.idempotency, logger });
+  const tuning = overrides.turns ?? {};
+  const turns = new TurnHub({
+    store: backends.idempotency,
+    ...(backends.redis
+      ? {
+          relay: new RedisTurnRelay({
+            redis: backends.redis,
+            logger,
+            keyPrefix: config.redis?.keyPrefix ?? '',
+          }),
+        }
+      : {}),
+    logger,
+    ...withoutUndefined({
+      graceMs: tuning.graceMs,
+      turnTimeoutMs: tuning.turnTimeoutMs,
+      waitMs: tuning.waitMs,
+    }),
+    events: {
+      firstToken: (seconds) => metrics.turnFirstToken.observe(seconds),
+      disconnect: (transport) => metrics.turnDisconnects.inc({ transport }),
+    },
+  });
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
@@ -84,6 +111,8 @@ export async function createParleyServer(
     apiKeys: config.apiKeys,
     service,
     idempotency,
+    turns,
+    streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
     limits: config.limits,
     logger,
     readiness,
@@ -105,6 +134,7 @@ export async function createParleyServer(
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      await turns.drain();
       await service.drain();
       await backends.close();
     },
@@ -167,5 +197,11 @@ function sessionEvents(metrics: ParleyMetrics): SessionEvents {
   return {
     lookup: (source) => metrics.sessionLookups.inc({ source }),
     fallback: () => metrics.sessionStoreFallbacks.inc(),
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
   };
 }

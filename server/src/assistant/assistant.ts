@@ -123,6 +123,7 @@ export class Assistant {
         onDelta: (piece) => text.tell(piece),
       });
       addUsage(usage, response);
+      text.settle(response.content);
       if (response.toolCalls.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
@@ -162,6 +163,7 @@ export class Assistant {
 class ReplyText {
   content = '';
   #newRound = false;
+  #toldThisRound = false;
 
   readonly #scope: ReplyScope;
 
@@ -171,10 +173,17 @@ class ReplyText {
 
   startRound(): void {
     this.#newRound = this.content !== '';
+    this.#toldThisRound = false;
+  }
+
+  /** A model that answered without streaming (an Llm that never calls onDelta) is told in one piece. */
+  settle(content: string): void {
+    if (!this.#toldThisRound) this.tell(content);
   }
 
   tell(piece: string): void {
     if (!piece) return;
+    this.#toldThisRound = true;
     if (this.#newRound) {
       this.#newRound = false;
       if (!/\s$/.test(this.content)) this.tell('\n\n');
