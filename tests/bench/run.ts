@@ -22,6 +22,7 @@ import type { BenchProcess } from './processes.ts';
 import { monotonicUs, summarizeProfile } from './profile.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
 import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
+import { concurrentRun, cpuRun, firstTextRun, type StreamingResults } from './streaming.ts';
 
 // `pnpm bench`: prints throughput, latency, growth, memory, protocol and profile numbers and writes them
 // to tests/bench/results/latest.{json,md}. Asserts nothing: these machines are shared and noisy.
@@ -34,6 +35,10 @@ const settings = {
   congo: env.BENCH_CONGO !== '0',
   profile: env.BENCH_PROFILE !== '0',
   redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  streaming: env.BENCH_STREAMING !== '0',
+  /** `streaming`: run only the streaming benchmarks (about 90 s). */
+  only: env.BENCH_ONLY ?? '',
+  concurrentStreams: Number(env.BENCH_STREAMS ?? 2000),
 };
 const CONNECTIONS = [1, 16, 64];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -55,6 +60,8 @@ async function main(): Promise<void> {
   const results = emptyResults();
   try {
     const model = track(await startModel());
+    if (settings.streaming) results.streaming = await streamingRun(work, model.url, prefix);
+    if (settings.only === 'streaming') return;
     log(`stand-in at ${model.url}; prefilling long conversations`);
     const parleyDir = join(work, 'parley');
     const prefillStart = performance.now();
@@ -103,6 +110,29 @@ async function main(): Promise<void> {
   await writeResults(results);
 }
 
+/** Issue 11's streaming numbers, on a fresh server (its RSS is not inflated by the other phases). */
+async function streamingRun(work: string, modelUrl: string, prefix: string): Promise<StreamingResults> {
+  const server = track(
+    await startParley({
+      name: 'parley (streaming)',
+      modelUrl,
+      dataDir: join(work, 'streaming'),
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}streaming:`,
+    }),
+  );
+  const results: StreamingResults = { firstText: [], concurrent: null, cpu: null };
+  log('streaming: warm-up, then first text at 1 and 64 streams (8 s each)');
+  await firstTextRun(server.url, 8, 2);
+  for (const streams of [1, 64]) results.firstText.push(await firstTextRun(server.url, streams, 8));
+  log(`streaming: ${settings.concurrentStreams} concurrent 10 s streams`);
+  results.concurrent = await concurrentRun(server.url, server.proc, settings.concurrentStreams);
+  log('streaming: server CPU per turn, unary vs streamed (20 s)');
+  results.cpu = await cpuRun(server.url, server.proc, 10);
+  await stop(server);
+  return results;
+}
+
 function emptyResults(): BenchResults {
   return {
     startedAt: new Date().toISOString(),
@@ -121,6 +151,7 @@ function emptyResults(): BenchResults {
     memory: null,
     profile: null,
     metrics: null,
+    streaming: null,
     targets: [],
   };
 }
