@@ -124,7 +124,8 @@ export async function createParleyServer(
   return {
     server,
     async listen() {
-      server.listen(config.port, config.host);
+      // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
+      server.listen({ port: config.port, host: config.host, backlog: 4096 });
       await once(server, 'listening');
       return server.address() as AddressInfo;
     },

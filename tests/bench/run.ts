@@ -61,53 +61,62 @@ async function main(): Promise<void> {
   try {
     const model = track(await startModel());
     if (settings.streaming) results.streaming = await streamingRun(work, model.url, prefix);
-    if (settings.only === 'streaming') return;
-    log(`stand-in at ${model.url}; prefilling long conversations`);
-    const parleyDir = join(work, 'parley');
-    const prefillStart = performance.now();
-    const groups = await prefill(parleyDir, [
-      { size: 10, count: settings.growthTurns },
-      { size: 1000, count: 20 },
-      { size: 10_000, count: 5 },
-      { size: 50, count: 1 },
-    ]);
-    log(`prefilled in ${((performance.now() - prefillStart) / 1000).toFixed(1)} s`);
-    const parley = track(
-      await startParley({
-        name: 'parley',
-        modelUrl: model.url,
-        dataDir: parleyDir,
-        redisUrl: settings.redisUrl,
-        redisPrefix: prefix,
-      }),
-    );
-    const parleyTurns = parleyTarget(parley, await startConversations(parley.url, 64, 't'));
-    results.throughput = await throughputRun(work, model.url, prefix, parleyTurns);
-
-    log(`growth: ${settings.growthTurns} turns per history size`);
-    const histories = groups.filter((g) => g.size !== 50);
-    results.growth = await growth(parley.url, model.url, histories, settings.growthTurns);
-
-    const described = groups.find((g) => g.size === 50)?.conversations[0];
-    if (!described) throw new Error('the 50-message conversation is missing');
-    log('protocol: DescribeConversation, JSON vs protobuf');
-    results.protocol = await protocol(parley.url, described, settings.durationSec);
-
-    log(`memory: ${settings.memoryRequests} turns`);
-    await settle(model.url);
-    const { conversations } = parleyTurns;
-    results.memory = await memory(parley.proc, parley.url, conversations, settings.memoryRequests);
-    results.metrics = await metricsExcerpt(parley.url);
-    await stop(parley);
-
-    if (settings.profile) results.profile = await profileRun(work, model.url, prefix);
-    if (settings.congo) results.congo = await congoRun(work, model.url, prefix);
+    if (settings.only !== 'streaming') await mainPhases(work, prefix, results, model.url);
   } finally {
     for (const proc of started.reverse()) await proc.stop();
     await deleteKeys(prefix);
     await rm(work, { recursive: true, force: true });
   }
   await writeResults(results);
+}
+
+/** Throughput, growth, protocol, memory, profile and CongoDB phases (all but streaming). */
+async function mainPhases(
+  work: string,
+  prefix: string,
+  results: BenchResults,
+  modelUrl: string,
+): Promise<void> {
+  log(`stand-in at ${modelUrl}; prefilling long conversations`);
+  const parleyDir = join(work, 'parley');
+  const prefillStart = performance.now();
+  const groups = await prefill(parleyDir, [
+    { size: 10, count: settings.growthTurns },
+    { size: 1000, count: 20 },
+    { size: 10_000, count: 5 },
+    { size: 50, count: 1 },
+  ]);
+  log(`prefilled in ${((performance.now() - prefillStart) / 1000).toFixed(1)} s`);
+  const parley = track(
+    await startParley({
+      name: 'parley',
+      modelUrl: modelUrl,
+      dataDir: parleyDir,
+      redisUrl: settings.redisUrl,
+      redisPrefix: prefix,
+    }),
+  );
+  const parleyTurns = parleyTarget(parley, await startConversations(parley.url, 64, 't'));
+  results.throughput = await throughputRun(work, modelUrl, prefix, parleyTurns);
+
+  log(`growth: ${settings.growthTurns} turns per history size`);
+  const histories = groups.filter((g) => g.size !== 50);
+  results.growth = await growth(parley.url, modelUrl, histories, settings.growthTurns);
+
+  const described = groups.find((g) => g.size === 50)?.conversations[0];
+  if (!described) throw new Error('the 50-message conversation is missing');
+  log('protocol: DescribeConversation, JSON vs protobuf');
+  results.protocol = await protocol(parley.url, described, settings.durationSec);
+
+  log(`memory: ${settings.memoryRequests} turns`);
+  await settle(modelUrl);
+  const { conversations } = parleyTurns;
+  results.memory = await memory(parley.proc, parley.url, conversations, settings.memoryRequests);
+  results.metrics = await metricsExcerpt(parley.url);
+  await stop(parley);
+
+  if (settings.profile) results.profile = await profileRun(work, modelUrl, prefix);
+  if (settings.congo) results.congo = await congoRun(work, modelUrl, prefix);
 }
 
 /** Issue 11's streaming numbers, on a fresh server (its RSS is not inflated by the other phases). */
@@ -193,10 +202,12 @@ async function writeResults(results: BenchResults): Promise<void> {
   results.targets = evaluateTargets(results);
   const markdown = toMarkdown(results);
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(RESULTS_DIR, 'latest.md'), markdown);
+  // A streaming-only run keeps the last full run's files.
+  const name = settings.only === 'streaming' ? 'latest-streaming' : 'latest';
+  await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);
   process.stdout.write(markdown);
-  log(`written to ${join(RESULTS_DIR, 'latest.json')} and latest.md`);
+  log(`written to ${join(RESULTS_DIR, `${name}.json`)} and ${name}.md`);
 }
 
 /** The server's telemetry defaults unless the shell sets OTEL_* (which the servers inherit). */

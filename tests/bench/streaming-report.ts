@@ -74,7 +74,7 @@ export function streamingSection(s: StreamingResults): string[] {
       `${c.streams} concurrent streams against a slow stand-in (50 chunks, 200 ms apart: 10 s a reply), opened`,
       `over about 2 s: ${c.completed} completed, ${c.errors} errors in ${f1(c.seconds)} s; server RSS`,
       `${f1(c.rssStartMiB)} MiB before, ${f1(c.rssPeakMiB)} MiB at peak; event-loop lag p99 ${f1(c.loopLagP99Ms)} ms,`,
-      `max ${f1(c.loopLagMaxMs)} ms.`,
+      `max ${f1(c.loopLagMaxMs)} ms.${c.firstError ? ` First error: ${c.firstError}` : ''}`,
     );
   }
   if (s.cpu) {

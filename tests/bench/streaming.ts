@@ -31,6 +31,8 @@ export interface ConcurrentRow {
   rssPeakMiB: number;
   loopLagP99Ms: number;
   loopLagMaxMs: number;
+  /** What the first failed stream said, when one failed. */
+  firstError?: string;
 }
 
 export interface CpuRow {
@@ -61,20 +63,21 @@ interface StreamTimes {
   chunks: number[];
 }
 
-/** One streamed turn, recording each chunk's trip time; returns false on error. */
+/** One streamed turn, recording each chunk's trip time; returns the error's text, or '' when it succeeded. */
 async function streamTurn(
   baseUrl: string,
   request: { message: string; conversationId?: string; userId: string },
   times: StreamTimes,
-): Promise<boolean> {
+): Promise<string> {
   const client = createChatStreamClient({ baseUrl, apiKey: API_KEY, timeoutMs: 60_000 });
   let first = true;
   try {
-    const { userId, ...rest } = request;
-    for await (const { event } of client.streamContinueConversation({
-      ...rest,
-      session: { platform: '', userId, chatId: '' },
-    })) {
+    const { userId, conversationId, message } = request;
+    const session = { platform: '', userId, chatId: '' };
+    const events = conversationId
+      ? client.streamContinueConversation({ message, conversationId, session })
+      : client.streamStartConversation({ message, session });
+    for await (const { event } of events) {
       if (event.oneofKind !== 'delta') continue;
       const at = now();
       for (const stamp of stampsIn(event.delta.text)) {
@@ -82,9 +85,10 @@ async function streamTurn(
         first = false;
       }
     }
-    return true;
-  } catch {
-    return false;
+    return '';
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return `${typeof code === 'string' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}`;
   }
 }
 
@@ -105,9 +109,9 @@ export async function firstTextRun(baseUrl: string, streams: number, seconds: nu
       const userId = `ft-${streams}-${i}`;
       const conversationId = await newConversation(unary, userId);
       while (Date.now() < until) {
-        const ok = await streamTurn(baseUrl, { message: 'pace:10x50', conversationId, userId }, times);
+        const error = await streamTurn(baseUrl, { message: 'pace:10x50', conversationId, userId }, times);
         turns++;
-        if (!ok) errors++;
+        if (error) errors++;
       }
     }),
   );
@@ -146,11 +150,12 @@ export async function concurrentRun(
   clearInterval(sampler);
   const loop = await readLoop(server);
   const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-  const completed = outcomes.filter(Boolean).length;
+  const failures = outcomes.filter(Boolean);
   return {
     streams,
-    completed,
-    errors: streams - completed,
+    completed: streams - failures.length,
+    errors: failures.length,
+    ...(failures[0] ? { firstError: failures[0] } : {}),
     seconds,
     rssStartMiB: mib(rssStart),
     rssPeakMiB: mib(rssPeak),
