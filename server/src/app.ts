@@ -2,13 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context as otelContext } from '@opentelemetry/api';
 import type { ApiKeyEntry } from '@parley/config';
 import type { Logger } from '@parley/logger';
-import { createChatServiceServer } from '@parley/rpc';
-import { TwirpErrorCode } from 'twirp-ts';
+import {
+  type AdminServiceTwirp,
+  createAdminServiceServer,
+  createChatServiceServer,
+  createUsageServiceServer,
+  type UsageServiceTwirp,
+} from '@parley/rpc';
+import { type TwirpContext, type TwirpError, TwirpErrorCode, type TwirpServer } from 'twirp-ts';
 import type { ConversationService } from './conversations/conversation-service.ts';
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
-import { createChatService } from './rpc/chat-service.ts';
+import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
   createAuthenticator,
@@ -20,15 +26,28 @@ import {
 } from './rpc/edge.ts';
 import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
+import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
+import type { TurnGate } from './rpc/turn-gate.ts';
+import type { TurnHub } from './rpc/turn-hub.ts';
 
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
+  /** Client policy, deadline and charging around every turn. */
+  gate: TurnGate;
+  usage: UsageServiceTwirp;
+  admin: AdminServiceTwirp;
+  /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
+  turns: TurnHub;
   limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
+  streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
+  /** The tool registry, for ListTools. */
+  tools: ToolCatalog;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
 }
@@ -45,33 +64,60 @@ export function createApp(deps: AppDeps): App {
   const metricsAuth = deps.metricsToken
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
-  const twirp = createChatServiceServer(
-    createChatService({ service: deps.service, idempotency: deps.idempotency, limits: deps.limits }),
+  const { service, idempotency, turns, gate, limits } = deps;
+  const chat = createChatService({ service, idempotency, turns, gate, limits, tools: deps.tools });
+  const serveSse = createSseHandler({
+    service,
+    turns,
+    gate,
+    limits,
+    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
+    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
+  });
+  // The SSE routes are the chat service's streaming forms: same telemetry, methods named Stream<Method>.
+  const chatService = mountService(
+    deps.metrics,
+    createChatServiceServer(chat),
+    SSE_METHODS.map((m) => `Stream${m}`),
   );
-  twirp.use({
-    error: (ctx, err) => {
-      requestContext(ctx.req).code = err.code;
-    },
-  });
-  const handleTwirp = twirp.httpHandler();
-  const telemetry = new RpcTelemetry({
-    metrics: deps.metrics,
-    service: `${twirp.packageName}.${twirp.serviceName}`,
-    methods: twirp.methodList.map(String),
-  });
+  const services = new Map<string, MountedService>();
+  for (const mounted of [
+    chatService,
+    mountService(deps.metrics, createUsageServiceServer(deps.usage)),
+    mountService(deps.metrics, createAdminServiceServer(deps.admin)),
+  ])
+    services.set(mounted.name, mounted);
 
   return (req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const logger = deps.logger.child({ requestId });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const context: RequestContext = { requestId, clientId: '', logger, method: telemetry.methodOf(path) };
+    const service = services.get(path.split('/')[2] ?? '') ?? chatService;
+    const gone = new AbortController();
+    // 'close' before the response finished: the client went away (the turn it waits on may stop).
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const context: RequestContext = {
+      requestId,
+      clientId: '',
+      logger,
+      method: service.telemetry.methodOf(path),
+      signal: gone.signal,
+    };
     const handle = async () => {
       if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
+      if (path.startsWith('/sse/')) {
+        const sse = sseMethodOf(path, chatService.name);
+        context.method = sse ? `Stream${sse}` : 'unknown';
+        return handleRpcPath(req, res, context, chatService, sse ?? null);
+      }
       if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
-      await handleTwirpPath(req, res, context);
+      await handleRpcPath(req, res, context, service, undefined);
     };
     handle().catch((err: unknown) => {
       logger.error({ err }, 'request failed');
@@ -80,10 +126,19 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  /** Runs one RPC inside its server span; metrics, span end and the access log follow the response. */
-  async function handleTwirpPath(req: IncomingMessage, res: ServerResponse, context: RequestContext) {
+  /**
+   * Runs one RPC inside its server span; metrics, span end and the access log follow the response.
+   * `sse`: undefined for a Twirp route, the streaming method for an SSE route (null when it names none).
+   */
+  async function handleRpcPath(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+    service: MountedService,
+    sse: SseMethod | null | undefined,
+  ) {
     setRequestContext(req, context);
-    const call = telemetry.start(req, context.method ?? 'unknown');
+    const call = service.telemetry.start(req, context.method ?? 'unknown');
     const started = performance.now();
     // Bound to the RPC's context so the access log line carries its trace id; 'close' also fires
     // when the caller goes away before the response is complete.
@@ -95,13 +150,15 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context));
+    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service, sse));
   }
 
   async function handleAuthenticated(
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
+    service: MountedService,
+    sse: SseMethod | null | undefined,
   ): Promise<void> {
     const clientId = authenticate(req.headers.authorization);
     if (!clientId) {
@@ -114,7 +171,7 @@ export function createApp(deps: AppDeps): App {
     }
     context.clientId = clientId;
     context.logger = context.logger.child({ client: clientId });
-    await handleRpc(req, res, context);
+    await handleRpc(req, res, context, service, sse);
   }
 
   async function sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -134,28 +191,89 @@ export function createApp(deps: AppDeps): App {
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
+    service: MountedService,
+    sse: SseMethod | null | undefined,
   ): Promise<void> {
+    if (sse === null || (sse && req.method !== 'POST')) {
+      context.code = 'bad_route';
+      req.resume();
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.BadRoute,
+        'no such streaming method (POST /sse/<service>/<method>)',
+      );
+    }
     const contentType = normalizeContentType(req.headers['content-type']);
-    if (req.method === 'POST' && contentType === null) {
+    if (req.method === 'POST' && contentType === null && !sse) {
+      // Twirp v7: a request whose Content-Type is missing or not Twirp's is not routable (bad_route, 404).
+      context.code = 'bad_route';
+      req.resume();
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.BadRoute,
+        'unsupported Content-Type: use application/json or application/protobuf',
+      );
+    }
+    if (sse && contentType !== 'application/json') {
       context.code = 'malformed';
       req.resume();
       return sendTwirpError(
         res,
         TwirpErrorCode.Malformed,
-        'unsupported Content-Type: use application/json or application/protobuf',
+        'unsupported Content-Type: streaming routes take application/json',
         415,
       );
     }
     if (contentType) req.headers['content-type'] = contentType;
+    let body: Buffer;
     try {
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = await readBody(req, deps.limits.maxBodyBytes);
+      body = await readBody(req, deps.limits.maxBodyBytes);
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       context.code = 'malformed';
       return refuseBody(req, res, err.limit);
     }
-    await handleTwirp(req, res);
+    if (sse) return serveSse(res, context, sse, body);
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    await service.handle(req, res);
   }
+}
+
+interface MountedService {
+  /** The full name, `parley.chat.v1.ChatService`. */
+  name: string;
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  telemetry: RpcTelemetry;
+}
+
+/**
+ * One Twirp service with its telemetry (an unknown service path falls to the chat service, whose router
+ * answers bad_route). Errors twirp-ts raises itself are recorded for the access log, and a decoder's
+ * text never reaches the client (its `meta.cause`).
+ */
+function mountService<T extends object>(
+  metrics: ParleyMetrics,
+  twirp: TwirpServer<T, TwirpContext>,
+  extraMethods: readonly string[] = [],
+): MountedService {
+  twirp.use({
+    error: (ctx, err) => {
+      const context = requestContext(ctx.req);
+      if (err.code === TwirpErrorCode.Malformed) hideCause(err, context);
+      context.code = err.code;
+    },
+  });
+  const name = `${twirp.packageName}.${twirp.serviceName}`;
+  const methods = [...twirp.methodList.map(String), ...extraMethods];
+  const telemetry = new RpcTelemetry({ metrics, service: name, methods });
+  return { name, handle: twirp.httpHandler(), telemetry };
+}
+
+function hideCause(err: TwirpError, context: RequestContext): void {
+  const cause = err.meta.cause;
+  if (cause === undefined) return;
+  context.logger.debug({ cause }, 'request body could not be decoded');
+  delete err.meta.cause;
 }
 
 function logAccess(context: RequestContext, code: string, status: number, started: number): void {

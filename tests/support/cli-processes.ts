@@ -5,9 +5,9 @@ import { freePort } from './free-port.ts';
 
 // The real server and the real `parley` command as separate processes, for the CLI's end-to-end tests.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'cli', 'bin', 'parley.js');
-const SERVER = join(ROOT, 'server', 'src', 'main.ts');
+export const SERVER_ENTRY = join(ROOT, 'server', 'src', 'main.ts');
 
 export interface ServerProcess {
   url: string;
@@ -20,9 +20,11 @@ export async function startServerProcess(options: {
   dataDir: string;
   keyFile: string;
   openAiUrl: string;
+  /** More environment, e.g. MCP_SERVERS. */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', SERVER], {
+  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', SERVER_ENTRY], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -34,6 +36,7 @@ export async function startServerProcess(options: {
       OPENAI_BASE_URL: options.openAiUrl,
       OPENAI_API_KEY: 'test',
       LOG_LEVEL: 'warn',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
