@@ -5,7 +5,7 @@ import { formatConversationTable } from '../commands/list.ts';
 import { describeAll, formatConversation } from '../commands/show.ts';
 import { formatRpcError, isFatalInChat, isUsageError, UsageError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { writeLine } from '../output.ts';
+import { shorten, writeLine } from '../output.ts';
 import { REPL_HELP, type ReplCommand } from './repl-commands.ts';
 import type { ReplInput } from './repl-input.ts';
 
@@ -122,11 +122,9 @@ async function switchTo(ctx: CommandContext, state: ChatState, target: string): 
   });
   state.conversationId = id;
   const c = described.conversation;
-  const title = c?.title || '(untitled)';
-  writeLine(
-    ctx.io.stderr,
-    `conversation ${id}: ${title}, ${c?.messageCount ?? 0} messages (/show prints them)`,
-  );
+  const title = shorten(c?.title ?? '', 40) || '(untitled)';
+  const count = c?.messageCount ?? 0;
+  writeLine(ctx.io.stderr, `switched to ${id} "${title}" (${count} messages; /show prints them)`);
 }
 
 async function remove(

@@ -144,7 +144,7 @@ describe('parley chat on a terminal', () => {
     t.type('/list\r');
     await waitFor(() => t.stdout.text.includes('Second'));
     t.type('/switch 2\r');
-    await waitFor(() => t.stderr.text.includes('conversation c-two: Second, 4 messages'));
+    await waitFor(() => t.stderr.text.includes('switched to c-two "Second" (4 messages; /show prints them)'));
     t.type('hello again\r');
     await waitFor(() => t.sent().length === 1);
     t.stdin.end();

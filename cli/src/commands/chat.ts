@@ -53,6 +53,8 @@ export async function runChat(
   } finally {
     unsubscribe?.();
     input.close();
+    // The shell's prompt starts on a line of its own, not after ours.
+    if (input.interactive) writeLine(ctx.io.stdout);
   }
 }
 
