@@ -1,6 +1,6 @@
 import { createLogger } from '@parley/logger';
-import { type ContinueConversationResponse, Role, RpcError } from '@parley/rpc';
-import { FakeChatClient } from '@parley/rpc/testing';
+import { RpcError } from '@parley/rpc';
+import { FakeChatClient, type FakeTurnStep, playTurn, turnEvent } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
@@ -10,25 +10,18 @@ import { createBot } from './bot.ts';
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 const botInfo = { id: 99, is_bot: true, first_name: 'Parley', username: 'ParleyBot' } as UserFromGetMe;
 
-function reply(
-  content: string,
-  toolsUsed: string[] = [],
-): () => Promise<Partial<ContinueConversationResponse>> {
-  return async () => ({ reply: { id: 'm1', role: Role.ASSISTANT, content, toolCalls: [] }, toolsUsed });
+/** A streamed turn of conversation c1 answering `content`. */
+function reply(content: string, toolsUsed: string[] = []): () => FakeTurnStep[] {
+  return () => [turnEvent.started('c1'), turnEvent.delta(content), turnEvent.done('c1', content, toolsUsed)];
 }
 
 function setup(
-  answer: () => Promise<Partial<ContinueConversationResponse>>,
+  answer: () => FakeTurnStep[],
   showTools = true,
   allowedUsers = { ids: [] as string[], usernames: [] as string[] },
 ) {
   const parley = new FakeChatClient({
-    continueConversation: async () => ({
-      conversationId: 'c1',
-      toolsUsed: [],
-      newConversation: false,
-      ...(await answer()),
-    }),
+    streamContinueConversation: (_req, opts) => playTurn(answer(), opts?.signal),
   });
   const registry = new Registry();
   const bot = createBot({
@@ -51,7 +44,7 @@ function setup(
   }) as unknown as Telegram['callApi'];
   return {
     parley,
-    turns: () => parley.requests('continueConversation'),
+    turns: () => parley.requests('streamContinueConversation'),
     /** `parley_bot_updates_total` by kind. */
     async updates() {
       const metric = await registry.getSingleMetric('parley_bot_updates_total')?.get();
@@ -106,7 +99,7 @@ describe('createBot', () => {
   });
 
   it('tells the user in plain words when the call fails, never the server’s text', async () => {
-    const { messages, send } = setup(async () => {
+    const { messages, send } = setup(() => {
       throw new RpcError('upstream 503 from api.openai.com', 'unavailable');
     });
     await send(textUpdate(1, 'hi'));

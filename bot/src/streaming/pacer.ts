@@ -19,7 +19,8 @@ export interface PacerOptions<T> {
  * apart whatever the network does; a `retryAfterMs` answer pushes the next send out by that much.
  */
 export class Pacer<T> {
-  readonly #options: PacerOptions<T>;
+  readonly #send: PacerOptions<T>['send'];
+  #intervalMs: number;
   /** Earliest `Date.now()` of the next send. */
   #nextAt: number;
   #pending: { value: T } | undefined;
@@ -29,8 +30,14 @@ export class Pacer<T> {
   #sends = 0;
 
   constructor(options: PacerOptions<T>) {
-    this.#options = options;
+    this.#send = options.send;
+    this.#intervalMs = options.intervalMs;
     this.#nextAt = Date.now() + (options.firstDelayMs ?? 0);
+  }
+
+  /** Changes the interval from the next send on (a chat that refused drafts gets edits, which go slower). */
+  set intervalMs(ms: number) {
+    this.#intervalMs = ms;
   }
 
   /** How many sends have started. */
@@ -72,7 +79,7 @@ export class Pacer<T> {
     if (!pending || this.#stopped) return;
     this.#pending = undefined;
     this.#sends++;
-    this.#inFlight = this.#options.send(pending.value).then(
+    this.#inFlight = this.#send(pending.value).then(
       (result) => this.#settle(result?.retryAfterMs ?? 0),
       () => this.#settle(0),
     );
@@ -80,7 +87,7 @@ export class Pacer<T> {
 
   #settle(retryAfterMs: number): void {
     this.#inFlight = undefined;
-    this.#nextAt = Date.now() + Math.max(this.#options.intervalMs, retryAfterMs);
+    this.#nextAt = Date.now() + Math.max(this.#intervalMs, retryAfterMs);
     if (!this.#stopped) this.#schedule();
   }
 }
