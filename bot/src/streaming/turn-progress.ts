@@ -1,6 +1,7 @@
 import { ToolPhase, type TurnDone, type TurnEvent } from '@parley/rpc';
 import { escapeHtml, markdownToTelegramHtml } from '../reply-format.ts';
 import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from '../split-message.ts';
+import { closeOpenMarkdown } from './close-open-markdown.ts';
 import { describeToolCall } from './tool-progress.ts';
 
 /** Marks a preview that shows only the end of a reply too long for one message. */
@@ -68,7 +69,7 @@ export class TurnProgress {
     const status = this.#tool ? `<i>🔧 ${escapeHtml(this.#tool)}…</i>` : '';
     if (!this.#text.trim()) return status;
     const room = TELEGRAM_MESSAGE_LIMIT - CONTINUED.length - (status ? status.length + 2 : 0);
-    const parts = splitMessage(markdownToTelegramHtml(this.#text), room);
+    const parts = splitMessage(markdownToTelegramHtml(closeOpenMarkdown(this.#text)), room);
     const body = parts.length > 1 ? `${CONTINUED}${parts.at(-1) ?? ''}` : (parts[0] ?? '');
     return status ? `${body}\n\n${status}` : body;
   }
