@@ -72,7 +72,7 @@ export class FakeChatClient implements FakeableClient {
   ): ReturnType<FakeableClient[M]> {
     this.calls.push({ method, request: { ...request } });
     const handler = this.#impl[method] as (
-      req: typeof request,
+      req: Parameters<FakeableClient[M]>[0],
       options?: Parameters<FakeableClient[M]>[1],
     ) => ReturnType<FakeableClient[M]>;
     return handler(request, opts);
