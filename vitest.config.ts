@@ -3,7 +3,13 @@ import { defineConfig } from 'vitest/config';
 // CI asks for a JSON report (see .ci/run) to print its own "N passed, N failed" line.
 const report = process.env.PARLEY_TEST_REPORT;
 
+// Workspace packages export dist/ by default (production); tests run their TypeScript sources through
+// the `@parley/source` condition, as typecheck (tsconfig customConditions) and tsx runs do.
+const sourceConditions = ['@parley/source', 'module', 'node', 'development'];
+
 export default defineConfig({
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@parley/source'] } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',

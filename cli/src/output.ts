@@ -1,5 +1,4 @@
 import { type Message, Role, Timestamp, type ToolCall } from '@parley/rpc';
-import ora from 'ora';
 import type { Io, OutStream } from './command-context.ts';
 
 export function writeLine(stream: OutStream, text = ''): void {
@@ -61,7 +60,21 @@ export function formatToolCall(call: ToolCall): string {
 export function startSpinner(io: Io, text: string): { stop(): void } {
   // A terminal that reports zero columns (a bare pty) would make ora clear lines forever.
   if (io.stderr.isTTY !== true || io.stderr.columns === 0) return { stop() {} };
-  // discardStdin would put stdin in raw mode and fight readline for it.
-  const spinner = ora({ text, stream: io.stderr, discardStdin: false }).start();
-  return { stop: () => spinner.stop() };
+  // ora loads only when a terminal waits for an answer: importing it (chalk, cli-cursor, tty…) costs
+  // more CPU than the rest of `parley --help`. The spinner is cosmetic, so a failed load shows none.
+  let stopped = false;
+  let spinner: { stop(): void } | undefined;
+  import('ora').then(
+    ({ default: ora }) => {
+      // discardStdin would put stdin in raw mode and fight readline for it.
+      if (!stopped) spinner = ora({ text, stream: io.stderr, discardStdin: false }).start();
+    },
+    () => {},
+  );
+  return {
+    stop: () => {
+      stopped = true;
+      spinner?.stop();
+    },
+  };
 }

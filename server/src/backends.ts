@@ -3,7 +3,6 @@ import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import type { ConversationStore } from './conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
-import { MongoConversationStore } from './conversations/mongo-conversation-store.ts';
 import type { IdempotencyStore } from './coordination/idempotency-store.ts';
 import { type KeyedLock, LocalLock, layeredLock } from './coordination/keyed-lock.ts';
 import { MemoryIdempotencyStore } from './coordination/memory-idempotency-store.ts';
@@ -11,7 +10,7 @@ import { redisCommands } from './coordination/redis-commands.ts';
 import { RedisIdempotencyStore } from './coordination/redis-idempotency-store.ts';
 import { RedisLock } from './coordination/redis-lock.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
-import { createRedisClient, type RedisConnection } from './redis/redis-client.ts';
+import type { RedisConnection } from './redis/redis-client.ts';
 import { MemorySessionStore } from './sessions/memory-session-store.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import type { SessionStore } from './sessions/session-store.ts';
@@ -42,13 +41,19 @@ export async function createBackends(
   overrides: BackendOverrides = {},
 ): Promise<Backends> {
   const clock = overrides.clock ?? (() => new Date());
+  // The Redis and MongoDB drivers load only when configured: together they are most of the modules a
+  // server would otherwise load at start (cold start and idle memory of a single-machine server).
   const redis = config.redis
-    ? createRedisClient({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger })
+    ? (await import('./redis/redis-client.ts')).createRedisClient({
+        url: config.redis.url,
+        keyPrefix: config.redis.keyPrefix,
+        logger,
+      })
     : undefined;
   const store =
     overrides.store ??
     (config.mongodb
-      ? await MongoConversationStore.connect({
+      ? await (await import('./conversations/mongo-conversation-store.ts')).MongoConversationStore.connect({
           url: config.mongodb.url,
           dbName: config.mongodb.dbName,
           logger,

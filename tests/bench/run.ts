@@ -22,6 +22,7 @@ import type { BenchProcess } from './processes.ts';
 import { monotonicUs, summarizeProfile } from './profile.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
 import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
+import { measureStartup, startupMarkdown } from './startup.ts';
 
 // `pnpm bench`: prints throughput, latency, growth, memory, protocol and profile numbers and writes them
 // to tests/bench/results/latest.{json,md}. Asserts nothing: these machines are shared and noisy.
@@ -33,6 +34,7 @@ const settings = {
   growthTurns: Number(env.BENCH_GROWTH_TURNS ?? 500),
   congo: env.BENCH_CONGO !== '0',
   profile: env.BENCH_PROFILE !== '0',
+  startup: env.BENCH_STARTUP !== '0',
   redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 const CONNECTIONS = [1, 16, 64];
@@ -50,6 +52,8 @@ const stop = async (server: RunningServer) => {
 };
 
 async function main(): Promise<void> {
+  // First, before the load phases heat the machine: compiled server start, idle RSS, CLI --help.
+  const startup = settings.startup ? startupMarkdown(await measureStartup()) : '';
   const work = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const prefix = `parley-bench-${randomUUID().slice(0, 8)}:`;
   const results = emptyResults();
@@ -101,6 +105,10 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
   await writeResults(results);
+  if (startup) {
+    await writeFile(join(RESULTS_DIR, 'startup.md'), startup);
+    process.stdout.write(`\n${startup}`);
+  }
 }
 
 function emptyResults(): BenchResults {

@@ -50,6 +50,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
     ipc: true,
     args: [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      '--conditions=@parley/source',
       '--import',
       'tsx',
       '--import',

@@ -38,7 +38,7 @@ async function freePort(): Promise<number> {
 /** Starts server/src/main.ts keyless (it writes its local key to `keyFile`) and waits for /health. */
 async function startServer(): Promise<void> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', SERVER], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -20,7 +20,7 @@ export interface ServerProcess extends ChildService {
 }
 
 function spawnService(entry: string, env: Record<string, string>): ChildService {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', OTEL_SDK_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -111,7 +111,7 @@ describe('collectTurn', () => {
       } as TurnEvent;
     }
     const err = await collectTurn(events()).catch((e: unknown) => e);
-    expect(describeRpcError(err)).toEqual({ code: 'not_found', message: 'gone' });
+    expect(describeRpcError(err)).toMatchObject({ code: 'not_found', detail: 'gone' });
   });
 });
 
@@ -165,9 +165,9 @@ describe('createChatStreamClient', () => {
     });
     const err = await failure(createChatStreamClient({ baseUrl: url }).streamContinueConversation({}));
     expect(isRpcError(err)).toBe(true);
-    expect(describeRpcError(err)).toEqual({
+    expect(describeRpcError(err)).toMatchObject({
       code: 'resource_exhausted',
-      message: 'slow down',
+      detail: 'slow down',
       retryAfterSeconds: 7,
     });
   });
@@ -211,9 +211,9 @@ describe('createChatStreamClient', () => {
       })(),
     );
     expect(kinds).toEqual(['started', 'delta']);
-    expect(describeRpcError(err)).toEqual({
+    expect(describeRpcError(err)).toMatchObject({
       code: 'unavailable',
-      message: 'the model is unavailable',
+      detail: 'the model is unavailable',
       retryAfterSeconds: 2,
     });
   });

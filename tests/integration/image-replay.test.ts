@@ -1,0 +1,212 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createChatClient } from '@parley/rpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  manifestsCopiedBeforeInstall,
+  parseDockerfile,
+  type ReplayedImage,
+  replayDockerfile,
+  replayEnv,
+} from '../support/dockerfile-replay.ts';
+import { freePort } from '../support/free-port.ts';
+import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
+
+// No Docker engine runs here, so the images are proven by replaying their Dockerfiles (see
+// dockerfile-replay.ts): the same manifest list, `pnpm install --frozen-lockfile` offline from the
+// store, the build, `pnpm deploy --prod`, then the runtime stage's CMD and HEALTHCHECK, run from the
+// deployed folder with plain `node dist/...`. A manifest missing from a Dockerfile fails the replay.
+
+const root = join(import.meta.dirname, '..', '..');
+const scratch = mkdtempSync(join(tmpdir(), 'parley-images-'));
+const layers = new Map<string, string>();
+const children = new Set<ChildProcess>();
+const REPLAY_MS = 150_000;
+
+const replay = (dockerfile: string): ReplayedImage =>
+  replayDockerfile({
+    context: root,
+    dockerfile,
+    into: join(scratch, dockerfile.replace(/\W/g, '-')),
+    layers,
+  });
+
+/** Every workspace project's package.json, from pnpm-workspace.yaml's globs (one level deep). */
+function workspaceManifests(): string[] {
+  const { packages } = parse(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+    packages: string[];
+  };
+  return packages
+    .flatMap((glob) =>
+      glob.endsWith('/*')
+        ? readdirSync(join(root, glob.slice(0, -2))).map((name) => `${glob.slice(0, -2)}/${name}`)
+        : [glob],
+    )
+    .map((dir) => `${dir}/package.json`)
+    .filter((manifest) => existsSync(join(root, manifest)))
+    .sort();
+}
+
+/** Runs the image's CMD from its WORKDIR with its ENV plus `env`; resolves once `ready()` holds. */
+async function start(image: ReplayedImage, env: Record<string, string>, ready: () => Promise<boolean>) {
+  const [command = '', ...args] = image.cmd;
+  const child = spawn(command === 'node' ? process.execPath : command, args, {
+    cwd: image.dir,
+    env: { ...replayEnv(), ...image.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 15_000;
+  while (!(await ready())) {
+    if (child.exitCode !== null)
+      throw new Error(`${image.cmd.join(' ')} exited ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`${image.cmd.join(' ')} not ready in 15 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, output: () => output };
+}
+
+/** Runs the image's HEALTHCHECK command as Docker would, inside the running container's environment. */
+function healthcheck(image: ReplayedImage, env: Record<string, string>): number | null {
+  const [command = '', ...args] = image.healthcheck;
+  return spawnSync(command === 'node' ? process.execPath : command, args, {
+    cwd: image.dir,
+    env: { ...replayEnv(), ...image.env, ...env },
+    timeout: 3_000,
+  }).status;
+}
+
+/** The image holds compiled code and production dependencies only. */
+function expectProductionOnly(image: ReplayedImage): void {
+  expect(existsSync(join(image.dir, 'dist', 'main.js'))).toBe(true);
+  expect(existsSync(join(image.dir, 'src'))).toBe(false);
+  const modules = join(image.dir, 'node_modules');
+  for (const tool of ['tsx', 'vitest', '@biomejs', '@bufbuild', 'esbuild', '@types']) {
+    expect(existsSync(join(modules, tool)), tool).toBe(false);
+  }
+  for (const name of readdirSync(join(modules, '@parley'))) {
+    const files = readdirSync(join(modules, '@parley', name));
+    expect(files, name).toContain('dist');
+    for (const file of files)
+      expect(['dist', 'node_modules', 'package.json'], `${name}/${file}`).toContain(file);
+  }
+}
+
+const up = (url: string) => () =>
+  fetch(url).then(
+    (res) => res.ok,
+    () => false,
+  );
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
+}, 60_000);
+
+describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dockerfile) => {
+  const instructions = parseDockerfile(readFileSync(join(root, dockerfile), 'utf8'));
+
+  it('copies every workspace manifest before installing, so the frozen lockfile installs them all', () => {
+    expect(
+      [...manifestsCopiedBeforeInstall(instructions)].filter((m) => m.endsWith('/package.json')).sort(),
+    ).toEqual(workspaceManifests());
+  });
+
+  it('runs as the node user, with a healthcheck, from compiled code', () => {
+    const final = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
+    expect(final.find((i) => i.keyword === 'USER')?.args).toBe('node');
+    expect(final.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true);
+    expect(final.find((i) => i.keyword === 'CMD')?.args).toBe('["node", "dist/main.js"]');
+  });
+});
+
+describe('the server image, replayed', () => {
+  let image: ReplayedImage;
+  let model: OpenAiStandIn;
+  beforeAll(async () => {
+    model = await startOpenAiStandIn();
+    image = replay('deploy/Dockerfile.server');
+  }, REPLAY_MS);
+  afterAll(() => model?.close());
+
+  it('holds only the compiled server and its production dependencies', () => {
+    expect(image.user).toBe('node');
+    expectProductionOnly(image);
+  });
+
+  it('starts with node dist/main.js, reaches /ready, passes its HEALTHCHECK and answers a turn', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_KEYS: 'replay=replay-key-0123456789',
+      OPENAI_BASE_URL: model.url,
+    };
+    await start(image, { ...env, OPENAI_API_KEY: 'test' }, up(`${url}/ready`));
+    expect(healthcheck(image, env)).toBe(0);
+
+    model.script({ reply: 'compiled and running' });
+    const chat = createChatClient({ baseUrl: url, apiKey: 'replay-key-0123456789' });
+    const res = await chat.startConversation({
+      message: 'hello',
+      session: { platform: 'replay', userId: 'u1', chatId: 'c1' },
+    });
+    expect(res.reply?.content).toBe('compiled and running');
+    // The embedded store wrote under the image's DATA_DIR (mapped into the replay).
+    expect(readdirSync(image.env.DATA_DIR ?? '').length).toBeGreaterThan(0);
+  });
+});
+
+describe('the bot image, replayed', () => {
+  let image: ReplayedImage;
+  let telegram: TelegramEmulator;
+  beforeAll(async () => {
+    telegram = await startTelegramEmulator();
+    image = replay('deploy/Dockerfile.bot');
+  }, REPLAY_MS);
+  afterAll(() => telegram?.close());
+
+  it('holds only the compiled bot and its production dependencies', () => {
+    expect(image.user).toBe('node');
+    expectProductionOnly(image);
+  });
+
+  it('refuses to start without its configuration, naming what is missing', () => {
+    const result = spawnSync(process.execPath, image.cmd.slice(1), {
+      cwd: image.dir,
+      env: { ...replayEnv(), ...image.env },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('TELEGRAM_BOT_TOKEN');
+  });
+
+  it('starts with node dist/main.js and passes its HEALTHCHECK', async () => {
+    const env = { BOT_PORT: String(await freePort()), BOT_HOST: '127.0.0.1' };
+    const bot = await start(
+      image,
+      {
+        ...env,
+        TELEGRAM_BOT_TOKEN: '123456:parley-replay-token',
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+        PARLEY_URL: 'http://127.0.0.1:9',
+        PARLEY_API_KEY: 'replay-key',
+        LOG_LEVEL: 'info',
+      },
+      up(`http://127.0.0.1:${env.BOT_PORT}/health`),
+    );
+    expect(healthcheck(image, env)).toBe(0);
+    // Telegraf reaches the (emulated) Bot API from compiled code before it reports running.
+    await expect.poll(bot.output, { timeout: 10_000 }).toContain('Parley bot is running');
+    bot.child.kill('SIGTERM');
+  });
+});
