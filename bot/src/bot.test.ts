@@ -90,6 +90,24 @@ describe('createBot', () => {
     expect(messages()).toEqual([{ chat_id: 7, text: 'Hello <b>Ann</b>', parse_mode: 'HTML' }]);
   });
 
+  it('lists the assistant’s tools under /help, MCP ones with their server', async () => {
+    const { parley, messages, send } = setup(reply('unused'));
+    const tools = [
+      { name: 'get_datetime', description: 'Current date and time', source: 'builtin' },
+      { name: 'docs__search', description: 'Search <the> docs\nMore text', source: 'mcp:docs' },
+    ];
+    parley.listTools = async () => ({ tools });
+    const help = textUpdate(1, '/help');
+    if ('message' in help && 'text' in help.message) {
+      help.message.entities = [{ type: 'bot_command', offset: 0, length: 5 }];
+    }
+    await send(help);
+    expect(messages()[0]?.text).toContain(
+      '<b>Tools I can use</b>\n• <code>get_datetime</code> — Current date and time\n' +
+        '• <code>docs__search</code> — Search &lt;the&gt; docs <i>(mcp:docs)</i>',
+    );
+  });
+
   it('answers a redelivered update once', async () => {
     const { turns, messages, send } = setup(reply('once'));
     await send(textUpdate(5, 'hi'));

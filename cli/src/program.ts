@@ -14,6 +14,7 @@ import { runChat } from './commands/chat.ts';
 import { type DeleteOptions, runDelete } from './commands/delete.ts';
 import { type ListOptions, runList } from './commands/list.ts';
 import { runShow, type ShowOptions } from './commands/show.ts';
+import { runTools, type ToolsOptions } from './commands/tools.ts';
 import { type ErrorHints, formatRpcError, isUsageError } from './errors.ts';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.ts';
 import { writeLine } from './output.ts';
@@ -125,6 +126,13 @@ function addReadCommands(program: Command, state: RunState, context: ContextOf):
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .action(async (id: string, options: DeleteOptions, command: Command) => {
       state.exitCode = await runDelete(context(command, id), id, options);
+    });
+  program
+    .command('tools')
+    .description('list the tools the assistant can use for you, built-in and from MCP servers')
+    .option('--json', 'print the response as JSON')
+    .action(async (options: ToolsOptions, command: Command) => {
+      state.exitCode = await runTools(context(command), options);
     });
 }
 

@@ -2,13 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context as otelContext } from '@opentelemetry/api';
 import type { ApiKeyEntry } from '@parley/config';
 import type { Logger } from '@parley/logger';
-import { createChatServiceServer } from '@parley/rpc';
-import { TwirpErrorCode } from 'twirp-ts';
+import {
+  type AdminServiceTwirp,
+  createAdminServiceServer,
+  createChatServiceServer,
+  createUsageServiceServer,
+  type UsageServiceTwirp,
+} from '@parley/rpc';
+import { type TwirpContext, type TwirpError, TwirpErrorCode, type TwirpServer } from 'twirp-ts';
 import type { ConversationService } from './conversations/conversation-service.ts';
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
-import { createChatService } from './rpc/chat-service.ts';
+import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
   createAuthenticator,
@@ -20,15 +26,22 @@ import {
 } from './rpc/edge.ts';
 import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
+import type { TurnGate } from './rpc/turn-gate.ts';
 
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
+  /** Client policy, deadline and charging around every turn. */
+  turns: TurnGate;
+  usage: UsageServiceTwirp;
+  admin: AdminServiceTwirp;
   limits: { maxBodyBytes: number; maxMessageChars: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
+  /** The tool registry, for ListTools. */
+  tools: ToolCatalog;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
 }
@@ -45,33 +58,40 @@ export function createApp(deps: AppDeps): App {
   const metricsAuth = deps.metricsToken
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
-  const twirp = createChatServiceServer(
-    createChatService({ service: deps.service, idempotency: deps.idempotency, limits: deps.limits }),
-  );
-  twirp.use({
-    error: (ctx, err) => {
-      requestContext(ctx.req).code = err.code;
-    },
+  const chat = createChatService({
+    service: deps.service,
+    idempotency: deps.idempotency,
+    limits: deps.limits,
+    turns: deps.turns,
+    tools: deps.tools,
   });
-  const handleTwirp = twirp.httpHandler();
-  const telemetry = new RpcTelemetry({
-    metrics: deps.metrics,
-    service: `${twirp.packageName}.${twirp.serviceName}`,
-    methods: twirp.methodList.map(String),
-  });
+  const services = new Map<string, MountedService>();
+  for (const mounted of [
+    mountService(deps.metrics, createChatServiceServer(chat)),
+    mountService(deps.metrics, createUsageServiceServer(deps.usage)),
+    mountService(deps.metrics, createAdminServiceServer(deps.admin)),
+  ])
+    services.set(mounted.name, mounted);
 
   return (req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const logger = deps.logger.child({ requestId });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const context: RequestContext = { requestId, clientId: '', logger, method: telemetry.methodOf(path) };
+    const service = services.get(path.split('/')[2] ?? '') ?? services.values().next().value;
+    if (!service) throw new Error('no Twirp service mounted');
+    const context: RequestContext = {
+      requestId,
+      clientId: '',
+      logger,
+      method: service.telemetry.methodOf(path),
+    };
     const handle = async () => {
       if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
       if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
-      await handleTwirpPath(req, res, context);
+      await handleTwirpPath(req, res, context, service);
     };
     handle().catch((err: unknown) => {
       logger.error({ err }, 'request failed');
@@ -81,9 +101,14 @@ export function createApp(deps: AppDeps): App {
   };
 
   /** Runs one RPC inside its server span; metrics, span end and the access log follow the response. */
-  async function handleTwirpPath(req: IncomingMessage, res: ServerResponse, context: RequestContext) {
+  async function handleTwirpPath(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+    service: MountedService,
+  ) {
     setRequestContext(req, context);
-    const call = telemetry.start(req, context.method ?? 'unknown');
+    const call = service.telemetry.start(req, context.method ?? 'unknown');
     const started = performance.now();
     // Bound to the RPC's context so the access log line carries its trace id; 'close' also fires
     // when the caller goes away before the response is complete.
@@ -95,13 +120,14 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context));
+    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service));
   }
 
   async function handleAuthenticated(
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
+    service: MountedService,
   ): Promise<void> {
     const clientId = authenticate(req.headers.authorization);
     if (!clientId) {
@@ -114,7 +140,7 @@ export function createApp(deps: AppDeps): App {
     }
     context.clientId = clientId;
     context.logger = context.logger.child({ client: clientId });
-    await handleRpc(req, res, context);
+    await handleRpc(req, res, context, service);
   }
 
   async function sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -134,16 +160,17 @@ export function createApp(deps: AppDeps): App {
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
+    service: MountedService,
   ): Promise<void> {
     const contentType = normalizeContentType(req.headers['content-type']);
     if (req.method === 'POST' && contentType === null) {
-      context.code = 'malformed';
+      // Twirp v7: a request whose Content-Type is missing or not Twirp's is not routable (bad_route, 404).
+      context.code = 'bad_route';
       req.resume();
       return sendTwirpError(
         res,
-        TwirpErrorCode.Malformed,
+        TwirpErrorCode.BadRoute,
         'unsupported Content-Type: use application/json or application/protobuf',
-        415,
       );
     }
     if (contentType) req.headers['content-type'] = contentType;
@@ -154,8 +181,43 @@ export function createApp(deps: AppDeps): App {
       context.code = 'malformed';
       return refuseBody(req, res, err.limit);
     }
-    await handleTwirp(req, res);
+    await service.handle(req, res);
   }
+}
+
+interface MountedService {
+  /** The full name, `parley.chat.v1.ChatService`. */
+  name: string;
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  telemetry: RpcTelemetry;
+}
+
+/**
+ * One Twirp service with its telemetry (an unknown service path falls to the chat service, whose router
+ * answers bad_route). Errors twirp-ts raises itself are recorded for the access log, and a decoder's
+ * text never reaches the client (its `meta.cause`).
+ */
+function mountService<T extends object>(
+  metrics: ParleyMetrics,
+  twirp: TwirpServer<T, TwirpContext>,
+): MountedService {
+  twirp.use({
+    error: (ctx, err) => {
+      const context = requestContext(ctx.req);
+      if (err.code === TwirpErrorCode.Malformed) hideCause(err, context);
+      context.code = err.code;
+    },
+  });
+  const name = `${twirp.packageName}.${twirp.serviceName}`;
+  const telemetry = new RpcTelemetry({ metrics, service: name, methods: twirp.methodList.map(String) });
+  return { name, handle: twirp.httpHandler(), telemetry };
+}
+
+function hideCause(err: TwirpError, context: RequestContext): void {
+  const cause = err.meta.cause;
+  if (cause === undefined) return;
+  context.logger.debug({ cause }, 'request body could not be decoded');
+  delete err.meta.cause;
 }
 
 function logAccess(context: RequestContext, code: string, status: number, started: number): void {

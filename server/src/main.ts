@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigError, loadServerConfig, redact, type ServerConfig } from '@parley/config';
+import {
+  ConfigError,
+  loadMcpConfig,
+  loadPolicyConfig,
+  loadServerConfig,
+  type McpServerConfig,
+  type PolicyConfig,
+  redact,
+  type ServerConfig,
+} from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
@@ -10,20 +20,18 @@ import { createParleyServer } from './parley-server.ts';
 // The composition root: the only module that reads process.env.
 
 async function main(): Promise<void> {
-  let config: Readonly<ServerConfig>;
-  try {
-    config = loadServerConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`parley server: ${err.message}\n`);
-    process.exit(2);
-  }
+  const { mcpServers, policy, ...loaded } = loadConfiguration();
+  let config = loaded.config;
   const logger = createLogger({ name: 'parley-server', level: config.logLevel });
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   logger.debug({ config: redact(config) }, 'configuration');
 
   const tracing = await startTracing(process.env);
-  const parley = await createParleyServer(config, logger, { registry: new Registry() });
+  const parley = await createParleyServer(config, logger, {
+    registry: new Registry(),
+    mcpServers,
+    policy,
+  });
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(
@@ -62,6 +70,37 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Every part of the configuration, checked together: one start lists every problem, then exits 2. */
+function loadConfiguration(): {
+  config: Readonly<ServerConfig>;
+  mcpServers: readonly McpServerConfig[];
+  policy: Readonly<PolicyConfig>;
+} {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const config = attempt(() => loadServerConfig(process.env));
+  // Keyless mode names one client, `local`: no API_KEYS names to check against.
+  const clients = config?.apiKeys.map((entry) => entry.client) ?? [];
+  const readFile = (path: string) => readFileSync(path, 'utf8');
+  const mcpServers = attempt(() => loadMcpConfig(process.env, { readFile, knownClients: clients }));
+  const policy = config
+    ? attempt(() => loadPolicyConfig(process.env, { clients, defaultModel: config.openai.model, readFile }))
+    : undefined;
+  if (!config || !mcpServers || !policy || problems.length > 0) {
+    process.stderr.write(`parley server: ${new ConfigError(problems).message}\n`);
+    process.exit(2);
+  }
+  return { config, mcpServers, policy };
 }
 
 /**

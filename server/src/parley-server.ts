@@ -1,7 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerConfig } from '@parley/config';
+import {
+  type ClientPolicy,
+  loadPolicyConfig,
+  type McpServerConfig,
+  type PolicyConfig,
+  type ServerConfig,
+} from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
 import { createApp } from './app.ts';
@@ -13,18 +19,24 @@ import { type BackendOverrides, type Backends, createBackends } from './backends
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
 import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import type { UsageLedger } from './policy/usage-ledger.ts';
+import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
 import { Idempotency } from './rpc/idempotency.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 
-/** Parts a caller (a test, usually) may supply instead of having them built from the config. */
+/**
+ * What a caller supplies beside the config: parts a test may put instead of those built from the config,
+ * and what main.ts loads besides (MCP servers, client policies).
+ */
 export interface ParleyOverrides extends BackendOverrides {
   /** Wrapped with the same spans and metrics as the configured model. */
   llm?: Llm;
@@ -32,6 +44,19 @@ export interface ParleyOverrides extends BackendOverrides {
   tools?: ToolRunner;
   /** Where the metrics are registered (main.ts passes its own); a fresh registry otherwise. */
   registry?: Registry;
+  /**
+   * Every client's policy (main.ts loads it from the environment and POLICY_FILE before a keyless
+   * server's local key exists); otherwise the built-in defaults for the configured keys.
+   */
+  policy?: Readonly<PolicyConfig>;
+  /** A usage ledger instead of the configured one. */
+  ledger?: UsageLedger;
+  /** MCP servers whose tools the assistant may use (MCP_CONFIG / MCP_SERVERS). */
+  mcpServers?: readonly McpServerConfig[];
+  /** Client policies by client name for MCP tool access, when they differ from `policy` (tests). */
+  policies?: Readonly<Record<string, ClientPolicy>>;
+  /** MCP connection tuning (tests shorten the reconnect backoff). */
+  mcpOptions?: McpSetupDeps['options'];
 }
 
 export interface ParleyServer {
@@ -49,15 +74,30 @@ export async function createParleyServer(
   overrides: ParleyOverrides = {},
 ): Promise<ParleyServer> {
   const clock = overrides.clock ?? (() => new Date());
-  const metrics = createMetrics(overrides.registry ?? new Registry());
+  const registry = overrides.registry ?? new Registry();
+  const metrics = createMetrics(registry);
   const breakers = new BreakerBoard(metrics, ['model', 'weather', 'holidays']);
   const backends = await createBackends(config, logger, overrides);
   const store = tracedStore(backends.store, config.mongodb ? 'mongodb' : 'sqlite');
-  const llm = new InstrumentedLlm({
-    llm: overrides.llm ?? createLlm(config, logger, (state) => breakers.set('model', state)),
-    defaultModel: config.openai.model,
-    metrics,
+  const policyConfig =
+    overrides.policy ??
+    loadPolicyConfig({}, { clients: config.apiKeys.map((k) => k.client), defaultModel: config.openai.model });
+  const policy = await createPolicy({
+    config,
+    policy: policyConfig,
+    logger,
+    clock,
+    registry,
+    ...(backends.redis ? { redis: backends.redis } : {}),
+    ...(overrides.ledger ? { ledger: overrides.ledger } : {}),
   });
+  const llm = policy.metered(
+    new InstrumentedLlm({
+      llm: overrides.llm ?? createLlm(config, logger, (state) => breakers.set('model', state)),
+      defaultModel: config.openai.model,
+      metrics,
+    }),
+  );
   const sessionManager = new SessionManager({
     store,
     sessions: backends.sessions,
@@ -66,7 +106,16 @@ export async function createParleyServer(
     logger,
     events: sessionEvents(metrics),
   });
-  const assistant = createAssistant({ config, logger, clock, backends, llm, metrics, breakers, overrides });
+  const mcp = createMcpSetup({
+    servers: overrides.mcpServers ?? [],
+    logger,
+    defaultTimeoutMs: config.tools.timeoutMs,
+    registry: metrics.registry,
+    policies: overrides.policies ?? policyConfig.clients,
+    options: overrides.mcpOptions,
+  });
+  const tools = createTools({ config, logger, clock, backends, metrics, breakers, overrides, mcp });
+  const assistant = createAssistant({ config, logger, llm, tools });
   const service = new ConversationService({
     store,
     sessionManager,
@@ -79,18 +128,26 @@ export async function createParleyServer(
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
+    ledger: await policy.readiness(),
+    ...mcp.readiness(),
   });
   const app = createApp({
     apiKeys: config.apiKeys,
     service,
     idempotency,
+    turns: policy.turns,
+    usage: policy.usage,
+    admin: policy.admin,
     limits: config.limits,
     logger,
     readiness,
     metrics,
+    tools,
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
   });
-  const server = createServer({ requestTimeout: config.openai.timeoutMs * 3 + 30_000 }, app);
+  // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
+  const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
+  mcp.start();
 
   return {
     server,
@@ -102,29 +159,40 @@ export async function createParleyServer(
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      // Turns still running at the timeout are answered `unavailable` (their callers retry with the same
+      // request_id); the sockets close only once those answers had a moment to leave.
+      let force: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        policy.abortTurns();
+        force = setTimeout(() => server.closeAllConnections(), ANSWER_GRACE_MS);
+      }, config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      clearTimeout(force);
       await service.drain();
+      await Promise.allSettled([policy.close(), mcp.close()]);
       await backends.close();
     },
   };
 }
 
-interface AssistantParts {
+/** How long answers to turns cut off at shutdown get to reach their callers before sockets close. */
+const ANSWER_GRACE_MS = 1_000;
+
+interface ToolParts {
   config: Readonly<ServerConfig>;
   logger: Logger;
   clock: () => Date;
   backends: Backends;
-  llm: Llm;
   metrics: ParleyMetrics;
   breakers: BreakerBoard;
   overrides: ParleyOverrides;
+  mcp: McpSetup;
 }
 
-/** The assistant with its tools; provider breakers and tool caches report into the metrics. */
-function createAssistant(parts: AssistantParts): Assistant {
-  const { config, logger, clock, backends, llm, metrics, breakers, overrides } = parts;
+/** Built-in and MCP tools, instrumented; provider breakers and tool caches report into the metrics. */
+function createTools(parts: ToolParts): ToolRunner {
+  const { config, logger, clock, backends, metrics, breakers, overrides, mcp } = parts;
   const tools =
     overrides.tools ??
     createToolRunner({
@@ -134,10 +202,22 @@ function createAssistant(parts: AssistantParts): Assistant {
       ...(backends.redis ? { redis: backends.redis } : {}),
       onBreakerStateChange: (provider, state) => breakers.set(provider, state),
       onCacheResult: (cache, result) => metrics.cacheRequests.inc({ cache, result }),
+      external: mcp.external,
+      access: mcp.access,
     });
+  return new InstrumentedToolRunner({ tools, metrics });
+}
+
+function createAssistant(parts: {
+  config: Readonly<ServerConfig>;
+  logger: Logger;
+  llm: Llm;
+  tools: ToolRunner;
+}): Assistant {
+  const { config, logger, llm, tools } = parts;
   return new Assistant({
     llm,
-    tools: new InstrumentedToolRunner({ tools, metrics }),
+    tools,
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,

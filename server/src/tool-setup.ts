@@ -9,7 +9,7 @@ import type { BreakerState } from './providers/resilience.ts';
 import type { CacheResult } from './providers/resilient-source.ts';
 import type { RedisConnection } from './redis/redis-client.ts';
 import { builtinTools } from './tools/index.ts';
-import { ToolRegistry } from './tools/registry.ts';
+import { type ExternalToolSet, type ToolAccess, ToolRegistry } from './tools/registry.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 import { WeatherClient } from './weather/weather-client.ts';
 import { WeatherService } from './weather/weather-service.ts';
@@ -24,11 +24,16 @@ export interface ToolSetupDeps {
   onBreakerStateChange?: (provider: 'weather' | 'holidays', state: BreakerState) => void;
   /** Told how each provider lookup used the cache (metrics). */
   onCacheResult?: (provider: 'weather' | 'holidays', result: CacheResult) => void;
+  /** MCP servers' tools, offered beside the built-in ones. */
+  external?: ExternalToolSet;
+  /** Which client may use which tool source. */
+  access?: ToolAccess;
 }
 
 /**
- * Builds the tool registry with its providers, caches and breakers. `get_weather` needs WEATHER_API_KEY;
- * without one it is left out (and said so) rather than offered to the model only to fail.
+ * Builds the tool registry with its providers, caches and breakers, beside the MCP servers' tools.
+ * `get_weather` needs WEATHER_API_KEY; without one it is left out (and said so) rather than offered to
+ * the model only to fail.
  */
 export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
   const { config, logger, clock, redis } = deps;
@@ -50,7 +55,11 @@ export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
     onBreakerStateChange: (state) => deps.onBreakerStateChange?.('holidays', state),
     onCacheResult: (result) => deps.onCacheResult?.('holidays', result),
   });
-  let enabled = config.tools.enabled ?? builtinTools.map((t) => t.name);
+  // Without TOOLS: every built-in tool and every MCP server's.
+  let enabled = config.tools.enabled ?? [
+    ...builtinTools.map((t) => t.name),
+    ...(deps.external?.servers ?? []).map((server) => `mcp:${server}`),
+  ];
   if (!weather.apiKey && enabled.includes('get_weather')) {
     logger.info('get_weather is off: set WEATHER_API_KEY to enable it');
     enabled = enabled.filter((name) => name !== 'get_weather');
@@ -59,5 +68,7 @@ export function createToolRunner(deps: ToolSetupDeps): ToolRunner {
     timeoutMs: config.tools.timeoutMs,
     enabled,
     services: { weather: weatherService, holidays: holidayService, clock, logger },
+    ...(deps.external ? { external: deps.external } : {}),
+    ...(deps.access ? { access: deps.access } : {}),
   });
 }

@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOT_VARIABLES, CLI_VARIABLES, type ConfigVariable, SERVER_VARIABLES } from '@parley/config';
+import {
+  BOT_VARIABLES,
+  CLI_VARIABLES,
+  type ConfigVariable,
+  MCP_VARIABLES,
+  POLICY_VARIABLES,
+  SERVER_VARIABLES,
+} from '@parley/config';
 import { describe, expect, it } from 'vitest';
 import { resolveServerUrl } from '../../cli/src/command-context.ts';
 
@@ -33,7 +40,8 @@ function expectedCell(variable: ConfigVariable): string {
 }
 
 describe.each([
-  { app: 'server', heading: 'Configuration', variables: SERVER_VARIABLES },
+  { app: 'server', heading: 'Configuration', variables: [...SERVER_VARIABLES, ...MCP_VARIABLES] },
+  { app: 'policy', heading: 'Cost control', variables: POLICY_VARIABLES },
   { app: 'bot', heading: 'Telegram bot', variables: BOT_VARIABLES },
   { app: 'CLI', heading: 'CLI', variables: CLI_VARIABLES },
 ])('README’s $app configuration table', ({ heading, variables }) => {
@@ -50,7 +58,13 @@ describe('.env.example', () => {
     name: m[1] ?? '',
     value: (m[2] ?? '').trim(),
   }));
-  const all = [...SERVER_VARIABLES, ...BOT_VARIABLES, ...CLI_VARIABLES];
+  const all = [
+    ...SERVER_VARIABLES,
+    ...MCP_VARIABLES,
+    ...POLICY_VARIABLES,
+    ...BOT_VARIABLES,
+    ...CLI_VARIABLES,
+  ];
 
   it('shows every variable, with its real default where it has one', () => {
     for (const variable of all) {

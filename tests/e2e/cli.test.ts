@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 
 // The real server and the real `parley` binary as separate processes, with an OpenAI stand-in in-process.
@@ -12,6 +14,10 @@ import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'cli', 'bin', 'parley.js');
 const SERVER = join(ROOT, 'server', 'src', 'main.ts');
+// The published MCP reference server (pinned in tests/package.json), run by the server over stdio.
+const EVERYTHING = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-everything/dist/index.js',
+);
 
 interface Result {
   code: number | null;
@@ -50,6 +56,7 @@ async function startServer(): Promise<void> {
       OPENAI_BASE_URL: standIn.url,
       OPENAI_API_KEY: 'test',
       LOG_LEVEL: 'warn',
+      MCP_SERVERS: JSON.stringify({ everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -198,6 +205,19 @@ describe('parley CLI against the real server', () => {
     expect(result.stderr).toBe(`parley: no conversation ${conversationId} (or it is not yours)\n`);
   });
 
+  it('lists the built-in tools and the MCP server’s with parley tools', async () => {
+    // The MCP server connects in the background after the server is up.
+    await vi.waitFor(async () => expect((await parley(['tools'])).stdout).toContain('everything__echo'), {
+      timeout: 20_000,
+      interval: 200,
+    });
+    const result = await parley(['tools']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^NAME +SOURCE +DESCRIPTION$/m);
+    expect(result.stdout).toMatch(/^get_datetime +builtin +\S/m);
+    expect(result.stdout).toMatch(/^everything__echo +mcp:everything +\S/m);
+  });
+
   it('exits 1 with an unauthenticated line for a wrong API key', async () => {
     const result = await parley(['--api-key', 'wrong-key-0123456789', 'list']);
     expect(result.code).toBe(1);
@@ -219,5 +239,31 @@ describe('parley CLI against the real server', () => {
     expect(result.stderr).toBe(
       `parley: cannot reach the Parley server (is the server running at ${url}? start it with npm start)\n`,
     );
+  });
+});
+
+describe('the server process', () => {
+  it('refuses to start with invalid MCP servers, listing them with the other problems', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: dataDir,
+        PORT: 'not-a-port',
+        MCP_SERVERS: JSON.stringify({
+          'bad name': { url: 'ftp://example.com' },
+          docs: { url: 'https://x.test', headers: { A: `\${NOPE}` } },
+        }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('MCP_SERVERS: server "bad name": names match');
+    expect(stderr).toContain('must be an http(s) URL');
+    expect(stderr).toContain(`MCP_SERVERS: server "docs": headers: A uses \${NOPE}, which is not set`);
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_SYSTEM_PROMPT } from '@parley/config';
 import { describeRpcError, Role } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
@@ -24,7 +25,10 @@ describe.each([
   const llm = new ScriptedLlm();
 
   beforeAll(async () => {
-    parley = await startParley({ overrides: { llm } });
+    parley = await startParley({
+      overrides: { llm },
+      env: { ALLOWED_MODELS: 'tiny-model', CLIENT_SYSTEM_PROMPT: 'append' },
+    });
   });
   afterAll(() => parley.cleanup());
 
@@ -85,7 +89,7 @@ describe.each([
     expect(third.conversationId).toBe(fresh.conversation?.id);
   });
 
-  it('uses a conversation’s own system prompt and model, set at StartConversation', async () => {
+  it('appends a conversation’s own system prompt to the operator’s and runs its model', async () => {
     const client = parley.client({ json });
     const started = await client.startConversation({
       session: alice,
@@ -98,7 +102,7 @@ describe.each([
       session: alice,
     });
     const call = llm.calls.at(-1);
-    expect(call?.messages[0]?.content).toBe('Answer in haiku.');
+    expect(call?.messages[0]?.content).toBe(`${DEFAULT_SYSTEM_PROMPT}\n\nAnswer in haiku.`);
     expect(call?.model).toBe('tiny-model');
   });
 

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from '../../server/src/observability/metrics.ts';
+import { createPolicyMetrics } from '../../server/src/observability/policy-metrics.ts';
 
 // No Docker engine runs here: these checks read the deploy files as Compose, Prometheus and Grafana
 // would, and hold them against the code (metric names, ports, entry points).
@@ -39,6 +40,7 @@ const service = (name: string): Service => {
 function registeredSeries(): Set<string> {
   const registry = new Registry();
   createMetrics(registry);
+  createPolicyMetrics(registry);
   return new Set(
     registry.getMetricsAsArray().flatMap(({ name, type }) => {
       if (String(type) === 'histogram') return [`${name}_bucket`, `${name}_sum`, `${name}_count`];

@@ -73,15 +73,32 @@ describe('the HTTP edge', () => {
     expect((await post(LIST, '{}')).status).toBe(200);
   });
 
-  it('rejects unsupported content types and malformed JSON with Twirp errors', async () => {
+  it('answers a missing or unsupported content type with bad_route (404), as Twirp v7 says', async () => {
     const text = await post(LIST, '{}', { 'content-type': 'text/plain' });
-    expect(text.status).toBe(415);
-    expect(await text.json()).toMatchObject({ code: 'malformed' });
+    expect(text.status).toBe(404);
+    expect(await text.json()).toMatchObject({ code: 'bad_route' });
     const latin = await post(LIST, '{}', { 'content-type': 'application/json; charset=latin1' });
-    expect(latin.status).toBe(415);
-    const broken = await post(LIST, '{"session": ');
-    expect(broken.status).toBe(400);
-    expect(await broken.json()).toMatchObject({ code: 'malformed' });
+    expect(latin.status).toBe(404);
+    const missing = await fetch(`${parley.url}${LIST}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}` },
+      body: new Uint8Array([1, 2, 3]),
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'bad_route' });
+  });
+
+  it('answers a body that does not decode with malformed, without the decoder’s text', async () => {
+    for (const [type, body] of [
+      ['application/json', '{"session": '],
+      ['application/protobuf', '\xff\xff\xff'],
+    ] as const) {
+      const broken = await post(LIST, body, { 'content-type': type });
+      expect(broken.status).toBe(400);
+      const error = (await broken.json()) as { code: string; meta?: Record<string, string> };
+      expect(error.code).toBe('malformed');
+      expect(error.meta?.cause).toBeUndefined();
+    }
   });
 
   it('answers an unknown method with bad_route', async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChatClient } from '@parley/rpc';
@@ -105,10 +106,11 @@ const up = (url: string) => () =>
     () => false,
   );
 
-afterAll(() => {
+// The replayed images hold a few hundred MB of files: removing them takes a while on a loaded machine.
+afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
-  rmSync(scratch, { recursive: true, force: true });
-}, 60_000);
+  await rm(scratch, { recursive: true, force: true });
+}, 180_000);
 
 describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dockerfile) => {
   const instructions = parseDockerfile(readFileSync(join(root, dockerfile), 'utf8'));

@@ -1,9 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadServerConfig } from '@parley/config';
+import { loadPolicyConfig, loadServerConfig } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
-import { type ChatClient, createChatClient } from '@parley/rpc';
+import {
+  type AdminClient,
+  type ChatClient,
+  createAdminClient,
+  createChatClient,
+  createUsageClient,
+  type UsageClient,
+} from '@parley/rpc';
 import { createParleyServer, type ParleyOverrides } from '../../server/src/parley-server.ts';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
@@ -13,6 +20,8 @@ export interface RunningParley {
   url: string;
   dataDir: string;
   client(options?: { json?: boolean; apiKey?: string }): ChatClient;
+  usage(options?: { json?: boolean; apiKey?: string }): UsageClient;
+  admin(options?: { json?: boolean; apiKey?: string }): AdminClient;
   /** Stops the server; the data directory stays until {@link RunningParley.cleanup}. */
   stop(): Promise<void>;
   cleanup(): Promise<void>;
@@ -29,7 +38,7 @@ export async function startParley(
   } = {},
 ): Promise<RunningParley> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-test-')));
-  const config = loadServerConfig({
+  const env = {
     PORT: '0',
     HOST: '127.0.0.1',
     API_KEYS: `test=${TEST_KEY},other=${OTHER_KEY}`,
@@ -38,11 +47,17 @@ export async function startParley(
     // Titles are made in the background by a model call; tests that script the model opt in.
     GENERATE_TITLES: 'false',
     ...options.env,
+  };
+  const config = loadServerConfig(env);
+  // The policy variables (RATE_LIMIT_*, BUDGET_*, ADMIN_CLIENTS, ...) come from the same env.
+  const policy = loadPolicyConfig(env, {
+    clients: config.apiKeys.map((k) => k.client),
+    defaultModel: config.openai.model,
   });
   const logger =
     options.logger ??
     createLogger({ name: 'parley-test', level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
-  const parley = await createParleyServer(config, logger, options.overrides);
+  const parley = await createParleyServer(config, logger, { policy, ...options.overrides });
   const address = await parley.listen();
   const url = `http://127.0.0.1:${address.port}`;
   let stopped = false;
@@ -56,6 +71,10 @@ export async function startParley(
     dataDir,
     client: ({ json = false, apiKey = TEST_KEY } = {}) =>
       createChatClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
+    usage: ({ json = false, apiKey = TEST_KEY } = {}) =>
+      createUsageClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
+    admin: ({ json = false, apiKey = TEST_KEY } = {}) =>
+      createAdminClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
     stop,
     async cleanup() {
       await stop();

@@ -2,6 +2,7 @@ import { Composer, type Context } from 'telegraf';
 import type { BotCommand } from 'telegraf/types';
 import { enqueue, type FeatureDeps } from '../feature-deps.ts';
 import { isGroupChat } from '../session-metadata.ts';
+import { toolListSection } from './tool-list.ts';
 
 /** This feature's entries in Telegram's command menu. */
 export const START_MENU: BotCommand[] = [{ command: 'help', description: 'What I can do' }];
@@ -29,9 +30,10 @@ export function startFeature(deps: FeatureDeps): Composer<Context> {
   });
   feature.help((ctx) => {
     const group = isGroupChat(ctx.chat) ? `\n\n${IN_GROUPS}` : '';
-    enqueue(deps, ctx.chat, () =>
-      deps.outbox.html(ctx.chat.id, `Send me any message to chat.\n\n${COMMAND_LIST}${group}`),
-    );
+    enqueue(deps, ctx.chat, async () => {
+      const tools = await toolListSection(deps.parley, deps.logger);
+      await deps.outbox.html(ctx.chat.id, `Send me any message to chat.\n\n${COMMAND_LIST}${tools}${group}`);
+    });
   });
   return feature;
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BOT_SCHEMA_KEYS, loadBotConfig } from './bot-config.ts';
-import { BOT_VARIABLES, type ConfigVariable, SERVER_VARIABLES } from './config-variables.ts';
+import {
+  BOT_VARIABLES,
+  type ConfigVariable,
+  MCP_VARIABLES,
+  POLICY_VARIABLES,
+  SERVER_VARIABLES,
+} from './config-variables.ts';
+import { loadMcpConfig } from './mcp-config.ts';
+import { policyEnv } from './policy-schema.ts';
 import { loadServerConfig, SERVER_SCHEMA_KEYS } from './server-config.ts';
 
 // Read outside the schemas, by defaultLocalKeyFile (the server and the bot both use it).
@@ -42,4 +50,24 @@ describe.each([
       expect(load({ [name]: value ?? '' })).toEqual(load({}));
     },
   );
+});
+
+describe('the policy variables table', () => {
+  it('lists every variable the policy schema reads, and no other', () => {
+    expect(names(POLICY_VARIABLES)).toEqual(Object.keys(policyEnv.shape).sort());
+  });
+});
+
+describe('the MCP variables table', () => {
+  it('lists the variables loadMcpConfig reads', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    loadMcpConfig(env, { readFile: () => '' });
+    expect(names(MCP_VARIABLES)).toEqual([...read].sort());
+  });
 });

@@ -28,6 +28,7 @@ export const SERVER_VARIABLES: readonly ConfigVariable[] = [
   { name: 'OPENAI_MODEL', default: 'gpt-4o-mini' },
   { name: 'OPENAI_TIMEOUT_MS', default: '60000' },
   { name: 'OPENAI_MAX_RETRIES', default: '2' },
+  { name: 'TURN_TIMEOUT_MS', default: '90000' },
   { name: 'SYSTEM_PROMPT', defaultNote: 'a short default' },
   { name: 'CONTEXT_MAX_MESSAGES', default: '60' },
   { name: 'CONTEXT_TOKEN_BUDGET', default: '6000' },
@@ -76,4 +77,28 @@ export const CLI_VARIABLES: readonly ConfigVariable[] = [
   LOCAL_KEY_FILE,
   { name: 'TRACEPARENT', defaultNote: '(none)' },
   { name: 'TRACESTATE', defaultNote: '(none)' },
+];
+
+/** Read by the server's MCP configuration (`loadMcpConfig`). */
+export const MCP_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'MCP_CONFIG', defaultNote: '(none)' },
+  { name: 'MCP_SERVERS', defaultNote: '(none)' },
+];
+
+/** Read by the server's client policy (`loadPolicyConfig`): defaults for every client. */
+export const POLICY_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'POLICY_FILE', defaultNote: '(none)' },
+  { name: 'ADMIN_CLIENTS', defaultNote: '(none)' },
+  { name: 'ALLOWED_MODELS', defaultNote: '`OPENAI_MODEL` only' },
+  { name: 'CLIENT_SYSTEM_PROMPT', default: 'deny' },
+  { name: 'TOOL_SOURCES', default: '*' },
+  { name: 'RATE_LIMIT_USER_TURNS_PER_MINUTE', defaultNote: '(none: unlimited)' },
+  { name: 'RATE_LIMIT_CLIENT_TURNS_PER_MINUTE', defaultNote: '(none: unlimited)' },
+  { name: 'RATE_LIMIT_USER_CONVERSATIONS_PER_DAY', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_DAILY_TOKENS', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_MONTHLY_TOKENS', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_DAILY_COST', defaultNote: '(none: unlimited)' },
+  { name: 'BUDGET_MONTHLY_COST', defaultNote: '(none: unlimited)' },
+  { name: 'MODEL_PRICES', defaultNote: '(none)' },
+  { name: 'PRICE_CURRENCY', default: 'USD' },
 ];

@@ -10,6 +10,8 @@ export {
   BOT_VARIABLES,
   CLI_VARIABLES,
   type ConfigVariable,
+  MCP_VARIABLES,
+  POLICY_VARIABLES,
   SERVER_VARIABLES,
 } from './config-variables.ts';
 export { defaultLocalKeyFile } from './local-key.ts';
@@ -34,6 +36,7 @@ export {
 } from './policy-config.ts';
 export {
   type ApiKeyEntry,
+  DEFAULT_SYSTEM_PROMPT,
   loadServerConfig,
   SERVER_SCHEMA_KEYS,
   type ServerConfig,

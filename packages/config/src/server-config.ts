@@ -54,6 +54,8 @@ const schema = z.object({
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: int(60_000, 1_000, 600_000),
   OPENAI_MAX_RETRIES: int(2, 0, 10),
+  // Below the bot's and the CLI's RPC deadline (120 s), so they hear the answer, not their own timeout.
+  TURN_TIMEOUT_MS: int(90_000, 1_000, 600_000),
   SYSTEM_PROMPT: optionalString,
   MAX_MESSAGE_CHARS: int(8_000, 1, 100_000),
   MAX_BODY_BYTES: int(1_048_576, 1_024, 16_777_216),
@@ -104,6 +106,8 @@ export interface ServerConfig {
     maxRetries: number;
   };
   systemPrompt: string;
+  /** One deadline for a whole turn: every model call, retry and tool round inside it. */
+  turnTimeoutMs: number;
   limits: { maxMessageChars: number; maxBodyBytes: number };
   assistant: {
     /** Most recent messages read per turn. */
@@ -162,6 +166,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     logLevel: e.LOG_LEVEL,
     openai,
     systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    turnTimeoutMs: e.TURN_TIMEOUT_MS,
     limits: { maxMessageChars: e.MAX_MESSAGE_CHARS, maxBodyBytes: e.MAX_BODY_BYTES },
     assistant: {
       windowMessages: e.CONTEXT_MAX_MESSAGES,

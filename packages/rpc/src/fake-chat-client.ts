@@ -4,7 +4,9 @@ import {
   Conversation,
   DeleteConversationResponse,
   DescribeConversationResponse,
+  GetSessionResponse,
   ListConversationsResponse,
+  ListToolsResponse,
   Message,
   Role,
   StartConversationResponse,
@@ -60,6 +62,8 @@ export class FakeChatClient implements FakeableClient {
     this.#call('deleteConversation', req, opts);
   switchConversation: ChatClient['switchConversation'] = (req, opts) =>
     this.#call('switchConversation', req, opts);
+  getSession: ChatClient['getSession'] = (req, opts) => this.#call('getSession', req, opts);
+  listTools: ChatClient['listTools'] = (req = {}, opts) => this.#call('listTools', req, opts);
   streamStartConversation: ChatStreamClient['streamStartConversation'] = (req, opts) =>
     this.#call('streamStartConversation', req, opts);
   streamContinueConversation: ChatStreamClient['streamContinueConversation'] = (req, opts) =>
@@ -107,5 +111,7 @@ function echoingClient(): ChatClient {
     deleteConversation: async () => DeleteConversationResponse.create(),
     switchConversation: async (req) =>
       SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
+    getSession: async () => GetSessionResponse.create(),
+    listTools: async () => ListToolsResponse.create(),
   };
 }

@@ -9,8 +9,12 @@ import {
   type DeleteConversationResponse,
   DescribeConversationRequest,
   type DescribeConversationResponse,
+  GetSessionRequest,
+  type GetSessionResponse,
   ListConversationsRequest,
   type ListConversationsResponse,
+  ListToolsRequest,
+  type ListToolsResponse,
   StartConversationRequest,
   type StartConversationResponse,
   SwitchConversationRequest,
@@ -20,8 +24,13 @@ import { tracePropagation } from './trace-propagation.ts';
 
 export * from './collect-turn.ts';
 export * from './gen/google/protobuf/timestamp.ts';
+export * from './gen/parley/admin/v1/admin.ts';
+export { type AdminServiceTwirp, createAdminServiceServer } from './gen/parley/admin/v1/admin.twirp.ts';
 export * from './gen/parley/chat/v1/chat.ts';
 export { type ChatServiceTwirp, createChatServiceServer } from './gen/parley/chat/v1/chat.twirp.ts';
+export * from './gen/parley/usage/v1/usage.ts';
+export { createUsageServiceServer, type UsageServiceTwirp } from './gen/parley/usage/v1/usage.twirp.ts';
+export * from './policy-clients.ts';
 export * from './stream.ts';
 
 /** Options of {@link createChatClient}. */
@@ -69,6 +78,9 @@ export interface ChatClient {
     req: Req<SwitchConversationRequest>,
     opts?: RpcOptions,
   ): Promise<SwitchConversationResponse>;
+  /** The chat's current conversation (unset when its next message starts one). */
+  getSession(req: Req<GetSessionRequest>, opts?: RpcOptions): Promise<GetSessionResponse>;
+  listTools(req?: Req<ListToolsRequest>, opts?: RpcOptions): Promise<ListToolsResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -105,6 +117,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (await client.deleteConversation(DeleteConversationRequest.create(req), withDeadline(opts))).response,
     switchConversation: async (req, opts) =>
       (await client.switchConversation(SwitchConversationRequest.create(req), withDeadline(opts))).response,
+    getSession: async (req, opts) =>
+      (await client.getSession(GetSessionRequest.create(req), withDeadline(opts))).response,
+    listTools: async (req = {}, opts) =>
+      (await client.listTools(ListToolsRequest.create(req), withDeadline(opts))).response,
   };
 }
 

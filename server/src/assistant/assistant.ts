@@ -1,5 +1,5 @@
 import type { Logger } from '@parley/logger';
-import type { ToolCallRecord, ToolRunner } from '../tools/tool-runner.ts';
+import type { ToolCallRecord, ToolCallScope, ToolRunner } from '../tools/tool-runner.ts';
 import { estimateTokens, type HistoryMessage, planContext } from './context-window.ts';
 import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 import type { Summarizer } from './summarizer.ts';
@@ -29,6 +29,8 @@ export interface ConversationSettings {
   /** Running summary of the messages through `summarizedThroughSeq` (0 = none). */
   summary: string;
   summarizedThroughSeq: number;
+  /** Whose conversation it is: its client sees only the tools its policy allows (all when absent). */
+  owner?: { clientId: string };
 }
 
 export interface AssistantReply {
@@ -78,7 +80,10 @@ export class Assistant {
     });
     const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
     const model = conversation.model || undefined;
-    const reply = await this.#toolLoop(messages, model, signal);
+    const reply = await this.#toolLoop(messages, model, {
+      ...(signal ? { signal } : {}),
+      ...(conversation.owner ? { clientId: conversation.owner.clientId } : {}),
+    });
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
       const last = plan.unsummarized.at(-1);
@@ -101,9 +106,10 @@ export class Assistant {
   async #toolLoop(
     messages: LlmMessage[],
     model: string | undefined,
-    signal?: AbortSignal,
+    scope: ToolCallScope,
   ): Promise<AssistantReply> {
-    const tools = this.#deps.tools.definitions();
+    const { signal } = scope;
+    const tools = this.#deps.tools.definitions(scope.clientId);
     const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     for (let round = 0; ; round++) {
@@ -120,7 +126,7 @@ export class Assistant {
         return { content, usage, toolCalls, toolsUsed: [...new Set(toolCalls.map((t) => t.name))] };
       }
       messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
-      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, signal)));
+      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, scope)));
       for (const record of results) {
         toolCalls.push(record);
         messages.push({ role: 'tool', toolCallId: record.id, content: record.result });
@@ -128,8 +134,8 @@ export class Assistant {
     }
   }
 
-  async #run(call: LlmToolCall, signal?: AbortSignal): Promise<ToolCallRecord> {
-    const result = await this.#deps.tools.invoke(call.name, call.arguments, signal);
+  async #run(call: LlmToolCall, scope: ToolCallScope): Promise<ToolCallRecord> {
+    const result = await this.#deps.tools.invoke(call.name, call.arguments, scope);
     return {
       id: call.id,
       name: call.name,

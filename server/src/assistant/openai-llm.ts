@@ -231,7 +231,12 @@ function toChatMessage(message: LlmMessage): ChatCompletionMessageParam {
 function toChatTool(tool: ToolDefinition): ChatCompletionFunctionTool {
   return {
     type: 'function',
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters, strict: true },
+    function: {
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.parameters,
+      strict: tool.strict !== false,
+    },
   };
 }
 

@@ -37,6 +37,8 @@ export interface StartInput {
   message?: string;
   systemPrompt?: string;
   model?: string;
+  /** Aborts the model call (the turn's deadline, a shutdown, a caller that left). */
+  signal?: AbortSignal;
 }
 
 export interface ContinueInput {
@@ -46,6 +48,7 @@ export interface ContinueInput {
   chat?: ChatRef;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure?: boolean;
+  signal?: AbortSignal;
 }
 
 /**
@@ -65,16 +68,20 @@ export class ConversationService {
     const conversation = await this.#create(input);
     if (!input.message) return { conversation };
     const message = input.message;
-    const turn = await this.#locked(conversation.id, () => this.#turn(conversation, message, true, false));
+    const turn = await this.#locked(conversation.id, () =>
+      this.#turn(conversation, message, true, false, input.signal),
+    );
     return { conversation: turn.conversation, turn };
   }
 
   async continue(input: ContinueInput): Promise<TurnResult> {
-    const { owner, chat, conversationId, message, retryOfFailure = false } = input;
+    const { owner, chat, conversationId, message, retryOfFailure = false, signal } = input;
     if (conversationId) {
       const conversation = await this.#owned(conversationId, owner);
       if (chat) await this.#deps.sessionManager.bind(chat, conversation.id);
-      return this.#locked(conversation.id, () => this.#turn(conversation, message, false, retryOfFailure));
+      return this.#locked(conversation.id, () =>
+        this.#turn(conversation, message, false, retryOfFailure, signal),
+      );
     }
     if (!chat) throw new ValidationError('conversation_id', 'is required when the session has no chat_id');
     // One chat resolves its conversation and takes its turn in arrival order: two first messages
@@ -83,10 +90,10 @@ export class ConversationService {
       const current = await this.#deps.sessionManager.current(owner, chat);
       if (current) {
         const found = current.conversation;
-        return this.#locked(found.id, () => this.#turn(found, message, false, retryOfFailure));
+        return this.#locked(found.id, () => this.#turn(found, message, false, retryOfFailure, signal));
       }
       const conversation = await this.#create({ owner, chat, message });
-      return this.#locked(conversation.id, () => this.#turn(conversation, message, true, false));
+      return this.#locked(conversation.id, () => this.#turn(conversation, message, true, false, signal));
     });
   }
 
@@ -115,6 +122,11 @@ export class ConversationService {
       chat ??
       (conversation.chatId ? { platform: conversation.platform, chatId: conversation.chatId } : undefined);
     if (boundChat) await this.#deps.sessionManager.unbind(boundChat, id);
+  }
+
+  /** The chat's current conversation (where its next message goes), or null. */
+  async current(owner: Owner, chat: ChatRef): Promise<ConversationRecord | null> {
+    return (await this.#deps.sessionManager.current(owner, chat))?.conversation ?? null;
   }
 
   /** Makes an existing conversation of the owner the chat's current one. */
@@ -152,6 +164,7 @@ export class ConversationService {
     message: string,
     isNew: boolean,
     retryOfFailure: boolean,
+    signal?: AbortSignal,
   ): Promise<TurnResult> {
     const { store, assistant } = this.#deps;
     // Re-read under the lock: the record may have changed (or vanished) while this turn waited.
@@ -166,7 +179,7 @@ export class ConversationService {
       }
     }
     const history = await store.recentMessages(current.id, assistant.windowSize);
-    const answer = await assistant.reply(current, history);
+    const answer = await assistant.reply(current, history, signal);
     const reply = await store.append(current.id, {
       role: 'assistant',
       content: answer.content,

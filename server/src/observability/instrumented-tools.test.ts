@@ -28,7 +28,7 @@ describe('InstrumentedToolRunner', () => {
   it('records an execute_tool span and counts the call by tool and outcome', async () => {
     const tools = new InstrumentedToolRunner({ tools: runner, metrics });
     const signal = new AbortController().signal;
-    expect(await tools.invoke('get_weather', '{"location":"Oslo"}', signal)).toMatchObject({
+    expect(await tools.invoke('get_weather', '{"location":"Oslo"}', { signal })).toMatchObject({
       outcome: 'cached',
     });
     const span = tracing.span('execute_tool get_weather');
@@ -47,11 +47,23 @@ describe('InstrumentedToolRunner', () => {
 
   it('labels a tool the model made up as "unknown" and marks its span failed', async () => {
     const tools = new InstrumentedToolRunner({ tools: runner, metrics });
-    await tools.invoke('rm_rf', '{}', new AbortController().signal);
+    await tools.invoke('rm_rf', '{}', { signal: new AbortController().signal });
     expect(tracing.span('execute_tool rm_rf').status.code).toBe(SpanStatusCode.ERROR);
     const calls = (await metrics.toolCalls.get()).values;
     expect(calls).toEqual([
       expect.objectContaining({ labels: { tool: 'unknown', outcome: 'unknown_tool' } }),
     ]);
+  });
+
+  it('puts the answering source on the span and labels an MCP tool by its name', async () => {
+    const mcp: ToolRunner = {
+      definitions: () => [],
+      invoke: async () => ({ content: 'ok', isError: false, outcome: 'ok', source: 'mcp:docs' }),
+    };
+    const tools = new InstrumentedToolRunner({ tools: mcp, metrics });
+    await tools.invoke('docs__search', '{}', { clientId: 'cli' });
+    expect(tracing.span('execute_tool docs__search').attributes['parley.tool.source']).toBe('mcp:docs');
+    const calls = (await metrics.toolCalls.get()).values;
+    expect(calls).toEqual([expect.objectContaining({ labels: { tool: 'docs__search', outcome: 'ok' } })]);
   });
 });

@@ -2,6 +2,7 @@ import {
   type ChatServiceTwirp,
   ContinueConversationResponse,
   DeleteConversationResponse,
+  type GetSessionResponse,
   type SessionMetadata,
   StartConversationResponse,
 } from '@parley/rpc';
@@ -10,9 +11,11 @@ import type { ConversationService, TurnResult } from '../conversations/conversat
 import type { Owner } from '../conversations/conversation-store.ts';
 import type { ChatRef } from '../conversations/session-manager.ts';
 import { tooLong, ValidationError } from '../errors/app-error.ts';
-import { toTwirpError } from './errors.ts';
+import type { ToolRunner } from '../tools/tool-runner.ts';
+import { withErrorTranslation } from './error-translation.ts';
 import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';
+import type { TurnGate } from './turn-gate.ts';
 import {
   decodeConversationCursor,
   decodeMessageCursor,
@@ -31,7 +34,14 @@ export interface ChatServiceDeps {
   service: ConversationService;
   idempotency: Idempotency;
   limits: ChatServiceLimits;
+  /** Client policy, the turn's deadline and usage charging, around every turn. */
+  turns: TurnGate;
+  /** What ListTools reports: the tools of the calling client's turns. */
+  tools: ToolCatalog;
 }
+
+/** The part of the tool registry ListTools needs. */
+export type ToolCatalog = Pick<ToolRunner, 'definitions'>;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PLATFORM = /^[a-z0-9_-]{1,32}$/;
@@ -40,9 +50,10 @@ const MAX_FIELD = 128;
 /**
  * The Twirp face of {@link ConversationService}: validates requests, derives the owner from the
  * authenticated client and the session, maps records to the wire, and routes every failure through
- * {@link toTwirpError} so no internal text reaches a client.
+ * {@link withErrorTranslation} so no internal text reaches a client.
  */
-export function createChatService({ service, idempotency, limits }: ChatServiceDeps): ChatServiceTwirp {
+export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
+  const { service, idempotency, limits, turns } = deps;
   const handlers: ChatServiceTwirp = {
     async StartConversation(ctx, req) {
       const owner = ownerOf(ctx, req.session);
@@ -52,13 +63,21 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       const model = optionalText(req.model, 'model', 100);
       const call = { owner, method: 'StartConversation', idempotencyKey: req.requestId };
       return idempotency.run(call, StartConversationResponse, async () => {
-        const result = await service.start({
-          owner,
-          ...(chat ? { chat } : {}),
-          ...(message ? { message } : {}),
-          ...(systemPrompt ? { systemPrompt } : {}),
+        const admitted = await turns.admit(owner, {
           ...(model ? { model } : {}),
+          ...(systemPrompt ? { systemPrompt } : {}),
+          newConversation: true,
+          turn: message !== undefined,
         });
+        const result = await turns.run(owner, (signal) =>
+          service.start({
+            owner,
+            ...(chat ? { chat } : {}),
+            ...(message ? { message } : {}),
+            ...admitted,
+            signal,
+          }),
+        );
         const response: StartConversationResponse = { conversation: toWireConversation(result.conversation) };
         if (result.turn) {
           response.reply = toWireMessage(result.turn.reply);
@@ -75,13 +94,17 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       const chat = chatOf(req.session);
       const call = { owner, method: 'ContinueConversation', idempotencyKey: req.requestId };
       return idempotency.run(call, ContinueConversationResponse, async (retryOfFailure) => {
-        const turn = await service.continue({
-          owner,
-          message,
-          retryOfFailure,
-          ...(conversationId ? { conversationId } : {}),
-          ...(chat ? { chat } : {}),
-        });
+        await turns.admit(owner, {});
+        const turn = await turns.run(owner, (signal) =>
+          service.continue({
+            owner,
+            message,
+            retryOfFailure,
+            signal,
+            ...(conversationId ? { conversationId } : {}),
+            ...(chat ? { chat } : {}),
+          }),
+        );
         return turnResponse(turn);
       });
     },
@@ -132,29 +155,28 @@ export function createChatService({ service, idempotency, limits }: ChatServiceD
       if (!chat) throw new ValidationError('session.chat_id', 'is required to switch a chat’s conversation');
       return { conversation: toWireConversation(await service.switchTo(owner, id, chat)) };
     },
+
+    async GetSession(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const chat = chatOf(req.session);
+      if (!chat) throw new ValidationError('session.chat_id', 'is required to look up a chat’s conversation');
+      const current = await service.current(owner, chat);
+      const response: GetSessionResponse = {};
+      if (current) response.conversation = toWireConversation(current);
+      return response;
+    },
+
+    async ListTools(ctx) {
+      const definitions = deps.tools.definitions(requestContext(ctx.req).clientId);
+      const tools = definitions.map(({ name, description, source }) => ({
+        name,
+        description,
+        source: source ?? 'builtin',
+      }));
+      return { tools };
+    },
   };
   return withErrorTranslation(handlers);
-}
-
-function withErrorTranslation(handlers: ChatServiceTwirp): ChatServiceTwirp {
-  const wrapped = {} as Record<string, unknown>;
-  for (const [name, handler] of Object.entries(handlers) as [
-    string,
-    (ctx: TwirpContext, req: unknown) => Promise<unknown>,
-  ][]) {
-    wrapped[name] = async (ctx: TwirpContext, req: unknown) => {
-      const context = requestContext(ctx.req);
-      context.method = name;
-      try {
-        return await handler(ctx, req);
-      } catch (err) {
-        const twirpError = toTwirpError(err, context.logger);
-        context.code = twirpError.code;
-        throw twirpError;
-      }
-    };
-  }
-  return wrapped as unknown as ChatServiceTwirp;
 }
 
 function turnResponse(turn: TurnResult): ContinueConversationResponse {

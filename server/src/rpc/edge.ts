@@ -108,19 +108,52 @@ export function sendTwirpError(
   res.end(error.toJSON());
 }
 
+/** How much of a refused upload is read and thrown away so its sender gets to read the 413. */
+export const DRAIN_LIMITS = { bytes: 8 * 1024 * 1024, ms: 2_000 };
+
 /**
- * Answers a request whose body we refuse to read: the response goes out at once and the connection is
- * closed after it, while the rest of the upload is discarded rather than buffered.
+ * Answers a request whose body we refuse to read. The error goes out at once (complete, by its
+ * content-length), but the response is ended only once the rest of the upload has been read and thrown
+ * away, up to {@link DRAIN_LIMITS}: a client that writes its whole body before reading (curl, most HTTP
+ * libraries) then reads the error instead of a broken pipe. Past the bound the connection is cut.
  */
-export function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  res.setHeader('connection', 'close');
-  sendTwirpError(res, TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`, 413, {
-    max_bytes: String(limit),
+export function refuseBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  bounds: { bytes: number; ms: number } = DRAIN_LIMITS,
+): void {
+  if (res.headersSent) return;
+  const error = new TwirpError(TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`);
+  error.withMeta('max_bytes', String(limit));
+  const body = Buffer.from(error.toJSON());
+  res.writeHead(413, {
+    'content-type': 'application/json',
+    'content-length': body.length,
+    // The rest of the upload is not read as a request: this connection carries no other.
+    connection: 'close',
   });
-  req.resume();
-  const timer = setTimeout(() => req.destroy(), 5_000);
+  res.write(body);
+  let drained = 0;
+  let finished = false;
+  const finish = (cut: boolean) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    req.off('data', onData);
+    res.end();
+    if (cut) req.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > bounds.bytes) finish(true);
+  };
+  const timer = setTimeout(() => finish(true), bounds.ms);
   timer.unref();
-  req.once('end', () => clearTimeout(timer));
+  req.on('data', onData);
+  req.once('end', () => finish(false));
+  req.once('error', () => finish(true));
+  req.resume();
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -132,7 +132,7 @@ describe('ToolRegistry', () => {
 
   it('reads empty arguments as an empty object', async () => {
     const result = await registry([tool('ping', async () => toolOk('pong'))]).invoke('ping', '');
-    expect(result).toEqual({ content: 'pong', isError: false, outcome: 'ok' });
+    expect(result).toEqual({ content: 'pong', isError: false, outcome: 'ok', source: 'builtin' });
   });
 
   it('stops a tool that runs past the timeout, even one ignoring its signal', async () => {
@@ -150,7 +150,7 @@ describe('ToolRegistry', () => {
   it('reports a cancelled turn as cancelled, not as a timeout', async () => {
     const turn = new AbortController();
     const waiting = tool('waiting', () => new Promise(() => {}));
-    const call = registry([waiting]).invoke('waiting', '{}', turn.signal);
+    const call = registry([waiting]).invoke('waiting', '{}', { signal: turn.signal });
     turn.abort();
     expect(await call).toMatchObject({
       isError: true,
@@ -186,6 +186,7 @@ describe('ToolRegistry', () => {
       content: '{"a":1}',
       isError: false,
       outcome: 'cached',
+      source: 'builtin',
     });
   });
 
@@ -198,7 +199,7 @@ describe('ToolRegistry', () => {
     const clock = () => new Date('2030-01-01T00:00:00Z');
     const tools = registry([clocked], { services: { clock } });
     expect(tools.definitions().map((d) => d.name)).toEqual(['clocked']);
-    const result = await tools.invoke('clocked', '{}', new AbortController().signal);
+    const result = await tools.invoke('clocked', '{}', { signal: new AbortController().signal });
     expect(result).toMatchObject({ content: 'ok', isError: false });
     expect(seen).toEqual(['2030-01-01T00:00:00.000Z', 'false']);
   });

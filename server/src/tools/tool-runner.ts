@@ -1,8 +1,18 @@
+/** Where a tool comes from: `builtin`, or `mcp:<server>` for an MCP server's tool (as policies name them). */
+export type ToolSourceName = 'builtin' | `mcp:${string}`;
+
 /** A tool the model may call, described by a JSON schema. */
 export interface ToolDefinition {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+  /**
+   * Whether `parameters` is in the subset OpenAI's strict mode accepts (the registry rewrites built-in
+   * schemas so); `false` for schemas sent as their author wrote them (MCP tools). Default true.
+   */
+  strict?: boolean;
+  /** Where the tool comes from; the registry sets it. */
+  source?: ToolSourceName;
 }
 
 /** How a tool call ended, for metrics, traces and logs. */
@@ -26,6 +36,8 @@ export interface ToolResult {
   content: string;
   isError: boolean;
   outcome: ToolOutcome;
+  /** Which source answered (provenance); the registry sets it on every result of a known tool. */
+  source?: ToolSourceName;
 }
 
 /** A successful answer; objects are sent to the model as JSON. */
@@ -52,11 +64,23 @@ export interface ToolCallRecord {
   isError: boolean;
 }
 
+/** Who a call runs for and how long it may run. */
+export interface ToolCallScope {
+  /** Ends the call (the turn was cancelled). */
+  signal?: AbortSignal;
+  /**
+   * The API-key client whose turn this is: it sees and calls only the tools its policy allows. Without
+   * one (tests, tools used outside a turn) every enabled tool is available.
+   */
+  clientId?: string;
+}
+
 /**
  * What the assistant needs from the tools: the definitions to offer the model, and a way to run a call
- * (arguments as the model's JSON text). Running never throws: failures come back as results.
+ * (arguments as the model's JSON text). Both are per calling client. Running never throws: failures
+ * come back as results.
  */
 export interface ToolRunner {
-  definitions(): ToolDefinition[];
-  invoke(name: string, rawArguments: string, signal?: AbortSignal): Promise<ToolResult>;
+  definitions(clientId?: string): ToolDefinition[];
+  invoke(name: string, rawArguments: string, scope?: ToolCallScope): Promise<ToolResult>;
 }

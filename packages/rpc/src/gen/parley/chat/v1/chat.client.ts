@@ -5,6 +5,10 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { ChatService } from "./chat";
+import type { ListToolsResponse } from "./chat";
+import type { ListToolsRequest } from "./chat";
+import type { GetSessionResponse } from "./chat";
+import type { GetSessionRequest } from "./chat";
 import type { SwitchConversationResponse } from "./chat";
 import type { SwitchConversationRequest } from "./chat";
 import type { DeleteConversationResponse } from "./chat";
@@ -68,6 +72,20 @@ export interface IChatServiceClient {
      * @generated from protobuf rpc: SwitchConversation
      */
     switchConversation(input: SwitchConversationRequest, options?: RpcOptions): UnaryCall<SwitchConversationRequest, SwitchConversationResponse>;
+    /**
+     * The chat's current conversation: the one the next ContinueConversation with this session goes to.
+     * Clients ask the server rather than remember it, so every replica and restart agrees.
+     *
+     * @generated from protobuf rpc: GetSession
+     */
+    getSession(input: GetSessionRequest, options?: RpcOptions): UnaryCall<GetSessionRequest, GetSessionResponse>;
+    /**
+     * The tools the assistant may use in the calling client's turns: built-in ones and those of connected
+     * MCP servers the client's policy allows, each with its source.
+     *
+     * @generated from protobuf rpc: ListTools
+     */
+    listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse>;
 }
 /**
  * ChatService is Parley's whole public contract. Every client (the Telegram bot, the CLI, any service)
@@ -139,5 +157,25 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
     switchConversation(input: SwitchConversationRequest, options?: RpcOptions): UnaryCall<SwitchConversationRequest, SwitchConversationResponse> {
         const method = this.methods[5], opt = this._transport.mergeOptions(options);
         return stackIntercept<SwitchConversationRequest, SwitchConversationResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * The chat's current conversation: the one the next ContinueConversation with this session goes to.
+     * Clients ask the server rather than remember it, so every replica and restart agrees.
+     *
+     * @generated from protobuf rpc: GetSession
+     */
+    getSession(input: GetSessionRequest, options?: RpcOptions): UnaryCall<GetSessionRequest, GetSessionResponse> {
+        const method = this.methods[6], opt = this._transport.mergeOptions(options);
+        return stackIntercept<GetSessionRequest, GetSessionResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * The tools the assistant may use in the calling client's turns: built-in ones and those of connected
+     * MCP servers the client's policy allows, each with its source.
+     *
+     * @generated from protobuf rpc: ListTools
+     */
+    listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse> {
+        const method = this.methods[7], opt = this._transport.mergeOptions(options);
+        return stackIntercept<ListToolsRequest, ListToolsResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -377,6 +377,28 @@ export interface SwitchConversationResponse {
     conversation?: Conversation;
 }
 /**
+ * @generated from protobuf message parley.chat.v1.GetSessionRequest
+ */
+export interface GetSessionRequest {
+    /**
+     * Must carry platform and chat_id: the chat asked about.
+     *
+     * @generated from protobuf field: parley.chat.v1.SessionMetadata session = 1
+     */
+    session?: SessionMetadata;
+}
+/**
+ * @generated from protobuf message parley.chat.v1.GetSessionResponse
+ */
+export interface GetSessionResponse {
+    /**
+     * Unset when the chat has no current conversation (its next message starts one).
+     *
+     * @generated from protobuf field: parley.chat.v1.Conversation conversation = 1
+     */
+    conversation?: Conversation;
+}
+/**
  * One step of a streamed turn. A turn is `started`, then any number of `delta` and `tool` events in the
  * order they happened, then exactly one `done` or `error`.
  *
@@ -542,6 +564,47 @@ export interface TurnError {
     meta: {
         [key: string]: string;
     };
+}
+/**
+ * @generated from protobuf message parley.chat.v1.ListToolsRequest
+ */
+export interface ListToolsRequest {
+}
+/**
+ * @generated from protobuf message parley.chat.v1.ListToolsResponse
+ */
+export interface ListToolsResponse {
+    /**
+     * Built-in tools first, then MCP servers' tools; a server that is down has none listed.
+     *
+     * @generated from protobuf field: repeated parley.chat.v1.ToolInfo tools = 1
+     */
+    tools: ToolInfo[];
+}
+/**
+ * A tool the assistant may call.
+ *
+ * @generated from protobuf message parley.chat.v1.ToolInfo
+ */
+export interface ToolInfo {
+    /**
+     * The name the model calls it by; an MCP server's tools are "<server>__<tool>".
+     *
+     * @generated from protobuf field: string name = 1
+     */
+    name: string;
+    /**
+     * What it does, as the model reads it.
+     *
+     * @generated from protobuf field: string description = 2
+     */
+    description: string;
+    /**
+     * Where it comes from: "builtin" or "mcp:<server>" (the same names policies use).
+     *
+     * @generated from protobuf field: string source = 3
+     */
+    source: string;
 }
 /**
  * @generated from protobuf enum parley.chat.v1.Role
@@ -1707,6 +1770,98 @@ class SwitchConversationResponse$Type extends MessageType<SwitchConversationResp
  */
 export const SwitchConversationResponse = new SwitchConversationResponse$Type();
 // @generated message type with reflection information, may provide speed optimized methods
+class GetSessionRequest$Type extends MessageType<GetSessionRequest> {
+    constructor() {
+        super("parley.chat.v1.GetSessionRequest", [
+            { no: 1, name: "session", kind: "message", T: () => SessionMetadata }
+        ]);
+    }
+    create(value?: PartialMessage<GetSessionRequest>): GetSessionRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        if (value !== undefined)
+            reflectionMergePartial<GetSessionRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: GetSessionRequest): GetSessionRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.SessionMetadata session */ 1:
+                    message.session = SessionMetadata.internalBinaryRead(reader, reader.uint32(), options, message.session);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: GetSessionRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.SessionMetadata session = 1; */
+        if (message.session)
+            SessionMetadata.internalBinaryWrite(message.session, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.GetSessionRequest
+ */
+export const GetSessionRequest = new GetSessionRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class GetSessionResponse$Type extends MessageType<GetSessionResponse> {
+    constructor() {
+        super("parley.chat.v1.GetSessionResponse", [
+            { no: 1, name: "conversation", kind: "message", T: () => Conversation }
+        ]);
+    }
+    create(value?: PartialMessage<GetSessionResponse>): GetSessionResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        if (value !== undefined)
+            reflectionMergePartial<GetSessionResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: GetSessionResponse): GetSessionResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.Conversation conversation */ 1:
+                    message.conversation = Conversation.internalBinaryRead(reader, reader.uint32(), options, message.conversation);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: GetSessionResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.Conversation conversation = 1; */
+        if (message.conversation)
+            Conversation.internalBinaryWrite(message.conversation, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.GetSessionResponse
+ */
+export const GetSessionResponse = new GetSessionResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
 class TurnEvent$Type extends MessageType<TurnEvent> {
     constructor() {
         super("parley.chat.v1.TurnEvent", [
@@ -2147,6 +2302,154 @@ class TurnError$Type extends MessageType<TurnError> {
  * @generated MessageType for protobuf message parley.chat.v1.TurnError
  */
 export const TurnError = new TurnError$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ListToolsRequest$Type extends MessageType<ListToolsRequest> {
+    constructor() {
+        super("parley.chat.v1.ListToolsRequest", []);
+    }
+    create(value?: PartialMessage<ListToolsRequest>): ListToolsRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        if (value !== undefined)
+            reflectionMergePartial<ListToolsRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: ListToolsRequest): ListToolsRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: ListToolsRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.ListToolsRequest
+ */
+export const ListToolsRequest = new ListToolsRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ListToolsResponse$Type extends MessageType<ListToolsResponse> {
+    constructor() {
+        super("parley.chat.v1.ListToolsResponse", [
+            { no: 1, name: "tools", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => ToolInfo }
+        ]);
+    }
+    create(value?: PartialMessage<ListToolsResponse>): ListToolsResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.tools = [];
+        if (value !== undefined)
+            reflectionMergePartial<ListToolsResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: ListToolsResponse): ListToolsResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* repeated parley.chat.v1.ToolInfo tools */ 1:
+                    message.tools.push(ToolInfo.internalBinaryRead(reader, reader.uint32(), options));
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: ListToolsResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* repeated parley.chat.v1.ToolInfo tools = 1; */
+        for (let i = 0; i < message.tools.length; i++)
+            ToolInfo.internalBinaryWrite(message.tools[i], writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.ListToolsResponse
+ */
+export const ListToolsResponse = new ListToolsResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ToolInfo$Type extends MessageType<ToolInfo> {
+    constructor() {
+        super("parley.chat.v1.ToolInfo", [
+            { no: 1, name: "name", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "description", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "source", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<ToolInfo>): ToolInfo {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.name = "";
+        message.description = "";
+        message.source = "";
+        if (value !== undefined)
+            reflectionMergePartial<ToolInfo>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: ToolInfo): ToolInfo {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string name */ 1:
+                    message.name = reader.string();
+                    break;
+                case /* string description */ 2:
+                    message.description = reader.string();
+                    break;
+                case /* string source */ 3:
+                    message.source = reader.string();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: ToolInfo, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string name = 1; */
+        if (message.name !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.name);
+        /* string description = 2; */
+        if (message.description !== "")
+            writer.tag(2, WireType.LengthDelimited).string(message.description);
+        /* string source = 3; */
+        if (message.source !== "")
+            writer.tag(3, WireType.LengthDelimited).string(message.source);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.ToolInfo
+ */
+export const ToolInfo = new ToolInfo$Type();
 /**
  * @generated ServiceType for protobuf service parley.chat.v1.ChatService
  */
@@ -2156,5 +2459,7 @@ export const ChatService = new ServiceType("parley.chat.v1.ChatService", [
     { name: "ListConversations", options: {}, I: ListConversationsRequest, O: ListConversationsResponse },
     { name: "DescribeConversation", options: {}, I: DescribeConversationRequest, O: DescribeConversationResponse },
     { name: "DeleteConversation", options: {}, I: DeleteConversationRequest, O: DeleteConversationResponse },
-    { name: "SwitchConversation", options: {}, I: SwitchConversationRequest, O: SwitchConversationResponse }
+    { name: "SwitchConversation", options: {}, I: SwitchConversationRequest, O: SwitchConversationResponse },
+    { name: "GetSession", options: {}, I: GetSessionRequest, O: GetSessionResponse },
+    { name: "ListTools", options: {}, I: ListToolsRequest, O: ListToolsResponse }
 ]);

@@ -21,6 +21,10 @@ import {
   DeleteConversationResponse,
   SwitchConversationRequest,
   SwitchConversationResponse,
+  GetSessionRequest,
+  GetSessionResponse,
+  ListToolsRequest,
+  ListToolsResponse,
 } from "./chat";
 
 //==================================//
@@ -55,6 +59,8 @@ export interface ChatServiceClient {
   SwitchConversation(
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
+  GetSession(request: GetSessionRequest): Promise<GetSessionResponse>;
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse>;
 }
 
 export class ChatServiceClientJSON implements ChatServiceClient {
@@ -67,6 +73,8 @@ export class ChatServiceClientJSON implements ChatServiceClient {
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
+    this.GetSession.bind(this);
+    this.ListTools.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -187,6 +195,38 @@ export class ChatServiceClientJSON implements ChatServiceClient {
       })
     );
   }
+
+  GetSession(request: GetSessionRequest): Promise<GetSessionResponse> {
+    const data = GetSessionRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "GetSession",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      GetSessionResponse.fromJson(data as any, { ignoreUnknownFields: true })
+    );
+  }
+
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse> {
+    const data = ListToolsRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "ListTools",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      ListToolsResponse.fromJson(data as any, { ignoreUnknownFields: true })
+    );
+  }
 }
 
 export class ChatServiceClientProtobuf implements ChatServiceClient {
@@ -199,6 +239,8 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
     this.DescribeConversation.bind(this);
     this.DeleteConversation.bind(this);
     this.SwitchConversation.bind(this);
+    this.GetSession.bind(this);
+    this.ListTools.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -289,6 +331,32 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
       SwitchConversationResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  GetSession(request: GetSessionRequest): Promise<GetSessionResponse> {
+    const data = GetSessionRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "GetSession",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      GetSessionResponse.fromBinary(data as Uint8Array)
+    );
+  }
+
+  ListTools(request: ListToolsRequest): Promise<ListToolsResponse> {
+    const data = ListToolsRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "ListTools",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      ListToolsResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -320,6 +388,8 @@ export interface ChatServiceTwirp<T extends TwirpContext = TwirpContext> {
     ctx: T,
     request: SwitchConversationRequest
   ): Promise<SwitchConversationResponse>;
+  GetSession(ctx: T, request: GetSessionRequest): Promise<GetSessionResponse>;
+  ListTools(ctx: T, request: ListToolsRequest): Promise<ListToolsResponse>;
 }
 
 export enum ChatServiceMethod {
@@ -329,6 +399,8 @@ export enum ChatServiceMethod {
   DescribeConversation = "DescribeConversation",
   DeleteConversation = "DeleteConversation",
   SwitchConversation = "SwitchConversation",
+  GetSession = "GetSession",
+  ListTools = "ListTools",
 }
 
 export const ChatServiceMethodList = [
@@ -338,6 +410,8 @@ export const ChatServiceMethodList = [
   ChatServiceMethod.DescribeConversation,
   ChatServiceMethod.DeleteConversation,
   ChatServiceMethod.SwitchConversation,
+  ChatServiceMethod.GetSession,
+  ChatServiceMethod.ListTools,
 ];
 
 export function createChatServiceServer<T extends TwirpContext = TwirpContext>(
@@ -471,6 +545,38 @@ function matchChatServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "SwitchConversation" };
         await events.onMatch(ctx);
         return handleChatServiceSwitchConversationRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "GetSession":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+      ) => {
+        ctx = { ...ctx, methodName: "GetSession" };
+        await events.onMatch(ctx);
+        return handleChatServiceGetSessionRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "ListTools":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+      ) => {
+        ctx = { ...ctx, methodName: "ListTools" };
+        await events.onMatch(ctx);
+        return handleChatServiceListToolsRequest(
           ctx,
           service,
           data,
@@ -671,6 +777,64 @@ function handleChatServiceSwitchConversationRequest<
       );
     case TwirpContentType.Protobuf:
       return handleChatServiceSwitchConversationProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceGetSessionRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceGetSessionJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceGetSessionProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceListToolsRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceListToolsJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceListToolsProtobuf<T>(
         ctx,
         service,
         data,
@@ -968,6 +1132,90 @@ async function handleChatServiceSwitchConversationJSON<
     }) as string
   );
 }
+
+async function handleChatServiceGetSessionJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+) {
+  let request: GetSessionRequest;
+  let response: GetSessionResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = GetSessionRequest.fromJson(body, { ignoreUnknownFields: true });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      GetSessionRequest,
+      GetSessionResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.GetSession(ctx, inputReq);
+    });
+  } else {
+    response = await service.GetSession(ctx, request!);
+  }
+
+  return JSON.stringify(
+    GetSessionResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
+
+async function handleChatServiceListToolsJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+) {
+  let request: ListToolsRequest;
+  let response: ListToolsResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = ListToolsRequest.fromJson(body, { ignoreUnknownFields: true });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListToolsRequest,
+      ListToolsResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListTools(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListTools(ctx, request!);
+  }
+
+  return JSON.stringify(
+    ListToolsResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleChatServiceStartConversationProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1206,4 +1454,76 @@ async function handleChatServiceSwitchConversationProtobuf<
   }
 
   return Buffer.from(SwitchConversationResponse.toBinary(response));
+}
+
+async function handleChatServiceGetSessionProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetSessionRequest, GetSessionResponse>[]
+) {
+  let request: GetSessionRequest;
+  let response: GetSessionResponse;
+
+  try {
+    request = GetSessionRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      GetSessionRequest,
+      GetSessionResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.GetSession(ctx, inputReq);
+    });
+  } else {
+    response = await service.GetSession(ctx, request!);
+  }
+
+  return Buffer.from(GetSessionResponse.toBinary(response));
+}
+
+async function handleChatServiceListToolsProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, ListToolsRequest, ListToolsResponse>[]
+) {
+  let request: ListToolsRequest;
+  let response: ListToolsResponse;
+
+  try {
+    request = ListToolsRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListToolsRequest,
+      ListToolsResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListTools(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListTools(ctx, request!);
+  }
+
+  return Buffer.from(ListToolsResponse.toBinary(response));
 }
