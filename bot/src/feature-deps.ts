@@ -1,12 +1,16 @@
 import type { Logger } from '@parley/logger';
-import type { ChatClient } from '@parley/rpc';
+import type { ChatClient, ChatStreamClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
 import type { ChatQueue } from './chat-queue.ts';
 import type { CurrentConversations } from './current-conversations.ts';
-import { describeForUser } from './errors.ts';
+import { describeForUser, type UserFacingError } from './errors.ts';
 import type { BotMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
+import type { LiveReplyDeps } from './streaming/live-reply.ts';
+
+/** The Parley server as the bot calls it: the unary calls, and turns as streams of events. */
+export type ParleyClient = ChatClient & ChatStreamClient;
 
 /**
  * What every feature (and the middleware before them) may use, with the helpers they share. All
@@ -14,9 +18,11 @@ import type { Outbox } from './outbox.ts';
  */
 export interface FeatureDeps {
   /** The Parley server. */
-  parley: ChatClient;
+  parley: ParleyClient;
   telegram: Telegram;
   outbox: Outbox;
+  /** What a reply streamed into a chat needs (drafts, placeholder edits). */
+  live: LiveReplyDeps;
   /** Per-chat lanes: a chat's turns run in order, chats in parallel. */
   queue: ChatQueue;
   currentConversations: CurrentConversations;
@@ -55,11 +61,18 @@ export async function reportFailure(
   action: string,
   replyTo?: number,
 ): Promise<string> {
-  const { code, text } = describeForUser(err);
-  const expected = !['internal', 'unknown', 'unauthenticated', 'permission_denied'].includes(code);
-  deps.logger[expected ? 'warn' : 'error']({ err, code, action }, `${action} failed`);
+  const { code, text } = logFailure(deps, err, action);
   await deps.outbox.text(chatId, text, replyTo === undefined ? {} : { replyTo });
   return code;
+}
+
+/** Logs a failed call (an error for what needs a person, a warning for the expected) and words it. */
+export function logFailure(deps: FeatureDeps, err: unknown, action: string): UserFacingError {
+  const failure = describeForUser(err);
+  const { code } = failure;
+  const expected = !['internal', 'unknown', 'unauthenticated', 'permission_denied'].includes(code);
+  deps.logger[expected ? 'warn' : 'error']({ err, code, action }, `${action} failed`);
+  return failure;
 }
 
 /** Stops the spinner on a tapped button; a failure here (query too old) changes nothing for the user. */

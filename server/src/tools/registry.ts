@@ -1,4 +1,3 @@
-import type { Logger } from '@parley/logger';
 import type { z } from 'zod';
 import type { ExternalTool, ExternalToolResult } from '../mcp/external-tool.ts';
 import { untilAborted } from '../providers/abort.ts';
