@@ -95,3 +95,5 @@ function echoingClient(): ChatClient {
     listTools: async () => ListToolsResponse.create(),
   };
 }
+
+export { FakeAdminClient, type FakePolicyCall, FakeUsageClient } from './fake-policy-clients.ts';
