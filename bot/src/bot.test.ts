@@ -1,6 +1,6 @@
 import { createLogger } from '@parley/logger';
 import { type ContinueConversationResponse, Role, RpcError } from '@parley/rpc';
-import { FakeChatClient } from '@parley/rpc/testing';
+import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
@@ -34,6 +34,7 @@ function setup(
   const bot = createBot({
     token: '1:test',
     parley,
+    usage: new FakeUsageClient(),
     logger,
     registry,
     allowedUsers,

@@ -1,9 +1,8 @@
 import type { Logger } from '@parley/logger';
-import type { ChatClient } from '@parley/rpc';
+import type { ChatClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
 import type { ChatQueue } from './chat-queue.ts';
-import type { CurrentConversations } from './current-conversations.ts';
 import { describeForUser } from './errors.ts';
 import type { BotMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
@@ -15,11 +14,12 @@ import type { Outbox } from './outbox.ts';
 export interface FeatureDeps {
   /** The Parley server. */
   parley: ChatClient;
+  /** The server's UsageService: a user's usage, budgets and allowed models. */
+  usage: UsageClient;
   telegram: Telegram;
   outbox: Outbox;
   /** Per-chat lanes: a chat's turns run in order, chats in parallel. */
   queue: ChatQueue;
-  currentConversations: CurrentConversations;
   metrics: BotMetrics;
   logger: Logger;
   showTools: boolean;

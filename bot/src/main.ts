@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { type BotConfig, ConfigError, loadBotConfig, redact } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
-import { createChatClient } from '@parley/rpc';
+import { createChatClient, createUsageClient } from '@parley/rpc';
 import { startTracing } from '@parley/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createBot, type ParleyBot } from './bot.ts';
@@ -30,14 +30,16 @@ async function main(): Promise<void> {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const connection = {
+    baseUrl: config.parley.url,
+    apiKey: await apiKeyOf(config),
+    timeoutMs: config.parley.timeoutMs,
+  };
   const bot = createBot({
     token: config.telegram.token,
     ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
-    parley: createChatClient({
-      baseUrl: config.parley.url,
-      apiKey: await apiKeyOf(config),
-      timeoutMs: config.parley.timeoutMs,
-    }),
+    parley: createChatClient(connection),
+    usage: createUsageClient(connection),
     logger,
     registry,
     allowedUsers: config.allowedUsers,

@@ -22,7 +22,7 @@ export interface SendOptions {
 }
 
 /** Why a message was retried or dropped; counted by the metrics. */
-export type SendEvent = 'rate_limited' | 'plain_text_fallback' | 'failed';
+export type SendEvent = 'rate_limited' | 'transient_retry' | 'plain_text_fallback' | 'failed';
 
 export interface OutboxDeps {
   api: MessageApi;
@@ -34,11 +34,19 @@ export interface OutboxDeps {
 }
 
 const MAX_ATTEMPTS = 4;
+/**
+ * Waits before resending after a transient failure (Telegram 5xx, a network error): three tries within
+ * about 4 s, then the chat is told. Bounded because the chat's lane waits meanwhile.
+ */
+const TRANSIENT_DELAYS_MS = [1_000, 3_000];
+export const UNDELIVERED =
+  'Sorry, Telegram failed while I was sending my answer, so part of it is missing. Please ask again.';
 const PARSE_ERROR = /can't parse entities|unsupported start tag|can't find end tag|unexpected end tag/i;
 
 /**
  * Every message the bot sends goes through here: HTML split to Telegram's size, a plain-text resend when
- * Telegram still rejects the markup, and Telegram's 429 `retry_after` honoured up to a bound.
+ * Telegram still rejects the markup, Telegram's 429 `retry_after` honoured up to a bound, and transient
+ * failures (5xx, network) retried with backoff; when those still lose a message, the chat is told.
  */
 export class Outbox {
   readonly #deps: Required<Omit<OutboxDeps, 'onEvent'>> & Pick<OutboxDeps, 'onEvent'>;
@@ -65,22 +73,40 @@ export class Outbox {
         extra.reply_parameters = { message_id: options.replyTo, allow_sending_without_reply: true };
       }
       if (index === parts.length - 1 && options.keyboard) extra.reply_markup = options.keyboard;
-      if (!(await this.#deliver(chatId, part, extra))) return false;
+      const outcome = await this.#deliver(chatId, part, extra);
+      if (outcome === 'sent') continue;
+      if (outcome === 'transient') await this.#tellUndelivered(chatId);
+      return false;
     }
     return true;
   }
 
-  async #deliver(chatId: number | string, html: string, extra: SendExtra): Promise<boolean> {
+  /** Best effort, once: the failure that lost the reply may still be going on. */
+  async #tellUndelivered(chatId: number | string): Promise<void> {
+    try {
+      await this.#deps.api.sendMessage(chatId, UNDELIVERED);
+    } catch (err) {
+      this.#deps.logger.warn({ err }, 'could not tell the chat that a reply was lost');
+    }
+  }
+
+  /** `transient`: lost to failures that retrying did not cure (worth telling the chat about). */
+  async #deliver(
+    chatId: number | string,
+    html: string,
+    extra: SendExtra,
+  ): Promise<'sent' | 'transient' | 'failed'> {
     let text = html;
     let parseMode: SendExtra['parse_mode'] = 'HTML';
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    let transientRetries = 0;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS + TRANSIENT_DELAYS_MS.length; attempt++) {
       try {
         await this.#deps.api.sendMessage(
           chatId,
           text,
           parseMode ? { ...extra, parse_mode: parseMode } : extra,
         );
-        return true;
+        return 'sent';
       } catch (err) {
         const failure = telegramFailure(err);
         if (failure?.code === 400 && parseMode && PARSE_ERROR.test(failure.description)) {
@@ -95,12 +121,20 @@ export class Outbox {
         }
         if (failure?.code === 429 && attempt < MAX_ATTEMPTS && (await this.#waitOut(failure.retryAfter)))
           continue;
+        const transient = isTransient(failure);
+        const delay = transient ? TRANSIENT_DELAYS_MS[transientRetries++] : undefined;
+        if (delay !== undefined) {
+          this.#deps.onEvent?.('transient_retry');
+          this.#deps.logger.info({ err, delayMs: delay }, 'Telegram failed; sending again shortly');
+          await this.#deps.sleep(delay);
+          continue;
+        }
         this.#deps.logger.warn({ err, attempt }, 'could not send a message to Telegram');
         this.#deps.onEvent?.('failed');
-        return false;
+        return transient || failure?.code === 429 ? 'transient' : 'failed';
       }
     }
-    return false;
+    return 'transient';
   }
 
   /** Waits out a 429 when Telegram asks for a bounded pause; false when the pause is too long. */
@@ -118,6 +152,14 @@ interface TelegramFailure {
   code: number;
   description: string;
   retryAfter?: number;
+}
+
+/**
+ * A failure that may pass: Telegram's 5xx, or no Bot API answer at all (connection refused or reset, DNS,
+ * a timeout). A network error after Telegram took the message may send it twice; losing it is worse.
+ */
+function isTransient(failure: TelegramFailure | undefined): boolean {
+  return failure === undefined || failure.code >= 500;
 }
 
 /** Reads telegraf's TelegramError structurally (`response.error_code`, `response.parameters`). */

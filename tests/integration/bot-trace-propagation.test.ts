@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { createLogger } from '@parley/logger';
 import type { ContinueConversationResponse } from '@parley/rpc';
-import { FakeChatClient } from '@parley/rpc/testing';
+import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
@@ -33,6 +33,7 @@ describe('the bot’s trace context', () => {
     const bot = createBot({
       token: '1:test',
       parley,
+      usage: new FakeUsageClient(),
       logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
       registry: new Registry(),
       allowedUsers: { ids: [], usernames: [] },

@@ -23,7 +23,7 @@ export interface TurnRequest {
  */
 export function conversationFeature(deps: FeatureDeps): Composer<Context> {
   const feature = new Composer<Context>();
-  feature.on(message('text'), (ctx, next) => {
+  feature.on([message('text'), message('photo'), message('document')], (ctx, next) => {
     const text = addressedText(ctx.message, ctx.chat, ctx.botInfo);
     if (text === undefined) return next();
     const request: TurnRequest = {
@@ -69,7 +69,6 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
       requestId: requestIdFor(request.updateId),
     });
     stopTyping();
-    deps.currentConversations.set(String(chat.id), response.conversationId);
     const html = replyHtml(response.reply?.content ?? '', deps.showTools ? response.toolsUsed : []);
     await deps.outbox.html(chat.id, html, replyOptions(request));
   } catch (err) {
