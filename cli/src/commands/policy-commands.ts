@@ -92,6 +92,16 @@ function addAdminCommands(
       state.exitCode = await runAdminTop(io, adminClient(command), options);
     },
   );
+  addBlockCommands(admin, io, state, adminClient);
+  addBudgetCommand(admin, io, state, adminClient);
+}
+
+function addBlockCommands(
+  admin: Command,
+  io: Io,
+  state: CommandState,
+  adminClient: (command: Command) => AdminClient,
+): void {
   admin
     .command('block')
     .description('refuse a user’s turns until unblocked')
@@ -117,7 +127,6 @@ function addAdminCommands(
     .action(async (options: { client?: string; json?: boolean }, command: Command) => {
       state.exitCode = await runBlocked(io, adminClient(command), options);
     });
-  addBudgetCommand(admin, io, state, adminClient);
 }
 
 function addBudgetCommand(
