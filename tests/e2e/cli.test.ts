@@ -244,7 +244,7 @@ describe('parley CLI against the real server', () => {
 
 describe('the server process', () => {
   it('refuses to start with invalid MCP servers, listing them with the other problems', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', SERVER], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
