@@ -1,34 +1,27 @@
 import { createLogger } from '@parley/logger';
-import { type ContinueConversationResponse, Role, RpcError } from '@parley/rpc';
-import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
+import { RpcError, TurnEvent } from '@parley/rpc';
+import { FakeChatClient, type FakeTurnStep, FakeUsageClient, playTurn, turnEvent } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBot } from './bot.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 const botInfo = { id: 99, is_bot: true, first_name: 'Parley', username: 'ParleyBot' } as UserFromGetMe;
 
-function reply(
-  content: string,
-  toolsUsed: string[] = [],
-): () => Promise<Partial<ContinueConversationResponse>> {
-  return async () => ({ reply: { id: 'm1', role: Role.ASSISTANT, content, toolCalls: [] }, toolsUsed });
+/** A streamed turn of conversation c1 answering `content`. */
+function reply(content: string, toolsUsed: string[] = []): () => FakeTurnStep[] {
+  return () => [turnEvent.started('c1'), turnEvent.delta(content), turnEvent.done('c1', content, toolsUsed)];
 }
 
 function setup(
-  answer: () => Promise<Partial<ContinueConversationResponse>>,
+  answer: () => FakeTurnStep[],
   showTools = true,
   allowedUsers = { ids: [] as string[], usernames: [] as string[] },
 ) {
   const parley = new FakeChatClient({
-    continueConversation: async () => ({
-      conversationId: 'c1',
-      toolsUsed: [],
-      newConversation: false,
-      ...(await answer()),
-    }),
+    streamContinueConversation: (_req, opts) => playTurn(answer(), opts?.signal),
   });
   const registry = new Registry();
   const bot = createBot({
@@ -42,26 +35,35 @@ function setup(
     rpcTimeoutMs: 1_000,
     botInfo,
   });
-  const sent: Array<{ method: string; payload: Record<string, unknown> }> = [];
+  const sent: Array<{ method: string; payload: Record<string, unknown>; at: number }> = [];
   // The Bot API seam: every telegraf call goes through `callApi`. This fake records the calls and fails
   // sendChatAction the way the emulator does (500), which the bot must shrug off.
   bot.telegraf.telegram.callApi = (async (method: string, payload: Record<string, unknown>) => {
-    sent.push({ method, payload });
+    sent.push({ method, payload, at: Date.now() });
     if (method === 'sendChatAction') throw new Error('500: Internal Server Error');
     return { message_id: sent.length };
   }) as unknown as Telegram['callApi'];
   return {
     parley,
-    turns: () => parley.requests('continueConversation'),
+    turns: () => parley.requests('streamContinueConversation'),
     /** `parley_bot_updates_total` by kind. */
     async updates() {
       const metric = await registry.getSingleMetric('parley_bot_updates_total')?.get();
       return Object.fromEntries((metric?.values ?? []).map((v) => [v.labels.kind, v.value]));
     },
     messages: () => sent.filter((c) => c.method === 'sendMessage').map((c) => c.payload),
+    /** Every Bot API call but the typing action, with its time. */
+    calls: () => sent.filter((c) => c.method !== 'sendChatAction'),
+    typing: () => sent.filter((c) => c.method === 'sendChatAction').map((c) => c.at),
     async send(update: Update) {
       await bot.telegraf.handleUpdate(update);
       await bot.queue.drain(1_000);
+    },
+    /** Handles the update under fake timers, letting `ms` of fake time pass. */
+    async sendPaced(update: Update, ms: number) {
+      await bot.telegraf.handleUpdate(update);
+      await vi.advanceTimersByTimeAsync(ms);
+      expect(bot.queue.size).toBe(0);
     },
   };
 }
@@ -125,7 +127,7 @@ describe('createBot', () => {
   });
 
   it('tells the user in plain words when the call fails, never the server’s text', async () => {
-    const { messages, send } = setup(async () => {
+    const { messages, send } = setup(() => {
       throw new RpcError('upstream 503 from api.openai.com', 'unavailable');
     });
     await send(textUpdate(1, 'hi'));
@@ -170,5 +172,102 @@ describe('createBot', () => {
       },
     });
     expect(await updates()).toEqual({ handled: 2, duplicate: 1, ignored: 1, refused: 1 });
+  });
+});
+
+describe('streamed replies', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A reply written in `words` pieces, one every `everyMs`, after an optional tool call. */
+  function paced(words: number, everyMs: number, tool?: { name: string; arguments: string }) {
+    return (): FakeTurnStep[] => [
+      turnEvent.started('c1'),
+      ...(tool ? [turnEvent.tool(tool), { pauseMs: 5_000 }] : []),
+      ...Array.from({ length: words }, (_, i) => [{ pauseMs: everyMs }, turnEvent.delta(`w${i} `)]).flat(),
+      turnEvent.done('c1', Array.from({ length: words }, (_, i) => `w${i}`).join(' ')),
+    ];
+  }
+
+  it('shows tool progress and the text in drafts, no faster than twice a second, then the reply', async () => {
+    vi.useFakeTimers();
+    const tool = { name: 'get_weather', arguments: '{"location":"Paris"}' };
+    const { calls, sendPaced, typing } = setup(paced(40, 100, tool));
+    const started = Date.now();
+    await sendPaced(textUpdate(1, 'weather in Paris?'), 12_000);
+    const drafts = calls().filter((c) => c.method === 'sendMessageDraft');
+    expect(drafts[0]?.payload).toMatchObject({
+      chat_id: 7,
+      draft_id: 1,
+      text: '<i>🔧 Looking up the weather in Paris…</i>',
+      parse_mode: 'HTML',
+    });
+    expect(drafts.length).toBeLessThanOrEqual(1 + Math.ceil(4_000 / 500) + 1);
+    for (let i = 1; i < drafts.length; i++) {
+      expect((drafts[i]?.at ?? 0) - (drafts[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(500);
+    }
+    expect(String(drafts.at(-1)?.payload.text)).toMatch(/^w0 w1 .* w3\d$/);
+    const final = calls().at(-1);
+    expect(final?.method).toBe('sendMessage');
+    expect(final?.payload.text).toMatch(/^w0 w1 .* w39$/);
+    // "typing…" at once and 4.5 s later (the tool ran 5 s, the first word came at 5.1 s): then no more.
+    expect(typing().map((at) => at - started)).toEqual([0, 4_500]);
+  });
+
+  it('edits one placeholder in a group, at least 1.5 s apart, into the formatted reply', async () => {
+    vi.useFakeTimers();
+    const { calls, sendPaced } = setup(paced(60, 100));
+    await sendPaced(groupUpdate(3, '@ParleyBot tell me', true), 12_000);
+    const [placeholder, ...edits] = calls();
+    expect(placeholder).toMatchObject({
+      method: 'sendMessage',
+      payload: { reply_parameters: { message_id: 3 } },
+    });
+    expect(edits.length).toBeGreaterThanOrEqual(3);
+    expect(edits.every((c) => c.method === 'editMessageText')).toBe(true);
+    const all = calls();
+    for (let i = 1; i < all.length; i++) {
+      expect((all[i]?.at ?? 0) - (all[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(1_500);
+    }
+    expect(edits.at(-1)?.payload.text).toMatch(/^w0 w1 .* w59$/);
+  });
+
+  it('keeps what arrived of a reply cut short, with a note saying why', async () => {
+    vi.useFakeTimers();
+    const { messages, sendPaced } = setup(() => [
+      turnEvent.started('c1'),
+      turnEvent.delta('The first **half**'),
+      { pauseMs: 100 },
+      TurnEvent.create({
+        event: { oneofKind: 'error', error: { code: 'unavailable', msg: 'boom', meta: {} } },
+      }),
+    ]);
+    await sendPaced(textUpdate(1, 'hi'), 1_000);
+    expect(messages()).toEqual([
+      {
+        chat_id: 7,
+        parse_mode: 'HTML',
+        text:
+          'The first <b>half</b>\n\n<i>⚠️ The answer stopped here. ' +
+          'The assistant’s model is unavailable right now. Please try again in a minute.</i>',
+      },
+    ]);
+  });
+
+  it('marks a reply the server stored as interrupted', async () => {
+    const done = turnEvent.done('c1', 'Partial');
+    if (done.event.oneofKind === 'done' && done.event.done.reply) done.event.done.reply.interrupted = true;
+    const { messages, send } = setup(() => [turnEvent.started('c1'), turnEvent.delta('Partial'), done]);
+    await send(textUpdate(1, 'hi'));
+    expect(messages()[0]?.text).toBe('Partial\n\n<i>⚠️ The answer stopped here.</i>');
+  });
+
+  it('says the stream broke when it ends before the turn is done', async () => {
+    const { messages, send } = setup(() => [turnEvent.started('c1')]);
+    await send(textUpdate(1, 'hi'));
+    expect(messages()[0]?.text).toBe(
+      'The assistant’s model is unavailable right now. Please try again in a minute.',
+    );
   });
 });

@@ -1,11 +1,11 @@
 import type { AllowedUsers } from '@parley/config';
 import type { Logger } from '@parley/logger';
-import type { ChatClient, UsageClient } from '@parley/rpc';
+import type { UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
-import { type Context, type MiddlewareFn, Telegraf } from 'telegraf';
+import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
 import type { BotCommand, UserFromGetMe } from 'telegraf/types';
 import { ChatQueue } from './chat-queue.ts';
-import { answerCallback, type FeatureDeps } from './feature-deps.ts';
+import { answerCallback, type FeatureDeps, type ParleyClient } from './feature-deps.ts';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
@@ -20,6 +20,8 @@ import { countUpdates, setOutcome } from './middleware/count-updates.ts';
 import { dropDuplicates } from './middleware/drop-duplicates.ts';
 import { traceUpdates } from './middleware/trace-updates.ts';
 import { Outbox } from './outbox.ts';
+import { DraftChats } from './streaming/draft-chats.ts';
+import type { PreviewApi } from './streaming/live-reply.ts';
 
 /** The command menu Telegram shows (setMyCommands), gathered from the features that own the commands. */
 export const COMMAND_MENU: BotCommand[] = [
@@ -36,8 +38,8 @@ export interface BotDeps {
   token: string;
   /** Bot API root; an emulator's in tests. Defaults to Telegram's. */
   apiRoot?: string;
-  /** The Parley server. */
-  parley: ChatClient;
+  /** The Parley server: unary calls, and streamed turns. */
+  parley: ParleyClient;
   /** The server's UsageService (/usage, /model). */
   usage: UsageClient;
   logger: Logger;
@@ -122,14 +124,27 @@ function unclaimed(deps: FeatureDeps): MiddlewareFn<Context> {
 
 function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
   const metrics = createBotMetrics(deps.registry);
+  const outbox = new Outbox({ api: telegraf.telegram, logger: deps.logger, onEvent: metrics.send });
   return {
     parley: deps.parley,
     usage: deps.usage,
     telegram: telegraf.telegram,
-    outbox: new Outbox({ api: telegraf.telegram, logger: deps.logger, onEvent: metrics.send }),
+    outbox,
+    live: { api: previewApi(telegraf.telegram), outbox, drafts: new DraftChats(), logger: deps.logger },
     queue: new ChatQueue({ logger: deps.logger, maxPendingPerChat: deps.maxPendingPerChat ?? 10 }),
     metrics,
     logger: deps.logger,
     showTools: deps.showTools,
+  };
+}
+
+/** telegraf's client with `sendMessageDraft`, which its Bot API types (7.1) predate. */
+function previewApi(telegram: Telegram): PreviewApi {
+  return {
+    sendMessageDraft: (params) =>
+      (telegram.callApi as (method: string, payload: object) => Promise<unknown>)('sendMessageDraft', params),
+    sendMessage: (chatId, text, extra) => telegram.sendMessage(chatId, text, extra),
+    editMessageText: (chatId, messageId, inline, text, extra) =>
+      telegram.editMessageText(chatId, messageId, inline, text, extra),
   };
 }

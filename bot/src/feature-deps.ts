@@ -1,11 +1,15 @@
 import type { Logger } from '@parley/logger';
-import type { ChatClient, UsageClient } from '@parley/rpc';
+import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
 import type { ChatQueue } from './chat-queue.ts';
-import { describeForUser } from './errors.ts';
+import { describeForUser, type UserFacingError } from './errors.ts';
 import type { BotMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
+import type { LiveReplyDeps } from './streaming/live-reply.ts';
+
+/** The Parley server as the bot calls it: the unary calls, and turns as streams of events. */
+export type ParleyClient = ChatClient & ChatStreamClient;
 
 /**
  * What every feature (and the middleware before them) may use, with the helpers they share. All
@@ -13,11 +17,13 @@ import type { Outbox } from './outbox.ts';
  */
 export interface FeatureDeps {
   /** The Parley server. */
-  parley: ChatClient;
+  parley: ParleyClient;
   /** The server's UsageService: a user's usage, budgets and allowed models. */
   usage: UsageClient;
   telegram: Telegram;
   outbox: Outbox;
+  /** What a reply streamed into a chat needs (drafts, placeholder edits). */
+  live: LiveReplyDeps;
   /** Per-chat lanes: a chat's turns run in order, chats in parallel. */
   queue: ChatQueue;
   metrics: BotMetrics;
@@ -55,11 +61,18 @@ export async function reportFailure(
   action: string,
   replyTo?: number,
 ): Promise<string> {
-  const { code, text } = describeForUser(err);
-  const expected = !['internal', 'unknown', 'unauthenticated', 'permission_denied'].includes(code);
-  deps.logger[expected ? 'warn' : 'error']({ err, code, action }, `${action} failed`);
+  const { code, text } = logFailure(deps, err, action);
   await deps.outbox.text(chatId, text, replyTo === undefined ? {} : { replyTo });
   return code;
+}
+
+/** Logs a failed call (an error for what needs a person, a warning for the expected) and words it. */
+export function logFailure(deps: FeatureDeps, err: unknown, action: string): UserFacingError {
+  const failure = describeForUser(err);
+  const { code } = failure;
+  const expected = !['internal', 'unknown', 'unauthenticated', 'permission_denied'].includes(code);
+  deps.logger[expected ? 'warn' : 'error']({ err, code, action }, `${action} failed`);
+  return failure;
 }
 
 /** Stops the spinner on a tapped button; a failure here (query too old) changes nothing for the user. */

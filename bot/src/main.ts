@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { type BotConfig, ConfigError, loadBotConfig, redact } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
-import { createChatClient, createUsageClient } from '@parley/rpc';
+import { createChatClient, createChatStreamClient, createUsageClient } from '@parley/rpc';
 import { startTracing } from '@parley/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createBot, type ParleyBot } from './bot.ts';
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const connection = {
+  // The stream's timeout is the wait for its first event: the RPC deadline, as for a unary call.
+  const parleyServer = {
     baseUrl: config.parley.url,
     apiKey: await apiKeyOf(config),
     timeoutMs: config.parley.timeoutMs,
@@ -38,8 +39,8 @@ async function main(): Promise<void> {
   const bot = createBot({
     token: config.telegram.token,
     ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
-    parley: createChatClient(connection),
-    usage: createUsageClient(connection),
+    parley: { ...createChatClient(parleyServer), ...createChatStreamClient(parleyServer) },
+    usage: createUsageClient(parleyServer),
     logger,
     registry,
     allowedUsers: config.allowedUsers,

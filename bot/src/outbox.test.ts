@@ -18,15 +18,28 @@ function telegramError(error_code: number, description: string, retry_after?: nu
   });
 }
 
-/** Records sends; fails the first ones with the given errors. */
+/** Records sends and edits; fails the first calls with the given errors. */
 class FakeApi implements MessageApi {
   readonly sent: Array<{ text: string; extra: SendExtra | undefined }> = [];
+  readonly edited: Array<{ messageId: number; text: string; extra: SendExtra | undefined }> = [];
   constructor(private readonly failures: Error[] = []) {}
   async sendMessage(_chatId: number | string, text: string, extra?: SendExtra): Promise<unknown> {
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.sent.push({ text, extra });
     return {};
+  }
+  async editMessageText(
+    _chatId: number | string,
+    messageId: number,
+    _inline: undefined,
+    text: string,
+    extra?: SendExtra,
+  ): Promise<unknown> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.edited.push({ messageId, text, extra });
+    return true;
   }
 }
 
@@ -112,6 +125,27 @@ describe('Outbox', () => {
     expect(await box.html(1, `${'a'.repeat(4_000)}\n\n${'b'.repeat(100)}`)).toBe(false);
     expect(api.sent).toEqual([]);
     expect(events).toEqual(['failed']);
+  });
+});
+
+describe('Outbox.edit', () => {
+  it('edits a message, waiting out a 429 and falling back to plain text like a send', async () => {
+    const api = new FakeApi([
+      telegramError(429, 'Too Many Requests: retry after 2', 2),
+      telegramError(400, "Bad Request: can't parse entities"),
+    ]);
+    const { box, waits } = outbox(api);
+    expect(await box.edit(1, 42, '<b>done</b> &amp; dusted')).toBe(true);
+    expect(waits).toEqual([2_000]);
+    expect(api.edited).toEqual([{ messageId: 42, text: 'done & dusted', extra: {} }]);
+  });
+
+  it('counts an edit that changes nothing as done, and one of a deleted message as failed', async () => {
+    const same = outbox(new FakeApi([telegramError(400, 'Bad Request: message is not modified')]));
+    expect(await same.box.edit(1, 42, 'same')).toBe(true);
+    const gone = outbox(new FakeApi([telegramError(400, 'Bad Request: message to edit not found')]));
+    expect(await gone.box.edit(1, 42, 'text')).toBe(false);
+    expect(gone.events).toEqual(['failed']);
   });
 });
 

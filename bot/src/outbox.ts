@@ -6,6 +6,13 @@ import { splitMessage } from './split-message.ts';
 /** The part of the Bot API the outbox needs; telegraf's `Telegram` provides it. */
 export interface MessageApi {
   sendMessage(chatId: number | string, text: string, extra?: SendExtra): Promise<unknown>;
+  editMessageText(
+    chatId: number | string,
+    messageId: number,
+    inlineMessageId: undefined,
+    text: string,
+    extra?: Pick<SendExtra, 'parse_mode'>,
+  ): Promise<unknown>;
 }
 
 export interface SendExtra {
@@ -42,6 +49,11 @@ const TRANSIENT_DELAYS_MS = [1_000, 3_000];
 export const UNDELIVERED =
   'Sorry, Telegram failed while I was sending my answer, so part of it is missing. Please ask again.';
 const PARSE_ERROR = /can't parse entities|unsupported start tag|can't find end tag|unexpected end tag/i;
+/** Telegram refuses an edit that changes nothing; for us that edit has succeeded. */
+const NOT_MODIFIED = /message is not modified/i;
+
+/** One Bot API call that puts `text` in the chat, with or without a parse mode. */
+type Delivery = (text: string, parseMode: SendExtra['parse_mode']) => Promise<unknown>;
 
 /**
  * Every message the bot sends goes through here: HTML split to Telegram's size, a plain-text resend when
@@ -65,15 +77,25 @@ export class Outbox {
   }
 
   /** Sends Telegram HTML, split into as many messages as needed, in order. */
-  async html(chatId: number | string, html: string, options: SendOptions = {}): Promise<boolean> {
-    const parts = splitMessage(html);
+  html(chatId: number | string, html: string, options: SendOptions = {}): Promise<boolean> {
+    return this.parts(chatId, splitMessage(html), options);
+  }
+
+  /** Sends HTML already split to Telegram's size (see `splitMessage`), one message each, in order. */
+  async parts(
+    chatId: number | string,
+    parts: readonly string[],
+    options: SendOptions = {},
+  ): Promise<boolean> {
     for (const [index, part] of parts.entries()) {
       const extra: SendExtra = {};
       if (index === 0 && options.replyTo !== undefined) {
         extra.reply_parameters = { message_id: options.replyTo, allow_sending_without_reply: true };
       }
       if (index === parts.length - 1 && options.keyboard) extra.reply_markup = options.keyboard;
-      const outcome = await this.#deliver(chatId, part, extra);
+      const send: Delivery = (text, parseMode) =>
+        this.#deps.api.sendMessage(chatId, text, parseMode ? { ...extra, parse_mode: parseMode } : extra);
+      const outcome = await this.#deliver(send, part);
       if (outcome === 'sent') continue;
       if (outcome === 'transient') await this.#tellUndelivered(chatId);
       return false;
@@ -90,26 +112,40 @@ export class Outbox {
     }
   }
 
+  /**
+   * Replaces the text of a message the bot sent with one part of HTML (at most 4096 characters), with the
+   * same plain-text and 429 handling as a send. False when the message cannot be edited (gone, too old).
+   */
+  async edit(chatId: number | string, messageId: number, html: string): Promise<boolean> {
+    const outcome = await this.#deliver(async (text, parseMode) => {
+      try {
+        return await this.#deps.api.editMessageText(
+          chatId,
+          messageId,
+          undefined,
+          text,
+          parseMode ? { parse_mode: parseMode } : {},
+        );
+      } catch (err) {
+        if (NOT_MODIFIED.test(telegramFailure(err)?.description ?? '')) return true;
+        throw err;
+      }
+    }, html);
+    return outcome === 'sent';
+  }
+
   /** `transient`: lost to failures that retrying did not cure (worth telling the chat about). */
-  async #deliver(
-    chatId: number | string,
-    html: string,
-    extra: SendExtra,
-  ): Promise<'sent' | 'transient' | 'failed'> {
+  async #deliver(call: Delivery, html: string): Promise<'sent' | 'transient' | 'failed'> {
     let text = html;
     let parseMode: SendExtra['parse_mode'] = 'HTML';
     let transientRetries = 0;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS + TRANSIENT_DELAYS_MS.length; attempt++) {
       try {
-        await this.#deps.api.sendMessage(
-          chatId,
-          text,
-          parseMode ? { ...extra, parse_mode: parseMode } : extra,
-        );
+        await call(text, parseMode);
         return 'sent';
       } catch (err) {
         const failure = telegramFailure(err);
-        if (failure?.code === 400 && parseMode && PARSE_ERROR.test(failure.description)) {
+        if (parseMode && failure && isParseError(failure)) {
           this.#deps.logger.warn(
             { description: failure.description },
             'Telegram rejected the HTML; resending as plain text',
@@ -148,7 +184,7 @@ export class Outbox {
   }
 }
 
-interface TelegramFailure {
+export interface TelegramFailure {
   code: number;
   description: string;
   retryAfter?: number;
@@ -176,6 +212,11 @@ export function telegramFailure(err: unknown): TelegramFailure | undefined {
   const retryAfter = response.parameters?.retry_after;
   if (typeof retryAfter === 'number' && retryAfter >= 0) failure.retryAfter = retryAfter;
   return failure;
+}
+
+/** Telegram refused the markup (not the message): the same text as plain text would go through. */
+export function isParseError(failure: TelegramFailure | undefined): boolean {
+  return failure?.code === 400 && PARSE_ERROR.test(failure.description);
 }
 
 /** What Telegram would have shown for the HTML, as plain text: tags dropped, entities decoded. */

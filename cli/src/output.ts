@@ -45,7 +45,8 @@ const ROLE_LABELS: Record<Role, string> = {
 
 /** A message as a block: `[label] time`, its content, then any tool calls one per line. */
 export function formatMessage(message: Message): string {
-  const lines = [`[${ROLE_LABELS[message.role] ?? 'message'}] ${formatTime(message.createdAt)}`];
+  const cut = message.interrupted ? ' (interrupted)' : '';
+  const lines = [`[${ROLE_LABELS[message.role] ?? 'message'}] ${formatTime(message.createdAt)}${cut}`];
   if (message.content) lines.push(message.content);
   for (const call of message.toolCalls) lines.push(formatToolCall(call));
   return lines.join('\n');

@@ -26,17 +26,23 @@ import {
 } from './rpc/edge.ts';
 import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
+import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
 import type { TurnGate } from './rpc/turn-gate.ts';
+import type { TurnHub } from './rpc/turn-hub.ts';
 
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
   /** Client policy, deadline and charging around every turn. */
-  turns: TurnGate;
+  gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
+  /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
+  turns: TurnHub;
   limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
+  streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
@@ -58,16 +64,26 @@ export function createApp(deps: AppDeps): App {
   const metricsAuth = deps.metricsToken
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
-  const chat = createChatService({
-    service: deps.service,
-    idempotency: deps.idempotency,
-    limits: deps.limits,
-    turns: deps.turns,
-    tools: deps.tools,
+  const { service, idempotency, turns, gate, limits } = deps;
+  const chat = createChatService({ service, idempotency, turns, gate, limits, tools: deps.tools });
+  const serveSse = createSseHandler({
+    service,
+    turns,
+    gate,
+    limits,
+    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
+    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
   });
+  // The SSE routes are the chat service's streaming forms: same telemetry, methods named Stream<Method>.
+  const chatService = mountService(
+    deps.metrics,
+    createChatServiceServer(chat),
+    SSE_METHODS.map((m) => `Stream${m}`),
+  );
   const services = new Map<string, MountedService>();
   for (const mounted of [
-    mountService(deps.metrics, createChatServiceServer(chat)),
+    chatService,
     mountService(deps.metrics, createUsageServiceServer(deps.usage)),
     mountService(deps.metrics, createAdminServiceServer(deps.admin)),
   ])
@@ -78,20 +94,30 @@ export function createApp(deps: AppDeps): App {
     res.setHeader('x-request-id', requestId);
     const logger = deps.logger.child({ requestId });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const service = services.get(path.split('/')[2] ?? '') ?? services.values().next().value;
-    if (!service) throw new Error('no Twirp service mounted');
+    const service = services.get(path.split('/')[2] ?? '') ?? chatService;
+    const gone = new AbortController();
+    // 'close' before the response finished: the client went away (the turn it waits on may stop).
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const context: RequestContext = {
       requestId,
       clientId: '',
       logger,
       method: service.telemetry.methodOf(path),
+      signal: gone.signal,
     };
     const handle = async () => {
       if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
+      if (path.startsWith('/sse/')) {
+        const sse = sseMethodOf(path, chatService.name);
+        context.method = sse ? `Stream${sse}` : 'unknown';
+        return handleRpcPath(req, res, context, chatService, sse ?? null);
+      }
       if (!path.startsWith('/twirp/')) return sendJson(res, 404, { error: 'not found' });
-      await handleTwirpPath(req, res, context, service);
+      await handleRpcPath(req, res, context, service, undefined);
     };
     handle().catch((err: unknown) => {
       logger.error({ err }, 'request failed');
@@ -100,12 +126,16 @@ export function createApp(deps: AppDeps): App {
     });
   };
 
-  /** Runs one RPC inside its server span; metrics, span end and the access log follow the response. */
-  async function handleTwirpPath(
+  /**
+   * Runs one RPC inside its server span; metrics, span end and the access log follow the response.
+   * `sse`: undefined for a Twirp route, the streaming method for an SSE route (null when it names none).
+   */
+  async function handleRpcPath(
     req: IncomingMessage,
     res: ServerResponse,
     context: RequestContext,
     service: MountedService,
+    sse: SseMethod | null | undefined,
   ) {
     setRequestContext(req, context);
     const call = service.telemetry.start(req, context.method ?? 'unknown');
@@ -120,7 +150,7 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service));
+    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service, sse));
   }
 
   async function handleAuthenticated(
@@ -128,6 +158,7 @@ export function createApp(deps: AppDeps): App {
     res: ServerResponse,
     context: RequestContext,
     service: MountedService,
+    sse: SseMethod | null | undefined,
   ): Promise<void> {
     const clientId = authenticate(req.headers.authorization);
     if (!clientId) {
@@ -140,7 +171,7 @@ export function createApp(deps: AppDeps): App {
     }
     context.clientId = clientId;
     context.logger = context.logger.child({ client: clientId });
-    await handleRpc(req, res, context, service);
+    await handleRpc(req, res, context, service, sse);
   }
 
   async function sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -161,9 +192,19 @@ export function createApp(deps: AppDeps): App {
     res: ServerResponse,
     context: RequestContext,
     service: MountedService,
+    sse: SseMethod | null | undefined,
   ): Promise<void> {
+    if (sse === null || (sse && req.method !== 'POST')) {
+      context.code = 'bad_route';
+      req.resume();
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.BadRoute,
+        'no such streaming method (POST /sse/<service>/<method>)',
+      );
+    }
     const contentType = normalizeContentType(req.headers['content-type']);
-    if (req.method === 'POST' && contentType === null) {
+    if (req.method === 'POST' && contentType === null && !sse) {
       // Twirp v7: a request whose Content-Type is missing or not Twirp's is not routable (bad_route, 404).
       context.code = 'bad_route';
       req.resume();
@@ -173,14 +214,27 @@ export function createApp(deps: AppDeps): App {
         'unsupported Content-Type: use application/json or application/protobuf',
       );
     }
+    if (sse && contentType !== 'application/json') {
+      context.code = 'malformed';
+      req.resume();
+      return sendTwirpError(
+        res,
+        TwirpErrorCode.Malformed,
+        'unsupported Content-Type: streaming routes take application/json',
+        415,
+      );
+    }
     if (contentType) req.headers['content-type'] = contentType;
+    let body: Buffer;
     try {
-      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = await readBody(req, deps.limits.maxBodyBytes);
+      body = await readBody(req, deps.limits.maxBodyBytes);
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       context.code = 'malformed';
       return refuseBody(req, res, err.limit);
     }
+    if (sse) return serveSse(res, context, sse, body);
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     await service.handle(req, res);
   }
 }
@@ -200,6 +254,7 @@ interface MountedService {
 function mountService<T extends object>(
   metrics: ParleyMetrics,
   twirp: TwirpServer<T, TwirpContext>,
+  extraMethods: readonly string[] = [],
 ): MountedService {
   twirp.use({
     error: (ctx, err) => {
@@ -209,7 +264,8 @@ function mountService<T extends object>(
     },
   });
   const name = `${twirp.packageName}.${twirp.serviceName}`;
-  const telemetry = new RpcTelemetry({ metrics, service: name, methods: twirp.methodList.map(String) });
+  const methods = [...twirp.methodList.map(String), ...extraMethods];
+  const telemetry = new RpcTelemetry({ metrics, service: name, methods });
   return { name, handle: twirp.httpHandler(), telemetry };
 }
 

@@ -10,7 +10,7 @@ import {
 } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
-import { createApp } from './app.ts';
+import { type AppDeps, createApp } from './app.ts';
 import { Assistant } from './assistant/assistant.ts';
 import type { Llm } from './assistant/llm.ts';
 import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
@@ -19,6 +19,7 @@ import { type BackendOverrides, type Backends, createBackends } from './backends
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
 import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
@@ -30,6 +31,7 @@ import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
 import { Idempotency } from './rpc/idempotency.ts';
+import { TurnHub, type TurnHubDeps } from './rpc/turn-hub.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 
@@ -57,6 +59,8 @@ export interface ParleyOverrides extends BackendOverrides {
   policies?: Readonly<Record<string, ClientPolicy>>;
   /** MCP connection tuning (tests shorten the reconnect backoff). */
   mcpOptions?: McpSetupDeps['options'];
+  /** Streaming and turn tuning (tests shorten it). */
+  turns?: Pick<TurnHubDeps, 'graceMs' | 'turnTimeoutMs' | 'waitMs'> & AppDeps['streams'];
 }
 
 export interface ParleyServer {
@@ -125,6 +129,30 @@ export async function createParleyServer(
     logger,
   });
   const idempotency = new Idempotency({ store: backends.idempotency, logger });
+  const tuning = overrides.turns ?? {};
+  const turns = new TurnHub({
+    store: backends.idempotency,
+    ...(backends.redis
+      ? {
+          relay: new RedisTurnRelay({
+            redis: backends.redis,
+            logger,
+            keyPrefix: config.redis?.keyPrefix ?? '',
+          }),
+        }
+      : {}),
+    logger,
+    ...withoutUndefined({
+      graceMs: tuning.graceMs,
+      // Behind the gate's own turn deadline (TURN_TIMEOUT_MS), which answers first.
+      turnTimeoutMs: tuning.turnTimeoutMs ?? config.turnTimeoutMs + 10_000,
+      waitMs: tuning.waitMs,
+    }),
+    events: {
+      firstToken: (seconds) => metrics.turnFirstToken.observe(seconds),
+      disconnect: (transport) => metrics.turnDisconnects.inc({ transport }),
+    },
+  });
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
@@ -135,9 +163,11 @@ export async function createParleyServer(
     apiKeys: config.apiKeys,
     service,
     idempotency,
-    turns: policy.turns,
+    turns,
+    gate: policy.turns,
     usage: policy.usage,
     admin: policy.admin,
+    streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
     limits: config.limits,
     logger,
     readiness,
@@ -152,7 +182,8 @@ export async function createParleyServer(
   return {
     server,
     async listen() {
-      server.listen(config.port, config.host);
+      // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
+      server.listen({ port: config.port, host: config.host, backlog: 4096 });
       await once(server, 'listening');
       return server.address() as AddressInfo;
     },
@@ -169,6 +200,7 @@ export async function createParleyServer(
       await closed;
       clearTimeout(timer);
       clearTimeout(force);
+      await turns.drain();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close()]);
       await backends.close();
@@ -247,5 +279,11 @@ function sessionEvents(metrics: ParleyMetrics): SessionEvents {
   return {
     lookup: (source) => metrics.sessionLookups.inc({ source }),
     fallback: () => metrics.sessionStoreFallbacks.inc(),
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
   };
 }

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * The benchmarks' OpenAI-compatible stand-in, run as its own process: answers every chat completion at
- * once with `Echo: <last user message>`. Leaner than tests/support/openai-stand-in.ts, which keeps every
+ * once with `Echo: <last user message>` (streamed when asked, as the server always asks, and paced when
+ * the message says so: see {@link parseRequest}). Leaner than tests/support/openai-stand-in.ts, which keeps every
  * request it receives (a 100k-request run would hold gigabytes of prompts) and supports scripts and
  * streaming the benchmarks do not need. It keeps counters only, readable at `GET /stats`:
  * what the last prompt looked like, so the runner can report what a turn sends to the model.
@@ -30,10 +31,66 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const [status, body] = answer(req, Buffer.concat(chunks));
+    const raw = Buffer.concat(chunks);
+    const [status, body] = answer(req, raw);
+    const request = status === 200 && req.url?.endsWith('/chat/completions') ? parseRequest(raw) : undefined;
+    if (request?.stream) return void streamAnswer(res, body as Completion, request.pace);
     send(res, status, body);
   });
 });
+
+interface Completion {
+  id: string;
+  model: string;
+  created: number;
+  choices: Array<{ message: { content: string } }>;
+  usage: unknown;
+}
+
+/**
+ * `pace:<chunks>x<ms>` anywhere in the last user message streams the answer as that many chunks that far
+ * apart, each starting with `@<send time in ms, high resolution>|` so a client can time every chunk's trip
+ * through the server (same machine: `performance.timeOrigin + performance.now()` agree across processes).
+ */
+function parseRequest(raw: Buffer): { stream: boolean; pace: { chunks: number; intervalMs: number } } {
+  const body = JSON.parse(raw.toString('utf8')) as { stream?: boolean; messages?: ChatMessage[] };
+  const last = body.messages?.findLast((m) => m.role === 'user');
+  const match = /pace:(\d+)x(\d+)/.exec(typeof last?.content === 'string' ? last.content : '');
+  return {
+    stream: body.stream === true,
+    pace: { chunks: Number(match?.[1] ?? 1), intervalMs: Number(match?.[2] ?? 0) },
+  };
+}
+
+/** The answer as OpenAI streams it: role, content chunks (paced), finish, usage, `[DONE]`. */
+function streamAnswer(
+  res: ServerResponse,
+  completion: Completion,
+  pace: { chunks: number; intervalMs: number },
+) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const frame = (choices: unknown[], usage: unknown = null) =>
+    `data: ${JSON.stringify({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices, usage })}\n\n`;
+  const delta = (d: unknown, finish: string | null = null) =>
+    frame([{ index: 0, delta: d, finish_reason: finish }]);
+  const paced = pace.chunks > 1 || pace.intervalMs > 0;
+  const text = completion.choices[0]?.message.content ?? '';
+  let sent = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (sent < pace.chunks) {
+      const stamp = (performance.timeOrigin + performance.now()).toFixed(3);
+      const content = paced ? `@${stamp}|` : text;
+      res.write(sent === 0 ? delta({ role: 'assistant', content }) : delta({ content }));
+      sent++;
+      if (pace.intervalMs > 0) setTimeout(next, pace.intervalMs);
+      else next();
+      return;
+    }
+    res.end(`${delta({}, 'stop')}${frame([], completion.usage)}data: [DONE]\n\n`);
+  };
+  next();
+}
 
 function answer(req: IncomingMessage, raw: Buffer): [number, unknown] {
   if (req.method === 'GET' && req.url === '/stats') return [200, stats];

@@ -2,6 +2,7 @@ import type { LoadResult } from './load.ts';
 import type { MemoryReport } from './phases.ts';
 import type { ProfileSummary } from './profile.ts';
 import type { BenchResults } from './report.ts';
+import { streamingSection } from './streaming-report.ts';
 
 /** The whole report as Markdown: what `pnpm bench` prints and writes to results/latest.md. */
 export function toMarkdown(r: BenchResults): string {
@@ -32,6 +33,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
     ...protocolSection(r),
   ];
+  if (r.streaming) out.push('', ...streamingSection(r.streaming));
   if (r.memory) out.push('', ...memorySection(r.memory));
   if (r.profile) out.push('', ...profileSection(r.profile));
   if (r.metrics) out.push('', '## /metrics (excerpt)', '', '```', ...r.metrics, '```');

@@ -4,6 +4,8 @@ import type { LoadResult } from './load.ts';
 import { cpu, ms, n0, pct, signed } from './markdown.ts';
 import type { GrowthRow, MemoryReport, ProtocolRow } from './phases.ts';
 import type { ProfileSummary } from './profile.ts';
+import type { StreamingResults } from './streaming.ts';
+import { streamingTargets } from './streaming-report.ts';
 
 export interface Machine {
   nproc: number;
@@ -41,6 +43,7 @@ export interface BenchResults {
   memory: MemoryReport | null;
   profile: (ProfileSummary & { load: LoadResult }) | null;
   metrics: string[] | null;
+  streaming: StreamingResults | null;
   targets: Target[];
 }
 
@@ -104,5 +107,6 @@ export function evaluateTargets(r: BenchResults): Target[] {
       measured: m ? `peak ${signed(drift(m.peak?.rss))}, end ${signed(drift(m.end?.rss))}` : '-',
       met: m && base ? Math.abs(drift(m.peak?.rss)) <= 10 && Math.abs(drift(m.end?.rss)) <= 10 : null,
     },
+    ...streamingTargets(r.streaming),
   ];
 }

@@ -23,6 +23,7 @@ import { monotonicUs, summarizeProfile } from './profile.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
 import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
 import { measureStartup, startupMarkdown } from './startup.ts';
+import { concurrentRun, cpuRun, firstTextRun, type StreamingResults } from './streaming.ts';
 
 // `pnpm bench`: prints throughput, latency, growth, memory, protocol and profile numbers and writes them
 // to tests/bench/results/latest.{json,md}. Asserts nothing: these machines are shared and noisy.
@@ -36,6 +37,10 @@ const settings = {
   profile: env.BENCH_PROFILE !== '0',
   startup: env.BENCH_STARTUP !== '0',
   redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  streaming: env.BENCH_STREAMING !== '0',
+  /** `streaming`: run only the streaming benchmarks (about 90 s). */
+  only: env.BENCH_ONLY ?? '',
+  concurrentStreams: Number(env.BENCH_STREAMS ?? 2000),
 };
 const CONNECTIONS = [1, 16, 64];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -59,46 +64,8 @@ async function main(): Promise<void> {
   const results = emptyResults();
   try {
     const model = track(await startModel());
-    log(`stand-in at ${model.url}; prefilling long conversations`);
-    const parleyDir = join(work, 'parley');
-    const prefillStart = performance.now();
-    const groups = await prefill(parleyDir, [
-      { size: 10, count: settings.growthTurns },
-      { size: 1000, count: 20 },
-      { size: 10_000, count: 5 },
-      { size: 50, count: 1 },
-    ]);
-    log(`prefilled in ${((performance.now() - prefillStart) / 1000).toFixed(1)} s`);
-    const parley = track(
-      await startParley({
-        name: 'parley',
-        modelUrl: model.url,
-        dataDir: parleyDir,
-        redisUrl: settings.redisUrl,
-        redisPrefix: prefix,
-      }),
-    );
-    const parleyTurns = parleyTarget(parley, await startConversations(parley.url, 64, 't'));
-    results.throughput = await throughputRun(work, model.url, prefix, parleyTurns);
-
-    log(`growth: ${settings.growthTurns} turns per history size`);
-    const histories = groups.filter((g) => g.size !== 50);
-    results.growth = await growth(parley.url, model.url, histories, settings.growthTurns);
-
-    const described = groups.find((g) => g.size === 50)?.conversations[0];
-    if (!described) throw new Error('the 50-message conversation is missing');
-    log('protocol: DescribeConversation, JSON vs protobuf');
-    results.protocol = await protocol(parley.url, described, settings.durationSec);
-
-    log(`memory: ${settings.memoryRequests} turns`);
-    await settle(model.url);
-    const { conversations } = parleyTurns;
-    results.memory = await memory(parley.proc, parley.url, conversations, settings.memoryRequests);
-    results.metrics = await metricsExcerpt(parley.url);
-    await stop(parley);
-
-    if (settings.profile) results.profile = await profileRun(work, model.url, prefix);
-    if (settings.congo) results.congo = await congoRun(work, model.url, prefix);
+    if (settings.streaming) results.streaming = await streamingRun(work, model.url, prefix);
+    if (settings.only !== 'streaming') await mainPhases(work, prefix, results, model.url);
   } finally {
     for (const proc of started.reverse()) await proc.stop();
     await deleteKeys(prefix);
@@ -109,6 +76,78 @@ async function main(): Promise<void> {
     await writeFile(join(RESULTS_DIR, 'startup.md'), startup);
     process.stdout.write(`\n${startup}`);
   }
+}
+
+/** Throughput, growth, protocol, memory, profile and CongoDB phases (all but streaming). */
+async function mainPhases(
+  work: string,
+  prefix: string,
+  results: BenchResults,
+  modelUrl: string,
+): Promise<void> {
+  log(`stand-in at ${modelUrl}; prefilling long conversations`);
+  const parleyDir = join(work, 'parley');
+  const prefillStart = performance.now();
+  const groups = await prefill(parleyDir, [
+    { size: 10, count: settings.growthTurns },
+    { size: 1000, count: 20 },
+    { size: 10_000, count: 5 },
+    { size: 50, count: 1 },
+  ]);
+  log(`prefilled in ${((performance.now() - prefillStart) / 1000).toFixed(1)} s`);
+  const parley = track(
+    await startParley({
+      name: 'parley',
+      modelUrl: modelUrl,
+      dataDir: parleyDir,
+      redisUrl: settings.redisUrl,
+      redisPrefix: prefix,
+    }),
+  );
+  const parleyTurns = parleyTarget(parley, await startConversations(parley.url, 64, 't'));
+  results.throughput = await throughputRun(work, modelUrl, prefix, parleyTurns);
+
+  log(`growth: ${settings.growthTurns} turns per history size`);
+  const histories = groups.filter((g) => g.size !== 50);
+  results.growth = await growth(parley.url, modelUrl, histories, settings.growthTurns);
+
+  const described = groups.find((g) => g.size === 50)?.conversations[0];
+  if (!described) throw new Error('the 50-message conversation is missing');
+  log('protocol: DescribeConversation, JSON vs protobuf');
+  results.protocol = await protocol(parley.url, described, settings.durationSec);
+
+  log(`memory: ${settings.memoryRequests} turns`);
+  await settle(modelUrl);
+  const { conversations } = parleyTurns;
+  results.memory = await memory(parley.proc, parley.url, conversations, settings.memoryRequests);
+  results.metrics = await metricsExcerpt(parley.url);
+  await stop(parley);
+
+  if (settings.profile) results.profile = await profileRun(work, modelUrl, prefix);
+  if (settings.congo) results.congo = await congoRun(work, modelUrl, prefix);
+}
+
+/** Issue 11's streaming numbers, on a fresh server (its RSS is not inflated by the other phases). */
+async function streamingRun(work: string, modelUrl: string, prefix: string): Promise<StreamingResults> {
+  const server = track(
+    await startParley({
+      name: 'parley (streaming)',
+      modelUrl,
+      dataDir: join(work, 'streaming'),
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}streaming:`,
+    }),
+  );
+  const results: StreamingResults = { firstText: [], concurrent: null, cpu: null };
+  log('streaming: warm-up, then first text at 1 and 64 streams (8 s each)');
+  await firstTextRun(server.url, 8, 2);
+  for (const streams of [1, 64]) results.firstText.push(await firstTextRun(server.url, streams, 8));
+  log(`streaming: ${settings.concurrentStreams} concurrent 10 s streams`);
+  results.concurrent = await concurrentRun(server.url, server.proc, settings.concurrentStreams);
+  log('streaming: server CPU per turn, unary vs streamed (20 s)');
+  results.cpu = await cpuRun(server.url, server.proc, 10);
+  await stop(server);
+  return results;
 }
 
 function emptyResults(): BenchResults {
@@ -129,6 +168,7 @@ function emptyResults(): BenchResults {
     memory: null,
     profile: null,
     metrics: null,
+    streaming: null,
     targets: [],
   };
 }
@@ -170,10 +210,12 @@ async function writeResults(results: BenchResults): Promise<void> {
   results.targets = evaluateTargets(results);
   const markdown = toMarkdown(results);
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(RESULTS_DIR, 'latest.md'), markdown);
+  // A streaming-only run keeps the last full run's files.
+  const name = settings.only === 'streaming' ? 'latest-streaming' : 'latest';
+  await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);
   process.stdout.write(markdown);
-  log(`written to ${join(RESULTS_DIR, 'latest.json')} and latest.md`);
+  log(`written to ${join(RESULTS_DIR, `${name}.json`)} and ${name}.md`);
 }
 
 /** The server's telemetry defaults unless the shell sets OTEL_* (which the servers inherit). */

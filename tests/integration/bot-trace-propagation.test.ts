@@ -1,7 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { createLogger } from '@parley/logger';
-import type { ContinueConversationResponse } from '@parley/rpc';
-import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
+import { FakeChatClient, FakeUsageClient, playTurn, turnEvent } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
@@ -20,14 +19,11 @@ describe('the bot’s trace context', () => {
 
   it('runs the queued turn inside the update’s span', async () => {
     const seenTraceIds: (string | undefined)[] = [];
+    // The stream client reads the trace context when the call is made, as this fake does.
     const parley = new FakeChatClient({
-      continueConversation: async () => {
+      streamContinueConversation: (_req, opts) => {
         seenTraceIds.push(trace.getActiveSpan()?.spanContext().traceId);
-        return {
-          conversationId: 'c1',
-          toolsUsed: [],
-          newConversation: false,
-        } as ContinueConversationResponse;
+        return playTurn([turnEvent.started('c1'), turnEvent.done('c1', 'ok')], opts?.signal);
       },
     });
     const bot = createBot({

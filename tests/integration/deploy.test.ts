@@ -226,7 +226,7 @@ describe('Grafana', () => {
       .getMetricsAsArray()
       .map((m) => m.name)
       .filter((name) => !/^parley_(process|nodejs)_/.test(name));
-    expect(ownNames).toHaveLength(11);
+    expect(ownNames).toHaveLength(14);
     for (const name of ownNames) expect(used, name).toContain(name);
   });
 });

@@ -37,7 +37,7 @@ export interface StandInToolCall {
  * the stand-in's default pacing); a tool-call step may say something first (`content`).
  */
 export type StandInStep =
-  | { reply: string; usage?: StandInUsage; stream?: StreamPacing }
+  | { reply: string; usage?: StandInUsage | 'none'; stream?: StreamPacing }
   | { toolCalls: StandInToolCall[]; content?: string; usage?: StandInUsage; stream?: StreamPacing }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { delayMs: number; then: StandInStep }
@@ -198,10 +198,13 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
     const id = `chatcmpl-standin-${++ids}`;
     const toolCalls = 'toolCalls' in step ? wireToolCalls(step.toolCalls, ids) : [];
     const content = 'reply' in step ? step.reply : (step.content ?? null);
-    const usage = withTotal(step.usage ?? estimateUsage(body, content ?? JSON.stringify(toolCalls)));
+    // 'none': a provider that never reports usage (older Ollama and vLLM), even when asked.
+    const noUsage = step.usage === 'none';
+    const given = step.usage === 'none' ? undefined : step.usage;
+    const usage = withTotal(given ?? estimateUsage(body, content ?? JSON.stringify(toolCalls)));
     const reply: StreamedReply = { id, model: body.model ?? 'stand-in', content, toolCalls, usage };
     if (body.stream) {
-      const includeUsage = body.stream_options?.include_usage === true;
+      const includeUsage = body.stream_options?.include_usage === true && !noUsage;
       const pacing = step.stream ?? options.stream ?? {};
       // Counted as they go out, so an abort records how far the answer got.
       const onChunk = () => void progress.chunksSent++;

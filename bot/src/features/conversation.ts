@@ -1,10 +1,13 @@
+import { RpcError } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Chat, User } from 'telegraf/types';
 import { addressedText } from '../addressed-text.ts';
-import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from '../feature-deps.ts';
+import { enqueue, type FeatureDeps, logFailure, requestIdFor } from '../feature-deps.ts';
 import { escapeHtml, markdownToTelegramHtml } from '../reply-format.ts';
 import { isGroupChat, sessionMetadataFor } from '../session-metadata.ts';
+import { LiveReply } from '../streaming/live-reply.ts';
+import { TurnProgress } from '../streaming/turn-progress.ts';
 import { startTyping } from '../typing.ts';
 
 /** One user message on its way to the assistant. */
@@ -54,30 +57,53 @@ export function conversationFeature(deps: FeatureDeps): Composer<Context> {
 }
 
 /**
- * Sends the text to the chat's current conversation and the reply back, with "typing…" shown meanwhile.
- * Failures become one friendly line in the chat.
+ * Sends the text to the chat's current conversation and streams the reply into the chat as it is written
+ * (see LiveReply): "typing…" until the first text, tool progress in the preview, then the formatted reply.
+ * A failure becomes one friendly line; a reply cut short keeps what had arrived, with a note.
  */
 export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<void> {
   const { chat } = request;
   const started = performance.now();
   const stopTyping = startTyping(deps.telegram, chat.id, deps.logger);
+  const quote = replyOptions(request).replyTo;
+  const reply = new LiveReply(deps.live, {
+    chat,
+    draftId: request.messageId,
+    ...(quote === undefined ? {} : { replyTo: quote }),
+  });
+  const progress = new TurnProgress(deps.showTools);
   let outcome = 'ok';
   try {
-    const response = await deps.parley.continueConversation({
+    // The update's request id: a redelivered update re-attaches to the running turn, never pays twice.
+    const events = deps.parley.streamContinueConversation({
       message: request.text,
       session: sessionMetadataFor(chat, request.from),
       requestId: requestIdFor(request.updateId),
     });
+    for await (const event of events) {
+      if (progress.apply(event)) reply.show(() => progress.previewHtml());
+      if (progress.text) stopTyping();
+    }
     stopTyping();
-    const html = replyHtml(response.reply?.content ?? '', deps.showTools ? response.toolsUsed : []);
-    await deps.outbox.html(chat.id, html, replyOptions(request));
+    const { done } = progress;
+    if (!done) throw new RpcError('the stream ended before the turn finished', 'unavailable');
+    const html = replyHtml(done.reply?.content ?? '', deps.showTools ? done.toolsUsed : []);
+    await reply.finish(done.reply?.interrupted ? `${html}\n\n${cutShort()}` : html);
   } catch (err) {
     stopTyping();
-    outcome = await reportFailure(deps, chat.id, err, 'conversation turn', replyOptions(request).replyTo);
+    const failure = logFailure(deps, err, 'conversation turn');
+    outcome = failure.code;
+    const partial = progress.text.trim() ? `${replyHtml(progress.text, [])}\n\n` : '';
+    await reply.finish(partial ? `${partial}${cutShort(failure.text)}` : escapeHtml(failure.text));
   } finally {
     stopTyping();
     deps.metrics.turn(outcome, (performance.now() - started) / 1000);
   }
+}
+
+/** The note under a reply that stopped before its end, with the reason when there is one. */
+function cutShort(reason?: string): string {
+  return `<i>⚠️ The answer stopped here.${reason ? ` ${escapeHtml(reason)}` : ''}</i>`;
 }
 
 /** The model's Markdown as Telegram HTML, with the tools it used in a discreet italic line. */

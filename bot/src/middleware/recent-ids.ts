@@ -10,6 +10,10 @@ export class RecentIds {
     this.#capacity = capacity;
   }
 
+  has(id: number): boolean {
+    return this.#ids.has(id);
+  }
+
   /** Records `id`; false when it was already there. */
   add(id: number): boolean {
     if (this.#ids.has(id)) return false;

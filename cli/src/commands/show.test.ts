@@ -52,6 +52,12 @@ describe('formatConversation', () => {
     expect(weatherLine.length).toBeLessThan(130);
     expect(text).toContain('  ↳ get_holidays({}) → error: provider down');
   });
+
+  it('marks a reply that was cut short', () => {
+    const cut = Message.create({ role: Role.ASSISTANT, content: 'It is sun', createdAt, interrupted: true });
+    const text = formatConversation(DescribeConversationResponse.create({ messages: [cut] }));
+    expect(text).toMatch(/^\[assistant\] [^\n]+ \(interrupted\)\nIt is sun$/);
+  });
 });
 
 describe('runShow', () => {

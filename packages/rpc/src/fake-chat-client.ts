@@ -1,4 +1,4 @@
-import type { RpcOptions } from '@protobuf-ts/runtime-rpc';
+import { echoTurn, playTurn } from './fake-turn.ts';
 import {
   ContinueConversationResponse,
   Conversation,
@@ -13,9 +13,15 @@ import {
   SwitchConversationResponse,
 } from './gen/parley/chat/v1/chat.ts';
 import type { ChatClient } from './index.ts';
+import type { ChatStreamClient } from './stream.ts';
 
-/** The ChatService methods, by name. */
-export type ChatMethod = keyof ChatClient;
+export * from './fake-turn.ts';
+
+/** Both clients in one: the unary ChatService calls and the streamed turns. */
+export type FakeableClient = ChatClient & ChatStreamClient;
+
+/** The ChatService methods (unary and streamed), by name. */
+export type ChatMethod = keyof FakeableClient;
 
 /** One call a {@link FakeChatClient} received: the method and a copy of its request. */
 export interface FakeCall {
@@ -24,23 +30,24 @@ export interface FakeCall {
 }
 
 /**
- * A ChatClient for tests of the clients (CLI, bot): answers from memory (`Echo: <message>` for a turn,
- * empty lists, the asked-for ids) and records every call. Pass any method to script its answer or
- * failure; throw an `RpcError` to play the server's error.
+ * A ChatClient and ChatStreamClient for tests of the clients (CLI, bot): answers from memory
+ * (`Echo: <message>` for a turn, told a word at a time when streamed; empty lists; the asked-for ids) and
+ * records every call. Pass any method to script its answer or failure; throw an `RpcError` to play the
+ * server's error. A scripted stream is easiest written with `playTurn([turnEvent.started(…), …], signal)`.
  */
-export class FakeChatClient implements ChatClient {
+export class FakeChatClient implements FakeableClient {
   readonly calls: FakeCall[] = [];
-  readonly #impl: ChatClient;
+  readonly #impl: FakeableClient;
 
-  constructor(overrides: Partial<ChatClient> = {}) {
-    this.#impl = { ...echoingClient(), ...overrides };
+  constructor(overrides: Partial<FakeableClient> = {}) {
+    this.#impl = { ...echoingClient(), ...echoingStreams(), ...overrides };
   }
 
   /** The requests one method received, in order. */
-  requests<M extends ChatMethod>(method: M): Parameters<ChatClient[M]>[0][] {
+  requests<M extends ChatMethod>(method: M): Parameters<FakeableClient[M]>[0][] {
     return this.calls
       .filter((call) => call.method === method)
-      .map((call) => call.request as Parameters<ChatClient[M]>[0]);
+      .map((call) => call.request as Parameters<FakeableClient[M]>[0]);
   }
 
   startConversation: ChatClient['startConversation'] = (req, opts) =>
@@ -57,19 +64,32 @@ export class FakeChatClient implements ChatClient {
     this.#call('switchConversation', req, opts);
   getSession: ChatClient['getSession'] = (req, opts) => this.#call('getSession', req, opts);
   listTools: ChatClient['listTools'] = (req = {}, opts) => this.#call('listTools', req, opts);
+  streamStartConversation: ChatStreamClient['streamStartConversation'] = (req, opts) =>
+    this.#call('streamStartConversation', req, opts);
+  streamContinueConversation: ChatStreamClient['streamContinueConversation'] = (req, opts) =>
+    this.#call('streamContinueConversation', req, opts);
 
   #call<M extends ChatMethod>(
     method: M,
-    request: Parameters<ChatClient[M]>[0],
-    opts: RpcOptions | undefined,
-  ): ReturnType<ChatClient[M]> {
+    request: Parameters<FakeableClient[M]>[0],
+    opts: Parameters<FakeableClient[M]>[1],
+  ): ReturnType<FakeableClient[M]> {
     this.calls.push({ method, request: { ...request } });
     const handler = this.#impl[method] as (
-      req: typeof request,
-      opts?: RpcOptions,
-    ) => ReturnType<ChatClient[M]>;
+      req: Parameters<FakeableClient[M]>[0],
+      options?: Parameters<FakeableClient[M]>[1],
+    ) => ReturnType<FakeableClient[M]>;
     return handler(request, opts);
   }
+}
+
+function echoingStreams(): ChatStreamClient {
+  return {
+    streamStartConversation: (req, opts) =>
+      playTurn(echoTurn(req.message ?? '', 'c-new', true), opts?.signal),
+    streamContinueConversation: (req, opts) =>
+      playTurn(echoTurn(req.message ?? '', req.conversationId || 'c-current', false), opts?.signal),
+  };
 }
 
 function echoingClient(): ChatClient {

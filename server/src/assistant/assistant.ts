@@ -1,7 +1,8 @@
 import type { Logger } from '@parley/logger';
-import type { ToolCallRecord, ToolCallScope, ToolRunner } from '../tools/tool-runner.ts';
+import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
 import { estimateTokens, type HistoryMessage, planContext } from './context-window.ts';
 import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+import type { ReplyScope } from './reply-scope.ts';
 import type { Summarizer } from './summarizer.ts';
 
 export interface AssistantDeps {
@@ -66,10 +67,14 @@ export class Assistant {
     return this.#deps.windowMessages;
   }
 
+  /**
+   * Writes the next reply, telling `scope` each piece of text and each tool call as they happen. The
+   * reply's content is every piece told, in order (text said before tool calls included).
+   */
   async reply(
     conversation: ConversationSettings,
     recent: HistoryMessage[],
-    signal?: AbortSignal,
+    scope: ReplyScope,
   ): Promise<AssistantReply> {
     const system = this.#systemMessage(conversation);
     const plan = planContext({
@@ -80,10 +85,8 @@ export class Assistant {
     });
     const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
     const model = conversation.model || undefined;
-    const reply = await this.#toolLoop(messages, model, {
-      ...(signal ? { signal } : {}),
-      ...(conversation.owner ? { clientId: conversation.owner.clientId } : {}),
-    });
+    const clientId = conversation.owner?.clientId;
+    const reply = await this.#toolLoop(messages, model, scope, clientId);
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
       const last = plan.unsummarized.at(-1);
@@ -106,27 +109,45 @@ export class Assistant {
   async #toolLoop(
     messages: LlmMessage[],
     model: string | undefined,
-    scope: ToolCallScope,
+    scope: ReplyScope,
+    clientId: string | undefined,
   ): Promise<AssistantReply> {
-    const { signal } = scope;
-    const tools = this.#deps.tools.definitions(scope.clientId);
+    // What a tool call runs with: the turn's signal and logger, and the client whose tools these are.
+    const toolScope: ToolCallScope = {
+      signal: scope.signal,
+      logger: scope.logger,
+      ...(clientId !== undefined ? { clientId } : {}),
+    };
+    const tools = this.#deps.tools.definitions(clientId);
     const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
+    const text = new ReplyText(scope);
     for (let round = 0; ; round++) {
       const capped = round >= this.#deps.maxToolRounds;
+      text.startRound();
       const response = await this.#deps.llm.complete({
         messages: capped ? [...messages, { role: 'system', content: CAP_NOTE }] : messages,
         ...(tools.length > 0 && !capped ? { tools } : {}),
         ...(model ? { model } : {}),
-        ...(signal ? { signal } : {}),
+        signal: scope.signal,
+        onDelta: (piece) => text.tell(piece),
       });
       addUsage(usage, response);
+      text.settle(response.content);
       if (response.toolCalls.length === 0 || capped) {
-        const content = response.content || (capped ? CAP_FALLBACK : response.content);
-        return { content, usage, toolCalls, toolsUsed: [...new Set(toolCalls.map((t) => t.name))] };
+        if (!text.content && capped) text.tell(CAP_FALLBACK);
+        const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
+        return { content: text.content, usage, toolCalls, toolsUsed };
       }
       messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
-      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, scope)));
+      for (const call of response.toolCalls) {
+        scope.emit({
+          type: 'tool',
+          phase: 'started',
+          tool: { ...call, provenance: this.#sourceOf(call.name, tools) },
+        });
+      }
+      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, scope, toolScope)));
       for (const record of results) {
         toolCalls.push(record);
         messages.push({ role: 'tool', toolCallId: record.id, content: record.result });
@@ -134,15 +155,59 @@ export class Assistant {
     }
   }
 
-  async #run(call: LlmToolCall, scope: ToolCallScope): Promise<ToolCallRecord> {
-    const result = await this.#deps.tools.invoke(call.name, call.arguments, scope);
-    return {
+  #sourceOf(name: string, tools: ToolDefinition[]): string {
+    return tools.find((tool) => tool.name === name)?.source ?? 'builtin';
+  }
+
+  async #run(call: LlmToolCall, scope: ReplyScope, toolScope: ToolCallScope): Promise<ToolCallRecord> {
+    const result = await this.#deps.tools.invoke(call.name, call.arguments, toolScope);
+    const record = {
       id: call.id,
       name: call.name,
       arguments: call.arguments,
       result: result.content,
       isError: result.isError,
     };
+    const provenance = result.source ?? 'builtin';
+    scope.emit({ type: 'tool', phase: 'finished', tool: { ...record, provenance } });
+    return record;
+  }
+}
+
+/**
+ * The reply's text as told to the client: every round's pieces in order, a blank line between what the
+ * model said before a tool call and what it says after, so the told text and the stored reply agree.
+ */
+class ReplyText {
+  content = '';
+  #newRound = false;
+  #toldThisRound = false;
+
+  readonly #scope: ReplyScope;
+
+  constructor(scope: ReplyScope) {
+    this.#scope = scope;
+  }
+
+  startRound(): void {
+    this.#newRound = this.content !== '';
+    this.#toldThisRound = false;
+  }
+
+  /** A model that answered without streaming (an Llm that never calls onDelta) is told in one piece. */
+  settle(content: string): void {
+    if (!this.#toldThisRound) this.tell(content);
+  }
+
+  tell(piece: string): void {
+    if (!piece) return;
+    this.#toldThisRound = true;
+    if (this.#newRound) {
+      this.#newRound = false;
+      if (!/\s$/.test(this.content)) this.tell('\n\n');
+    }
+    this.content += piece;
+    this.#scope.emit({ type: 'delta', text: piece });
   }
 }
 

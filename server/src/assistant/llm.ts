@@ -24,7 +24,13 @@ export interface LlmRequest {
   /** Overrides the configured model. */
   model?: string;
   maxTokens?: number;
+  /** Aborts the call (the client went away, or the turn's deadline passed). */
   signal?: AbortSignal;
+  /**
+   * Told each piece of the reply's text as the model writes it. Implementations retry a failed call only
+   * before the first piece was told, so no text is ever told twice.
+   */
+  onDelta?: (text: string) => void;
 }
 
 export interface LlmResponse {

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '@parley/logger';
 import { APIError } from 'openai';
@@ -89,6 +90,8 @@ describe('OpenAiLlm', () => {
     expect(request?.headers.authorization).toBe('Bearer sk-test-secret');
     expect(request?.body).toEqual({
       model: 'gpt-other',
+      stream: true,
+      stream_options: { include_usage: true },
       max_completion_tokens: 100,
       messages: [
         { role: 'system', content: 'be brief' },
@@ -111,21 +114,81 @@ describe('OpenAiLlm', () => {
     });
   });
 
-  it('leaves out an empty tools list and fills absent usage with zeros', async () => {
-    standIn.script({
-      status: 200,
-      body: {
-        id: 'x',
-        object: 'chat.completion',
-        created: 0,
-        model: '',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-      },
+  it('streams, asks for usage, and reports each piece of text as it arrives', async () => {
+    standIn.script({ reply: 'Hello there, streaming world', stream: { chunks: 4 } });
+    const pieces: string[] = [];
+    const response = await makeLlm().complete({ ...hello, onDelta: (text) => pieces.push(text) });
+    expect(standIn.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
     });
+    expect(pieces.length).toBe(4);
+    expect(pieces.join('')).toBe('Hello there, streaming world');
+    expect(response.content).toBe('Hello there, streaming world');
+  });
+
+  it('assembles streamed tool calls and text said before them', async () => {
+    standIn.script({
+      content: 'Let me look.',
+      toolCalls: [
+        { id: 'call_1', name: 'get_weather', arguments: { city: 'Oslo', days: 3 } },
+        { id: 'call_2', name: 'get_datetime', arguments: {} },
+      ],
+    });
+    const response = await makeLlm().complete(hello);
+    expect(response.content).toBe('Let me look.');
+    expect(response.toolCalls).toEqual([
+      { id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo","days":3}' },
+      { id: 'call_2', name: 'get_datetime', arguments: '{}' },
+    ]);
+  });
+
+  it('leaves out an empty tools list and estimates usage a provider does not report', async () => {
+    standIn.script({ reply: 'x'.repeat(40), usage: 'none' });
     const response = await makeLlm().complete({ ...hello, tools: [] });
     expect(standIn.requests[0]?.body).not.toHaveProperty('tools');
-    expect(response.usage).toEqual({ promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+    expect(response.usage).toEqual({ promptTokens: 2, completionTokens: 10, totalTokens: 12 });
     expect(response.model).toBe('gpt-test');
+  });
+
+  it('does not retry once text was told, so no text is told twice', async () => {
+    // A provider that breaks off mid-answer: one piece of text, then the connection drops.
+    let calls = 0;
+    const broken = createHttpServer((_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm' };
+      res.write(
+        `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
+      );
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const { port } = broken.address() as AddressInfo;
+    const pieces: string[] = [];
+    try {
+      const llm = makeLlm({ baseUrl: `http://127.0.0.1:${port}/v1` });
+      const error = await failure(llm, { ...hello, onDelta: (t) => pieces.push(t) });
+      expect(error.code).toBe('unavailable');
+      expect(calls).toBe(1);
+      expect(pieces).toEqual(['Hel']);
+    } finally {
+      broken.closeAllConnections();
+      await new Promise((resolve) => broken.close(resolve));
+    }
+  });
+
+  it('aborts the provider request when the caller aborts mid-answer', async () => {
+    standIn.script({ reply: 'one two three four five six', stream: { chunks: 6, intervalMs: 100 } });
+    const controller = new AbortController();
+    const error = await failure(makeLlm(), {
+      ...hello,
+      signal: controller.signal,
+      onDelta: () => controller.abort(),
+    });
+    expect(error.code).toBe('aborted');
+    const abort = await standIn.nextAbort(1_000);
+    expect(abort.chunksSent).toBeLessThan(6);
   });
 
   it('retries a 500 once and then succeeds', async () => {

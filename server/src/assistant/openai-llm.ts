@@ -11,15 +11,15 @@ import {
 } from 'cockatiel';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type {
-  ChatCompletion,
-  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
-import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmToolCall } from './llm.ts';
+import type { Llm, LlmMessage, LlmRequest, LlmResponse } from './llm.ts';
+import { collectChatStream } from './openai-stream.ts';
 
 export interface OpenAiLlmOptions {
   /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
@@ -27,7 +27,7 @@ export interface OpenAiLlmOptions {
   /** An OpenAI-compatible endpoint including `/v1`; defaults to OpenAI's. */
   baseUrl?: string;
   model: string;
-  /** Per attempt, including reading the body. */
+  /** Per attempt: the longest wait for the answer to start, and for each next chunk of it. */
   timeoutMs: number;
   /** Retries after the first attempt; 0 disables retrying. */
   maxRetries: number;
@@ -47,8 +47,18 @@ const MESSAGES = {
   rateLimited: 'the model is rate limited; try again shortly',
   rejected: 'the model rejected the request',
   cancelled: 'the request was cancelled',
-  empty: 'the model returned no answer',
 } as const;
+
+/**
+ * A streamed attempt that failed after text was already told to the caller: not retried (the text would
+ * be told twice), though its cause still counts against the provider's circuit.
+ */
+class StreamBrokenError extends Error {
+  constructor(cause: unknown) {
+    super('the model stream broke off', { cause });
+    this.name = 'StreamBrokenError';
+  }
+}
 
 /**
  * The {@link Llm} over the OpenAI chat-completions API (or a compatible server). The SDK's own retries
@@ -62,6 +72,7 @@ export class OpenAiLlm implements Llm {
   readonly #model: string;
   readonly #logger: Logger | undefined;
   readonly #policy: Resilience;
+  readonly #timeoutMs: number;
 
   constructor(options: OpenAiLlmOptions) {
     if (!options.apiKey && !options.baseUrl) {
@@ -69,6 +80,7 @@ export class OpenAiLlm implements Llm {
     }
     this.#model = options.model;
     this.#logger = options.logger;
+    this.#timeoutMs = options.timeoutMs;
     this.#client = new OpenAI({
       // Keyless servers ignore the key, but the SDK insists on one and would read OPENAI_API_KEY itself.
       apiKey: options.apiKey ?? 'not-needed',
@@ -84,7 +96,8 @@ export class OpenAiLlm implements Llm {
       retries: options.maxRetries,
       isTransient,
       // A provider asking for a longer wait than the cap is answered at once, with its retry_after.
-      isRetryable: (err) => (retryAfterMs(err) ?? 0) <= maxRetryAfterMs,
+      isRetryable: (err) =>
+        !(err instanceof StreamBrokenError) && (retryAfterMs(err) ?? 0) <= maxRetryAfterMs,
       backoffFactory: retryAfterOr(
         new ExponentialBackoff({
           generator: decorrelatedJitterGenerator,
@@ -101,14 +114,53 @@ export class OpenAiLlm implements Llm {
   async complete(request: LlmRequest): Promise<LlmResponse> {
     const model = request.model ?? this.#model;
     const body = toChatRequest(request, model);
+    const promptChars = request.messages.reduce((sum, m) => sum + m.content.length, 0);
+    let told = false;
+    const onDelta = request.onDelta
+      ? (text: string) => {
+          told = true;
+          request.onDelta?.(text);
+        }
+      : undefined;
     try {
-      const completion = await this.#policy.execute(
-        () => this.#client.chat.completions.create(body, { signal: request.signal }),
-        request.signal,
-      );
-      return fromCompletion(completion, model);
+      return await this.#policy.execute(async (attemptSignal) => {
+        try {
+          return await this.#attempt(body, { model, promptChars, onDelta }, attemptSignal, request.signal);
+        } catch (err) {
+          throw told ? new StreamBrokenError(err) : err;
+        }
+      }, request.signal);
     } catch (err) {
-      throw this.#fail(err, model, request.signal);
+      throw this.#fail(err instanceof StreamBrokenError ? err.cause : err, model, request.signal);
+    }
+  }
+
+  /**
+   * One streamed call. The SDK's timeout ends when the answer starts, so a watchdog bounds the silence
+   * before each chunk too: a provider that stalls mid-answer fails like one that never answers.
+   */
+  async #attempt(
+    body: ChatCompletionCreateParamsStreaming,
+    options: { model: string; promptChars: number; onDelta: ((text: string) => void) | undefined },
+    attemptSignal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<LlmResponse> {
+    const idle = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), this.#timeoutMs);
+    };
+    const signals = [attemptSignal, idle.signal, ...(callerSignal ? [callerSignal] : [])];
+    arm();
+    try {
+      const stream = await this.#client.chat.completions.create(body, { signal: AbortSignal.any(signals) });
+      return await collectChatStream(stream, { ...options, onChunk: arm });
+    } catch (err) {
+      if (idle.signal.aborted && !callerSignal?.aborted) throw new APIConnectionTimeoutError();
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -121,6 +173,10 @@ export class OpenAiLlm implements Llm {
     };
     if (isAppError(err)) return log('warn', err);
     if (err instanceof APIUserAbortError || signal?.aborted) {
+      // The turn's own deadline aborts with a TimeoutError; a client that left aborts with anything else.
+      if (isTimeout(signal?.reason)) {
+        return log('debug', new AppError('deadline_exceeded', MESSAGES.timeout, { cause: err }));
+      }
       return log('debug', new AppError('aborted', MESSAGES.cancelled, { cause: err }));
     }
     // Logged with its cause when the circuit opened; one line per fast failure would only be noise.
@@ -164,9 +220,14 @@ export class UnconfiguredLlm implements Llm {
 
 /** Failures worth retrying and counting against the provider: it may well answer a moment later. */
 function isTransient(err: unknown): boolean {
+  if (err instanceof StreamBrokenError) return isTransient(err.cause);
   if (err instanceof APIConnectionError) return true;
   const status = err instanceof APIError ? err.status : undefined;
   return status !== undefined && (status === 408 || status === 409 || status === 429 || status >= 500);
+}
+
+function isTimeout(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
 }
 
 /** The wait the provider asked for: `retry-after-ms`, else `retry-after` in seconds or as an HTTP date. */
@@ -194,9 +255,12 @@ function retryAfterOr(exponential: IBackoffFactory<unknown>) {
   });
 }
 
-function toChatRequest(request: LlmRequest, model: string): ChatCompletionCreateParamsNonStreaming {
+function toChatRequest(request: LlmRequest, model: string): ChatCompletionCreateParamsStreaming {
   return {
     model,
+    stream: true,
+    // Usage arrives in a last chunk; providers that ignore this get an estimate.
+    stream_options: { include_usage: true },
     messages: request.messages.map(toChatMessage),
     // OpenAI rejects an empty `tools` array, so leave the key out instead.
     ...(request.tools?.length ? { tools: request.tools.map(toChatTool) } : {}),
@@ -237,28 +301,5 @@ function toChatTool(tool: ToolDefinition): ChatCompletionFunctionTool {
       parameters: tool.parameters,
       strict: tool.strict !== false,
     },
-  };
-}
-
-function fromCompletion(completion: ChatCompletion, model: string): LlmResponse {
-  const message = completion.choices[0]?.message;
-  if (!message) throw new UnavailableError(MESSAGES.empty);
-  const toolCalls: LlmToolCall[] = (message.tool_calls ?? []).flatMap((call) =>
-    call.type === 'function'
-      ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }]
-      : [],
-  );
-  const usage = completion.usage;
-  const promptTokens = usage?.prompt_tokens ?? 0;
-  const completionTokens = usage?.completion_tokens ?? 0;
-  return {
-    content: message.content ?? '',
-    toolCalls,
-    usage: {
-      promptTokens,
-      completionTokens,
-      totalTokens: usage?.total_tokens ?? promptTokens + completionTokens,
-    },
-    model: completion.model || model,
   };
 }

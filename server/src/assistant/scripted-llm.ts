@@ -26,8 +26,14 @@ export class ScriptedLlm implements Llm {
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
-    this.calls.push(structuredClone({ ...request, signal: undefined }));
-    const step = this.#steps.shift();
+    this.calls.push(structuredClone({ ...request, signal: undefined, onDelta: undefined }));
+    const answer = await this.#answer(request, this.#steps.shift());
+    // Told in pieces, as a streaming model would.
+    for (const piece of answer.content.match(/[\s\S]{1,8}/g) ?? []) request.onDelta?.(piece);
+    return answer;
+  }
+
+  async #answer(request: LlmRequest, step: ScriptedStep | undefined): Promise<LlmResponse> {
     if (!step) return echo(request);
     if (typeof step === 'function') return step(request);
     if ('error' in step) throw step.error;

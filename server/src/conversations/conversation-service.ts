@@ -1,7 +1,9 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
+import type { ToolProgress } from '../assistant/reply-scope.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
+import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -11,6 +13,7 @@ import type {
 } from './conversation-store.ts';
 import type { ChatRef, SessionManager } from './session-manager.ts';
 import { fallbackTitle } from './title.ts';
+import { detachedScope, type TurnScope } from './turn-scope.ts';
 
 export interface ConversationServiceDeps {
   store: ConversationStore;
@@ -64,24 +67,35 @@ export class ConversationService {
     this.#deps = deps;
   }
 
-  async start(input: StartInput): Promise<{ conversation: ConversationRecord; turn?: TurnResult }> {
+  /**
+   * A new conversation, and the first turn when there is a message. `scope` receives the turn's events
+   * (`started` once the conversation exists, even without a message) and its signal stops the turn.
+   */
+  async start(
+    input: StartInput,
+    scope: TurnScope = detachedScope(this.#deps.logger),
+  ): Promise<{ conversation: ConversationRecord; turn?: TurnResult }> {
     const conversation = await this.#create(input);
-    if (!input.message) return { conversation };
-    const message = input.message;
-    const turn = await this.#locked(conversation.id, () =>
-      this.#turn(conversation, message, true, false, input.signal),
-    );
-    return { conversation: turn.conversation, turn };
+    if (!input.message) {
+      scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
+      return { conversation };
+    }
+    const turn = { message: input.message, isNew: true, retryOfFailure: false };
+    const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
+    return { conversation: result.conversation, turn: result };
   }
 
-  async continue(input: ContinueInput): Promise<TurnResult> {
-    const { owner, chat, conversationId, message, retryOfFailure = false, signal } = input;
+  /** The next turn of a conversation; `scope` as for {@link start}. */
+  async continue(
+    input: ContinueInput,
+    scope: TurnScope = detachedScope(this.#deps.logger),
+  ): Promise<TurnResult> {
+    const { owner, chat, conversationId, message, retryOfFailure = false } = input;
+    const existing = { message, isNew: false, retryOfFailure };
     if (conversationId) {
       const conversation = await this.#owned(conversationId, owner);
       if (chat) await this.#deps.sessionManager.bind(chat, conversation.id);
-      return this.#locked(conversation.id, () =>
-        this.#turn(conversation, message, false, retryOfFailure, signal),
-      );
+      return this.#locked(conversation.id, () => this.#turn(conversation, existing, scope));
     }
     if (!chat) throw new ValidationError('conversation_id', 'is required when the session has no chat_id');
     // One chat resolves its conversation and takes its turn in arrival order: two first messages
@@ -90,10 +104,11 @@ export class ConversationService {
       const current = await this.#deps.sessionManager.current(owner, chat);
       if (current) {
         const found = current.conversation;
-        return this.#locked(found.id, () => this.#turn(found, message, false, retryOfFailure, signal));
+        return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
       const conversation = await this.#create({ owner, chat, message });
-      return this.#locked(conversation.id, () => this.#turn(conversation, message, true, false, signal));
+      const first = { message, isNew: true, retryOfFailure: false };
+      return this.#locked(conversation.id, () => this.#turn(conversation, first, scope));
     });
   }
 
@@ -159,27 +174,24 @@ export class ConversationService {
     return this.#deps.lock.run(`conversation:${conversationId}`, fn);
   }
 
-  async #turn(
-    conversation: ConversationRecord,
-    message: string,
-    isNew: boolean,
-    retryOfFailure: boolean,
-    signal?: AbortSignal,
-  ): Promise<TurnResult> {
+  async #turn(conversation: ConversationRecord, turn: TurnInput, scope: TurnScope): Promise<TurnResult> {
     const { store, assistant } = this.#deps;
+    const { message, isNew } = turn;
     // Re-read under the lock: the record may have changed (or vanished) while this turn waited.
     let current = await this.#owned(conversation.id, conversation.owner);
-    if (!(retryOfFailure && (await this.#endsWithUserMessage(current.id, message)))) {
+    let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, message) : undefined;
+    if (!userMessage) {
       // Durable before the model runs: if the model fails, the user's message is still there.
-      await store.append(current.id, { role: 'user', content: message });
+      userMessage = await store.append(current.id, { role: 'user', content: message });
       if (current.messageCount === 0 && !isNew) {
         const title = fallbackTitle(message);
         await store.setTitle(current.id, title);
         current = { ...current, title };
       }
     }
+    scope.emit({ type: 'started', conversationId: current.id, isNew, userMessage });
     const history = await store.recentMessages(current.id, assistant.windowSize);
-    const answer = await assistant.reply(current, history, signal);
+    const answer = await this.#answer(current, history, scope);
     const reply = await store.append(current.id, {
       role: 'assistant',
       content: answer.content,
@@ -191,6 +203,37 @@ export class ConversationService {
     // Under the lock nothing else appended: the reply's position is the message count. Saves a read.
     const updated = { ...current, messageCount: reply.seq, updatedAt: reply.createdAt };
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
+  }
+
+  /**
+   * The assistant's reply. When it fails part-way (the client left, the model broke off), what was
+   * written and the tools that ran are stored as an interrupted reply before the error goes on.
+   */
+  async #answer(
+    conversation: ConversationRecord,
+    history: StoredMessage[],
+    scope: TurnScope,
+  ): Promise<AssistantReply> {
+    let written = '';
+    const toolCalls: ToolCallRecord[] = [];
+    const tracking: TurnScope = {
+      ...scope,
+      emit: (event) => {
+        if (event.type === 'delta') written += event.text;
+        if (event.type === 'tool' && event.phase === 'finished') toolCalls.push(toRecord(event.tool));
+        scope.emit(event);
+      },
+    };
+    try {
+      return await this.#deps.assistant.reply(conversation, history, tracking);
+    } catch (err) {
+      if (written || toolCalls.length > 0) {
+        await this.#deps.store
+          .append(conversation.id, { role: 'assistant', content: written, toolCalls, interrupted: true })
+          .catch((e: unknown) => scope.logger.warn({ err: e }, 'could not store an interrupted reply'));
+      }
+      throw err;
+    }
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -213,8 +256,26 @@ export class ConversationService {
     }
   }
 
-  async #endsWithUserMessage(conversationId: string, message: string): Promise<boolean> {
+  /** The conversation's last message when it is this user message (stored by a failed try). */
+  async #lastUserMessage(conversationId: string, message: string): Promise<StoredMessage | undefined> {
     const [last] = await this.#deps.store.recentMessages(conversationId, 1);
-    return last?.role === 'user' && last.content === message;
+    return last?.role === 'user' && last.content === message ? last : undefined;
   }
+}
+
+interface TurnInput {
+  message: string;
+  isNew: boolean;
+  /** A retry of a request that failed after storing its message: do not store the message twice. */
+  retryOfFailure: boolean;
+}
+
+function toRecord(tool: ToolProgress): ToolCallRecord {
+  return {
+    id: tool.id,
+    name: tool.name,
+    arguments: tool.arguments,
+    result: tool.result ?? '',
+    isError: tool.isError ?? false,
+  };
 }

@@ -127,6 +127,21 @@ export function describeConversationStore(
       expect(await store().recentMessages(created.id, 10)).toEqual([appended]);
     });
 
+    it('marks interrupted replies and only those', async () => {
+      const created = await create();
+      const partial = await store().append(created.id, {
+        role: 'assistant',
+        content: 'It is 18',
+        interrupted: true,
+      });
+      const whole = await store().append(created.id, { role: 'assistant', content: 'done' });
+      expect(partial.interrupted).toBe(true);
+      expect(whole).not.toHaveProperty('interrupted');
+      const stored = await store().recentMessages(created.id, 10);
+      expect(stored).toEqual([partial, whole]);
+      expect(stored[0]?.interrupted).toBe(true);
+    });
+
     it('returns the newest messages oldest first', async () => {
       const created = await create();
       await appendMany(created.id, 10);

@@ -30,9 +30,13 @@ export interface NewMessage {
   role: MessageRole;
   content: string;
   toolCalls?: ToolCallRecord[];
+  /** An assistant reply cut short (the client went away, or the model failed mid-answer). */
+  interrupted?: boolean;
 }
 
-export interface StoredMessage extends Required<NewMessage> {
+export interface StoredMessage extends Required<Omit<NewMessage, 'interrupted'>> {
+  /** Present (true) only on interrupted replies. */
+  interrupted?: true;
   id: string;
   conversationId: string;
   /** Position in the conversation, 1-based, strictly increasing. */

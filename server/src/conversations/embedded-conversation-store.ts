@@ -53,12 +53,14 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (conversation_id, seq)
    );`,
+  // Replies cut short by a client that left or a model that failed mid-answer (streaming).
+  'ALTER TABLE messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0',
 ];
 
 const CONVERSATION_COLUMNS =
   'id, client_id, user_id, title, platform, chat_id, created_at, updated_at, message_count, ' +
   'system_prompt, model, summary, summarized_through';
-const MESSAGE_COLUMNS = 'conversation_id, seq, id, role, content, tool_calls, created_at';
+const MESSAGE_COLUMNS = 'conversation_id, seq, id, role, content, tool_calls, created_at, interrupted';
 
 const SQL = {
   insertConversation: `INSERT INTO conversations (${CONVERSATION_COLUMNS}, last_seq)
@@ -67,7 +69,7 @@ const SQL = {
   bumpConversation: `UPDATE conversations
     SET last_seq = last_seq + 1, message_count = message_count + 1, updated_at = MAX(updated_at, ?)
     WHERE id = ? RETURNING last_seq`,
-  insertMessage: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  insertMessage: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`,
   messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -109,10 +111,11 @@ interface MessageRow {
   content: string;
   tool_calls: string;
   created_at: number;
+  interrupted: number;
 }
 
 type ConversationParams = [string, string, string, string, string, string, number, number, string, string];
-type MessageParams = [string, number, string, string, string, string, number];
+type MessageParams = [string, number, string, string, string, string, number, number];
 type OwnerParams = [clientId: string, userId: string];
 
 /**
@@ -266,6 +269,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       content: message.content,
       toolCalls: (message.toolCalls ?? []).map(copyToolCall),
       createdAt: new Date(now),
+      ...(message.interrupted ? { interrupted: true as const } : {}),
     };
     this.#stmt.insertMessage.run(
       conversationId,
@@ -275,6 +279,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       stored.content,
       JSON.stringify(stored.toolCalls),
       now,
+      message.interrupted ? 1 : 0,
     );
     return stored;
   }
@@ -361,5 +366,6 @@ function toMessage(row: MessageRow): StoredMessage {
     // Most messages have no tool calls; skip parsing the common empty list.
     toolCalls: row.tool_calls === '[]' ? [] : (JSON.parse(row.tool_calls) as ToolCallRecord[]),
     createdAt: new Date(row.created_at),
+    ...(row.interrupted ? { interrupted: true as const } : {}),
   };
 }

@@ -165,6 +165,8 @@ export class MongoConversationStore implements ConversationStore {
       content: message.content,
       toolCalls: (message.toolCalls ?? []).map(copyToolCall),
       createdAt: now,
+      // Only on interrupted replies: other documents stay as they were.
+      ...(message.interrupted ? { interrupted: true as const } : {}),
     };
     await guard(this.#messages.insertOne(doc));
     // A delete between the $inc and the insert has already swept the messages: sweep this one too, so
@@ -335,5 +337,6 @@ function toMessage(doc: MessageDoc): StoredMessage {
     content: doc.content,
     toolCalls: doc.toolCalls.map(copyToolCall),
     createdAt: doc.createdAt,
+    ...(doc.interrupted ? { interrupted: true as const } : {}),
   };
 }

@@ -22,11 +22,18 @@ export interface ParleyMetrics {
   readonly sessionLookups: Counter<'source'>;
   /** Session-store operations that failed and fell back to the conversation store. */
   readonly sessionStoreFallbacks: Counter;
+  /** From the start of a turn to its first piece of reply text. */
+  readonly turnFirstToken: Histogram;
+  /** Server-Sent Events streams open now. */
+  readonly streamsOpen: Gauge;
+  /** Clients that left a turn before its end, by transport (`sse`, `unary`). */
+  readonly turnDisconnects: Counter<'transport'>;
 }
 
 // An RPC is mostly a model call (seconds, up to the model timeout); the short end is for list/describe.
 const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
 const MODEL_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
+const FIRST_TOKEN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20];
 const TOOL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
@@ -104,6 +111,23 @@ export function createMetrics(registry: Registry): ParleyMetrics {
     sessionStoreFallbacks: new Counter({
       name: 'parley_session_store_fallbacks_total',
       help: 'Session store (Redis) failures answered from the conversation store instead',
+      registers,
+    }),
+    turnFirstToken: new Histogram({
+      name: 'parley_turn_first_token_seconds',
+      help: 'Time from the start of a turn to the first piece of reply text',
+      buckets: FIRST_TOKEN_BUCKETS,
+      registers,
+    }),
+    streamsOpen: new Gauge({
+      name: 'parley_sse_streams_open',
+      help: 'Server-Sent Events streams open now',
+      registers,
+    }),
+    turnDisconnects: new Counter({
+      name: 'parley_turn_disconnects_total',
+      help: 'Clients that left a turn before its end, by transport (sse, unary)',
+      labelNames: ['transport'],
       registers,
     }),
   };

@@ -1,21 +1,16 @@
-import {
-  type ChatServiceTwirp,
-  ContinueConversationResponse,
-  DeleteConversationResponse,
-  type GetSessionResponse,
-  type SessionMetadata,
-  StartConversationResponse,
-} from '@parley/rpc';
+import { type ChatServiceTwirp, DeleteConversationResponse, type GetSessionResponse } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
-import type { ConversationService, TurnResult } from '../conversations/conversation-service.ts';
-import type { Owner } from '../conversations/conversation-store.ts';
-import type { ChatRef } from '../conversations/session-manager.ts';
-import { tooLong, ValidationError } from '../errors/app-error.ts';
+import type { ConversationService } from '../conversations/conversation-service.ts';
+import { ValidationError } from '../errors/app-error.ts';
 import type { ToolRunner } from '../tools/tool-runner.ts';
 import { withErrorTranslation } from './error-translation.ts';
 import type { Idempotency } from './idempotency.ts';
 import { requestContext } from './request-context.ts';
+import { continueResponse, startResponse } from './turn-events.ts';
 import type { TurnGate } from './turn-gate.ts';
+import type { TurnHub } from './turn-hub.ts';
+import { collectUnary, continueTurn, startTurn } from './turn-requests.ts';
+import { type ChatServiceLimits, chatOf, ownerOf as ownerOfClient, validId } from './validation.ts';
 import {
   decodeConversationCursor,
   decodeMessageCursor,
@@ -23,19 +18,19 @@ import {
   encodeMessageCursor,
   toWireConversation,
   toWireMessage,
-  toWireUsage,
 } from './wire.ts';
 
-export interface ChatServiceLimits {
-  maxMessageChars: number;
-}
+export type { ChatServiceLimits };
 
 export interface ChatServiceDeps {
   service: ConversationService;
+  /** For DeleteConversation; the turn-taking calls go through `turns`. */
   idempotency: Idempotency;
+  /** Runs StartConversation and ContinueConversation: the one turn engine, shared with streaming. */
+  turns: TurnHub;
   limits: ChatServiceLimits;
   /** Client policy, the turn's deadline and usage charging, around every turn. */
-  turns: TurnGate;
+  gate: TurnGate;
   /** What ListTools reports: the tools of the calling client's turns. */
   tools: ToolCatalog;
 }
@@ -43,70 +38,24 @@ export interface ChatServiceDeps {
 /** The part of the tool registry ListTools needs. */
 export type ToolCatalog = Pick<ToolRunner, 'definitions'>;
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const PLATFORM = /^[a-z0-9_-]{1,32}$/;
-const MAX_FIELD = 128;
-
 /**
  * The Twirp face of {@link ConversationService}: validates requests, derives the owner from the
  * authenticated client and the session, maps records to the wire, and routes every failure through
  * {@link withErrorTranslation} so no internal text reaches a client.
  */
 export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
-  const { service, idempotency, limits, turns } = deps;
+  const { service, idempotency, turns } = deps;
   const handlers: ChatServiceTwirp = {
     async StartConversation(ctx, req) {
-      const owner = ownerOf(ctx, req.session);
-      const message = req.message.trim() ? validMessage(req.message, limits) : undefined;
-      const chat = chatOf(req.session);
-      const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
-      const model = optionalText(req.model, 'model', 100);
-      const call = { owner, method: 'StartConversation', idempotencyKey: req.requestId };
-      return idempotency.run(call, StartConversationResponse, async () => {
-        const admitted = await turns.admit(owner, {
-          ...(model ? { model } : {}),
-          ...(systemPrompt ? { systemPrompt } : {}),
-          newConversation: true,
-          turn: message !== undefined,
-        });
-        const result = await turns.run(owner, (signal) =>
-          service.start({
-            owner,
-            ...(chat ? { chat } : {}),
-            ...(message ? { message } : {}),
-            ...admitted,
-            signal,
-          }),
-        );
-        const response: StartConversationResponse = { conversation: toWireConversation(result.conversation) };
-        if (result.turn) {
-          response.reply = toWireMessage(result.turn.reply);
-          response.usage = toWireUsage(result.turn.usage);
-        }
-        return response;
-      });
+      const context = requestContext(ctx.req);
+      const { final } = await collectUnary(turns, startTurn(deps, context, req), context);
+      return startResponse(final);
     },
 
     async ContinueConversation(ctx, req) {
-      const owner = ownerOf(ctx, req.session);
-      const message = validMessage(req.message, limits);
-      const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
-      const chat = chatOf(req.session);
-      const call = { owner, method: 'ContinueConversation', idempotencyKey: req.requestId };
-      return idempotency.run(call, ContinueConversationResponse, async (retryOfFailure) => {
-        await turns.admit(owner, {});
-        const turn = await turns.run(owner, (signal) =>
-          service.continue({
-            owner,
-            message,
-            retryOfFailure,
-            signal,
-            ...(conversationId ? { conversationId } : {}),
-            ...(chat ? { chat } : {}),
-          }),
-        );
-        return turnResponse(turn);
-      });
+      const context = requestContext(ctx.req);
+      const { started, final } = await collectUnary(turns, continueTurn(deps, context, req), context);
+      return continueResponse(started ?? final, final);
     },
 
     async ListConversations(ctx, req) {
@@ -179,56 +128,13 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
   return withErrorTranslation(handlers);
 }
 
-function turnResponse(turn: TurnResult): ContinueConversationResponse {
-  return {
-    conversationId: turn.conversation.id,
-    reply: toWireMessage(turn.reply),
-    usage: toWireUsage(turn.usage),
-    toolsUsed: turn.toolsUsed,
-    newConversation: turn.isNew,
-  };
-}
-
-function ownerOf(ctx: TwirpContext, session: SessionMetadata | undefined): Owner {
-  const userId = session?.userId ?? '';
-  if (userId.length > MAX_FIELD) throw tooLong('session.user_id', MAX_FIELD);
-  return { clientId: requestContext(ctx.req).clientId, userId };
-}
-
-function chatOf(session: SessionMetadata | undefined): ChatRef | undefined {
-  if (!session?.chatId) return undefined;
-  if (session.chatId.length > MAX_FIELD) {
-    throw tooLong('session.chat_id', MAX_FIELD);
-  }
-  if (!PLATFORM.test(session.platform)) {
-    throw new ValidationError('session.platform', 'is required with chat_id and must match [a-z0-9_-]{1,32}');
-  }
-  return { platform: session.platform, chatId: session.chatId };
-}
-
-function validMessage(message: string, limits: ChatServiceLimits): string {
-  if (!message.trim()) throw new ValidationError('message', 'must not be empty');
-  if (message.length > limits.maxMessageChars) {
-    throw tooLong('message', limits.maxMessageChars);
-  }
-  return message;
-}
-
-function optionalText(value: string, field: string, max: number): string | undefined {
-  if (!value.trim()) return undefined;
-  if (value.length > max) throw tooLong(field, max);
-  return value;
-}
-
-function validId(id: string, field: string): string {
-  if (!id) throw new ValidationError(field, 'is required');
-  if (!ID.test(id)) throw new ValidationError(field, 'is not a valid id');
-  return id;
-}
-
 function pageSize(requested: number, fallback: number, max: number): number {
   if (requested < 0) {
     throw new ValidationError('page_size', 'must not be negative', { max_page_size: String(max) });
   }
   return requested === 0 ? fallback : Math.min(requested, max);
+}
+
+function ownerOf(ctx: TwirpContext, session: Parameters<typeof ownerOfClient>[1]) {
+  return ownerOfClient(requestContext(ctx.req).clientId, session);
 }

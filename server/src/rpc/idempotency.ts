@@ -77,7 +77,7 @@ export class Idempotency {
 }
 
 // Hashed so user ids and request ids of any shape make safe, bounded keys.
-function keyOf(call: IdempotentCall): string {
+export function keyOf(call: IdempotentCall): string {
   return createHash('sha256')
     .update(JSON.stringify([call.owner.clientId, call.owner.userId, call.method, call.idempotencyKey]))
     .digest('hex');

@@ -7,6 +7,8 @@ export interface RequestContext {
   /** The authenticated client (from its API key). */
   clientId: string;
   logger: Logger;
+  /** Fires when the client goes away before its response is complete. */
+  signal: AbortSignal;
   /** Filled by the RPC layer for the access log. */
   method?: string;
   code?: string;

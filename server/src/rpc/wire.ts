@@ -38,6 +38,7 @@ export function toWireMessage(m: StoredMessage): Message {
     content: m.content,
     createdAt: Timestamp.fromDate(m.createdAt),
     toolCalls,
+    ...(m.interrupted ? { interrupted: true } : {}),
   };
 }
 

@@ -108,8 +108,10 @@ export class ToolRegistry implements ToolRunner {
     const entry = this.#allowed(scope.clientId, BUILTIN) ? this.#entries.get(name) : undefined;
     if (entry) {
       const input = parseArguments(entry, rawArguments);
+      // The request's logger (its ids on every line) when the caller has one.
+      const services = scope.logger ? { ...this.#services, logger: scope.logger } : this.#services;
       const result = input.ok
-        ? await this.#runBuiltin(entry.tool, input.value, signal)
+        ? await this.#runBuiltin(entry.tool, input.value, signal, services)
         : toolError(input.message, 'invalid');
       return { ...result, source: BUILTIN };
     }
@@ -151,15 +153,20 @@ export class ToolRegistry implements ToolRunner {
     );
   }
 
-  async #runBuiltin(tool: Tool, input: unknown, caller: AbortSignal): Promise<ToolResult> {
+  async #runBuiltin(
+    tool: Tool,
+    input: unknown,
+    caller: AbortSignal,
+    services: ToolServices,
+  ): Promise<ToolResult> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
     const signal = AbortSignal.any([caller, deadline.signal]);
-    const { logger } = this.#services;
+    const { logger } = services;
     try {
       // Started inside a promise so that a tool throwing synchronously is caught like any other failure.
       const work = Promise.resolve().then(() =>
-        tool.execute(input as z.output<ToolParameters>, { ...this.#services, signal }),
+        tool.execute(input as z.output<ToolParameters>, { ...services, signal }),
       );
       return this.#bounded(await untilAborted(work, signal));
     } catch (err) {

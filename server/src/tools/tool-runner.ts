@@ -1,3 +1,5 @@
+import type { Logger } from '@parley/logger';
+
 /** Where a tool comes from: `builtin`, or `mcp:<server>` for an MCP server's tool (as policies name them). */
 export type ToolSourceName = 'builtin' | `mcp:${string}`;
 
@@ -73,6 +75,8 @@ export interface ToolCallScope {
    * one (tests, tools used outside a turn) every enabled tool is available.
    */
   clientId?: string;
+  /** The request's logger (its ids on every line); the registry's own logger otherwise. */
+  logger?: Logger;
 }
 
 /**

@@ -1,0 +1,87 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { SseStream } from './sse-stream.ts';
+import type { WireEvent } from './turn-events.ts';
+
+/** A response whose socket is full until `drain()`: records what was written. */
+class FullSocket extends EventEmitter {
+  written: string[] = [];
+  writableLength = 0;
+  destroyed = false;
+  ended = false;
+  accepting = true;
+  writeHead() {
+    return this;
+  }
+  flushHeaders() {}
+  write(text: string): boolean {
+    this.written.push(text);
+    if (!this.accepting) this.writableLength += text.length;
+    return this.accepting;
+  }
+  end() {
+    this.ended = true;
+  }
+  destroy() {
+    this.destroyed = true;
+    this.emit('close');
+  }
+  drain() {
+    this.accepting = true;
+    this.writableLength = 0;
+    this.emit('drain');
+  }
+}
+
+const delta = (text: string): WireEvent => ({ oneofKind: 'delta', delta: { text } });
+const started: WireEvent = { oneofKind: 'started', started: { conversationId: 'c', newConversation: false } };
+
+function open(socket: FullSocket, maxBufferedBytes = 10_000): SseStream {
+  const stream = new SseStream(socket as unknown as ServerResponse, {
+    keepAliveMs: 60_000,
+    maxBufferedBytes,
+  });
+  stream.open();
+  return stream;
+}
+
+describe('SseStream', () => {
+  it('writes each event as an SSE frame named after it', () => {
+    const socket = new FullSocket();
+    const stream = open(socket);
+    stream.send(started);
+    stream.send(delta('Hi "there"'));
+    expect(socket.written).toEqual([
+      'event: started\ndata: {"started":{"conversation_id":"c"}}\n\n',
+      'event: delta\ndata: {"delta":{"text":"Hi \\"there\\""}}\n\n',
+    ]);
+    stream.end();
+    expect(socket.ended).toBe(true);
+  });
+
+  it('merges deltas while the socket is full and keeps their order with other events', () => {
+    const socket = new FullSocket();
+    const stream = open(socket);
+    socket.accepting = false;
+    stream.send(delta('a'));
+    for (const piece of ['b', 'c', 'd']) stream.send(delta(piece));
+    stream.send({ oneofKind: 'done', done: { toolsUsed: [] } });
+    stream.end();
+    expect(socket.written).toHaveLength(1);
+    socket.drain();
+    expect(socket.written.slice(1).join('')).toBe(
+      'event: delta\ndata: {"delta":{"text":"bcd"}}\n\nevent: done\ndata: {"done":{}}\n\n',
+    );
+    expect(socket.ended).toBe(true);
+  });
+
+  it('drops a reader that lets more than the bound queue up', () => {
+    const socket = new FullSocket();
+    const stream = open(socket, 1_000);
+    socket.accepting = false;
+    for (let i = 0; i < 100 && !socket.destroyed; i++) stream.send(delta('x'.repeat(50)));
+    expect(socket.destroyed).toBe(true);
+    expect(socket.written).toHaveLength(1);
+  });
+});

@@ -1,0 +1,113 @@
+import type { ServerResponse } from 'node:http';
+import { eventJson, type WireEvent } from './turn-events.ts';
+
+export interface SseStreamOptions {
+  /** A comment line goes out after this long without anything written (proxies drop idle streams). */
+  keepAliveMs: number;
+  /** A client that lets more than this many bytes queue up is dropped rather than buffered for. */
+  maxBufferedBytes: number;
+}
+
+/**
+ * One Server-Sent Events response carrying a turn's events. Writes never buffer without end: while the
+ * socket is full, deltas are merged into one pending piece (order kept), and a reader so slow that the
+ * queue passes `maxBufferedBytes` is disconnected.
+ */
+export class SseStream {
+  readonly #res: ServerResponse;
+  readonly #options: SseStreamOptions;
+  readonly #queue: string[] = [];
+  #queuedBytes = 0;
+  #pendingDelta = '';
+  #waiting = false;
+  #wroteSinceTick = false;
+  #keepAlive: NodeJS.Timeout | undefined;
+
+  constructor(res: ServerResponse, options: SseStreamOptions) {
+    this.#res = res;
+    this.#options = options;
+  }
+
+  /** Sends the status line and headers; events may follow. */
+  open(): void {
+    this.#res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      // nginx buffers responses unless told not to.
+      'x-accel-buffering': 'no',
+    });
+    this.#res.flushHeaders();
+    this.#keepAlive = setInterval(() => this.#tick(), this.#options.keepAliveMs);
+    this.#res.once('close', () => clearInterval(this.#keepAlive));
+  }
+
+  send(event: WireEvent): void {
+    if (this.#res.destroyed) return;
+    if (!this.#waiting) {
+      this.#write(frame(event));
+      return;
+    }
+    if (event.oneofKind === 'delta') {
+      this.#pendingDelta += event.delta.text;
+      this.#queuedBytes += event.delta.text.length;
+    } else {
+      this.#queuePendingDelta();
+      this.#enqueue(frame(event));
+    }
+    if (this.#queuedBytes + this.#res.writableLength > this.#options.maxBufferedBytes) this.#drop();
+  }
+
+  /** Ends the response once everything queued is written. */
+  end(): void {
+    clearInterval(this.#keepAlive);
+    if (!this.#waiting) {
+      this.#res.end();
+      return;
+    }
+    this.#res.once('drain', () => this.#res.end());
+  }
+
+  #write(text: string): void {
+    this.#wroteSinceTick = true;
+    if (this.#res.write(text)) return;
+    if (this.#res.writableLength > this.#options.maxBufferedBytes) {
+      this.#drop();
+      return;
+    }
+    this.#waiting = true;
+    this.#res.once('drain', () => this.#flush());
+  }
+
+  #flush(): void {
+    this.#waiting = false;
+    this.#queuePendingDelta();
+    const text = this.#queue.splice(0).join('');
+    this.#queuedBytes = 0;
+    if (text) this.#write(text);
+  }
+
+  #queuePendingDelta(): void {
+    if (!this.#pendingDelta) return;
+    this.#queue.push(frame({ oneofKind: 'delta', delta: { text: this.#pendingDelta } }));
+    this.#pendingDelta = '';
+  }
+
+  #enqueue(text: string): void {
+    this.#queue.push(text);
+    this.#queuedBytes += text.length;
+  }
+
+  #tick(): void {
+    if (!this.#wroteSinceTick && !this.#waiting) this.#res.write(': keep-alive\n\n');
+    this.#wroteSinceTick = false;
+  }
+
+  #drop(): void {
+    clearInterval(this.#keepAlive);
+    this.#res.destroy();
+  }
+}
+
+function frame(event: WireEvent): string {
+  return `event: ${event.oneofKind}\ndata: ${eventJson(event)}\n\n`;
+}

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ChatStreamClient,
+  collectTurn,
+  createChatStreamClient,
+  isRpcError,
+  SSE_ROUTES,
+  ToolPhase,
+  type TurnEvent,
+} from '@parley/rpc';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+import { type RunningParley, startParley, TEST_KEY } from '../support/parley.ts';
+
+const session = { platform: 'cli', userId: 'streamer', chatId: '' };
+
+function kinds(events: TurnEvent[]): string[] {
+  return events.map(({ event }) => event.oneofKind ?? 'unknown');
+}
+
+function text(events: TurnEvent[]): string {
+  return events.map(({ event }) => (event.oneofKind === 'delta' ? event.delta.text : '')).join('');
+}
+
+async function all(events: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const seen: TurnEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+function chatRequests(standIn: OpenAiStandIn) {
+  return standIn.requests.filter((r) => r.path.endsWith('/chat/completions'));
+}
+
+describe('streaming turns over Server-Sent Events', () => {
+  let model: OpenAiStandIn;
+  let parley: RunningParley;
+  let streams: ChatStreamClient;
+
+  beforeAll(async () => {
+    model = await startOpenAiStandIn();
+    parley = await startParley({
+      env: { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'test', TOOLS: 'get_datetime' },
+      overrides: { turns: { keepAliveMs: 100 } },
+    });
+    streams = createChatStreamClient({ baseUrl: parley.url, apiKey: TEST_KEY, timeoutMs: 10_000 });
+  });
+  afterAll(async () => {
+    await parley.cleanup();
+    await model.close();
+  });
+  beforeEach(() => model.reset());
+
+  it('streams started, the deltas and done, and stores the same turn as the unary call', async () => {
+    const reply = 'Twirp is a simple RPC framework over HTTP, and it streams nicely.';
+    model.script({ reply, stream: { chunks: 6 } }, { reply, stream: { chunks: 6 } });
+    const events = await all(streams.streamStartConversation({ message: 'What is Twirp?', session }));
+    expect(kinds(events)).toEqual(['started', 'delta', 'delta', 'delta', 'delta', 'delta', 'delta', 'done']);
+    const [first, last] = [events[0]?.event, events.at(-1)?.event];
+    if (first?.oneofKind !== 'started' || last?.oneofKind !== 'done') throw new Error('bad stream');
+    expect(first.started.newConversation).toBe(true);
+    expect(first.started.userMessage?.content).toBe('What is Twirp?');
+    expect(text(events)).toBe(reply);
+    expect(last.done.reply?.content).toBe(reply);
+    expect(last.done.conversation?.id).toBe(first.started.conversationId);
+
+    const unary = await parley.client().startConversation({ message: 'What is Twirp?', session });
+    const described = await parley.client().describeConversation({
+      conversationId: first.started.conversationId,
+      session,
+    });
+    expect(described.messages.map((m) => m.content)).toEqual(['What is Twirp?', reply]);
+    expect(described.messages[1]).toEqual(last.done.reply);
+    expect(unary.reply?.content).toBe(last.done.reply?.content);
+    expect(unary.usage).toEqual(last.done.usage);
+  });
+
+  it('reports tool calls as they start and finish, between the text', async () => {
+    model.script(
+      {
+        content: 'Let me check the time.',
+        toolCalls: [{ id: 'call_t', name: 'get_datetime', arguments: {} }],
+      },
+      { reply: 'It is now.' },
+    );
+    const events = await all(
+      streams.streamContinueConversation({ message: 'time?', session: { ...session, chatId: 'c1' } }),
+    );
+    const tools = events.flatMap(({ event }) => (event.oneofKind === 'tool' ? [event.tool] : []));
+    expect(tools.map((t) => [t.phase, t.id, t.name])).toEqual([
+      [ToolPhase.STARTED, 'call_t', 'get_datetime'],
+      [ToolPhase.FINISHED, 'call_t', 'get_datetime'],
+    ]);
+    expect(tools[1]).toMatchObject({ isError: false, provenance: 'builtin' });
+    expect(tools[1]?.result).toContain('utc');
+    const firstTool = kinds(events).indexOf('tool');
+    expect(text(events.slice(0, firstTool))).toBe('Let me check the time.');
+    const last = events.at(-1)?.event;
+    expect(last?.oneofKind === 'done' && last.done.reply?.content).toBe(
+      'Let me check the time.\n\nIt is now.',
+    );
+    expect(last?.oneofKind === 'done' && last.done.reply?.toolCalls.map((t) => t.id)).toEqual(['call_t']);
+  });
+
+  it('aborts the model within a second when the client leaves, stores the partial reply, frees the lock', async () => {
+    const chat = { ...session, chatId: 'leaver' };
+    model.script({
+      reply: 'one two three four five six seven eight nine ten',
+      stream: { chunks: 10, intervalMs: 150 },
+    });
+    const controller = new AbortController();
+    let conversationId = '';
+    let leftAt = 0;
+    await expect(async () => {
+      for await (const { event } of streams.streamContinueConversation(
+        { message: 'count', session: chat },
+        { signal: controller.signal },
+      )) {
+        if (event.oneofKind === 'started') conversationId = event.started.conversationId;
+        if (event.oneofKind === 'delta') {
+          leftAt = Date.now();
+          controller.abort();
+        }
+      }
+    }).rejects.toMatchObject({ code: 'cancelled' });
+    const abort = await model.nextAbort(3_000);
+    expect(abort.at - leftAt).toBeLessThan(1_000);
+    expect(abort.chunksSent).toBeLessThan(10);
+
+    // The lock is free: the next turn on the conversation runs (and sees the partial reply stored first).
+    model.script({ reply: 'again' });
+    const next = await parley
+      .client()
+      .continueConversation({ message: 'go on', conversationId, session: chat });
+    expect(next.reply?.content).toBe('again');
+    const described = await parley.client().describeConversation({ conversationId, session: chat });
+    const partial = described.messages[1];
+    expect(partial?.interrupted).toBe(true);
+    expect(partial?.content.length).toBeGreaterThan(0);
+    expect('one two three four five six seven eight nine ten'.startsWith(partial?.content ?? 'x')).toBe(true);
+    expect(described.messages.map((m) => m.interrupted ?? false)).toEqual([false, true, false, false]);
+  });
+
+  it('aborts the model when a unary caller hangs up too', async () => {
+    model.script({ reply: 'a b c d e f g h', stream: { chunks: 8, intervalMs: 200 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    await expect(
+      parley
+        .client()
+        .continueConversation(
+          { message: 'slow', session: { ...session, chatId: 'unary-leaver' } },
+          { abort: controller.signal },
+        ),
+    ).rejects.toBeDefined();
+    const abort = await model.nextAbort(3_000);
+    expect(abort.chunksSent).toBeLessThan(8);
+  });
+
+  it('re-attaches a second request with the same request_id to the running turn; the model is called once', async () => {
+    const reply = 'alpha beta gamma delta epsilon zeta';
+    model.script({ reply, stream: { chunks: 6, intervalMs: 80 } });
+    const request = { message: 'greek', session: { ...session, chatId: 'resume' }, requestId: randomUUID() };
+    const first = streams.streamContinueConversation(request)[Symbol.asyncIterator]();
+    const seen: TurnEvent[] = [];
+    while (kinds(seen).filter((k) => k === 'delta').length < 2)
+      seen.push((await first.next()).value as TurnEvent);
+    // The first client drops; a reconnect with the same request_id arrives within the grace.
+    await first.return(undefined);
+    const resumed = await all(streams.streamContinueConversation(request));
+    expect(kinds(resumed)[0]).toBe('started');
+    expect(text(resumed)).toBe(reply);
+    expect(kinds(resumed).at(-1)).toBe('done');
+    expect(chatRequests(model)).toHaveLength(1);
+
+    // After the turn: the stored result, as `done` on a stream and as the unary response.
+    const again = await all(streams.streamContinueConversation(request));
+    expect(kinds(again)).toEqual(['started', 'done']);
+    const unary = await parley.client().continueConversation(request);
+    expect(unary.reply?.content).toBe(reply);
+    expect(chatRequests(model)).toHaveLength(1);
+  });
+
+  it('answers errors found before the first event as ordinary Twirp errors', async () => {
+    const post = (body: unknown, key = TEST_KEY) =>
+      fetch(`${parley.url}${SSE_ROUTES.ContinueConversation}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const unauthenticated = await post({ message: 'hi' }, 'wrong-key-0123456789');
+    expect(unauthenticated.status).toBe(401);
+    expect(await unauthenticated.json()).toMatchObject({ code: 'unauthenticated' });
+    const empty = await post({ message: '  ', session });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message' } });
+    const unknown = await post({ message: 'hi', conversation_id: 'nope', session });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'not_found' });
+    const malformed = await fetch(`${parley.url}${SSE_ROUTES.StartConversation}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: '{"message": 1',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'malformed' });
+    expect(chatRequests(model)).toHaveLength(0);
+  });
+
+  it('ends a stream that already started with an error event', async () => {
+    model.script({ status: 400 });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const { event } of streams.streamContinueConversation({
+        message: 'hi',
+        session: { ...session, chatId: 'err' },
+      }))
+        seen.push(event.oneofKind ?? '');
+    })().catch((err: unknown) => err);
+    expect(seen).toEqual(['started']);
+    expect(isRpcError(error) && [error.code, error.message]).toEqual([
+      'failed_precondition',
+      'the model rejected the request',
+    ]);
+  });
+
+  it('sends keep-alive comments while the model is silent', async () => {
+    // biome-ignore lint/suspicious/noThenProperty: the stand-in's delay step names its follow-up `then`.
+    model.script({ delayMs: 350, then: { reply: 'late' } });
+    const response = await fetch(`${parley.url}${SSE_ROUTES.ContinueConversation}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'wait', session: { ...session, chatId: 'quiet' } }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const body = await response.text();
+    expect(body).toMatch(/^event: started\n/);
+    expect(body).toContain('\n: keep-alive\n\n');
+    expect(body.trimEnd().split('\n\n').at(-1)).toMatch(/^event: done\ndata: \{"done":/);
+  });
+
+  it('collects a stream into the unary response shape', async () => {
+    const turn = await collectTurn(streams.streamStartConversation({ message: 'hello', session }));
+    expect(turn.reply?.content).toBe('Echo: hello');
+    expect(turn.newConversation).toBe(true);
+  });
+});
+
+describe('re-attaching across two replicas sharing Redis', () => {
+  let model: OpenAiStandIn;
+  let a: RunningParley;
+  let b: RunningParley;
+
+  beforeAll(async () => {
+    model = await startOpenAiStandIn();
+    const env = {
+      OPENAI_BASE_URL: model.url,
+      OPENAI_API_KEY: 'test',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `parley-stream-test:${randomUUID()}:`,
+    };
+    a = await startParley({ env });
+    b = await startParley({ env, dataDir: a.dataDir });
+    await Promise.all([waitForRedis(a.url), waitForRedis(b.url)]);
+  });
+  afterAll(async () => {
+    await b.stop();
+    await a.cleanup();
+    await model.close();
+  });
+
+  it('follows a turn running on the other replica; the model is called once', async () => {
+    const reply = 'one replica writes, the other one reads along';
+    model.script({ reply, stream: { chunks: 8, intervalMs: 60 } });
+    const request = {
+      message: 'relay',
+      session: { ...session, chatId: 'replicas' },
+      requestId: randomUUID(),
+    };
+    const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
+    const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
+    const first = all(onA.streamContinueConversation(request));
+    await sleep(150);
+    const followed = await all(onB.streamContinueConversation(request));
+    const original = await first;
+    expect(kinds(followed)[0]).toBe('started');
+    expect(text(followed)).toBe(reply);
+    const [done, doneA] = [followed.at(-1)?.event, original.at(-1)?.event];
+    expect(done?.oneofKind === 'done' && done.done).toEqual(doneA?.oneofKind === 'done' && doneA.done);
+    expect(chatRequests(model)).toHaveLength(1);
+    const unary = await b.client().continueConversation(request);
+    expect(unary.reply?.content).toBe(reply);
+    expect(chatRequests(model)).toHaveLength(1);
+  });
+});
+
+async function waitForRedis(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ready = (await (await fetch(`${url}/ready`)).json()) as {
+      components?: { redis?: { ok?: boolean } };
+    };
+    if (ready.components?.redis?.ok) return;
+    await sleep(50);
+  }
+  throw new Error('the server did not connect to Redis');
+}
