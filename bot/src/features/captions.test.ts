@@ -43,7 +43,7 @@ describe('captions', () => {
     const bot = botHarness();
     await bot.send(photo(1, 'what is in this picture?'));
     await bot.send(document(2, 'summarise the attached file'));
-    expect(bot.parley.requests('continueConversation').map((r) => r.message)).toEqual([
+    expect(bot.parley.requests('streamContinueConversation').map((r) => r.message)).toEqual([
       'what is in this picture?',
       'summarise the attached file',
     ]);
@@ -52,13 +52,13 @@ describe('captions', () => {
   it('takes a group photo whose caption mentions the bot, without the mention', async () => {
     const bot = botHarness();
     await bot.send(photo(1, '@ParleyBot look at this', true));
-    expect(bot.parley.requests('continueConversation')[0]).toMatchObject({ message: 'look at this' });
+    expect(bot.parley.requests('streamContinueConversation')[0]).toMatchObject({ message: 'look at this' });
   });
 
   it('still says it reads only text for a photo without a caption', async () => {
     const bot = botHarness();
     await bot.send(photo(1, undefined));
-    expect(bot.parley.requests('continueConversation')).toEqual([]);
+    expect(bot.parley.requests('streamContinueConversation')).toEqual([]);
     expect(bot.messages()[0]?.text).toBe('I can only read text for now. Please type your message.');
   });
 });
