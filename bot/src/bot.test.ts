@@ -1,6 +1,6 @@
 import { createLogger } from '@parley/logger';
 import { RpcError, TurnEvent } from '@parley/rpc';
-import { FakeChatClient, type FakeTurnStep, playTurn, turnEvent } from '@parley/rpc/testing';
+import { FakeChatClient, type FakeTurnStep, FakeUsageClient, playTurn, turnEvent } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
@@ -27,6 +27,7 @@ function setup(
   const bot = createBot({
     token: '1:test',
     parley,
+    usage: new FakeUsageClient(),
     logger,
     registry,
     allowedUsers,

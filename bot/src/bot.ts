@@ -1,17 +1,19 @@
 import type { AllowedUsers } from '@parley/config';
 import type { Logger } from '@parley/logger';
+import type { UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
 import type { BotCommand, UserFromGetMe } from 'telegraf/types';
 import { ChatQueue } from './chat-queue.ts';
-import { CurrentConversations } from './current-conversations.ts';
 import { answerCallback, type FeatureDeps, type ParleyClient } from './feature-deps.ts';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
+import { MODEL_MENU, modelFeature } from './features/model-picker.ts';
 import { NEW_CONVERSATION_MENU, newConversationFeature } from './features/new-conversation.ts';
 import { SHORTCUT_MENU, shortcutsFeature } from './features/shortcuts.ts';
 import { START_MENU, startFeature } from './features/start.ts';
+import { USAGE_MENU, usageFeature } from './features/usage.ts';
 import { createBotMetrics } from './metrics.ts';
 import { accessControl, createAccessPolicy } from './middleware/access-control.ts';
 import { countUpdates, setOutcome } from './middleware/count-updates.ts';
@@ -27,6 +29,8 @@ export const COMMAND_MENU: BotCommand[] = [
   ...HISTORY_MENU,
   ...DELETE_MENU,
   ...SHORTCUT_MENU,
+  ...USAGE_MENU,
+  ...MODEL_MENU,
   ...START_MENU,
 ];
 
@@ -36,6 +40,8 @@ export interface BotDeps {
   apiRoot?: string;
   /** The Parley server: unary calls, and streamed turns. */
   parley: ParleyClient;
+  /** The server's UsageService (/usage, /model). */
+  usage: UsageClient;
   logger: Logger;
   registry: Registry;
   allowedUsers: AllowedUsers;
@@ -103,6 +109,8 @@ const FEATURES = [
   historyFeature,
   deleteFeature,
   shortcutsFeature,
+  usageFeature,
+  modelFeature,
   conversationFeature,
 ];
 
@@ -119,11 +127,11 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
   const outbox = new Outbox({ api: telegraf.telegram, logger: deps.logger, onEvent: metrics.send });
   return {
     parley: deps.parley,
+    usage: deps.usage,
     telegram: telegraf.telegram,
     outbox,
     live: { api: previewApi(telegraf.telegram), outbox, drafts: new DraftChats(), logger: deps.logger },
     queue: new ChatQueue({ logger: deps.logger, maxPendingPerChat: deps.maxPendingPerChat ?? 10 }),
-    currentConversations: new CurrentConversations(),
     metrics,
     logger: deps.logger,
     showTools: deps.showTools,

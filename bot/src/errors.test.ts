@@ -63,6 +63,28 @@ describe('describeForUser', () => {
   });
 });
 
+describe('describeForUser and the client policy', () => {
+  it('says a budget is used up and when it resets, not that messages come too fast', () => {
+    const resetsAt = new Date(Date.now() + 3 * 3_600_000 - 60_000).toISOString();
+    const err = new RpcError('daily token budget used up', 'resource_exhausted', {
+      budget: 'daily_tokens',
+      resets_at: resetsAt,
+      retry_after: '10740',
+    });
+    expect(describeForUser(err).text).toBe(
+      'You’ve used up today’s allowance. It resets in 3 hours. See /usage.',
+    );
+  });
+
+  it('tells a blocked user and a refused model apart from a misconfigured bot', () => {
+    const blocked = new RpcError('blocked', 'permission_denied', { blocked: 'true' });
+    expect(describeForUser(blocked).text).toMatch(/isn’t available to you/);
+    const model = new RpcError('no', 'permission_denied', { allowed_models: 'a,b' });
+    expect(describeForUser(model).text).toMatch(/See \/model/);
+    expect(describeForUser(new RpcError('no', 'permission_denied')).text).toMatch(/misconfigured/);
+  });
+});
+
 describe('humanDuration', () => {
   it('rounds waits up to seconds, minutes or hours', () => {
     expect(humanDuration(0.2)).toBe('1 second');

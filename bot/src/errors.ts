@@ -1,4 +1,4 @@
-import { describeRpcError } from '@parley/rpc';
+import { describeRpcError, type RpcErrorDescription } from '@parley/rpc';
 
 /** A failed call reduced to what the bot may tell a user, plus a code for logs and metrics. */
 export interface UserFacingError {
@@ -15,6 +15,8 @@ export interface UserFacingError {
 export function describeForUser(err: unknown): UserFacingError {
   const description = describeRpcError(err);
   const { code, retryAfterSeconds, argument, maxChars } = description;
+  const refusal = policyRefusal(description);
+  if (refusal) return { code, text: refusal };
   switch (code) {
     case 'unavailable':
       return { code, text: 'The assistant’s model is unavailable right now. Please try again in a minute.' };
@@ -45,6 +47,20 @@ export function describeForUser(err: unknown): UserFacingError {
     default:
       return { code, text: 'Something went wrong on my side. Please try again.' };
   }
+}
+
+/** The client policy's refusals: a used-up budget, a blocked user, a model outside the allowed ones. */
+function policyRefusal(d: RpcErrorDescription): string | undefined {
+  if (d.code === 'resource_exhausted' && d.budget) {
+    const period = d.budget.startsWith('monthly') ? 'this month’s' : 'today’s';
+    const wait = d.resetsAt ? (d.resetsAt.getTime() - Date.now()) / 1000 : 0;
+    const when = wait > 0 ? ` It resets in ${humanDuration(wait)}.` : '';
+    return `You’ve used up ${period} allowance.${when} See /usage.`;
+  }
+  if (d.code !== 'permission_denied') return undefined;
+  if (d.blocked) return 'Sorry, the assistant isn’t available to you at the moment.';
+  if (d.allowedModels) return 'That model isn’t available here. See /model for the ones you can use.';
+  return undefined;
 }
 
 /** The server rejects a message that is empty or too long; the bot never sends an empty one. */

@@ -1,9 +1,8 @@
 import type { Logger } from '@parley/logger';
-import type { ChatClient, ChatStreamClient } from '@parley/rpc';
+import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
 import type { ChatQueue } from './chat-queue.ts';
-import type { CurrentConversations } from './current-conversations.ts';
 import { describeForUser, type UserFacingError } from './errors.ts';
 import type { BotMetrics } from './metrics.ts';
 import type { Outbox } from './outbox.ts';
@@ -19,13 +18,14 @@ export type ParleyClient = ChatClient & ChatStreamClient;
 export interface FeatureDeps {
   /** The Parley server. */
   parley: ParleyClient;
+  /** The server's UsageService: a user's usage, budgets and allowed models. */
+  usage: UsageClient;
   telegram: Telegram;
   outbox: Outbox;
   /** What a reply streamed into a chat needs (drafts, placeholder edits). */
   live: LiveReplyDeps;
   /** Per-chat lanes: a chat's turns run in order, chats in parallel. */
   queue: ChatQueue;
-  currentConversations: CurrentConversations;
   metrics: BotMetrics;
   logger: Logger;
   showTools: boolean;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { type BotConfig, ConfigError, loadBotConfig, redact } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
-import { createChatClient, createChatStreamClient } from '@parley/rpc';
+import { createChatClient, createChatStreamClient, createUsageClient } from '@parley/rpc';
 import { startTracing } from '@parley/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createBot, type ParleyBot } from './bot.ts';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     token: config.telegram.token,
     ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
     parley: { ...createChatClient(parleyServer), ...createChatStreamClient(parleyServer) },
+    usage: createUsageClient(parleyServer),
     logger,
     registry,
     allowedUsers: config.allowedUsers,

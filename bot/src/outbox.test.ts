@@ -1,6 +1,13 @@
 import { createLogger } from '@parley/logger';
 import { describe, expect, it } from 'vitest';
-import { htmlToPlainText, type MessageApi, Outbox, type SendEvent, type SendExtra } from './outbox.ts';
+import {
+  htmlToPlainText,
+  type MessageApi,
+  Outbox,
+  type SendEvent,
+  type SendExtra,
+  UNDELIVERED,
+} from './outbox.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 
@@ -90,6 +97,26 @@ describe('Outbox', () => {
     const endless = outbox(new FakeApi(Array.from({ length: 10 }, () => telegramError(429, 'slow down', 1))));
     expect(await endless.box.text(1, 'hello')).toBe(false);
     expect(endless.waits).toEqual([1_000, 1_000, 1_000]);
+  });
+
+  it('sends again after a Telegram 5xx, with backoff', async () => {
+    const api = new FakeApi([telegramError(502, 'Bad Gateway')]);
+    const { box, waits, events } = outbox(api);
+    expect(await box.text(1, 'hello')).toBe(true);
+    expect(waits).toEqual([1_000]);
+    expect(events).toEqual(['transient_retry']);
+    expect(api.sent.map((s) => s.text)).toEqual(['hello']);
+  });
+
+  it('tries three times over a network failure, then tells the chat the reply was lost', async () => {
+    const reset = () =>
+      Object.assign(new Error('request to api.telegram.org failed'), { code: 'ECONNRESET' });
+    const api = new FakeApi([reset(), reset(), reset()]);
+    const { box, waits, events } = outbox(api);
+    expect(await box.html(1, `${'a'.repeat(4_000)}\n\n${'b'.repeat(100)}`)).toBe(false);
+    expect(waits).toEqual([1_000, 3_000]);
+    expect(events).toEqual(['transient_retry', 'transient_retry', 'failed']);
+    expect(api.sent).toEqual([{ text: UNDELIVERED, extra: undefined }]);
   });
 
   it('stops after a part that cannot be delivered', async () => {

@@ -29,7 +29,7 @@ export interface SendOptions {
 }
 
 /** Why a message was retried or dropped; counted by the metrics. */
-export type SendEvent = 'rate_limited' | 'plain_text_fallback' | 'failed';
+export type SendEvent = 'rate_limited' | 'transient_retry' | 'plain_text_fallback' | 'failed';
 
 export interface OutboxDeps {
   api: MessageApi;
@@ -41,6 +41,13 @@ export interface OutboxDeps {
 }
 
 const MAX_ATTEMPTS = 4;
+/**
+ * Waits before resending after a transient failure (Telegram 5xx, a network error): three tries within
+ * about 4 s, then the chat is told. Bounded because the chat's lane waits meanwhile.
+ */
+const TRANSIENT_DELAYS_MS = [1_000, 3_000];
+export const UNDELIVERED =
+  'Sorry, Telegram failed while I was sending my answer, so part of it is missing. Please ask again.';
 const PARSE_ERROR = /can't parse entities|unsupported start tag|can't find end tag|unexpected end tag/i;
 /** Telegram refuses an edit that changes nothing; for us that edit has succeeded. */
 const NOT_MODIFIED = /message is not modified/i;
@@ -50,7 +57,8 @@ type Delivery = (text: string, parseMode: SendExtra['parse_mode']) => Promise<un
 
 /**
  * Every message the bot sends goes through here: HTML split to Telegram's size, a plain-text resend when
- * Telegram still rejects the markup, and Telegram's 429 `retry_after` honoured up to a bound.
+ * Telegram still rejects the markup, Telegram's 429 `retry_after` honoured up to a bound, and transient
+ * failures (5xx, network) retried with backoff; when those still lose a message, the chat is told.
  */
 export class Outbox {
   readonly #deps: Required<Omit<OutboxDeps, 'onEvent'>> & Pick<OutboxDeps, 'onEvent'>;
@@ -87,17 +95,29 @@ export class Outbox {
       if (index === parts.length - 1 && options.keyboard) extra.reply_markup = options.keyboard;
       const send: Delivery = (text, parseMode) =>
         this.#deps.api.sendMessage(chatId, text, parseMode ? { ...extra, parse_mode: parseMode } : extra);
-      if (!(await this.#deliver(send, part))) return false;
+      const outcome = await this.#deliver(send, part);
+      if (outcome === 'sent') continue;
+      if (outcome === 'transient') await this.#tellUndelivered(chatId);
+      return false;
     }
     return true;
+  }
+
+  /** Best effort, once: the failure that lost the reply may still be going on. */
+  async #tellUndelivered(chatId: number | string): Promise<void> {
+    try {
+      await this.#deps.api.sendMessage(chatId, UNDELIVERED);
+    } catch (err) {
+      this.#deps.logger.warn({ err }, 'could not tell the chat that a reply was lost');
+    }
   }
 
   /**
    * Replaces the text of a message the bot sent with one part of HTML (at most 4096 characters), with the
    * same plain-text and 429 handling as a send. False when the message cannot be edited (gone, too old).
    */
-  edit(chatId: number | string, messageId: number, html: string): Promise<boolean> {
-    return this.#deliver(async (text, parseMode) => {
+  async edit(chatId: number | string, messageId: number, html: string): Promise<boolean> {
+    const outcome = await this.#deliver(async (text, parseMode) => {
       try {
         return await this.#deps.api.editMessageText(
           chatId,
@@ -111,15 +131,18 @@ export class Outbox {
         throw err;
       }
     }, html);
+    return outcome === 'sent';
   }
 
-  async #deliver(call: Delivery, html: string): Promise<boolean> {
+  /** `transient`: lost to failures that retrying did not cure (worth telling the chat about). */
+  async #deliver(call: Delivery, html: string): Promise<'sent' | 'transient' | 'failed'> {
     let text = html;
     let parseMode: SendExtra['parse_mode'] = 'HTML';
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    let transientRetries = 0;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS + TRANSIENT_DELAYS_MS.length; attempt++) {
       try {
         await call(text, parseMode);
-        return true;
+        return 'sent';
       } catch (err) {
         const failure = telegramFailure(err);
         if (parseMode && failure && isParseError(failure)) {
@@ -134,12 +157,20 @@ export class Outbox {
         }
         if (failure?.code === 429 && attempt < MAX_ATTEMPTS && (await this.#waitOut(failure.retryAfter)))
           continue;
+        const transient = isTransient(failure);
+        const delay = transient ? TRANSIENT_DELAYS_MS[transientRetries++] : undefined;
+        if (delay !== undefined) {
+          this.#deps.onEvent?.('transient_retry');
+          this.#deps.logger.info({ err, delayMs: delay }, 'Telegram failed; sending again shortly');
+          await this.#deps.sleep(delay);
+          continue;
+        }
         this.#deps.logger.warn({ err, attempt }, 'could not send a message to Telegram');
         this.#deps.onEvent?.('failed');
-        return false;
+        return transient || failure?.code === 429 ? 'transient' : 'failed';
       }
     }
-    return false;
+    return 'transient';
   }
 
   /** Waits out a 429 when Telegram asks for a bounded pause; false when the pause is too long. */
@@ -157,6 +188,14 @@ export interface TelegramFailure {
   code: number;
   description: string;
   retryAfter?: number;
+}
+
+/**
+ * A failure that may pass: Telegram's 5xx, or no Bot API answer at all (connection refused or reset, DNS,
+ * a timeout). A network error after Telegram took the message may send it twice; losing it is worse.
+ */
+function isTransient(failure: TelegramFailure | undefined): boolean {
+  return failure === undefined || failure.code >= 500;
 }
 
 /** Reads telegraf's TelegramError structurally (`response.error_code`, `response.parameters`). */

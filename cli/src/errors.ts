@@ -13,6 +13,8 @@ export function isUsageError(err: unknown): err is UsageError {
 export interface ErrorHints {
   serverUrl: string;
   conversationId?: string | undefined;
+  /** The call was an admin command: permission_denied means the key is not an admin's. */
+  admin?: boolean;
 }
 
 const MAX_MESSAGE = 300;
@@ -22,7 +24,7 @@ const MAX_MESSAGE = 300;
  * classifies the failure; a terminal user sees the server's own words plus advice on what to do.
  */
 export function formatRpcError(err: unknown, hints: ErrorHints): string {
-  const { code, title, detail, retryAfterSeconds } = describeRpcError(err);
+  const { code, title, detail, retryAfterSeconds, resetsAt } = describeRpcError(err);
   const text = oneLine(detail);
   switch (code) {
     case 'unreachable':
@@ -33,7 +35,12 @@ export function formatRpcError(err: unknown, hints: ErrorHints): string {
       return hints.conversationId
         ? `parley: no conversation ${hints.conversationId} (or it is not yours)`
         : `parley: ${text}`;
+    case 'permission_denied':
+      return hints.admin
+        ? 'parley: this API key may not use admin commands (its client needs the admin role: ADMIN_CLIENTS or role: admin in POLICY_FILE)'
+        : `parley: ${text}`;
     case 'resource_exhausted': {
+      if (resetsAt) return `parley: ${title}`;
       const wait = retryAfterSeconds ? `try again in ${Math.ceil(retryAfterSeconds)}s` : 'try again later';
       return `parley: ${text} (${wait})`;
     }

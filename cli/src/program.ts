@@ -13,6 +13,7 @@ import { type AskOptions, runAsk } from './commands/ask.ts';
 import { type ChatOptions, runChat } from './commands/chat.ts';
 import { type DeleteOptions, runDelete } from './commands/delete.ts';
 import { type ListOptions, runList } from './commands/list.ts';
+import { addPolicyCommands, type PolicyClientFactories } from './commands/policy-commands.ts';
 import { runShow, type ShowOptions } from './commands/show.ts';
 import { runTools, type ToolsOptions } from './commands/tools.ts';
 import { type ErrorHints, formatRpcError, isUsageError } from './errors.ts';
@@ -20,7 +21,7 @@ import { EXIT_CODES_HELP, ExitCode } from './exit-codes.ts';
 import { writeLine } from './output.ts';
 
 /** Replaceable pieces of {@link run}; tests pass a fake client. */
-export interface RunDeps {
+export interface RunDeps extends PolicyClientFactories {
   createClient?: ClientFactory;
 }
 
@@ -34,6 +35,7 @@ interface RunState {
 export async function run(argv: string[], io: Io, deps: RunDeps = {}): Promise<number> {
   const state: RunState = { exitCode: ExitCode.ok, hints: { serverUrl: DEFAULT_SERVER_URL } };
   const program = buildProgram(io, deps.createClient ?? createCliClient, state);
+  addPolicyCommands(program, io, state, deps);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.exitCode;

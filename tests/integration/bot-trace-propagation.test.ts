@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { createLogger } from '@parley/logger';
-import { FakeChatClient, playTurn, turnEvent } from '@parley/rpc/testing';
+import { FakeChatClient, FakeUsageClient, playTurn, turnEvent } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
@@ -29,6 +29,7 @@ describe('the bot’s trace context', () => {
     const bot = createBot({
       token: '1:test',
       parley,
+      usage: new FakeUsageClient(),
       logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
       registry: new Registry(),
       allowedUsers: { ids: [], usernames: [] },

@@ -50,7 +50,9 @@ describe('McpToolSources', () => {
     const states = sources.states();
     expect(states.public).toMatchObject({ status: 'ready', tools: 3 });
     expect(states.internal).toMatchObject({ status: 'ready', tools: 3 });
-    expect(states.gone).toMatchObject({ status: 'down', tools: 0, attempts: 1 });
+    expect(states.gone).toMatchObject({ status: 'down', tools: 0 });
+    // At least the first attempt failed; on a loaded machine the backoff may already have tried again.
+    expect(states.gone?.attempts).toBeGreaterThanOrEqual(1);
     const published = events.filter((e) => e.type === 'tools').map((e) => e.source);
     expect(published.sort()).toEqual(['internal', 'public']);
 

@@ -64,6 +64,9 @@ describe('client policy', () => {
     const allowed = await client.startConversation({ message: 'hi', model: 'small-model', session });
     expect(allowed.reply?.content).toBe('Echo: hi');
     expect(llm.calls.at(-1)?.model).toBe('small-model');
+    // The chat's current conversation names its model, so clients can show what the next turn runs on.
+    expect(allowed.conversation?.model).toBe('small-model');
+    expect((await client.getSession({ session })).conversation?.model).toBe('small-model');
   });
 
   it('caps the conversations a user starts per day', async () => {

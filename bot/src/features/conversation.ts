@@ -26,7 +26,7 @@ export interface TurnRequest {
  */
 export function conversationFeature(deps: FeatureDeps): Composer<Context> {
   const feature = new Composer<Context>();
-  feature.on(message('text'), (ctx, next) => {
+  feature.on([message('text'), message('photo'), message('document')], (ctx, next) => {
     const text = addressedText(ctx.message, ctx.chat, ctx.botInfo);
     if (text === undefined) return next();
     const request: TurnRequest = {
@@ -83,9 +83,6 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
     for await (const event of events) {
       if (progress.apply(event)) reply.show(() => progress.previewHtml());
       if (progress.text) stopTyping();
-      if (event.event.oneofKind === 'started') {
-        deps.currentConversations.set(String(chat.id), event.event.started.conversationId);
-      }
     }
     stopTyping();
     const { done } = progress;

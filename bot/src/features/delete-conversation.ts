@@ -1,9 +1,8 @@
-import { type Conversation, describeRpcError } from '@parley/rpc';
+import type { Conversation } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
-import type { BotCommand, Chat, User } from 'telegraf/types';
+import type { BotCommand, CallbackQuery, Chat, User } from 'telegraf/types';
 import {
   answerCallback,
-  callbackData,
   enqueue,
   type FeatureDeps,
   replaceMessage,
@@ -19,9 +18,14 @@ export const DELETE_MENU: BotCommand[] = [
   { command: 'delete', description: 'Delete the current conversation' },
 ];
 
-/** Callback data of the confirm button: `d:<conversation id>`; `k` keeps it. */
-const CONFIRM = /^d:([A-Za-z0-9_-]{1,62})$/;
-const KEEP = 'k';
+/**
+ * Callback data of the buttons: `d:<conversation id>:<asker>` deletes, `k:<asker>` keeps, where the asker
+ * is the Telegram user who sent /delete: in a group only they may answer. (`d:<id>` and `k` are the
+ * buttons of older messages, without an asker.)
+ */
+const CONFIRM = /^d:([A-Za-z0-9_-]{1,62})(?::(\d{1,20}))?$/;
+const KEEP = /^k(?::(\d{1,20}))?$/;
+export const NOT_YOURS = 'Only the member who asked for /delete can answer this.';
 
 /** /delete asks before deleting the chat's current conversation; the answer comes from its buttons. */
 export function deleteFeature(deps: FeatureDeps): Composer<Context> {
@@ -33,6 +37,7 @@ export function deleteFeature(deps: FeatureDeps): Composer<Context> {
   feature.action(CONFIRM, (ctx) => {
     const { chat, from, callbackQuery } = ctx;
     if (!chat) return answerCallback(deps, callbackQuery.id);
+    if (!isAsker(ctx.match[2], from)) return answerCallback(deps, callbackQuery.id, NOT_YOURS);
     const target = {
       chat,
       from,
@@ -44,21 +49,30 @@ export function deleteFeature(deps: FeatureDeps): Composer<Context> {
     enqueue(deps, chat, () => deleteConfirmed(deps, target));
   });
   feature.action(KEEP, (ctx) => {
-    const { chat, callbackQuery } = ctx;
+    const { chat, from, callbackQuery } = ctx;
     if (!chat) return answerCallback(deps, callbackQuery.id);
-    enqueue(deps, chat, async () => {
-      await answerCallback(deps, callbackQuery.id, 'Kept');
-      await replaceMessage(deps, chat.id, callbackQuery.message?.message_id, 'Kept it. Nothing was deleted.');
-    });
+    if (!isAsker(ctx.match[1], from)) return answerCallback(deps, callbackQuery.id, NOT_YOURS);
+    enqueue(deps, chat, () => kept(deps, chat, callbackQuery));
   });
   return feature;
+}
+
+/** True when the button names no asker (an older message) or `from` is the asker. */
+function isAsker(asker: string | undefined, from: User | undefined): boolean {
+  return asker === undefined || String(from?.id) === asker;
+}
+
+async function kept(deps: FeatureDeps, chat: Chat, callbackQuery: CallbackQuery): Promise<void> {
+  await answerCallback(deps, callbackQuery.id, 'Kept');
+  await replaceMessage(deps, chat.id, callbackQuery.message?.message_id, 'Kept it. Nothing was deleted.');
 }
 
 async function confirmDelete(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
   try {
     const conversation = await currentConversation(deps, chat, from);
-    const data = conversation && callbackData('d', conversation.id);
-    if (!conversation || !data) {
+    const asker = from ? `:${from.id}` : '';
+    const data = conversation && `d:${conversation.id}${asker}`;
+    if (!conversation || !data || Buffer.byteLength(data) > 64) {
       await deps.outbox.text(chat.id, 'There is no conversation to delete here.');
       return;
     }
@@ -71,7 +85,7 @@ async function confirmDelete(deps: FeatureDeps, chat: Chat, from: User | undefin
         inline_keyboard: [
           [
             { text: '🗑 Delete', callback_data: data },
-            { text: 'Keep', callback_data: KEEP },
+            { text: 'Keep', callback_data: `k${asker}` },
           ],
         ],
       },
@@ -82,31 +96,16 @@ async function confirmDelete(deps: FeatureDeps, chat: Chat, from: User | undefin
 }
 
 /**
- * The chat's current conversation: the one the last server response named, else the chat's most recently
- * updated one (what the server itself falls back to when a chat's session has expired).
+ * The chat's current conversation, as the server knows it: the one its next message goes to, whatever
+ * replica or restart of the bot asks.
  */
 async function currentConversation(
   deps: FeatureDeps,
   chat: Chat,
   from: User | undefined,
 ): Promise<Conversation | undefined> {
-  const session = sessionMetadataFor(chat, from);
-  const hint = deps.currentConversations.get(String(chat.id));
-  if (hint) {
-    try {
-      const { conversation } = await deps.parley.describeConversation({
-        conversationId: hint,
-        session,
-        pageSize: 1,
-      });
-      if (conversation) return conversation;
-    } catch (err) {
-      if (describeRpcError(err).code !== 'not_found') throw err;
-      deps.currentConversations.forget(String(chat.id), hint);
-    }
-  }
-  const { conversations } = await deps.parley.listConversations({ session, pageSize: 20 });
-  return conversations.find((c) => c.chatId === session.chatId);
+  const { conversation } = await deps.parley.getSession({ session: sessionMetadataFor(chat, from) });
+  return conversation;
 }
 
 interface DeleteTarget {
@@ -126,7 +125,6 @@ async function deleteConfirmed(deps: FeatureDeps, target: DeleteTarget): Promise
       session: sessionMetadataFor(chat, target.from),
       requestId: requestIdFor(target.updateId),
     });
-    deps.currentConversations.forget(String(chat.id), conversationId);
     await answerCallback(deps, target.callbackId, 'Deleted');
     await replaceMessage(deps, chat.id, target.messageId, 'Deleted. Send a message to keep chatting.');
   } catch (err) {

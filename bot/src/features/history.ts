@@ -43,15 +43,17 @@ export function historyFeature(deps: FeatureDeps): Composer<Context> {
 
 async function showHistory(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
   try {
-    const { conversations } = await deps.parley.listConversations({
-      session: sessionMetadataFor(chat, from),
-      pageSize: PAGE_SIZE,
-    });
+    const session = sessionMetadataFor(chat, from);
+    // The server says which conversation the next message goes to: every replica and restart agrees.
+    const [{ conversations }, { conversation: currentOne }] = await Promise.all([
+      deps.parley.listConversations({ session, pageSize: PAGE_SIZE }),
+      deps.parley.getSession({ session }),
+    ]);
     if (conversations.length === 0) {
       await deps.outbox.text(chat.id, 'No conversations yet. Just send me a message to start one.');
       return;
     }
-    const current = deps.currentConversations.get(String(chat.id));
+    const current = currentOne?.id;
     const lines = conversations.map((c, i) => historyLine(c, i, c.id === current));
     const keyboard: InlineKeyboardButton[][] = [];
     for (const [i, c] of conversations.entries()) {
@@ -81,7 +83,6 @@ async function switchTo(deps: FeatureDeps, request: SwitchRequest): Promise<void
       conversationId,
       session: sessionMetadataFor(chat, request.from),
     });
-    deps.currentConversations.set(String(chat.id), conversationId);
     await answerCallback(deps, request.callbackId, 'Switched');
     const title = escapeHtml(conversation ? titleOf(conversation) : 'that conversation');
     await replaceMessage(

@@ -16,11 +16,10 @@ export function newConversationFeature(deps: FeatureDeps): Composer<Context> {
     const updateId = ctx.update.update_id;
     enqueue(deps, chat, async () => {
       try {
-        const { conversation } = await deps.parley.startConversation({
+        await deps.parley.startConversation({
           session: sessionMetadataFor(chat, from),
           requestId: requestIdFor(updateId),
         });
-        if (conversation) deps.currentConversations.set(String(chat.id), conversation.id);
         await deps.outbox.text(chat.id, 'Started a new conversation. What’s on your mind?');
       } catch (err) {
         await reportFailure(deps, chat.id, err, 'new conversation');

@@ -15,6 +15,8 @@ const COMMAND_LIST = `/new — start a fresh conversation
 /delete — delete the current conversation
 /weather &lt;city&gt; — the weather somewhere
 /holidays &lt;country&gt; — upcoming public holidays
+/usage — what you’ve used and what is left
+/model — pick the model (starts a new conversation)
 /help — this list`;
 
 const IN_GROUPS = 'In a group, mention me or reply to one of my messages, and I’ll answer there.';

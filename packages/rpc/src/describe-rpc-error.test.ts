@@ -54,6 +54,26 @@ describe('describeRpcError', () => {
     expect(describeRpcError(long)).toMatchObject({ argument: 'message', maxChars: 4000 });
   });
 
+  it('reads a used-up budget, a block and the allowed models from meta', () => {
+    const budget = new RpcError('daily token budget used up', 'resource_exhausted', {
+      budget: 'daily_tokens',
+      resets_at: '2026-04-01T00:00:00.000Z',
+      retry_after: '600',
+    });
+    expect(describeRpcError(budget)).toMatchObject({
+      budget: 'daily_tokens',
+      resetsAt: new Date('2026-04-01T00:00:00Z'),
+      title: 'the daily token budget is used up; it resets at 2026-04-01T00:00Z',
+    });
+    const blocked = new RpcError('blocked', 'permission_denied', { blocked: 'true' });
+    expect(describeRpcError(blocked)).toMatchObject({ blocked: true, title: /blocked/ });
+    const model = new RpcError('no', 'permission_denied', { allowed_models: 'a,b' });
+    expect(describeRpcError(model)).toMatchObject({
+      allowedModels: ['a', 'b'],
+      title: 'that model is not allowed (allowed: a, b)',
+    });
+  });
+
   it('does without max_chars, and never reads a limit from the text', () => {
     const err = new RpcError('message must be at most 8000 characters', 'invalid_argument', {
       argument: 'message',

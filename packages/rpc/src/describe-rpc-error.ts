@@ -22,6 +22,14 @@ export interface RpcErrorDescription {
   argument?: string;
   /** The most characters a message may have (`meta.max_chars`), when a message was too long. */
   maxChars?: number;
+  /** The budget used up (`meta.budget`: `daily_tokens`, `monthly_cost`, ...), on `resource_exhausted`. */
+  budget?: string;
+  /** When that budget starts afresh (`meta.resets_at`). */
+  resetsAt?: Date;
+  /** The user is blocked by an operator (`meta.blocked`), on `permission_denied`. */
+  blocked?: boolean;
+  /** The models the client may pick (`meta.allowed_models`), when it asked for another. */
+  allowedModels?: string[];
 }
 
 /** The shapes of "no server answered": undici's `fetch failed` and the Node error codes behind it. */
@@ -93,12 +101,31 @@ function fromMeta(description: RpcErrorDescription, meta: RpcError['meta'] | und
   if (argument) description.argument = argument;
   const maxChars = positive(firstMeta(meta, 'max_chars'));
   if (maxChars !== undefined && Number.isInteger(maxChars)) description.maxChars = maxChars;
+  fromPolicyMeta(description, meta);
   description.title = titleOf(description);
   return description;
 }
 
+/** What a client policy's refusals carry: a budget and its reset, a block, the models allowed. */
+function fromPolicyMeta(description: RpcErrorDescription, meta: RpcError['meta'] | undefined): void {
+  const budget = firstMeta(meta, 'budget');
+  if (budget) description.budget = budget;
+  const resetsAt = new Date(firstMeta(meta, 'resets_at') ?? '');
+  if (budget && !Number.isNaN(resetsAt.getTime())) description.resetsAt = resetsAt;
+  if (firstMeta(meta, 'blocked') === 'true') description.blocked = true;
+  const models = firstMeta(meta, 'allowed_models');
+  if (models !== undefined) description.allowedModels = models.split(',').filter(Boolean);
+}
+
 /** Titles that the meta makes more precise than the code alone. */
 function titleOf(d: RpcErrorDescription): string {
+  if (d.budget) {
+    const [period, kind] = d.budget.split('_');
+    const what = `the ${period} ${kind === 'cost' ? 'spending' : 'token'} budget is used up`;
+    return d.resetsAt ? `${what}; it resets at ${d.resetsAt.toISOString().slice(0, 16)}Z` : what;
+  }
+  if (d.blocked) return 'this user is blocked on this service';
+  if (d.allowedModels) return `that model is not allowed (allowed: ${d.allowedModels.join(', ')})`;
   if (d.code === 'invalid_argument' && d.argument === 'message') {
     return d.maxChars
       ? `the message is too long (at most ${d.maxChars.toLocaleString('en-US')} characters)`

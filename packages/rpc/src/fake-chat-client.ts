@@ -115,3 +115,5 @@ function echoingClient(): ChatClient {
     listTools: async () => ListToolsResponse.create(),
   };
 }
+
+export { FakeAdminClient, type FakePolicyCall, FakeUsageClient } from './fake-policy-clients.ts';

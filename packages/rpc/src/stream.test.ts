@@ -80,7 +80,7 @@ const turn: TurnEvent[] = [
     event: {
       oneofKind: 'done',
       done: {
-        conversation: { id: 'c1', title: 'hi', messageCount: 2, platform: 'cli', chatId: 'x' },
+        conversation: { id: 'c1', title: 'hi', messageCount: 2, platform: 'cli', chatId: 'x', model: '' },
         reply,
         usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
         toolsUsed: ['get_weather'],

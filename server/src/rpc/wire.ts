@@ -26,6 +26,7 @@ export function toWireConversation(c: ConversationRecord): Conversation {
     messageCount: c.messageCount,
     platform: c.platform,
     chatId: c.chatId,
+    model: c.model,
   };
 }
 

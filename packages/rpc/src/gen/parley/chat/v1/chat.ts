@@ -151,6 +151,12 @@ export interface Conversation {
      * @generated from protobuf field: string chat_id = 7
      */
     chatId: string;
+    /**
+     * The model its turns run on, as picked when it was started; empty for the server's default model.
+     *
+     * @generated from protobuf field: string model = 8
+     */
+    model: string;
 }
 /**
  * @generated from protobuf message parley.chat.v1.StartConversationRequest
@@ -952,7 +958,8 @@ class Conversation$Type extends MessageType<Conversation> {
             { no: 4, name: "updated_at", kind: "message", T: () => Timestamp },
             { no: 5, name: "message_count", kind: "scalar", T: 5 /*ScalarType.INT32*/ },
             { no: 6, name: "platform", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 7, name: "chat_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 7, name: "chat_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 8, name: "model", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
     create(value?: PartialMessage<Conversation>): Conversation {
@@ -962,6 +969,7 @@ class Conversation$Type extends MessageType<Conversation> {
         message.messageCount = 0;
         message.platform = "";
         message.chatId = "";
+        message.model = "";
         if (value !== undefined)
             reflectionMergePartial<Conversation>(this, message, value);
         return message;
@@ -991,6 +999,9 @@ class Conversation$Type extends MessageType<Conversation> {
                     break;
                 case /* string chat_id */ 7:
                     message.chatId = reader.string();
+                    break;
+                case /* string model */ 8:
+                    message.model = reader.string();
                     break;
                 default:
                     let u = options.readUnknownField;
@@ -1025,6 +1036,9 @@ class Conversation$Type extends MessageType<Conversation> {
         /* string chat_id = 7; */
         if (message.chatId !== "")
             writer.tag(7, WireType.LengthDelimited).string(message.chatId);
+        /* string model = 8; */
+        if (message.model !== "")
+            writer.tag(8, WireType.LengthDelimited).string(message.model);
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);

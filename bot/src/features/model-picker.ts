@@ -1,0 +1,129 @@
+import type { GetUsageResponse } from '@parley/rpc';
+import { Composer, type Context } from 'telegraf';
+import type { BotCommand, Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import {
+  answerCallback,
+  enqueue,
+  type FeatureDeps,
+  replaceMessage,
+  reportFailure,
+  requestIdFor,
+} from '../feature-deps.ts';
+import { escapeHtml } from '../reply-format.ts';
+import { sessionMetadataFor } from '../session-metadata.ts';
+
+/** This feature's entries in Telegram's command menu. */
+export const MODEL_MENU: BotCommand[] = [
+  { command: 'model', description: 'Pick the model (starts a new conversation)' },
+];
+
+/** Callback data of a model button: `m:<model>` (Telegram allows 64 bytes; longer names get no button). */
+const PICK = /^m:(.{1,62})$/;
+const MAX_MODEL = 100;
+
+/**
+ * /model lists the models this bot's key may use (GetUsage) as buttons, the current conversation's
+ * marked. A model belongs to a conversation (StartConversation takes it; a conversation keeps it), so a
+ * pick starts a new conversation on that model; the previous one stays in /history. `/model <name>`
+ * picks directly, which is the only way when the operator allows any model.
+ */
+export function modelFeature(deps: FeatureDeps): Composer<Context> {
+  const feature = new Composer<Context>();
+  feature.command('model', (ctx) => {
+    const { chat, from } = ctx;
+    const name = ctx.payload.trim();
+    const updateId = ctx.update.update_id;
+    if (name.length > MAX_MODEL) {
+      enqueue(deps, chat, () => deps.outbox.text(chat.id, 'That’s too long for a model name.'));
+    } else if (name) {
+      enqueue(deps, chat, () => pick(deps, { chat, from, model: name, updateId }));
+    } else {
+      enqueue(deps, chat, () => showModels(deps, chat, from));
+    }
+  });
+  feature.action(PICK, (ctx) => {
+    const { chat, from, callbackQuery } = ctx;
+    if (!chat) return answerCallback(deps, callbackQuery.id);
+    const request = {
+      chat,
+      from,
+      model: ctx.match[1] ?? '',
+      updateId: ctx.update.update_id,
+      callbackId: callbackQuery.id,
+      messageId: callbackQuery.message?.message_id,
+    };
+    enqueue(deps, chat, () => pick(deps, request));
+  });
+  return feature;
+}
+
+async function showModels(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
+  try {
+    const session = sessionMetadataFor(chat, from);
+    const [usage, { conversation }] = await Promise.all([
+      deps.usage.getUsage({ userId: session.userId }),
+      deps.parley.getSession({ session }),
+    ]);
+    const current = conversation?.model || usage.defaultModel;
+    const { html, keyboard } = modelMenu(usage, current);
+    await deps.outbox.html(
+      chat.id,
+      html,
+      keyboard.length > 0 ? { keyboard: { inline_keyboard: keyboard } } : {},
+    );
+  } catch (err) {
+    await reportFailure(deps, chat.id, err, 'list models');
+  }
+}
+
+/** The /model message: the current model, and a button per allowed model (none when any is allowed). */
+export function modelMenu(
+  usage: GetUsageResponse,
+  current: string,
+): { html: string; keyboard: InlineKeyboardButton[][] } {
+  const now = `Current conversation: <code>${escapeHtml(current)}</code>`;
+  if (usage.anyModel) {
+    return {
+      html: `${now}\n\nAny model is allowed here: send <code>/model &lt;name&gt;</code> to start a new conversation with one.`,
+      keyboard: [],
+    };
+  }
+  const keyboard: InlineKeyboardButton[][] = [];
+  for (const model of usage.allowedModels) {
+    const data = `m:${model}`;
+    if (Buffer.byteLength(data) > 64) continue;
+    const label = `${model === current ? '✓ ' : ''}${model}${model === usage.defaultModel ? ' (default)' : ''}`;
+    keyboard.push([{ text: label, callback_data: data }]);
+  }
+  const html = `<b>Pick a model</b>\n${now}\n\nPicking one starts a new conversation with it; the current one stays in /history.`;
+  return { html, keyboard };
+}
+
+interface PickRequest {
+  chat: Chat;
+  from: User | undefined;
+  model: string;
+  updateId: number;
+  /** Set when a button was tapped: its spinner is stopped and its message replaced. */
+  callbackId?: string;
+  messageId?: number | undefined;
+}
+
+/** Starts a new conversation on the model; the server checks the model against the bot's policy. */
+async function pick(deps: FeatureDeps, request: PickRequest): Promise<void> {
+  const { chat, model } = request;
+  try {
+    await deps.parley.startConversation({
+      session: sessionMetadataFor(chat, request.from),
+      model,
+      requestId: requestIdFor(request.updateId),
+    });
+    if (request.callbackId) await answerCallback(deps, request.callbackId, model);
+    const html = `Now using <code>${escapeHtml(model)}</code> in a new conversation. Send a message to begin.`;
+    if (request.callbackId) await replaceMessage(deps, chat.id, request.messageId, html);
+    else await deps.outbox.html(chat.id, html);
+  } catch (err) {
+    if (request.callbackId) await answerCallback(deps, request.callbackId);
+    await reportFailure(deps, chat.id, err, 'pick model');
+  }
+}

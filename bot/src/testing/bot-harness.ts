@@ -1,0 +1,87 @@
+import { createLogger } from '@parley/logger';
+import type { ChatClient, UsageClient } from '@parley/rpc';
+import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
+import { Registry } from 'prom-client';
+import type { Telegram } from 'telegraf';
+import type { Update, UserFromGetMe } from 'telegraf/types';
+import { createBot } from '../bot.ts';
+
+// A bot built by createBot around fake Parley clients, with the Bot API replaced at telegraf's `callApi`
+// seam: every call is recorded and answered like Telegram would (a message id), sendChatAction fails as
+// the emulator's does.
+
+export const BOT_INFO = {
+  id: 99,
+  is_bot: true,
+  first_name: 'Parley',
+  username: 'ParleyBot',
+} as UserFromGetMe;
+
+export interface BotCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+export function botHarness(clients: { parley?: Partial<ChatClient>; usage?: UsageClient } = {}) {
+  const parley = new FakeChatClient(clients.parley);
+  const usage = clients.usage ?? new FakeUsageClient();
+  const bot = createBot({
+    token: '1:test',
+    parley,
+    usage,
+    logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
+    registry: new Registry(),
+    allowedUsers: { ids: [], usernames: [] },
+    showTools: false,
+    rpcTimeoutMs: 1_000,
+    botInfo: BOT_INFO,
+  });
+  const calls: BotCall[] = [];
+  bot.telegraf.telegram.callApi = (async (method: string, payload: Record<string, unknown>) => {
+    calls.push({ method, payload });
+    if (method === 'sendChatAction') throw new Error('500: Internal Server Error');
+    return { message_id: calls.length };
+  }) as unknown as Telegram['callApi'];
+  return {
+    parley,
+    usage,
+    calls,
+    callsTo: (method: string) => calls.filter((c) => c.method === method).map((c) => c.payload),
+    messages: () => calls.filter((c) => c.method === 'sendMessage').map((c) => c.payload),
+    async send(update: Update) {
+      await bot.telegraf.handleUpdate(update);
+      await bot.queue.drain(1_000);
+    },
+  };
+}
+
+const PRIVATE = { id: 7, type: 'private' as const, first_name: 'Ann' };
+const GROUP = { id: -100, type: 'group' as const, title: 'Friends' };
+
+/** A command as Telegram sends it (with its bot_command entity), in a private chat or the group. */
+export function command(
+  updateId: number,
+  text: string,
+  options: { group?: boolean; from?: number } = {},
+): Update {
+  const chat = options.group ? GROUP : PRIVATE;
+  const from = { id: options.from ?? 7, is_bot: false, first_name: 'Ann' };
+  const length = text.split(' ')[0]?.length ?? text.length;
+  const entities = [{ type: 'bot_command' as const, offset: 0, length }];
+  return { update_id: updateId, message: { message_id: updateId, date: 0, chat, from, text, entities } };
+}
+
+/** A tap on an inline button of the bot's message 500. */
+export function tap(
+  updateId: number,
+  data: string,
+  options: { group?: boolean; from?: number } = {},
+): Update {
+  const chat = options.group ? GROUP : PRIVATE;
+  const from = { id: options.from ?? 7, is_bot: false, first_name: 'Ann' };
+  const message = { message_id: 500, date: 0, chat, from: BOT_INFO, text: 'menu' };
+  return {
+    update_id: updateId,
+    callback_query: { id: `cb-${updateId}`, from, chat_instance: 'x', message, data },
+  } as Update;
+}
