@@ -151,17 +151,6 @@ export class OpenAiLlm implements Llm {
   }
 }
 
-/** The {@link Llm} when no endpoint is configured: the server still starts, chats say why they fail. */
-export class UnconfiguredLlm implements Llm {
-  readonly configured = false;
-
-  async complete(): Promise<LlmResponse> {
-    throw new UnavailableError(
-      'no model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama or vLLM)',
-    );
-  }
-}
-
 /** Failures worth retrying and counting against the provider: it may well answer a moment later. */
 function isTransient(err: unknown): boolean {
   if (err instanceof APIConnectionError) return true;
