@@ -74,17 +74,21 @@ console.log(
     (biggest ? ` (largest ${relative(app, biggest[0])}, ${Math.round(biggest[1].bytes / 1024)} KiB)` : ''),
 );
 
-/** Builtins bundled as `require('node:<name>')`: named imports of them become lazy property reads. */
+/**
+ * Static imports of these builtins bundled as `require('node:<name>')`: named imports of them become
+ * lazy property reads. `import()` of them stays as it is (esbuild would give it a default export only).
+ */
 function requireBuiltins(names) {
   const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
   return {
     name: 'require-builtins',
     setup(b) {
-      b.onResolve({ filter }, (args) =>
-        args.namespace === 'builtin'
-          ? { path: args.path, external: true }
-          : { path: args.path.replace(/^node:/, ''), namespace: 'builtin' },
-      );
+      b.onResolve({ filter }, (args) => {
+        if (args.namespace === 'builtin' || args.kind !== 'import-statement') {
+          return { path: args.path, external: true };
+        }
+        return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
+      });
       b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
         contents: `module.exports = require('node:${args.path}');`,
         loader: 'js',

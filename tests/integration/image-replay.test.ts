@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChatClient } from '@parley/rpc';
@@ -168,6 +171,47 @@ describe('the server image, replayed', () => {
     expect(res.reply?.content).toBe('compiled and running');
     // The embedded store wrote under the image's DATA_DIR (mapped into the replay).
     expect(readdirSync(image.env.DATA_DIR ?? '').length).toBeGreaterThan(0);
+  });
+
+  it('exports spans over OTLP when OTEL_* asks (the SDK is a chunk of the bundle, loaded then)', async () => {
+    const received: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(`${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    collector.listen(0, '127.0.0.1');
+    await once(collector, 'listening');
+    try {
+      const port = await freePort();
+      const server = await start(
+        image,
+        {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          API_KEYS: 'replay=replay-key-0123456789',
+          OPENAI_API_KEY: 'test',
+          OPENAI_BASE_URL: model.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        },
+        up(`http://127.0.0.1:${port}/ready`),
+      );
+      const chat = createChatClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'replay-key-0123456789' });
+      await chat.listConversations({ session: { platform: 'replay', userId: 'u1', chatId: 'c1' } });
+      // SIGTERM flushes the queued spans before the server exits.
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+      expect(
+        received.some((r) => r.startsWith('/v1/traces ') && r.includes('ListConversations')),
+        server.output(),
+      ).toBe(true);
+    } finally {
+      collector.close();
+    }
   });
 });
 
