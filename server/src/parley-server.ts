@@ -155,7 +155,10 @@ function createLlm(
   if (!apiKey && !baseUrl) return new UnconfiguredLlm();
   // The openai SDK loads with the first model call, not at start (see LazyLlm).
   return new LazyLlm(async () => {
-    const { OpenAiLlm } = await import('./assistant/openai-llm.ts');
+    const [{ OpenAiLlm }, { createKeepAliveFetch }] = await Promise.all([
+      import('./assistant/openai-llm.ts'),
+      import('./providers/keep-alive-fetch.ts'),
+    ]);
     return new OpenAiLlm({
       ...(apiKey ? { apiKey } : {}),
       ...(baseUrl ? { baseUrl } : {}),
@@ -164,6 +167,7 @@ function createLlm(
       maxRetries,
       logger,
       onBreakerStateChange,
+      fetch: createKeepAliveFetch().fetch,
     });
   });
 }
