@@ -81,7 +81,8 @@ function request(
   agent: http.Agent,
 ): Promise<http.IncomingMessage> {
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
+  // The openai SDK passes a Headers already: read it rather than validate a copy.
+  (init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, name) => {
     headers[name] = value;
   });
   const body = init.body as string | Uint8Array | undefined;
