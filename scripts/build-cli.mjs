@@ -13,7 +13,20 @@ const dist = join(cli, 'dist');
 
 rmSync(dist, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { parley: join(cli, 'src', 'main.ts') },
+  // dist/parley.js turns on V8's compile cache, then imports the CLI: every run after the first skips
+  // compiling the bundle, most of what `parley --help` costs beyond Node's own start.
+  stdin: {
+    contents: [
+      "import { enableCompileCache } from 'node:module';",
+      'enableCompileCache?.();',
+      "await import('./src/main.ts');",
+    ].join('\n'),
+    resolveDir: cli,
+    sourcefile: 'parley.js',
+    loader: 'js',
+  },
+  entryNames: 'parley',
+  chunkNames: '[name]-[hash]',
   outdir: dist,
   bundle: true,
   splitting: true,

@@ -1,7 +1,7 @@
 import type { ClientPolicy, McpServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import type { Registry } from 'prom-client';
-import { McpToolSources, type McpToolSourcesDeps } from './mcp/mcp-tool-sources.ts';
+import type { McpToolSourcesDeps } from './mcp/mcp-tool-sources.ts';
 import { createMcpMetrics, mcpReadiness, recordMcpEvents } from './observability/mcp-telemetry.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { allowsToolSource } from './policy/client-rules.ts';
@@ -34,14 +34,27 @@ export interface McpSetup {
   close(): Promise<void>;
 }
 
-export function createMcpSetup(deps: McpSetupDeps): McpSetup {
+/** No MCP servers configured: no tools, nothing to connect, and the MCP SDK is never loaded. */
+const NO_MCP: McpSetup = {
+  external: { servers: [], tools: () => [] },
+  access: () => true,
+  readiness: () => ({}),
+  start: () => undefined,
+  close: async () => undefined,
+};
+
+export async function createMcpSetup(deps: McpSetupDeps): Promise<McpSetup> {
+  // Registered either way, so /metrics (and the dashboard) keep the same series.
+  const metrics = createMcpMetrics(deps.registry);
+  if (deps.servers.length === 0) return withPolicies(NO_MCP, deps.policies);
+  const { McpToolSources } = await import('./mcp/mcp-tool-sources.ts');
   const sources = new McpToolSources({
     servers: deps.servers,
     logger: deps.logger,
     defaultTimeoutMs: deps.defaultTimeoutMs,
     ...(deps.options ? { options: deps.options } : {}),
   });
-  const unsubscribe = sources.subscribe(recordMcpEvents(createMcpMetrics(deps.registry)));
+  const unsubscribe = sources.subscribe(recordMcpEvents(metrics));
   const servers = deps.servers.map((server) => server.name);
   const policies = deps.policies;
   if (servers.length > 0) deps.logger.info({ servers }, 'connecting to MCP servers in the background');
@@ -57,6 +70,17 @@ export function createMcpSetup(deps: McpSetupDeps): McpSetup {
     async close() {
       unsubscribe();
       await sources.close();
+    },
+  };
+}
+
+/** Without MCP servers only the client policies decide (e.g. a client denied the built-in tools). */
+function withPolicies(setup: McpSetup, policies: McpSetupDeps['policies']): McpSetup {
+  return {
+    ...setup,
+    access: (clientId, source) => {
+      const policy = policies?.[clientId];
+      return policy === undefined || allowsToolSource(policy, source);
     },
   };
 }

@@ -12,9 +12,10 @@ import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
 import { type AppDeps, createApp } from './app.ts';
 import { Assistant } from './assistant/assistant.ts';
+import { LazyLlm } from './assistant/lazy-llm.ts';
 import type { Llm } from './assistant/llm.ts';
-import { OpenAiLlm, UnconfiguredLlm } from './assistant/openai-llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
+import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
@@ -110,7 +111,7 @@ export async function createParleyServer(
     logger,
     events: sessionEvents(metrics),
   });
-  const mcp = createMcpSetup({
+  const mcp = await createMcpSetup({
     servers: overrides.mcpServers ?? [],
     logger,
     defaultTimeoutMs: config.tools.timeoutMs,
@@ -264,14 +265,22 @@ function createLlm(
 ): Llm {
   const { apiKey, baseUrl, model, timeoutMs, maxRetries } = config.openai;
   if (!apiKey && !baseUrl) return new UnconfiguredLlm();
-  return new OpenAiLlm({
-    ...(apiKey ? { apiKey } : {}),
-    ...(baseUrl ? { baseUrl } : {}),
-    model,
-    timeoutMs,
-    maxRetries,
-    logger,
-    onBreakerStateChange,
+  // The openai SDK loads with the first model call, not at start (see LazyLlm).
+  return new LazyLlm(async () => {
+    const [{ OpenAiLlm }, { createKeepAliveFetch }] = await Promise.all([
+      import('./assistant/openai-llm.ts'),
+      import('./providers/keep-alive-fetch.ts'),
+    ]);
+    return new OpenAiLlm({
+      ...(apiKey ? { apiKey } : {}),
+      ...(baseUrl ? { baseUrl } : {}),
+      model,
+      timeoutMs,
+      maxRetries,
+      logger,
+      onBreakerStateChange,
+      fetch: createKeepAliveFetch().fetch,
+    });
   });
 }
 

@@ -7,7 +7,6 @@ import type { Llm } from './assistant/llm.ts';
 import { createPolicyMetrics } from './observability/policy-metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { EmbeddedUsageLedger } from './policy/embedded-usage-ledger.ts';
-import { MongoUsageLedger } from './policy/mongo-usage-ledger.ts';
 import { PolicyGuard } from './policy/policy-guard.ts';
 import { RateLimiter } from './policy/rate-limiter.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
@@ -51,7 +50,12 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
   const ledger =
     deps.ledger ??
     (config.mongodb
-      ? await MongoUsageLedger.connect({ url: config.mongodb.url, dbName: config.mongodb.dbName, logger })
+      ? // The MongoDB driver loads only when configured (most of a small server's start-up otherwise).
+        await (await import('./policy/mongo-usage-ledger.ts')).MongoUsageLedger.connect({
+          url: config.mongodb.url,
+          dbName: config.mongodb.dbName,
+          logger,
+        })
       : new EmbeddedUsageLedger({ path: join(config.dataDir, 'usage.db') }));
   const limiter = new RateLimiter({ ...(deps.redis ? { redis: deps.redis } : {}), logger });
   const guard = new PolicyGuard({

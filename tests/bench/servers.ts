@@ -39,8 +39,10 @@ export interface ParleyOptions {
 }
 
 /**
- * Starts the real server as production runs it (`node --import tsx server/src/main.ts`, its own
- * process), plus the benchmark's memory probe, which only answers questions over IPC.
+ * Starts the real server in its own process from source (`node --import tsx server/src/main.ts`), so
+ * the CPU profile names source files; production runs the esbuild bundle of the same code (the startup
+ * section measures that), whose CPU per turn measured the same within noise. Plus the benchmark's
+ * memory probe, which only answers questions over IPC.
  */
 export async function startParley(options: ParleyOptions): Promise<RunningServer> {
   const port = await freePort();

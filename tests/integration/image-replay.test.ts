@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChatClient } from '@parley/rpc';
@@ -84,19 +87,25 @@ function healthcheck(image: ReplayedImage, env: Record<string, string>): number 
   }).status;
 }
 
-/** The image holds compiled code and production dependencies only. */
+/**
+ * The image holds the bundle and production dependencies only: the workspace packages and every other
+ * library are inside dist/, and node_modules holds just what the manifest leaves external.
+ */
 function expectProductionOnly(image: ReplayedImage): void {
   expect(existsSync(join(image.dir, 'dist', 'main.js'))).toBe(true);
   expect(existsSync(join(image.dir, 'src'))).toBe(false);
+  const manifest = JSON.parse(readFileSync(join(image.dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   const modules = join(image.dir, 'node_modules');
-  for (const tool of ['tsx', 'vitest', '@biomejs', '@bufbuild', 'esbuild', '@types']) {
+  const installed = readdirSync(modules)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((sub) => `${name}/${sub}`) : [name],
+    );
+  expect(installed.sort()).toEqual(Object.keys(manifest.dependencies ?? {}).sort());
+  for (const tool of ['tsx', 'vitest', '@biomejs', '@bufbuild', 'esbuild', '@types', '@parley']) {
     expect(existsSync(join(modules, tool)), tool).toBe(false);
-  }
-  for (const name of readdirSync(join(modules, '@parley'))) {
-    const files = readdirSync(join(modules, '@parley', name));
-    expect(files, name).toContain('dist');
-    for (const file of files)
-      expect(['dist', 'node_modules', 'package.json'], `${name}/${file}`).toContain(file);
   }
 }
 
@@ -164,6 +173,47 @@ describe('the server image, replayed', () => {
     expect(res.reply?.content).toBe('compiled and running');
     // The embedded store wrote under the image's DATA_DIR (mapped into the replay).
     expect(readdirSync(image.env.DATA_DIR ?? '').length).toBeGreaterThan(0);
+  });
+
+  it('exports spans over OTLP when OTEL_* asks (the SDK is a chunk of the bundle, loaded then)', async () => {
+    const received: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(`${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    collector.listen(0, '127.0.0.1');
+    await once(collector, 'listening');
+    try {
+      const port = await freePort();
+      const server = await start(
+        image,
+        {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          API_KEYS: 'replay=replay-key-0123456789',
+          OPENAI_API_KEY: 'test',
+          OPENAI_BASE_URL: model.url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        },
+        up(`http://127.0.0.1:${port}/ready`),
+      );
+      const chat = createChatClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'replay-key-0123456789' });
+      await chat.listConversations({ session: { platform: 'replay', userId: 'u1', chatId: 'c1' } });
+      // SIGTERM flushes the queued spans before the server exits.
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+      expect(
+        received.some((r) => r.startsWith('/v1/traces ') && r.includes('ListConversations')),
+        server.output(),
+      ).toBe(true);
+    } finally {
+      collector.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The shapes a policy is written in: the `POLICY_FILE` document (YAML or JSON, snake_case keys) and the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, formatIssues } from './config-error.ts';
 import { defaultLocalKeyFile } from './local-key.ts';
 

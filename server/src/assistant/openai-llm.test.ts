@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
 import type { AppError } from '../errors/app-error.ts';
 import type { LlmRequest } from './llm.ts';
-import { OpenAiLlm, type OpenAiLlmOptions, retryAfterMs, UnconfiguredLlm } from './openai-llm.ts';
+import { OpenAiLlm, type OpenAiLlmOptions, retryAfterMs } from './openai-llm.ts';
 
 let standIn: OpenAiStandIn;
 let logLines: Array<{ level: number; msg: string; [key: string]: unknown }>;
@@ -323,14 +323,6 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(rateLimited({}))).toBeUndefined();
     expect(retryAfterMs(rateLimited({ 'retry-after': 'soon' }))).toBeUndefined();
     expect(retryAfterMs(new Error('no headers'))).toBeUndefined();
-  });
-});
-
-describe('UnconfiguredLlm', () => {
-  it('is not configured and says how to configure a model', async () => {
-    const llm = new UnconfiguredLlm();
-    expect(llm.configured).toBe(false);
-    await expect(llm.complete()).rejects.toMatchObject({ code: 'unavailable', message: /OPENAI_API_KEY/ });
   });
 });
 

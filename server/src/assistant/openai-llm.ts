@@ -16,6 +16,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
+import type { FetchFunction } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
 import type { Llm, LlmMessage, LlmRequest, LlmResponse } from './llm.ts';
@@ -35,6 +36,8 @@ export interface OpenAiLlmOptions {
   breaker?: { threshold?: number; halfOpenAfterMs?: number };
   /** Called on every circuit state change (metrics and `/ready` hook in here). */
   onBreakerStateChange?: (state: BreakerState) => void;
+  /** The HTTP transport (a keep-alive fetch from the composition root); Node's fetch otherwise. */
+  fetch?: FetchFunction;
   /** Production defaults: 250 ms, 8 s, 30 s. Tests shorten them. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
 }
@@ -87,6 +90,7 @@ export class OpenAiLlm implements Llm {
       baseURL: options.baseUrl ?? 'https://api.openai.com/v1',
       maxRetries: 0,
       timeout: options.timeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
 
     const maxRetryAfterMs = options.backoff?.maxRetryAfterMs ?? 30_000;
@@ -204,17 +208,6 @@ export class OpenAiLlm implements Llm {
       return log('warn', new AppError('failed_precondition', MESSAGES.rejected, { cause: err }));
     }
     return log('warn', new UnavailableError(MESSAGES.open, { cause: err }));
-  }
-}
-
-/** The {@link Llm} when no endpoint is configured: the server still starts, chats say why they fail. */
-export class UnconfiguredLlm implements Llm {
-  readonly configured = false;
-
-  async complete(): Promise<LlmResponse> {
-    throw new UnavailableError(
-      'no model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as Ollama or vLLM)',
-    );
   }
 }
 

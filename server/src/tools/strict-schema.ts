@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ToolParameters } from './define-tool.ts';
 
 type JsonSchema = { [key: string]: unknown };

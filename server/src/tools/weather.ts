@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeProvenance } from '../providers/resilient-source.ts';
 import { defineTool } from './define-tool.ts';
 import { toolError, toolOk } from './tool-runner.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { asDirectory, failureForStatus, getProviderJson, ProviderError } from '../providers/provider-http.ts';
 
 export interface WeatherClientOptions {
