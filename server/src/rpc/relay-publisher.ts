@@ -1,23 +1,26 @@
 import type { Logger } from '@parley/logger';
 import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
+import { isFinal } from './running-turn.ts';
 import { eventJson, type WireEvent } from './turn-events.ts';
 
-/** How long deltas gather before one relay entry carries them: bounds entries per turn and Redis load. */
-const DELTA_FLUSH_MS = 50;
+/** How long events gather before one relay write carries them: bounds writes per turn and Redis load. */
+const FLUSH_MS = 50;
 
 /**
- * Publishes a running turn's events to the relay in order, merging the deltas of each 50 ms. Events that
- * come while a publish is in flight (or in the same tick) go out together in one round trip, so a fast
- * turn costs two publishes (`started`, then the reply and `done`) rather than one per event. A relay failure stops publishing for this turn (logged once): followers on other replicas then
- * time out, while this replica's own clients are unaffected.
+ * Publishes a running turn's events to the relay in order. Events gather for up to 50 ms (deltas merged)
+ * and go out together in one round trip, as do events that come while a write is in flight; the last
+ * event goes out at once. A turn answered within 50 ms costs one write. A relay failure stops publishing
+ * for this turn (logged once): followers on other replicas then time out, while this replica's own
+ * clients are unaffected.
  */
 export class RelayPublisher {
   readonly #relay: TurnRelay;
   readonly #key: string;
   readonly #logger: Logger;
-  #pending = '';
+  #pendingText = '';
+  #gathered: string[] = [];
+  #ready: string[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #batch: string[] = [];
   #sending: Promise<void> | undefined;
   #failed = false;
 
@@ -28,40 +31,41 @@ export class RelayPublisher {
   }
 
   push(event: WireEvent): void {
+    if (this.#failed) return;
     if (event.oneofKind === 'delta') {
-      this.#pending += event.delta.text;
-      this.#timer ??= setTimeout(() => this.#flushDeltas(), DELTA_FLUSH_MS);
-      return;
+      this.#pendingText += event.delta.text;
+    } else {
+      this.#gatherText();
+      this.#gathered.push(eventJson(event));
     }
-    this.#flushDeltas();
-    this.#enqueue(eventJson(event));
+    if (isFinal(event)) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
 
   /** Publishes what is pending and waits for every publish to settle. */
   async close(): Promise<void> {
-    this.#flushDeltas();
+    this.#flush();
     await this.#sending;
   }
 
-  #flushDeltas(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (!this.#pending) return;
-    this.#enqueue(eventJson({ oneofKind: 'delta', delta: { text: this.#pending } }));
-    this.#pending = '';
+  #gatherText(): void {
+    if (!this.#pendingText) return;
+    this.#gathered.push(eventJson({ oneofKind: 'delta', delta: { text: this.#pendingText } }));
+    this.#pendingText = '';
   }
 
-  #enqueue(json: string): void {
-    if (this.#failed) return;
-    this.#batch.push(json);
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#gatherText();
+    if (this.#failed || this.#gathered.length === 0) return;
+    this.#ready.push(...this.#gathered.splice(0));
     this.#sending ??= this.#send();
   }
 
   async #send(): Promise<void> {
-    // One microtask first: events published in the same tick join this batch.
-    await undefined;
-    while (this.#batch.length > 0 && !this.#failed) {
-      const events = this.#batch.splice(0);
+    while (this.#ready.length > 0 && !this.#failed) {
+      const events = this.#ready.splice(0);
       try {
         await this.#relay.publish(this.#key, events);
       } catch (err) {
