@@ -20,6 +20,7 @@ import {
 } from './phases.ts';
 import type { BenchProcess } from './processes.ts';
 import { monotonicUs, summarizeProfile } from './profile.ts';
+import { measureRedisTrips } from './redis-trips.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
 import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
 import { measureStartup, startupMarkdown } from './startup.ts';
@@ -123,6 +124,8 @@ async function mainPhases(
   results.metrics = await metricsExcerpt(parley.url);
   await stop(parley);
 
+  log('redis round trips per turn (private redis-server)');
+  results.redisTrips = await measureRedisTrips();
   if (settings.profile) results.profile = await profileRun(work, modelUrl, prefix);
   if (settings.congo) results.congo = await congoRun(work, modelUrl, prefix);
 }
@@ -167,6 +170,7 @@ function emptyResults(): BenchResults {
     protocol: [],
     memory: null,
     profile: null,
+    redisTrips: null,
     metrics: null,
     streaming: null,
     targets: [],
