@@ -148,7 +148,11 @@ async function streamingRun(work: string, modelUrl: string, prefix: string): Pro
   log(`streaming: ${settings.concurrentStreams} concurrent 10 s streams`);
   results.concurrent = await concurrentRun(server.url, server.proc, settings.concurrentStreams);
   log('streaming: server CPU per turn, unary vs streamed (20 s)');
-  results.cpu = await cpuRun(server.url, server.proc, 10);
+  // Right after 2,000 streams a loaded machine sometimes refuses a connection: keep the numbers so far.
+  results.cpu = await cpuRun(server.url, server.proc, 10).catch((err: unknown) => {
+    log(`streaming: CPU per turn not measured (${String(err)})`);
+    return null;
+  });
   await stop(server);
   return results;
 }
