@@ -1,6 +1,7 @@
 import type { LoadResult } from './load.ts';
 import type { MemoryReport } from './phases.ts';
 import type { ProfileSummary } from './profile.ts';
+import type { RedisTripsCase } from './redis-trips.ts';
 import type { BenchResults } from './report.ts';
 import { streamingSection } from './streaming-report.ts';
 
@@ -33,6 +34,7 @@ export function toMarkdown(r: BenchResults): string {
     '',
     ...protocolSection(r),
   ];
+  if (r.redisTrips) out.push('', ...redisTripsSection(r.redisTrips));
   if (r.streaming) out.push('', ...streamingSection(r.streaming));
   if (r.memory) out.push('', ...memorySection(r.memory));
   if (r.profile) out.push('', ...profileSection(r.profile));
@@ -155,6 +157,26 @@ function memorySection(m: MemoryReport): string[] {
         row('peak RSS', m.peak),
         row('end', m.end),
       ],
+    ),
+  ];
+}
+
+function redisTripsSection(cases: RedisTripsCase[]): string[] {
+  return [
+    '## Redis round trips per ContinueConversation',
+    '',
+    'Unary turns one at a time against a private redis-server watched with MONITOR; a MULTI…EXEC is one',
+    'round trip, and the commands Lua scripts run inside Redis are not counted.',
+    '',
+    table(
+      ['call', 'round trips', 'commands'],
+      cases.map((c) => [
+        c.name,
+        c.roundTrips.toFixed(2),
+        Object.entries(c.commands)
+          .map(([name, n]) => `${name} ${n}`)
+          .join(', '),
+      ]),
     ),
   ];
 }

@@ -4,6 +4,7 @@ import type { LoadResult } from './load.ts';
 import { cpu, ms, n0, pct, signed } from './markdown.ts';
 import type { GrowthRow, MemoryReport, ProtocolRow } from './phases.ts';
 import type { ProfileSummary } from './profile.ts';
+import type { RedisTripsCase } from './redis-trips.ts';
 import type { StreamingResults } from './streaming.ts';
 import { streamingTargets } from './streaming-report.ts';
 
@@ -44,6 +45,7 @@ export interface BenchResults {
   profile: (ProfileSummary & { load: LoadResult }) | null;
   metrics: string[] | null;
   streaming: StreamingResults | null;
+  redisTrips: RedisTripsCase[] | null;
   targets: Target[];
 }
 
@@ -81,6 +83,7 @@ export function evaluateTargets(r: BenchResults): Target[] {
         : '-',
       met: c64 ? c64.ratio >= 0.6 : null,
     },
+    cpuTarget(c64),
     {
       target: 'Latency over the baseline at 1 connection ≤ 1 ms at p50',
       measured: c1 ? `${ms(c1.overheadP50Ms)} ms` : '-',
@@ -109,4 +112,18 @@ export function evaluateTargets(r: BenchResults): Target[] {
     },
     ...streamingTargets(r.streaming),
   ];
+}
+
+/** Issue 14: the server's CPU per turn within 3× the bare baseline's at 64 connections. */
+function cpuTarget(c64: ThroughputRow | undefined): Target {
+  const parley = c64?.parley.serverCpuMsPerRequest;
+  const baseline = c64?.baseline.serverCpuMsPerRequest;
+  const target = 'Server CPU per turn ≤ 3× the baseline at 64 connections';
+  if (parley === undefined || baseline === undefined) return { target, measured: '-', met: null };
+  const ratio = parley / baseline;
+  return {
+    target,
+    measured: `${ratio.toFixed(1)}× (${parley.toFixed(2)} vs ${baseline.toFixed(2)} ms/turn)`,
+    met: ratio <= 3,
+  };
 }

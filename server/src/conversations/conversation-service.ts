@@ -93,9 +93,9 @@ export class ConversationService {
     const { owner, chat, conversationId, message, retryOfFailure = false } = input;
     const existing = { message, isNew: false, retryOfFailure };
     if (conversationId) {
-      const conversation = await this.#owned(conversationId, owner);
-      if (chat) await this.#deps.sessionManager.bind(chat, conversation.id);
-      return this.#locked(conversation.id, () => this.#turn(conversation, existing, scope));
+      // The turn reads the conversation under the lock (checking the owner there): one read per turn.
+      const bound = { ...existing, ...(chat ? { bindChat: chat } : {}) };
+      return this.#locked(conversationId, () => this.#turn({ id: conversationId, owner }, bound, scope));
     }
     if (!chat) throw new ValidationError('conversation_id', 'is required when the session has no chat_id');
     // One chat resolves its conversation and takes its turn in arrival order: two first messages
@@ -174,11 +174,12 @@ export class ConversationService {
     return this.#deps.lock.run(`conversation:${conversationId}`, fn);
   }
 
-  async #turn(conversation: ConversationRecord, turn: TurnInput, scope: TurnScope): Promise<TurnResult> {
+  async #turn(conversation: ConversationRef, turn: TurnInput, scope: TurnScope): Promise<TurnResult> {
     const { store, assistant } = this.#deps;
     const { message, isNew } = turn;
-    // Re-read under the lock: the record may have changed (or vanished) while this turn waited.
+    // Read under the lock: the record may have changed (or vanished) while this turn waited.
     let current = await this.#owned(conversation.id, conversation.owner);
+    if (turn.bindChat) await this.#deps.sessionManager.bind(turn.bindChat, current.id);
     let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, message) : undefined;
     if (!userMessage) {
       // Durable before the model runs: if the model fails, the user's message is still there.
@@ -268,7 +269,12 @@ interface TurnInput {
   isNew: boolean;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure: boolean;
+  /** Make this chat's session point at the conversation once it is found to be the owner's. */
+  bindChat?: ChatRef;
 }
+
+/** What a turn needs to find its conversation: it reads the record itself, under the lock. */
+type ConversationRef = Pick<ConversationRecord, 'id' | 'owner'>;
 
 function toRecord(tool: ToolProgress): ToolCallRecord {
   return {

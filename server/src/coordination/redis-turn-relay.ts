@@ -3,8 +3,8 @@ import type { RedisClient, RedisConnection } from '../redis/redis-client.ts';
 
 /** Carries a running turn's events to requests on other replicas that re-attach to it. */
 export interface TurnRelay {
-  /** Appends one event (JSON) to the turn's log; resolves once stored. */
-  publish(key: string, event: string): Promise<void>;
+  /** Appends events (JSON, in order) to the turn's log in one round trip; resolves once stored. */
+  publish(key: string, events: readonly string[]): Promise<void>;
   /**
    * The turn's events from the first, then as they are published, until `isFinal` says one is the last,
    * `signal` aborts, or nothing arrives for `idleMs` (the running replica died).
@@ -47,16 +47,14 @@ export class RedisTurnRelay implements TurnRelay {
     this.#ttlMs = options.ttlMs ?? 120_000;
   }
 
-  async publish(key: string, event: string): Promise<void> {
+  async publish(key: string, events: readonly string[]): Promise<void> {
     const streamKey = this.#prefix + key;
     const trim = { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxEvents } as const;
-    await this.#redis.run((client) =>
-      client
-        .multi()
-        .xAdd(streamKey, '*', { e: event }, { TRIM: trim })
-        .pExpire(streamKey, this.#ttlMs)
-        .exec(),
-    );
+    await this.#redis.run((client) => {
+      const batch = client.multi();
+      for (const event of events) batch.xAdd(streamKey, '*', { e: event }, { TRIM: trim });
+      return batch.pExpire(streamKey, this.#ttlMs).exec();
+    });
   }
 
   async *read(

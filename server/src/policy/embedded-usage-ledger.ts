@@ -84,6 +84,8 @@ interface ControlsRow {
  */
 export class EmbeddedUsageLedger implements UsageLedger {
   readonly #db: Database.Database;
+  // Admission reads and charging run on every turn: prepare each statement once (report's few shapes too).
+  readonly #statements = new Map<string, Database.Statement<unknown[]>>();
 
   constructor(options: { path: string }) {
     if (options.path !== ':memory:' && options.path !== '') {
@@ -101,23 +103,24 @@ export class EmbeddedUsageLedger implements UsageLedger {
   }
 
   async charge(owner: UsageOwner, model: string, day: string, amount: UsageAmount): Promise<void> {
-    this.#db
-      .prepare(SQL.charge)
-      .run(
-        owner.clientId,
-        owner.userId,
-        day,
-        model,
-        amount.inputTokens,
-        amount.outputTokens,
-        amount.costMicros,
-      );
+    this.#prepare(SQL.charge).run(
+      owner.clientId,
+      owner.userId,
+      day,
+      model,
+      amount.inputTokens,
+      amount.outputTokens,
+      amount.costMicros,
+    );
   }
 
   async totals(owner: UsageOwner, range: DayRange): Promise<UsageTotals> {
-    const row = this.#db
-      .prepare<unknown[], UsageTotals>(SQL.totals)
-      .get(owner.clientId, owner.userId, range.from, range.to);
+    const row = this.#prepare<UsageTotals>(SQL.totals).get(
+      owner.clientId,
+      owner.userId,
+      range.from,
+      range.to,
+    );
     return row ?? { inputTokens: 0, outputTokens: 0, costMicros: 0, turns: 0 };
   }
 
@@ -136,13 +139,13 @@ export class EmbeddedUsageLedger implements UsageLedger {
     }
     const sql = `SELECT ${select}, ${SUMS} FROM usage WHERE ${where.join(' AND ')}
       GROUP BY ${fields.map((f) => COLUMN[f]).join(', ')}`;
-    const rows = this.#db.prepare<unknown[], UsageRow>(sql).all(...params);
+    const rows = this.#prepare<UsageRow>(sql).all(...params);
     rows.sort(compareRows);
     return query.limit === undefined ? rows : rows.slice(0, query.limit);
   }
 
   async controls(owner: UsageOwner): Promise<UserControls> {
-    const row = this.#db.prepare<unknown[], ControlsRow>(SQL.controls).get(owner.clientId, owner.userId);
+    const row = this.#prepare<ControlsRow>(SQL.controls).get(owner.clientId, owner.userId);
     if (!row) return {};
     const controls: UserControls = {};
     const blocked = toBlock(row);
@@ -152,33 +155,46 @@ export class EmbeddedUsageLedger implements UsageLedger {
   }
 
   async block(owner: UsageOwner, record: BlockRecord): Promise<void> {
-    this.#db
-      .prepare(SQL.block)
-      .run(owner.clientId, owner.userId, record.reason, record.blockedAt.getTime(), record.blockedBy);
+    this.#prepare(SQL.block).run(
+      owner.clientId,
+      owner.userId,
+      record.reason,
+      record.blockedAt.getTime(),
+      record.blockedBy,
+    );
   }
 
   async unblock(owner: UsageOwner): Promise<boolean> {
-    return this.#db.prepare(SQL.unblock).run(owner.clientId, owner.userId).changes > 0;
+    return this.#prepare(SQL.unblock).run(owner.clientId, owner.userId).changes > 0;
   }
 
   async setBudget(owner: UsageOwner, budget: BudgetOverride | null): Promise<void> {
-    this.#db
-      .prepare(SQL.setBudget)
-      .run(owner.clientId, owner.userId, budget === null ? null : JSON.stringify(budget));
+    this.#prepare(SQL.setBudget).run(
+      owner.clientId,
+      owner.userId,
+      budget === null ? null : JSON.stringify(budget),
+    );
   }
 
   async blockedUsers(clientId?: string): Promise<(UsageOwner & BlockRecord)[]> {
-    const rows = this.#db
-      .prepare<unknown[], ControlsRow>(SQL.blocked)
-      .all(clientId ?? null, clientId ?? null);
+    const rows = this.#prepare<ControlsRow>(SQL.blocked).all(clientId ?? null, clientId ?? null);
     return rows.flatMap((row) => {
       const block = toBlock(row);
       return block ? [{ clientId: row.client_id ?? '', userId: row.user_id ?? '', ...block }] : [];
     });
   }
 
+  #prepare<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare<unknown[]>(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], Row>;
+  }
+
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {

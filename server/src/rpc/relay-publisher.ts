@@ -1,22 +1,27 @@
 import type { Logger } from '@parley/logger';
 import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
+import { isFinal } from './running-turn.ts';
 import { eventJson, type WireEvent } from './turn-events.ts';
 
-/** How long deltas gather before one relay entry carries them: bounds entries per turn and Redis load. */
-const DELTA_FLUSH_MS = 50;
+/** How long events gather before one relay write carries them: bounds writes per turn and Redis load. */
+const FLUSH_MS = 50;
 
 /**
- * Publishes a running turn's events to the relay in order, one at a time, merging the deltas of each
- * 50 ms. A relay failure stops publishing for this turn (logged once): followers on other replicas then
- * time out, while this replica's own clients are unaffected.
+ * Publishes a running turn's events to the relay in order. Events gather for up to 50 ms (deltas merged)
+ * and go out together in one round trip, as do events that come while a write is in flight; the last
+ * event goes out at once. A turn answered within 50 ms costs one write. A relay failure stops publishing
+ * for this turn (logged once): followers on other replicas then time out, while this replica's own
+ * clients are unaffected.
  */
 export class RelayPublisher {
   readonly #relay: TurnRelay;
   readonly #key: string;
   readonly #logger: Logger;
-  #pending = '';
+  #pendingText = '';
+  #gathered: string[] = [];
+  #ready: string[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #chain: Promise<void> = Promise.resolve();
+  #sending: Promise<void> | undefined;
   #failed = false;
 
   constructor(relay: TurnRelay, key: string, logger: Logger) {
@@ -26,37 +31,48 @@ export class RelayPublisher {
   }
 
   push(event: WireEvent): void {
+    if (this.#failed) return;
     if (event.oneofKind === 'delta') {
-      this.#pending += event.delta.text;
-      this.#timer ??= setTimeout(() => this.#flushDeltas(), DELTA_FLUSH_MS);
-      return;
+      this.#pendingText += event.delta.text;
+    } else {
+      this.#gatherText();
+      this.#gathered.push(eventJson(event));
     }
-    this.#flushDeltas();
-    this.#enqueue(eventJson(event));
+    if (isFinal(event)) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
 
   /** Publishes what is pending and waits for every publish to settle. */
   async close(): Promise<void> {
-    this.#flushDeltas();
-    await this.#chain;
+    this.#flush();
+    await this.#sending;
   }
 
-  #flushDeltas(): void {
+  #gatherText(): void {
+    if (!this.#pendingText) return;
+    this.#gathered.push(eventJson({ oneofKind: 'delta', delta: { text: this.#pendingText } }));
+    this.#pendingText = '';
+  }
+
+  #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (!this.#pending) return;
-    this.#enqueue(eventJson({ oneofKind: 'delta', delta: { text: this.#pending } }));
-    this.#pending = '';
+    this.#gatherText();
+    if (this.#failed || this.#gathered.length === 0) return;
+    this.#ready.push(...this.#gathered.splice(0));
+    this.#sending ??= this.#send();
   }
 
-  #enqueue(json: string): void {
-    if (this.#failed) return;
-    this.#chain = this.#chain
-      .then(() => this.#relay.publish(this.#key, json))
-      .catch((err: unknown) => {
-        if (!this.#failed)
-          this.#logger.warn({ err }, 'could not relay turn events; other replicas cannot follow');
+  async #send(): Promise<void> {
+    while (this.#ready.length > 0 && !this.#failed) {
+      const events = this.#ready.splice(0);
+      try {
+        await this.#relay.publish(this.#key, events);
+      } catch (err) {
+        this.#logger.warn({ err }, 'could not relay turn events; other replicas cannot follow');
         this.#failed = true;
-      });
+      }
+    }
+    this.#sending = undefined;
   }
 }

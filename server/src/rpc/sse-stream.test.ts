@@ -11,6 +11,13 @@ class FullSocket extends EventEmitter {
   destroyed = false;
   ended = false;
   accepting = true;
+  corked = 0;
+  cork() {
+    this.corked++;
+  }
+  uncork() {
+    this.corked--;
+  }
   writeHead() {
     return this;
   }
@@ -47,6 +54,23 @@ function open(socket: FullSocket, maxBufferedBytes = 10_000): SseStream {
 }
 
 describe('SseStream', () => {
+  it('holds the events of one tick in one cork, released on the next tick or at the end', async () => {
+    const socket = new FullSocket();
+    const stream = open(socket);
+    stream.send(started);
+    stream.send(delta('a'));
+    stream.send(delta('b'));
+    expect(socket.corked).toBe(1);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(socket.corked).toBe(0);
+    expect(socket.written).toHaveLength(3);
+    stream.send(delta('c'));
+    expect(socket.corked).toBe(1);
+    stream.end();
+    expect(socket.corked).toBe(0);
+    expect(socket.ended).toBe(true);
+  });
+
   it('writes each event as an SSE frame named after it', () => {
     const socket = new FullSocket();
     const stream = open(socket);

@@ -21,6 +21,7 @@ export class SseStream {
   #pendingDelta = '';
   #waiting = false;
   #wroteSinceTick = false;
+  #corked = false;
   #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(res: ServerResponse, options: SseStreamOptions) {
@@ -60,6 +61,7 @@ export class SseStream {
   /** Ends the response once everything queued is written. */
   end(): void {
     clearInterval(this.#keepAlive);
+    this.#uncork();
     if (!this.#waiting) {
       this.#res.end();
       return;
@@ -69,6 +71,13 @@ export class SseStream {
 
   #write(text: string): void {
     this.#wroteSinceTick = true;
+    // Events ready in the same tick (a network read often carries several model chunks) leave in one
+    // socket write instead of one writev each.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#res.cork();
+      process.nextTick(this.#uncork);
+    }
     if (this.#res.write(text)) return;
     if (this.#res.writableLength > this.#options.maxBufferedBytes) {
       this.#drop();
@@ -77,6 +86,13 @@ export class SseStream {
     this.#waiting = true;
     this.#res.once('drain', () => this.#flush());
   }
+
+  // Also called by end(), before the response ends: after that the socket may serve the next response.
+  readonly #uncork = () => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#res.uncork();
+  };
 
   #flush(): void {
     this.#waiting = false;

@@ -87,12 +87,14 @@ export class TurnGate {
    */
   async run<T>(owner: UsageOwner, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const deadline = AbortSignal.timeout(this.#deps.turnTimeoutMs);
-    const signals = [deadline, this.#deps.shutdown, ...(signal ? [signal] : [])];
-    const combined = AbortSignal.any(signals);
-    const { outcome, usage } = await this.#deps.meter.measure(owner, () =>
-      // A step that ignores the signal must not hold the caller past the deadline either.
-      Promise.race([fn(combined), rejectOnAbort(combined)]),
-    );
+    const linked = linkSignals([deadline, this.#deps.shutdown, ...(signal ? [signal] : [])]);
+    const combined = linked.signal;
+    const { outcome, usage } = await this.#deps.meter
+      .measure(owner, () =>
+        // A step that ignores the signal must not hold the caller past the deadline either.
+        Promise.race([fn(combined), rejectOnAbort(combined)]),
+      )
+      .finally(linked.release);
     await Promise.all([...usage].map(([model, used]) => this.charge(owner, model, used)));
     if (outcome.status === 'fulfilled') return outcome.value;
     if (deadline.aborted) {
@@ -123,6 +125,29 @@ export class TurnGate {
     const amount = await this.#deps.guard.charge(owner, model, used);
     this.#deps.metrics.charged(owner.clientId, model, amount);
   }
+}
+
+/**
+ * Like `AbortSignal.any`, with listeners removed when the turn ends. `AbortSignal.any` keeps every signal
+ * made from the long-lived shutdown signal as its dependant, and Node sweeps that whole set each time one
+ * is collected: per turn, work that grows with the turns served (5% of the server's CPU at 64 connections).
+ */
+export function linkSignals(signals: AbortSignal[]): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const already = signals.find((s) => s.aborted);
+  if (already) {
+    controller.abort(already.reason);
+    return { signal: controller.signal, release: () => {} };
+  }
+  const release = () => {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (event: Event) => {
+    release();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  for (const s of signals) s.addEventListener('abort', onAbort);
+  return { signal: controller.signal, release };
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {
