@@ -140,6 +140,25 @@ describe('ConversationService', () => {
     ]);
   });
 
+  it('continues a retry of a turn cut short (a partial reply stored) without storing its message twice', async () => {
+    const { store, service } = setup({ script: [{ reply: 'Hi!' }] });
+    const chats = service();
+    const { conversation } = await chats.start({ owner: alice, message: 'hello' });
+    // What a first attempt stopped by a shutdown leaves: the user message, then the reply cut short.
+    await store.append(conversation.id, { role: 'user', content: 'tell me more' });
+    await store.append(conversation.id, { role: 'assistant', content: 'Well, fi', interrupted: true });
+
+    const turn = { owner: alice, conversationId: conversation.id, message: 'tell me more' };
+    await chats.continue({ ...turn, retryOfFailure: true });
+    expect((await transcript(store, conversation.id)).map(([, role]) => role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'assistant',
+    ]);
+  });
+
   it('titles a conversation from its first message, then with the model’s title in the background', async () => {
     const { store, service } = setup({
       titles: true,

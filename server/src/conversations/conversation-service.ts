@@ -258,9 +258,15 @@ export class ConversationService {
   }
 
   /** The conversation's last message when it is this user message (stored by a failed try). */
+  /**
+   * The retried request's message when it is already stored: the last message, or the one before a reply
+   * that was cut short (the first attempt was interrupted, e.g. by a shutdown, after it began answering).
+   */
   async #lastUserMessage(conversationId: string, message: string): Promise<StoredMessage | undefined> {
-    const [last] = await this.#deps.store.recentMessages(conversationId, 1);
-    return last?.role === 'user' && last.content === message ? last : undefined;
+    const recent = await this.#deps.store.recentMessages(conversationId, 2);
+    const last = recent.at(-1);
+    const candidate = last?.role === 'assistant' && last.interrupted ? recent.at(-2) : last;
+    return candidate?.role === 'user' && candidate.content === message ? candidate : undefined;
   }
 }
 
