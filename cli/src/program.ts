@@ -9,8 +9,10 @@ import {
   type GlobalOptions,
   type Io,
 } from './command-context.ts';
-import { type AskOptions, runAsk } from './commands/ask.ts';
-import { type ChatOptions, runChat } from './commands/chat.ts';
+// chat and ask load the streaming view and the Markdown renderer (marked, highlight.js) only when run:
+// most of the CLI's code, which `--help` and the other commands never need.
+import type { AskOptions } from './commands/ask.ts';
+import type { ChatOptions } from './commands/chat.ts';
 import { type DeleteOptions, runDelete } from './commands/delete.ts';
 import { type ListOptions, runList } from './commands/list.ts';
 import { addPolicyCommands, type PolicyClientFactories } from './commands/policy-commands.ts';
@@ -92,6 +94,7 @@ function addCommands(program: Command, state: RunState, context: ContextOf): voi
     .argument('[conversation-id]', 'resume this conversation (its history is printed first)')
     .option('--no-stream', 'show each reply once it is complete instead of as it is written')
     .action(async (id: string | undefined, options: ChatOptions, command: Command) => {
+      const { runChat } = await import('./commands/chat.ts');
       state.exitCode = await runChat(context(command, id), id, options);
     });
   program
@@ -102,6 +105,7 @@ function addCommands(program: Command, state: RunState, context: ContextOf): voi
     .option('--json', 'print each event of the reply as a line of JSON (with --no-stream: the response)')
     .option('--no-stream', 'wait for the whole reply instead of printing it as it is written')
     .action(async (words: string[], options: AskOptions, command: Command) => {
+      const { runAsk } = await import('./commands/ask.ts');
       state.exitCode = await runAsk(context(command, options.conversation), words, options);
     });
   addReadCommands(program, state, context);
