@@ -1,6 +1,5 @@
 import type { RpcInterceptor, RpcOptions } from '@protobuf-ts/runtime-rpc';
 import { RpcError } from '@protobuf-ts/runtime-rpc';
-import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { ChatServiceClient as GeneratedClient } from './gen/parley/chat/v1/chat.client.ts';
 import {
   ContinueConversationRequest,
@@ -20,7 +19,7 @@ import {
   SwitchConversationRequest,
   type SwitchConversationResponse,
 } from './gen/parley/chat/v1/chat.ts';
-import { tracePropagation } from './trace-propagation.ts';
+import { twirpTransport } from './policy-clients.ts';
 
 export * from './collect-turn.ts';
 export * from './gen/google/protobuf/timestamp.ts';
@@ -85,23 +84,8 @@ export interface ChatClient {
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
 export function createChatClient(options: ChatClientOptions): ChatClient {
-  const meta: Record<string, string> = { ...options.headers };
-  if (options.apiKey) meta.authorization = `Bearer ${options.apiKey}`;
-  const transport = new TwirpFetchTransport({
-    baseUrl: `${options.baseUrl.replace(/\/+$/, '')}/twirp`,
-    sendJson: options.json ?? false,
-    meta,
-    timeout: options.timeoutMs ?? 120_000,
-    interceptors: [tracePropagation, ...(options.interceptors ?? [])],
-    jsonOptions: { ignoreUnknownFields: true },
-  });
+  const { transport, withDeadline } = twirpTransport(options);
   const client = new GeneratedClient(transport);
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  // protobuf-ts's Twirp transport ignores `timeout`: a deadline is an abort signal of our own.
-  const withDeadline = (opts: RpcOptions = {}): RpcOptions => {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    return { ...opts, abort: opts.abort ? AbortSignal.any([opts.abort, deadline]) : deadline };
-  };
   return {
     startConversation: async (req, opts) =>
       (await client.startConversation(StartConversationRequest.create(req), withDeadline(opts))).response,

@@ -69,7 +69,7 @@ export function createAdminClient(options: ChatClientOptions): AdminClient {
 }
 
 /** The Twirp transport every client shares: base URL, bearer key, trace propagation and a deadline. */
-function twirpTransport(options: ChatClientOptions) {
+export function twirpTransport(options: ChatClientOptions) {
   const meta: Record<string, string> = { ...options.headers };
   if (options.apiKey) meta.authorization = `Bearer ${options.apiKey}`;
   const transport = new TwirpFetchTransport({
