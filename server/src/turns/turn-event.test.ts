@@ -28,7 +28,13 @@ const reply = {
 const done: TurnDone = {
   type: 'done',
   conversation,
-  turn: { conversation, reply, usage: { promptTokens: 3, completionTokens: 4 }, toolsUsed: [], isNew: false },
+  turn: {
+    conversation,
+    reply,
+    usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 },
+    toolsUsed: [],
+    isNew: false,
+  },
 };
 
 describe('turn events across processes', () => {
