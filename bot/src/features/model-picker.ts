@@ -1,6 +1,7 @@
 import type { GetUsageResponse } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import type { BotCommand, Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import { escapeHtml } from '../telegram/reply-format.ts';
 import {
   answerCallback,
   enqueue,
@@ -8,9 +9,8 @@ import {
   replaceMessage,
   reportFailure,
   requestIdFor,
-} from '../feature-deps.ts';
-import { escapeHtml } from '../reply-format.ts';
-import { sessionMetadataFor } from '../session-metadata.ts';
+} from '../updates/feature-deps.ts';
+import { sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
 export const MODEL_MENU: BotCommand[] = [

@@ -1,6 +1,6 @@
 import { Composer, type Context } from 'telegraf';
 import type { BotCommand } from 'telegraf/types';
-import { enqueue, type FeatureDeps } from '../feature-deps.ts';
+import { enqueue, type FeatureDeps } from '../updates/feature-deps.ts';
 import { runTurn } from './conversation.ts';
 
 interface Shortcut {

@@ -1,6 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { ChatClient, ToolInfo } from '@parley/rpc';
-import { escapeHtml } from '../reply-format.ts';
+import { escapeHtml } from '../telegram/reply-format.ts';
 
 const MAX_TOOLS = 30;
 const MAX_DESCRIPTION = 120;

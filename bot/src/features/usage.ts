@@ -2,10 +2,10 @@ import type { GetUsageResponse, PeriodUsage } from '@parley/rpc';
 import { Timestamp } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import type { BotCommand, Chat, User } from 'telegraf/types';
-import { humanDuration } from '../errors.ts';
-import { enqueue, type FeatureDeps, reportFailure } from '../feature-deps.ts';
-import { escapeHtml } from '../reply-format.ts';
-import { isGroupChat, sessionMetadataFor } from '../session-metadata.ts';
+import { escapeHtml } from '../telegram/reply-format.ts';
+import { humanDuration } from '../updates/errors.ts';
+import { enqueue, type FeatureDeps, reportFailure } from '../updates/feature-deps.ts';
+import { isGroupChat, sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
 export const USAGE_MENU: BotCommand[] = [{ command: 'usage', description: 'Your usage and what is left' }];

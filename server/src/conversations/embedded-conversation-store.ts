@@ -54,6 +54,10 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // Replies cut short by a client that left or a model that failed mid-answer (streaming).
   'ALTER TABLE messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0',
+  // Conversations held by OpenAI-compatible clients: the fingerprint of the transcript they hold.
+  `ALTER TABLE conversations ADD COLUMN transcript_hash TEXT NOT NULL DEFAULT '';
+   CREATE INDEX IF NOT EXISTS conversations_by_transcript
+     ON conversations (client_id, user_id, transcript_hash, updated_at DESC) WHERE transcript_hash != '';`,
 ];
 
 const CONVERSATION_COLUMNS =
@@ -80,6 +84,10 @@ const SQL = {
   latestForChat: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
     WHERE client_id = ? AND user_id = ? AND platform = ? AND chat_id = ? AND updated_at >= ?
     ORDER BY updated_at DESC, id DESC LIMIT 1`,
+  findByTranscript: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE client_id = ? AND user_id = ? AND transcript_hash = ? AND transcript_hash != ''
+    ORDER BY updated_at DESC, id DESC LIMIT 1`,
+  advanceTranscript: 'UPDATE conversations SET transcript_hash = ? WHERE id = ? AND transcript_hash = ?',
   setTitle: 'UPDATE conversations SET title = ? WHERE id = ?',
   setSummary: 'UPDATE conversations SET summary = ?, summarized_through = ? WHERE id = ?',
   deleteConversation: 'DELETE FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?',
@@ -223,6 +231,16 @@ export class EmbeddedConversationStore implements ConversationStore {
     return row ? toConversation(row) : null;
   }
 
+  async findByTranscript(owner: Owner, hash: string): Promise<ConversationRecord | null> {
+    if (!hash) return null;
+    const row = this.#stmt.findByTranscript.get(owner.clientId, owner.userId, hash);
+    return row ? toConversation(row) : null;
+  }
+
+  async advanceTranscript(id: string, from: string, to: string): Promise<boolean> {
+    return this.#stmt.advanceTranscript.run(to, id, from).changes > 0;
+  }
+
   async setTitle(id: string, title: string): Promise<void> {
     if (this.#stmt.setTitle.run(title, id).changes === 0) throw new NotFoundError('conversation');
   }
@@ -286,6 +304,8 @@ function prepareStatements(db: Database.Database) {
     list: db.prepare<[...OwnerParams, number], ConversationRow>(SQL.list),
     listAfter: db.prepare<[...OwnerParams, number, string, number], ConversationRow>(SQL.listAfter),
     latestForChat: db.prepare<[...OwnerParams, string, string, number], ConversationRow>(SQL.latestForChat),
+    findByTranscript: db.prepare<[...OwnerParams, string], ConversationRow>(SQL.findByTranscript),
+    advanceTranscript: db.prepare<[string, string, string]>(SQL.advanceTranscript),
     setTitle: db.prepare<[string, string]>(SQL.setTitle),
     setSummary: db.prepare<[string, number, string]>(SQL.setSummary),
     deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
