@@ -4,8 +4,6 @@ import type { UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
-import { ChatQueue } from './chat-queue.ts';
-import { answerCallback, type FeatureDeps, type ParleyClient } from './feature-deps.ts';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
@@ -17,14 +15,16 @@ import { USAGE_MENU, usageFeature } from './features/usage.ts';
 import { type LanguageStore, Languages } from './i18n/languages.ts';
 import { commandMenu, type MenuEntry } from './i18n/menu.ts';
 import { DEFAULT_LOCALE, LOCALES, textsFor } from './i18n/texts.ts';
-import { createBotMetrics } from './metrics.ts';
 import { accessControl, createAccessPolicy } from './middleware/access-control.ts';
 import { countUpdates, setOutcome } from './middleware/count-updates.ts';
 import { dropDuplicates } from './middleware/drop-duplicates.ts';
 import { traceUpdates } from './middleware/trace-updates.ts';
-import { Outbox } from './outbox.ts';
 import { DraftChats } from './streaming/draft-chats.ts';
 import type { PreviewApi } from './streaming/live-reply.ts';
+import { Outbox } from './telegram/outbox.ts';
+import { ChatQueue } from './updates/chat-queue.ts';
+import { answerCallback, type FeatureDeps, type ParleyClient } from './updates/feature-deps.ts';
+import { createBotMetrics } from './updates/metrics.ts';
 
 /**
  * The command menu Telegram shows (setMyCommands), gathered from the features that own the commands; the

@@ -24,22 +24,22 @@ import {
   requestIdOf,
   sendTwirpError,
 } from './rpc/edge.ts';
-import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
-import type { TurnGate } from './rpc/turn-gate.ts';
-import type { TurnHub } from './rpc/turn-hub.ts';
+import type { Idempotency } from './turns/idempotency.ts';
+import type { TurnEngine } from './turns/turn-engine.ts';
+import type { TurnGate } from './turns/turn-gate.ts';
 
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
-  /** Client policy, deadline and charging around every turn. */
+  /** Client policy and charging around every turn. */
   gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
-  turns: TurnHub;
+  engine: TurnEngine;
   limits: { maxBodyBytes: number; maxMessageChars: number };
   /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
   streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
@@ -64,11 +64,11 @@ export function createApp(deps: AppDeps): App {
   const metricsAuth = deps.metricsToken
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
-  const { service, idempotency, turns, gate, limits } = deps;
-  const chat = createChatService({ service, idempotency, turns, gate, limits, tools: deps.tools });
+  const { service, idempotency, engine, gate, limits } = deps;
+  const chat = createChatService({ service, idempotency, engine, gate, limits, tools: deps.tools });
   const serveSse = createSseHandler({
     service,
-    turns,
+    engine,
     gate,
     limits,
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,

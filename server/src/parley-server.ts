@@ -31,10 +31,10 @@ import { tracedStore } from './observability/traced-store.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
-import { Idempotency } from './rpc/idempotency.ts';
-import { TurnHub, type TurnHubDeps } from './rpc/turn-hub.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
+import { Idempotency } from './turns/idempotency.ts';
+import { TurnEngine, type TurnEngineDeps } from './turns/turn-engine.ts';
 
 /**
  * What a caller supplies beside the config: parts a test may put instead of those built from the config,
@@ -61,7 +61,7 @@ export interface ParleyOverrides extends BackendOverrides {
   /** MCP connection tuning (tests shorten the reconnect backoff). */
   mcpOptions?: McpSetupDeps['options'];
   /** Streaming and turn tuning (tests shorten it). */
-  turns?: Pick<TurnHubDeps, 'graceMs' | 'turnTimeoutMs' | 'waitMs'> & AppDeps['streams'];
+  turns?: Pick<TurnEngineDeps, 'graceMs'> & { waitMs?: number } & AppDeps['streams'];
 }
 
 export interface ParleyServer {
@@ -129,10 +129,13 @@ export async function createParleyServer(
     generateTitles: config.assistant.generateTitles,
     logger,
   });
-  const idempotency = new Idempotency({ store: backends.idempotency, logger });
   const tuning = overrides.turns ?? {};
-  const turns = new TurnHub({
+  const idempotency = new Idempotency({
     store: backends.idempotency,
+    ...withoutUndefined({ waitMs: tuning.waitMs }),
+  });
+  const engine = new TurnEngine({
+    idempotency,
     ...(backends.redis
       ? {
           relay: new RedisTurnRelay({
@@ -143,12 +146,8 @@ export async function createParleyServer(
         }
       : {}),
     logger,
-    ...withoutUndefined({
-      graceMs: tuning.graceMs,
-      // Behind the gate's own turn deadline (TURN_TIMEOUT_MS), which answers first.
-      turnTimeoutMs: tuning.turnTimeoutMs ?? config.turnTimeoutMs + 10_000,
-      waitMs: tuning.waitMs,
-    }),
+    turnTimeoutMs: config.turnTimeoutMs,
+    ...withoutUndefined({ graceMs: tuning.graceMs }),
     events: {
       firstToken: (seconds) => metrics.turnFirstToken.observe(seconds),
       disconnect: (transport) => metrics.turnDisconnects.inc({ transport }),
@@ -164,8 +163,8 @@ export async function createParleyServer(
     apiKeys: config.apiKeys,
     service,
     idempotency,
-    turns,
-    gate: policy.turns,
+    engine,
+    gate: policy.gate,
     usage: policy.usage,
     admin: policy.admin,
     streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
@@ -195,13 +194,13 @@ export async function createParleyServer(
       // request_id); the sockets close only once those answers had a moment to leave.
       let force: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => {
-        policy.abortTurns();
+        engine.cutOff();
         force = setTimeout(() => server.closeAllConnections(), ANSWER_GRACE_MS);
       }, config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
       clearTimeout(force);
-      await turns.drain();
+      await engine.drain();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close()]);
       await backends.close();

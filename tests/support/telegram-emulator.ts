@@ -50,6 +50,11 @@ export interface TelegramEmulator {
   commands(languageCode?: string): BotCommandRecord[] | undefined;
   /** Makes the next call(s) of `method` fail with 429 Too Many Requests and `retry_after`. */
   failNext(method: string, failure: InjectedFailure): void;
+  /**
+   * Resolves once the bot has sent `count` getUpdates in all. A second poll proves the first one went
+   * through the bot's HTTP client and was answered; rejects after `timeoutMs`.
+   */
+  waitForPolls(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +76,7 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     redeliveries: [],
     wake: new EventEmitter(),
     version: 0,
+    polls: 0,
     extras: new BotApiExtras(),
   };
   state.wake.setMaxListeners(0);
@@ -94,6 +100,7 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     drafts: state.extras.drafts,
     failNext: (method, failure) => state.extras.failNext(method, failure),
     commands: (languageCode = '') => state.extras.menus.get(languageCode),
+    waitForPolls: (count, timeoutMs = 15_000) => waitForPolls(state, count, timeoutMs),
     async close() {
       state.wake.emit('update');
       await closeServer(front);
@@ -109,6 +116,8 @@ interface FrontState {
   wake: EventEmitter;
   /** Counts wake-ups, so an update added while the emulator is asked is not waited for. */
   version: number;
+  /** getUpdates requests received; `wake` emits `poll` on each. */
+  polls: number;
   extras: BotApiExtras;
 }
 
@@ -128,6 +137,8 @@ async function handle(
     if (method) state.extras.record(method, params, at, status);
     return;
   }
+  state.polls++;
+  state.wake.emit('poll');
   const timeoutSeconds = Number((JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0);
   const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
   for (;;) {
@@ -161,6 +172,23 @@ async function forward(
   });
   res.end(Buffer.from(await upstream.arrayBuffer()));
   return upstream.status;
+}
+
+function waitForPolls(state: FrontState, count: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (state.polls < count) return;
+      clearTimeout(timer);
+      state.wake.off('poll', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      state.wake.off('poll', check);
+      reject(new Error(`the bot sent ${state.polls} getUpdates, not ${count}, within ${timeoutMs} ms`));
+    }, timeoutMs);
+    state.wake.on('poll', check);
+    check();
+  });
 }
 
 function waitForUpdate(wake: EventEmitter, ms: number, res: ServerResponse): Promise<void> {

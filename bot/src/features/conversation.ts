@@ -2,14 +2,14 @@ import { RpcError } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Chat, User } from 'telegraf/types';
-import { addressedText } from '../addressed-text.ts';
-import { enqueue, type FeatureDeps, logFailure, requestIdFor } from '../feature-deps.ts';
 import type { Texts } from '../i18n/texts.ts';
-import { escapeHtml, markdownToTelegramHtml } from '../reply-format.ts';
-import { isGroupChat, sessionMetadataFor } from '../session-metadata.ts';
 import { LiveReply } from '../streaming/live-reply.ts';
 import { TurnProgress } from '../streaming/turn-progress.ts';
-import { startTyping } from '../typing.ts';
+import { escapeHtml, markdownToTelegramHtml } from '../telegram/reply-format.ts';
+import { startTyping } from '../telegram/typing.ts';
+import { addressedText } from '../updates/addressed-text.ts';
+import { enqueue, type FeatureDeps, logFailure, requestIdFor } from '../updates/feature-deps.ts';
+import { isGroupChat, sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** One user message on its way to the assistant. */
 export interface TurnRequest {

@@ -1,6 +1,8 @@
 import type { Conversation } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import type { CallbackQuery, Chat, User } from 'telegraf/types';
+import type { MenuEntry } from '../i18n/menu.ts';
+import { escapeHtml } from '../telegram/reply-format.ts';
 import {
   answerCallback,
   enqueue,
@@ -8,10 +10,8 @@ import {
   replaceMessage,
   reportFailure,
   requestIdFor,
-} from '../feature-deps.ts';
-import type { MenuEntry } from '../i18n/menu.ts';
-import { escapeHtml } from '../reply-format.ts';
-import { sessionMetadataFor } from '../session-metadata.ts';
+} from '../updates/feature-deps.ts';
+import { sessionMetadataFor } from '../updates/session-metadata.ts';
 import { titleOf } from './history.ts';
 
 /** This feature's entries in Telegram's command menu. */

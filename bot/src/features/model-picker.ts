@@ -1,6 +1,9 @@
 import type { GetUsageResponse } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import type { Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import type { MenuEntry } from '../i18n/menu.ts';
+import type { Texts } from '../i18n/texts.ts';
+import { escapeHtml } from '../telegram/reply-format.ts';
 import {
   answerCallback,
   enqueue,
@@ -8,11 +11,8 @@ import {
   replaceMessage,
   reportFailure,
   requestIdFor,
-} from '../feature-deps.ts';
-import type { MenuEntry } from '../i18n/menu.ts';
-import type { Texts } from '../i18n/texts.ts';
-import { escapeHtml } from '../reply-format.ts';
-import { sessionMetadataFor } from '../session-metadata.ts';
+} from '../updates/feature-deps.ts';
+import { sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
 export const MODEL_MENU: MenuEntry[] = [{ command: 'model', description: 'menu.model' }];

@@ -1,7 +1,7 @@
 import { Composer, type Context } from 'telegraf';
-import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from '../feature-deps.ts';
 import type { MenuEntry } from '../i18n/menu.ts';
-import { sessionMetadataFor } from '../session-metadata.ts';
+import { enqueue, type FeatureDeps, reportFailure, requestIdFor } from '../updates/feature-deps.ts';
+import { sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
 export const NEW_CONVERSATION_MENU: MenuEntry[] = [{ command: 'new', description: 'menu.new' }];

@@ -1,6 +1,6 @@
 import { Composer, type Context } from 'telegraf';
-import { enqueue, type FeatureDeps } from '../feature-deps.ts';
 import type { MenuEntry } from '../i18n/menu.ts';
+import { enqueue, type FeatureDeps } from '../updates/feature-deps.ts';
 import { runTurn } from './conversation.ts';
 
 interface Shortcut extends MenuEntry {

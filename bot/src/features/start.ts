@@ -1,7 +1,7 @@
 import { Composer, type Context } from 'telegraf';
-import { enqueue, type FeatureDeps } from '../feature-deps.ts';
 import type { MenuEntry } from '../i18n/menu.ts';
-import { isGroupChat } from '../session-metadata.ts';
+import { enqueue, type FeatureDeps } from '../updates/feature-deps.ts';
+import { isGroupChat } from '../updates/session-metadata.ts';
 import { toolListSection } from './tool-list.ts';
 
 /** This feature's entries in Telegram's command menu. */

@@ -1,7 +1,7 @@
 import type { Logger } from '@parley/logger';
 import type { ChatClient, ToolInfo } from '@parley/rpc';
 import type { Texts } from '../i18n/texts.ts';
-import { escapeHtml } from '../reply-format.ts';
+import { escapeHtml } from '../telegram/reply-format.ts';
 
 const MAX_TOOLS = 30;
 const MAX_DESCRIPTION = 120;

@@ -2,11 +2,11 @@ import type { GetUsageResponse, PeriodUsage } from '@parley/rpc';
 import { Timestamp } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import type { Chat, User } from 'telegraf/types';
-import { enqueue, type FeatureDeps, reportFailure } from '../feature-deps.ts';
 import type { MenuEntry } from '../i18n/menu.ts';
 import type { Texts } from '../i18n/texts.ts';
-import { escapeHtml } from '../reply-format.ts';
-import { isGroupChat, sessionMetadataFor } from '../session-metadata.ts';
+import { escapeHtml } from '../telegram/reply-format.ts';
+import { enqueue, type FeatureDeps, reportFailure } from '../updates/feature-deps.ts';
+import { isGroupChat, sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
 export const USAGE_MENU: MenuEntry[] = [{ command: 'usage', description: 'menu.usage' }];

@@ -1,10 +1,10 @@
 import type { AllowedUsers } from '@parley/config';
 import type { Context, MiddlewareFn } from 'telegraf';
 import type { User } from 'telegraf/types';
-import { addressedText } from '../addressed-text.ts';
-import { answerCallback, enqueue, type FeatureDeps } from '../feature-deps.ts';
 import { pickLocale, textsFor } from '../i18n/texts.ts';
-import { isGroupChat } from '../session-metadata.ts';
+import { addressedText } from '../updates/addressed-text.ts';
+import { answerCallback, enqueue, type FeatureDeps } from '../updates/feature-deps.ts';
+import { isGroupChat } from '../updates/session-metadata.ts';
 import { setOutcome } from './count-updates.ts';
 
 /** True when the user may talk to the bot. */

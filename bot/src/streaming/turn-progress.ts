@@ -1,7 +1,7 @@
 import { ToolPhase, type TurnDone, type TurnEvent } from '@parley/rpc';
 import type { Texts } from '../i18n/texts.ts';
-import { escapeHtml, markdownToTelegramHtml } from '../reply-format.ts';
-import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from '../split-message.ts';
+import { escapeHtml, markdownToTelegramHtml } from '../telegram/reply-format.ts';
+import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from '../telegram/split-message.ts';
 import { closeOpenMarkdown } from './close-open-markdown.ts';
 import { describeToolCall } from './tool-progress.ts';
 

@@ -40,8 +40,6 @@ export interface StartInput {
   message?: string;
   systemPrompt?: string;
   model?: string;
-  /** Aborts the model call (the turn's deadline, a shutdown, a caller that left). */
-  signal?: AbortSignal;
 }
 
 export interface ContinueInput {
@@ -51,7 +49,6 @@ export interface ContinueInput {
   chat?: ChatRef;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure?: boolean;
-  signal?: AbortSignal;
 }
 
 /**

@@ -2,13 +2,13 @@ import type { Logger } from '@parley/logger';
 import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
+import type { Languages } from '../i18n/languages.ts';
+import type { Texts } from '../i18n/texts.ts';
+import type { LiveReplyDeps } from '../streaming/live-reply.ts';
+import type { Outbox } from '../telegram/outbox.ts';
 import type { ChatQueue } from './chat-queue.ts';
 import { describeForUser, type UserFacingError } from './errors.ts';
-import type { Languages } from './i18n/languages.ts';
-import type { Texts } from './i18n/texts.ts';
 import type { BotMetrics } from './metrics.ts';
-import type { Outbox } from './outbox.ts';
-import type { LiveReplyDeps } from './streaming/live-reply.ts';
 
 /** The Parley server as the bot calls it: the unary calls, and turns as streams of events. */
 export type ParleyClient = ChatClient & ChatStreamClient;

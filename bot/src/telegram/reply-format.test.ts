@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { expectTelegramHtml as expectWellFormed } from '../testing/expect-telegram-html.ts';
 import { escapeHtml, markdownToTelegramHtml as toHtml } from './reply-format.ts';
-import { expectTelegramHtml as expectWellFormed } from './testing/expect-telegram-html.ts';
 
 describe('markdownToTelegramHtml', () => {
   it('converts bold, italic, strike and inline code', () => {

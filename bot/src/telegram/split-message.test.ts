@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { expectTelegramHtml } from '../testing/expect-telegram-html.ts';
 import { markdownToTelegramHtml } from './reply-format.ts';
 import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from './split-message.ts';
-import { expectTelegramHtml } from './testing/expect-telegram-html.ts';
 
 function expectValidParts(parts: string[], limit = TELEGRAM_MESSAGE_LIMIT): void {
   expect(parts.length).toBeGreaterThan(0);

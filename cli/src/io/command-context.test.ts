@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeChatClient } from '@parley/rpc/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../program.ts';
+import { factoryFor, testIo } from '../testing/test-io.ts';
 import { isLoopbackUrl, resolveApiKey, traceHeaders } from './command-context.ts';
-import { run } from './program.ts';
-import { factoryFor, testIo } from './testing/test-io.ts';
 
 const dirs: string[] = [];
 afterAll(() => {

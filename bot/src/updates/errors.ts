@@ -1,5 +1,5 @@
 import { describeRpcError, type RpcErrorDescription } from '@parley/rpc';
-import type { Texts } from './i18n/texts.ts';
+import type { Texts } from '../i18n/texts.ts';
 
 /** A failed call reduced to what the bot may tell a user, plus a code for logs and metrics. */
 export interface UserFacingError {

@@ -1,7 +1,7 @@
 import { RpcError } from '@parley/rpc';
 import { describe, expect, it } from 'vitest';
+import { textsFor } from '../i18n/texts.ts';
 import { describeForUser as describeIn } from './errors.ts';
-import { textsFor } from './i18n/texts.ts';
 
 const en = textsFor('en');
 const describeForUser = (err: unknown) => describeIn(err, en);

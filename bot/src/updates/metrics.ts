@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { SendEvent } from './outbox.ts';
+import type { SendEvent } from '../telegram/outbox.ts';
 
 /** What the bot counts. No user or chat ids as labels: they would make unbounded series. */
 export interface BotMetrics {
