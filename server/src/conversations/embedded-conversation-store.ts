@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { AppError, NotFoundError } from '../errors/app-error.ts';
+import type Database from 'better-sqlite3';
+import { NotFoundError } from '../errors/app-error.ts';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
@@ -128,8 +127,9 @@ type OwnerParams = [clientId: string, userId: string];
 
 /**
  * ConversationStore on an embedded SQLite file, for a single machine with nothing else installed.
- * better-sqlite3 is synchronous, so every method runs to completion before another starts: `append`
- * cannot interleave with another write, and its transaction makes it all-or-nothing on a crash.
+ * better-sqlite3 is synchronous, so every method runs to completion before another starts in this
+ * process; `append` and `delete` are `BEGIN IMMEDIATE` transactions, so other processes sharing the file
+ * (WORKERS > 1) wait for them too, and a crash leaves all or nothing.
  */
 export class EmbeddedConversationStore implements ConversationStore {
   readonly #db: Database.Database;
@@ -140,28 +140,16 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   constructor(options: EmbeddedConversationStoreOptions) {
     this.#clock = options.clock ?? (() => new Date());
-    if (options.path !== ':memory:' && options.path !== '') {
-      mkdirSync(dirname(options.path), { recursive: true });
-    }
-    this.#db = new Database(options.path);
-    try {
-      this.#db.pragma('journal_mode = WAL');
-      // WAL makes NORMAL safe against corruption; only the last commits may be lost on power failure.
-      this.#db.pragma('synchronous = NORMAL');
-      migrate(this.#db);
-    } catch (err) {
-      this.#db.close();
-      throw err;
-    }
+    this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'conversation database' });
     this.#stmt = prepareStatements(this.#db);
     this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
       this.#appendNow(conversationId, message),
-    );
+    ).immediate;
     this.#deleteTx = this.#db.transaction((id: string, owner: Owner) => {
       if (this.#stmt.deleteConversation.run(id, owner.clientId, owner.userId).changes === 0) return false;
       this.#stmt.deleteMessages.run(id);
       return true;
-    });
+    }).immediate;
   }
 
   async create(input: NewConversation): Promise<ConversationRecord> {
@@ -324,24 +312,6 @@ function prepareStatements(db: Database.Database) {
     deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
     ping: db.prepare<[]>('SELECT 1'),
   };
-}
-
-/** Brings the schema to the newest version; a no-op on an up-to-date file. */
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new AppError(
-      'failed_precondition',
-      `conversation database has schema version ${version}, newer than this server's ${MIGRATIONS.length}`,
-    );
-  }
-  db.transaction(() => {
-    for (const [i, sql] of MIGRATIONS.entries()) {
-      if (i < version) continue;
-      db.exec(sql);
-      db.pragma(`user_version = ${i + 1}`);
-    }
-  })();
 }
 
 /** SQLite reads a negative LIMIT as "no limit"; a caller asking for none gets none. */
