@@ -6,13 +6,14 @@ import { freePort } from './free-port.ts';
 import {
   type BotApiCall,
   BotApiExtras,
+  type BotCommandRecord,
   botApiMethod,
   botApiParams,
   type DraftRecord,
   type InjectedFailure,
 } from './telegram-bot-api-extras.ts';
 
-export type { BotApiCall, DraftRecord, InjectedFailure };
+export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure };
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -26,8 +27,10 @@ export type { BotApiCall, DraftRecord, InjectedFailure };
  *   private chats, refused with 400 in groups as Telegram does. {@link TelegramEmulator.failNext} answers a
  *   method's next calls with 429 and `retry_after`; {@link TelegramEmulator.calls} timestamps every call
  *   (edits included) so tests can check throttling.
- * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction` and
- * `setMyCommands`, which the bot must survive.
+ * - **Command menus.** `setMyCommands` and `getMyCommands` with `language_code` (default scope), kept in
+ *   {@link TelegramEmulator.commands}, checked as Telegram checks them.
+ * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction`, which
+ * the bot must survive.
  */
 export interface TelegramEmulator {
   /** The emulator itself, for its test client (`getClient(token, options)`). */
@@ -43,6 +46,8 @@ export interface TelegramEmulator {
   callsTo(method: string): BotApiCall[];
   /** Drafts shown with `sendMessageDraft`, in order. */
   readonly drafts: DraftRecord[];
+  /** The command menu set for a language ('' or absent: the one for every other language). */
+  commands(languageCode?: string): BotCommandRecord[] | undefined;
   /** Makes the next call(s) of `method` fail with 429 Too Many Requests and `retry_after`. */
   failNext(method: string, failure: InjectedFailure): void;
   /**
@@ -94,6 +99,7 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     callsTo: (method) => state.extras.calls.filter((call) => call.method === method),
     drafts: state.extras.drafts,
     failNext: (method, failure) => state.extras.failNext(method, failure),
+    commands: (languageCode = '') => state.extras.menus.get(languageCode),
     waitForPolls: (count, timeoutMs = 15_000) => waitForPolls(state, count, timeoutMs),
     async close() {
       state.wake.emit('update');
