@@ -14,6 +14,12 @@ import type { ConversationService } from './conversations/conversation-service.t
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
+import {
+  createOpenAiApi,
+  OPENAI_METHODS,
+  type OpenAiApiDeps,
+  openAiMethodOf,
+} from './openai-api/openai-api.ts';
 import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
@@ -48,6 +54,8 @@ export interface AppDeps {
   metrics: ParleyMetrics;
   /** The tool registry, for ListTools. */
   tools: ToolCatalog;
+  /** The OpenAI-compatible front door's own parts: turns over a caller-held history, the model list. */
+  openai: Pick<OpenAiApiDeps, 'history' | 'models'>;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
   /**
@@ -71,14 +79,31 @@ export function createApp(deps: AppDeps): App {
     : undefined;
   const { service, idempotency, engine, gate, limits } = deps;
   const chat = createChatService({ service, idempotency, engine, gate, limits, tools: deps.tools });
+  const streams = {
+    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
+    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
+  };
   const serveSse = createSseHandler({
     service,
     engine,
     gate,
     limits,
-    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
-    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
-    onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
+    ...streams,
+  });
+  const serveOpenAi = createOpenAiApi({
+    ...deps.openai,
+    engine,
+    gate,
+    authenticate,
+    maxBodyBytes: limits.maxBodyBytes,
+    maxMessageChars: limits.maxMessageChars,
+    ...streams,
+  });
+  const openAiTelemetry = new RpcTelemetry({
+    metrics: deps.metrics,
+    service: 'openai.v1',
+    methods: OPENAI_METHODS,
   });
   // The SSE routes are the chat service's streaming forms: same telemetry, methods named Stream<Method>.
   const chatService = mountService(
@@ -118,6 +143,10 @@ export function createApp(deps: AppDeps): App {
       }
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
+      if (path.startsWith('/v1/')) {
+        context.method = openAiMethodOf(req.method, path);
+        return withTelemetry(req, res, context, openAiTelemetry, () => serveOpenAi(req, res, context));
+      }
       if (path.startsWith('/sse/')) {
         const sse = sseMethodOf(path, chatService.name);
         context.method = sse ? `Stream${sse}` : 'unknown';
@@ -145,7 +174,20 @@ export function createApp(deps: AppDeps): App {
     sse: SseMethod | null | undefined,
   ) {
     setRequestContext(req, context);
-    const call = service.telemetry.start(req, context.method ?? 'unknown');
+    await withTelemetry(req, res, context, service.telemetry, () =>
+      handleAuthenticated(req, res, context, service, sse),
+    );
+  }
+
+  /** Runs one call inside its server span; metrics, span end and the access log follow the response. */
+  async function withTelemetry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+    telemetry: RpcTelemetry,
+    serve: () => Promise<void>,
+  ) {
+    const call = telemetry.start(req, context.method ?? 'unknown');
     const started = performance.now();
     // Bound to the RPC's context so the access log line carries its trace id; 'close' also fires
     // when the caller goes away before the response is complete.
@@ -157,7 +199,7 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service, sse));
+    await otelContext.with(call.context, serve);
   }
 
   async function handleAuthenticated(

@@ -18,6 +18,7 @@ import { Summarizer } from './assistant/summarizer.ts';
 import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { HistoryTurns } from './conversations/history-turns.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
@@ -28,6 +29,7 @@ import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import { ModelCatalog } from './openai-api/models.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
@@ -176,6 +178,10 @@ export async function createParleyServer(
     readiness,
     metrics,
     tools,
+    openai: {
+      history: new HistoryTurns({ store, assistant, lock: backends.lock, logger }),
+      models: new ModelCatalog(policyConfig, clock()),
+    },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     ...(overrides.pool ? { pool: overrides.pool } : {}),
   });

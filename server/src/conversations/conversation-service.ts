@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
+import type { LlmToolCall } from '../assistant/llm.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type {
@@ -31,6 +32,8 @@ export interface TurnResult {
   usage: AssistantReply['usage'];
   toolsUsed: string[];
   isNew: boolean;
+  /** Calls of tools the client declared, which the reply ends with (history turns only). */
+  pendingToolCalls?: LlmToolCall[];
 }
 
 export interface StartInput {
