@@ -172,8 +172,9 @@ export class Assistant {
       const own = response.toolCalls.filter((call) => !theirs.has(call.name));
       if (own.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
-        // A model that finished without a word (a filtered or truncated answer) is not a reply.
-        if (!text.content) throw new UnavailableError(EMPTY_ANSWER);
+        // A model that finished without a word (a filtered or truncated answer) is not a reply; one that
+        // calls the client's tools is.
+        if (!text.content && pending.length === 0) throw new UnavailableError(EMPTY_ANSWER);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
         return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
       }
