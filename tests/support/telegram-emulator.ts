@@ -10,9 +10,10 @@ import {
   botApiParams,
   type DraftRecord,
   type InjectedFailure,
+  type Refusal,
 } from './telegram-bot-api-extras.ts';
 
-export type { BotApiCall, DraftRecord, InjectedFailure };
+export type { BotApiCall, DraftRecord, InjectedFailure, Refusal };
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -26,6 +27,8 @@ export type { BotApiCall, DraftRecord, InjectedFailure };
  *   private chats, refused with 400 in groups as Telegram does. {@link TelegramEmulator.failNext} answers a
  *   method's next calls with 429 and `retry_after`; {@link TelegramEmulator.calls} timestamps every call
  *   (edits included) so tests can check throttling.
+ * - **Refusals.** {@link TelegramEmulator.refuse} makes a chat answer every call with 403 (blocked,
+ *   kicked) or 400 "chat not found", as Telegram does once a user blocks the bot.
  * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction` and
  * `setMyCommands`, which the bot must survive.
  */
@@ -43,8 +46,12 @@ export interface TelegramEmulator {
   callsTo(method: string): BotApiCall[];
   /** Drafts shown with `sendMessageDraft`, in order. */
   readonly drafts: DraftRecord[];
-  /** Makes the next call(s) of `method` fail with 429 Too Many Requests and `retry_after`. */
+  /** Makes the next call(s) of `method` (to one chat, or any) fail with 429 and `retry_after`. */
   failNext(method: string, failure: InjectedFailure): void;
+  /** Refuses every call to the chat (403 "bot was blocked by the user" unless told otherwise). */
+  refuse(chatId: number, refusal?: Refusal): void;
+  /** Lets calls to a refused chat through again (the user unblocked the bot). */
+  accept(chatId: number): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +95,8 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     callsTo: (method) => state.extras.calls.filter((call) => call.method === method),
     drafts: state.extras.drafts,
     failNext: (method, failure) => state.extras.failNext(method, failure),
+    refuse: (chatId, refusal) => state.extras.refuse(chatId, refusal),
+    accept: (chatId) => state.extras.accept(chatId),
     async close() {
       state.wake.emit('update');
       await closeServer(front);

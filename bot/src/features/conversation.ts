@@ -63,8 +63,11 @@ export function conversationFeature(deps: FeatureDeps): Composer<Context> {
  */
 export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<void> {
   const { chat } = request;
+  const { limits } = deps.outbox;
+  // The chat blocked or removed the bot while this waited: nothing could be shown, so nothing is asked.
+  if (limits.isUnreachable(chat.id)) return;
   const started = performance.now();
-  const stopTyping = startTyping(deps.telegram, chat.id, deps.logger);
+  const stopTyping = startTyping(deps.telegram, chat.id, { logger: deps.logger, limits });
   const quote = replyOptions(request).replyTo;
   const reply = new LiveReply(deps.live, {
     chat,
