@@ -1,7 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
-import { isFinal } from './running-turn.ts';
-import { eventJson, type WireEvent } from './turn-events.ts';
+import { encodeEvent, isFinal, type TurnEvent } from './turn-event.ts';
 
 /** How long events gather before one relay write carries them: bounds writes per turn and Redis load. */
 const FLUSH_MS = 50;
@@ -30,13 +29,13 @@ export class RelayPublisher {
     this.#logger = logger;
   }
 
-  push(event: WireEvent): void {
+  push(event: TurnEvent): void {
     if (this.#failed) return;
-    if (event.oneofKind === 'delta') {
-      this.#pendingText += event.delta.text;
+    if (event.type === 'delta') {
+      this.#pendingText += event.text;
     } else {
       this.#gatherText();
-      this.#gathered.push(eventJson(event));
+      this.#gathered.push(encodeEvent(event));
     }
     if (isFinal(event)) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
@@ -50,7 +49,7 @@ export class RelayPublisher {
 
   #gatherText(): void {
     if (!this.#pendingText) return;
-    this.#gathered.push(eventJson({ oneofKind: 'delta', delta: { text: this.#pendingText } }));
+    this.#gathered.push(encodeEvent({ type: 'delta', text: this.#pendingText }));
     this.#pendingText = '';
   }
 

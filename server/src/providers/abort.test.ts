@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkSignals } from './turn-gate.ts';
+import { linkSignals } from './abort.ts';
 
 describe('linkSignals', () => {
   it('aborts with the reason of the first source that aborts', () => {

@@ -1,17 +1,13 @@
-import type { WireEvent } from './turn-events.ts';
+import { isFinal, type TurnEvent } from './turn-event.ts';
 
 /** Someone waiting on a turn's events: a streaming response, or a unary call collecting them. */
 export interface TurnListener {
   /** Each event in order; the last is `done` or `error`. */
-  onEvent(event: WireEvent): void;
+  onEvent(event: TurnEvent): void;
   /** Fires when this request's client is gone. */
   readonly signal: AbortSignal;
   /** Labels the disconnect counter: `sse` or `unary`. */
   readonly transport: string;
-}
-
-export function isFinal(event: WireEvent): boolean {
-  return event.oneofKind === 'done' || event.oneofKind === 'error';
 }
 
 /** One listener's view of a turn: resolves `finished` at its last event or when its client leaves. */
@@ -40,7 +36,7 @@ export class Delivery {
     return this.#listener.transport;
   }
 
-  send(event: WireEvent): void {
+  send(event: TurnEvent): void {
     if (this.#over) return;
     this.#listener.onEvent(event);
     if (!isFinal(event)) return;
@@ -79,7 +75,7 @@ export class Delivery {
  */
 export class RunningTurn {
   readonly controller = new AbortController();
-  readonly #log: WireEvent[] = [];
+  readonly #log: TurnEvent[] = [];
   readonly #listeners = new Set<Delivery>();
   readonly #graceMs: number;
   readonly #onDisconnect: (transport: string) => void;
@@ -99,7 +95,7 @@ export class RunningTurn {
     delivery.onLeave(() => this.#leave(delivery));
   }
 
-  publish(event: WireEvent): void {
+  publish(event: TurnEvent): void {
     this.#remember(event);
     for (const delivery of this.#listeners) delivery.send(event);
   }
@@ -110,13 +106,10 @@ export class RunningTurn {
     this.#listeners.clear();
   }
 
-  #remember(event: WireEvent): void {
+  #remember(event: TurnEvent): void {
     const last = this.#log.at(-1);
-    if (event.oneofKind === 'delta' && last?.oneofKind === 'delta') {
-      this.#log[this.#log.length - 1] = {
-        oneofKind: 'delta',
-        delta: { text: last.delta.text + event.delta.text },
-      };
+    if (event.type === 'delta' && last?.type === 'delta') {
+      this.#log[this.#log.length - 1] = { type: 'delta', text: last.text + event.text };
       return;
     }
     this.#log.push(event);
