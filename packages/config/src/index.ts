@@ -23,7 +23,9 @@ export {
   type McpStdioServerConfig,
 } from './mcp-config.ts';
 export {
+  type AttachmentPolicy,
   type BudgetLimit,
+  DEFAULT_ATTACHMENTS,
   type Budgets,
   type ClientPolicy,
   LOCAL_CLIENT,
