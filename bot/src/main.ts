@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     process.stderr.write(`parley bot: ${err.message}\n`);
     process.exit(2);
   }
-  // Before anything makes spans: the SDK starts only when OTEL_* asks for it (see the README).
+  // Before anything makes spans: the SDK starts only when OTEL_* asks for it (see docs/observability.md).
   const tracing = await startTracing(process.env, 'parley-bot');
   const logger = createLogger({ name: 'parley-bot', level: config.logLevel });
   logger.debug({ config: redact(config) }, 'configuration');

@@ -11,19 +11,15 @@ import {
 import { describe, expect, it } from 'vitest';
 import { resolveServerUrl } from '../../cli/src/command-context.ts';
 
-// README.md's and .env.example's configuration must say what packages/config says (which its own tests
-// hold to the zod schemas): every variable, each with its real default.
+// The variable tables in docs/ and .env.example must say what packages/config says (which its own tests
+// hold to the zod schemas): every variable, each with its real default. Each app's table lives on its
+// docs page; a page's variable rows are all read, wherever on the page they are.
 
 const root = join(import.meta.dirname, '..', '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const envExample = readFileSync(join(root, '.env.example'), 'utf8');
 
-/** The README's text from a `## heading` to the next one. */
-function section(heading: string): string {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README has no section "${heading}"`);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+function docsPage(page: string): string {
+  return readFileSync(join(root, 'docs', page), 'utf8');
 }
 
 /** The rows of a `| Variable | Default | Meaning |` table: name → default cell. */
@@ -40,13 +36,13 @@ function expectedCell(variable: ConfigVariable): string {
 }
 
 describe.each([
-  { app: 'server', heading: 'Configuration', variables: [...SERVER_VARIABLES, ...MCP_VARIABLES] },
-  { app: 'policy', heading: 'Cost control', variables: POLICY_VARIABLES },
-  { app: 'bot', heading: 'Telegram bot', variables: BOT_VARIABLES },
-  { app: 'CLI', heading: 'CLI', variables: CLI_VARIABLES },
-])('README’s $app configuration table', ({ heading, variables }) => {
+  { app: 'server', page: 'configuration.md', variables: [...SERVER_VARIABLES, ...MCP_VARIABLES] },
+  { app: 'policy', page: 'cost-control.md', variables: POLICY_VARIABLES },
+  { app: 'bot', page: 'bot.md', variables: BOT_VARIABLES },
+  { app: 'CLI', page: 'cli.md', variables: CLI_VARIABLES },
+])('the $app configuration table in docs/$page', ({ page, variables }) => {
   it('lists exactly the variables the config reads, each with its real default', () => {
-    const documented = Object.fromEntries(variableTable(section(heading)));
+    const documented = Object.fromEntries(variableTable(docsPage(page)));
     const expected = Object.fromEntries(variables.map((v) => [v.name, expectedCell(v)]));
     expect(documented).toEqual(expected);
   });

@@ -1,5 +1,5 @@
 /**
- * One environment variable as README.md and .env.example present it. A test holds these tables to the
+ * One environment variable as the docs/ pages and .env.example present it. A test holds these tables to the
  * zod schemas (every variable, and each default is what leaving the variable unset does) and holds the
  * docs to these tables, so none of the three can drift.
  */
