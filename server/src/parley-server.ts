@@ -16,6 +16,7 @@ import { LazyLlm } from './assistant/lazy-llm.ts';
 import type { Llm } from './assistant/llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
 import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
+import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
@@ -127,6 +128,7 @@ export async function createParleyServer(
     assistant,
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
+    intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
     logger,
   });
   const idempotency = new Idempotency({ store: backends.idempotency, logger });
@@ -169,7 +171,7 @@ export async function createParleyServer(
     usage: policy.usage,
     admin: policy.admin,
     streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
-    limits: config.limits,
+    limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,
     readiness,
     metrics,
@@ -254,6 +256,7 @@ function createAssistant(parts: {
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,
+    vision: { models: config.attachments.visionModels, defaultModel: config.openai.model },
     logger,
   });
 }

@@ -25,9 +25,9 @@ export {
 export {
   type AttachmentPolicy,
   type BudgetLimit,
-  DEFAULT_ATTACHMENTS,
   type Budgets,
   type ClientPolicy,
+  DEFAULT_ATTACHMENTS,
   LOCAL_CLIENT,
   loadPolicyConfig,
   type ModelPrice,

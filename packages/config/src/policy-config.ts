@@ -57,7 +57,8 @@ export interface ClientPolicy {
   tools: readonly string[];
   rateLimits: RateLimits;
   budgets: Budgets;
-  attachments: AttachmentPolicy;
+  /** Absent: {@link DEFAULT_ATTACHMENTS}. */
+  attachments?: AttachmentPolicy;
 }
 
 /** Price per one million tokens, in the table's currency; transcription models per minute of audio. */

@@ -55,8 +55,9 @@ const price = z
     per_minute: z.number().nonnegative().optional(),
   })
   .strict()
-  .transform(({ input, output, per_minute }): ModelPriceFields =>
-    per_minute === undefined ? { input, output } : { input, output, perMinute: per_minute },
+  .transform(
+    ({ input, output, per_minute }): ModelPriceFields =>
+      per_minute === undefined ? { input, output } : { input, output, perMinute: per_minute },
   );
 
 /** A model's price as the policy holds it (per 1M tokens; per minute of audio for transcription). */

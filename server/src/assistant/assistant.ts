@@ -1,7 +1,7 @@
 import type { Logger } from '@parley/logger';
 import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
-import { estimateTokens, type HistoryMessage, planContext } from './context-window.ts';
-import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+import { estimateTokens, type HistoryMessage, type PlannedMessage, planContext } from './context-window.ts';
+import type { Llm, LlmImage, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 import type { ReplyScope } from './reply-scope.ts';
 import type { Summarizer } from './summarizer.ts';
 
@@ -18,8 +18,13 @@ export interface AssistantDeps {
   maxToolRounds: number;
   /** Fold messages into the summary once this many have fallen out of the budget. */
   summarizeAfter: number;
+  /** Models that can see images, and the model a conversation without its own runs on. */
+  vision?: { models: readonly string[]; defaultModel: string };
   logger: Logger;
 }
+
+/** Reads a stored image's bytes for the prompt; null when it is gone. */
+export type ImageLoader = (attachmentId: string) => Promise<LlmImage | null>;
 
 /** What the assistant reads of a conversation (a stored conversation record fits). */
 export interface ConversationSettings {
@@ -75,6 +80,7 @@ export class Assistant {
     conversation: ConversationSettings,
     recent: HistoryMessage[],
     scope: ReplyScope,
+    loadImage?: ImageLoader,
   ): Promise<AssistantReply> {
     const system = this.#systemMessage(conversation);
     const plan = planContext({
@@ -82,8 +88,10 @@ export class Assistant {
       systemTokens: estimateTokens(system),
       summarizedThroughSeq: conversation.summarizedThroughSeq,
       budgetTokens: this.#deps.contextBudgetTokens,
+      vision: loadImage !== undefined && this.seesImages(conversation.model),
     });
-    const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
+    const planned = await Promise.all(plan.messages.map((m) => withImages(m, loadImage)));
+    const messages: LlmMessage[] = [{ role: 'system', content: system }, ...planned];
     const model = conversation.model || undefined;
     const clientId = conversation.owner?.clientId;
     const reply = await this.#toolLoop(messages, model, scope, clientId);
@@ -93,6 +101,17 @@ export class Assistant {
       if (text && last) reply.summary = { text, throughSeq: last.seq };
     }
     return reply;
+  }
+
+  /** The model a conversation runs on ('' = the default). */
+  modelFor(model: string): string {
+    return model || this.#deps.vision?.defaultModel || 'default';
+  }
+
+  /** Whether a conversation on `model` ('' = the default) may be sent images. */
+  seesImages(model: string): boolean {
+    const vision = this.#deps.vision;
+    return vision?.models.includes(model || vision.defaultModel) ?? false;
   }
 
   /** A short model-made title, or null (the caller keeps its fallback title). */
@@ -209,6 +228,14 @@ class ReplyText {
     this.content += piece;
     this.#scope.emit({ type: 'delta', text: piece });
   }
+}
+
+/** A planned message with its images' bytes loaded (an image gone from the store is left out). */
+async function withImages(message: PlannedMessage, loadImage: ImageLoader | undefined): Promise<LlmMessage> {
+  const { imageIds, ...rest } = message;
+  if (rest.role !== 'user' || !imageIds?.length || !loadImage) return rest;
+  const images = (await Promise.all(imageIds.map(loadImage))).filter((image) => image !== null);
+  return { ...rest, images };
 }
 
 function addUsage(total: LlmUsage, response: LlmResponse): void {

@@ -1,6 +1,6 @@
 import { fileTypeFromBuffer } from 'file-type';
-import type { AttachmentKind } from '../conversations/conversation-store.ts';
 import { ValidationError } from '../errors/app-error.ts';
+import type { AttachmentKind } from './attachment-types.ts';
 
 /** What the bytes are, whatever the sender called them. */
 export interface Sniffed {
@@ -66,14 +66,16 @@ export async function sniffAttachment(data: Uint8Array, fileName: string, field:
 /** UTF-8 (or ASCII) without NUL or other control bytes a text file never has. */
 export function isText(data: Uint8Array): boolean {
   if (data.byteLength === 0) return false;
-  let text: string;
+  // Tab, newline, form feed and carriage return are text; other C0 controls mean binary. UTF-8's
+  // multi-byte sequences never contain bytes below 0x80, so checking bytes is checking characters.
+  for (const byte of data)
+    if (byte < 0x20 && byte !== 9 && byte !== 10 && byte !== 12 && byte !== 13) return false;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+    new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return true;
   } catch {
     return false;
   }
-  // Tabs, newlines, carriage returns and form feeds are text; other C0 controls mean binary.
-  return !/[\u0000-\u0008\u000e-\u001f]/.test(text);
 }
 
 function unsupported(field: string, mediaType: string, fileName: string): ValidationError {

@@ -1,3 +1,4 @@
+import type { AttachmentKind, PreparedAttachment } from '../attachments/attachment-types.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
 
 /** Who owns a conversation: the authenticated client and the user it vouches for. */
@@ -26,7 +27,7 @@ export interface ConversationRecord {
   summarizedThroughSeq: number;
 }
 
-export type AttachmentKind = 'image' | 'audio' | 'document';
+export type { AttachmentKind };
 
 /** What a stored attachment is; its bytes are read on their own ({@link ConversationStore.attachment}). */
 export interface AttachmentMeta {
@@ -46,9 +47,7 @@ export interface AttachmentMeta {
 }
 
 /** An attachment to store with its message: metadata (the store assigns the id and size) and bytes. */
-export interface NewAttachment extends Omit<AttachmentMeta, 'id' | 'sizeBytes'> {
-  data: Uint8Array;
-}
+export type NewAttachment = PreparedAttachment;
 
 /** An attachment read back with its bytes, for its owner. */
 export interface StoredAttachment {

@@ -273,7 +273,11 @@ export class EmbeddedConversationStore implements ConversationStore {
   async attachment(id: string, owner: Owner): Promise<StoredAttachment | null> {
     const row = this.#stmt.getAttachment.get(id, owner.clientId, owner.userId);
     if (!row) return null;
-    return { meta: JSON.parse(row.meta) as AttachmentMeta, conversationId: row.conversation_id, data: row.data };
+    return {
+      meta: JSON.parse(row.meta) as AttachmentMeta,
+      conversationId: row.conversation_id,
+      data: row.data,
+    };
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {

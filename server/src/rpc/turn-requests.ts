@@ -1,4 +1,7 @@
-import type { ContinueConversationRequest, StartConversationRequest } from '@parley/rpc';
+import { DEFAULT_ATTACHMENTS } from '@parley/config';
+import type { AttachmentUpload, ContinueConversationRequest, StartConversationRequest } from '@parley/rpc';
+import { checkUploads } from '../attachments/attachment-checks.ts';
+import type { CheckedUpload } from '../attachments/attachment-types.ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
 import type { TurnScope } from '../conversations/turn-scope.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -44,6 +47,7 @@ export function startTurn(
 ): TurnRequest {
   const owner = ownerOf(context.clientId, req.session);
   const message = req.message.trim() ? validMessage(req.message, deps.limits) : undefined;
+  const uploads = req.attachments;
   const chat = chatOf(req.session);
   const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', deps.limits.maxMessageChars);
   const model = optionalText(req.model, 'model', 100);
@@ -52,16 +56,18 @@ export function startTurn(
     requestId: context.requestId,
     logger: context.logger,
     run: async (scope) => {
+      const attachments = await checkedUploads(deps.gate, owner.clientId, uploads);
       const admitted = await deps.gate.admit(owner, {
         ...(model ? { model } : {}),
         ...(systemPrompt ? { systemPrompt } : {}),
         newConversation: true,
-        turn: message !== undefined,
+        turn: message !== undefined || attachments.length > 0,
       });
       const input = {
         owner,
         ...(chat ? { chat } : {}),
         ...(message ? { message } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
         ...admitted,
       };
       const result = await deps.gate.run(
@@ -81,7 +87,9 @@ export function continueTurn(
   req: ContinueConversationRequest,
 ): TurnRequest {
   const owner = ownerOf(context.clientId, req.session);
-  const message = validMessage(req.message, deps.limits);
+  const uploads = req.attachments;
+  // A message with files may have no text (a photo without a caption, a voice note).
+  const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, deps.limits);
   const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
   const chat = chatOf(req.session);
   return {
@@ -89,12 +97,14 @@ export function continueTurn(
     requestId: context.requestId,
     logger: context.logger,
     run: async (scope, retryOfFailure) => {
+      const attachments = await checkedUploads(deps.gate, owner.clientId, uploads);
       const input = {
         owner,
         message,
         retryOfFailure,
         ...(conversationId ? { conversationId } : {}),
         ...(chat ? { chat } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
       };
       await deps.gate.admit(owner, {});
       const turn = await deps.gate.run(
@@ -105,6 +115,16 @@ export function continueTurn(
       return doneEvent(turn, turn.conversation);
     },
   };
+}
+
+/** The request's files checked against the client's policy (before admission spends any limit). */
+function checkedUploads(
+  gate: TurnGate,
+  clientId: string,
+  uploads: readonly AttachmentUpload[],
+): Promise<CheckedUpload[]> {
+  if (uploads.length === 0) return Promise.resolve([]);
+  return checkUploads(uploads, gate.policyOf(clientId).attachments ?? DEFAULT_ATTACHMENTS);
 }
 
 /** Runs a turn for a unary call: its `started` and its last event (`done` or `error`). */
