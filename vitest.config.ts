@@ -18,6 +18,8 @@ export default defineConfig({
       'bot/src/**/*.test.ts',
       'tests/**/*.test.ts',
     ],
+    // Sources the dependency rules are tried on, named like tests on purpose: not tests themselves.
+    exclude: ['**/node_modules/**', 'tests/architecture/fixtures/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],

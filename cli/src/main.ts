@@ -1,6 +1,6 @@
 // The `parley` entry point (bin/parley.js imports it): the only module that touches `process`.
 // Everything testable lives in program.ts.
-import type { Io } from './command-context.ts';
+import type { Io } from './io/command-context.ts';
 import { run } from './program.ts';
 
 const io: Io = {

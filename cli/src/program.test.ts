@@ -1,7 +1,7 @@
 import { ListConversationsResponse, RpcError } from '@parley/rpc';
 import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from './exit-codes.ts';
+import { ExitCode } from './io/exit-codes.ts';
 import { run } from './program.ts';
 import { factoryFor, testIo } from './testing/test-io.ts';
 

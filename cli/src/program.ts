@@ -1,14 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import {
-  type ClientFactory,
-  type CommandContext,
-  createCliClient,
-  createContext,
-  DEFAULT_SERVER_URL,
-  type GlobalOptions,
-  type Io,
-} from './command-context.ts';
 // chat and ask load the streaming view and the Markdown renderer (marked, highlight.js) only when run:
 // most of the CLI's code, which `--help` and the other commands never need.
 import type { AskOptions } from './commands/ask.ts';
@@ -18,9 +9,18 @@ import { type ListOptions, runList } from './commands/list.ts';
 import { addPolicyCommands, type PolicyClientFactories } from './commands/policy-commands.ts';
 import { runShow, type ShowOptions } from './commands/show.ts';
 import { runTools, type ToolsOptions } from './commands/tools.ts';
-import { type ErrorHints, formatRpcError, isUsageError } from './errors.ts';
-import { EXIT_CODES_HELP, ExitCode } from './exit-codes.ts';
-import { writeLine } from './output.ts';
+import {
+  type ClientFactory,
+  type CommandContext,
+  createCliClient,
+  createContext,
+  DEFAULT_SERVER_URL,
+  type GlobalOptions,
+  type Io,
+} from './io/command-context.ts';
+import { type ErrorHints, formatRpcError, isUsageError } from './io/errors.ts';
+import { EXIT_CODES_HELP, ExitCode } from './io/exit-codes.ts';
+import { writeLine } from './io/output.ts';
 
 /** Replaceable pieces of {@link run}; tests pass a fake client. */
 export interface RunDeps extends PolicyClientFactories {

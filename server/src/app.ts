@@ -14,6 +14,12 @@ import type { ConversationService } from './conversations/conversation-service.t
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
+import {
+  createOpenAiApi,
+  OPENAI_METHODS,
+  type OpenAiApiDeps,
+  openAiMethodOf,
+} from './openai-api/openai-api.ts';
 import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
@@ -24,22 +30,22 @@ import {
   requestIdOf,
   sendTwirpError,
 } from './rpc/edge.ts';
-import type { Idempotency } from './rpc/idempotency.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
-import type { TurnGate } from './rpc/turn-gate.ts';
-import type { TurnHub } from './rpc/turn-hub.ts';
+import type { Idempotency } from './turns/idempotency.ts';
+import type { TurnEngine } from './turns/turn-engine.ts';
+import type { TurnGate } from './turns/turn-gate.ts';
 
 export interface AppDeps {
   apiKeys: ApiKeyEntry[];
   service: ConversationService;
   idempotency: Idempotency;
-  /** Client policy, deadline and charging around every turn. */
+  /** Client policy and charging around every turn. */
   gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
-  turns: TurnHub;
+  engine: TurnEngine;
   /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
   limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
   /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
@@ -49,8 +55,15 @@ export interface AppDeps {
   metrics: ParleyMetrics;
   /** The tool registry, for ListTools. */
   tools: ToolCatalog;
+  /** The OpenAI-compatible front door's own parts: turns over a caller-held history, the model list. */
+  openai: Pick<OpenAiApiDeps, 'history' | 'models'>;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
+  /**
+   * One of several server processes (WORKERS > 1): `/health` names the worker that answered, and
+   * `/metrics` serves the whole pool's metrics from `metrics()` (aggregated by the primary).
+   */
+  pool?: { worker: number; metrics(): Promise<string> };
 }
 
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,16 +78,33 @@ export function createApp(deps: AppDeps): App {
   const metricsAuth = deps.metricsToken
     ? createAuthenticator([{ client: 'metrics', key: deps.metricsToken }])
     : undefined;
-  const { service, idempotency, turns, gate, limits } = deps;
-  const chat = createChatService({ service, idempotency, turns, gate, limits, tools: deps.tools });
-  const serveSse = createSseHandler({
-    service,
-    turns,
-    gate,
-    limits,
+  const { service, idempotency, engine, gate, limits } = deps;
+  const chat = createChatService({ service, idempotency, engine, gate, limits, tools: deps.tools });
+  const streams = {
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
     maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
-    onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
+    onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
+  };
+  const serveSse = createSseHandler({
+    service,
+    engine,
+    gate,
+    limits,
+    ...streams,
+  });
+  const serveOpenAi = createOpenAiApi({
+    ...deps.openai,
+    engine,
+    gate,
+    authenticate,
+    maxBodyBytes: limits.maxBodyBytes,
+    maxMessageChars: limits.maxMessageChars,
+    ...streams,
+  });
+  const openAiTelemetry = new RpcTelemetry({
+    metrics: deps.metrics,
+    service: 'openai.v1',
+    methods: OPENAI_METHODS,
   });
   // The SSE routes are the chat service's streaming forms: same telemetry, methods named Stream<Method>.
   const chatService = mountService(
@@ -109,9 +139,15 @@ export function createApp(deps: AppDeps): App {
       signal: gone.signal,
     };
     const handle = async () => {
-      if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/health' && req.method === 'GET') {
+        return sendJson(res, 200, deps.pool ? { status: 'ok', worker: deps.pool.worker } : { status: 'ok' });
+      }
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
+      if (path.startsWith('/v1/')) {
+        context.method = openAiMethodOf(req.method, path);
+        return withTelemetry(req, res, context, openAiTelemetry, () => serveOpenAi(req, res, context));
+      }
       if (path.startsWith('/sse/')) {
         const sse = sseMethodOf(path, chatService.name);
         context.method = sse ? `Stream${sse}` : 'unknown';
@@ -139,7 +175,20 @@ export function createApp(deps: AppDeps): App {
     sse: SseMethod | null | undefined,
   ) {
     setRequestContext(req, context);
-    const call = service.telemetry.start(req, context.method ?? 'unknown');
+    await withTelemetry(req, res, context, service.telemetry, () =>
+      handleAuthenticated(req, res, context, service, sse),
+    );
+  }
+
+  /** Runs one call inside its server span; metrics, span end and the access log follow the response. */
+  async function withTelemetry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+    telemetry: RpcTelemetry,
+    serve: () => Promise<void>,
+  ) {
+    const call = telemetry.start(req, context.method ?? 'unknown');
     const started = performance.now();
     // Bound to the RPC's context so the access log line carries its trace id; 'close' also fires
     // when the caller goes away before the response is complete.
@@ -151,7 +200,7 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service, sse));
+    await otelContext.with(call.context, serve);
   }
 
   async function handleAuthenticated(
@@ -182,7 +231,15 @@ export function createApp(deps: AppDeps): App {
         error: 'a valid metrics token is required (Authorization: Bearer <token>)',
       });
     }
-    const body = await deps.metrics.registry.metrics();
+    let body: string;
+    const { pool } = deps;
+    try {
+      body = await (pool ? pool.metrics() : deps.metrics.registry.metrics());
+    } catch (err) {
+      // One worker's numbers alone would look like the pool's counters dropping: no answer instead.
+      deps.logger.warn({ err }, 'could not gather the worker pool’s metrics');
+      return sendJson(res, 503, { error: 'metrics are unavailable right now' });
+    }
     res.statusCode = 200;
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.end(body);

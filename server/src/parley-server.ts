@@ -19,6 +19,7 @@ import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
 import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { HistoryTurns } from './conversations/history-turns.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
@@ -29,13 +30,14 @@ import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import { ModelCatalog } from './openai-api/models.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
-import { Idempotency } from './rpc/idempotency.ts';
-import { TurnHub, type TurnHubDeps } from './rpc/turn-hub.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
+import { Idempotency } from './turns/idempotency.ts';
+import { TurnEngine, type TurnEngineDeps } from './turns/turn-engine.ts';
 
 /**
  * What a caller supplies beside the config: parts a test may put instead of those built from the config,
@@ -61,8 +63,10 @@ export interface ParleyOverrides extends BackendOverrides {
   policies?: Readonly<Record<string, ClientPolicy>>;
   /** MCP connection tuning (tests shorten the reconnect backoff). */
   mcpOptions?: McpSetupDeps['options'];
+  /** This process is one worker of several (WORKERS > 1); see AppDeps.pool. */
+  pool?: AppDeps['pool'];
   /** Streaming and turn tuning (tests shorten it). */
-  turns?: Pick<TurnHubDeps, 'graceMs' | 'turnTimeoutMs' | 'waitMs'> & AppDeps['streams'];
+  turns?: Pick<TurnEngineDeps, 'graceMs'> & { waitMs?: number } & AppDeps['streams'];
 }
 
 export interface ParleyServer {
@@ -95,6 +99,7 @@ export async function createParleyServer(
     clock,
     registry,
     ...(backends.redis ? { redis: backends.redis } : {}),
+    ...(backends.sharedRateLimits ? { sharedRateLimits: backends.sharedRateLimits } : {}),
     ...(overrides.ledger ? { ledger: overrides.ledger } : {}),
   });
   const llm = policy.metered(
@@ -131,10 +136,13 @@ export async function createParleyServer(
     intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
     logger,
   });
-  const idempotency = new Idempotency({ store: backends.idempotency, logger });
   const tuning = overrides.turns ?? {};
-  const turns = new TurnHub({
+  const idempotency = new Idempotency({
     store: backends.idempotency,
+    ...withoutUndefined({ waitMs: tuning.waitMs }),
+  });
+  const engine = new TurnEngine({
+    idempotency,
     ...(backends.redis
       ? {
           relay: new RedisTurnRelay({
@@ -145,12 +153,8 @@ export async function createParleyServer(
         }
       : {}),
     logger,
-    ...withoutUndefined({
-      graceMs: tuning.graceMs,
-      // Behind the gate's own turn deadline (TURN_TIMEOUT_MS), which answers first.
-      turnTimeoutMs: tuning.turnTimeoutMs ?? config.turnTimeoutMs + 10_000,
-      waitMs: tuning.waitMs,
-    }),
+    turnTimeoutMs: config.turnTimeoutMs,
+    ...withoutUndefined({ graceMs: tuning.graceMs }),
     events: {
       firstToken: (seconds) => metrics.turnFirstToken.observe(seconds),
       disconnect: (transport) => metrics.turnDisconnects.inc({ transport }),
@@ -166,8 +170,8 @@ export async function createParleyServer(
     apiKeys: config.apiKeys,
     service,
     idempotency,
-    turns,
-    gate: policy.turns,
+    engine,
+    gate: policy.gate,
     usage: policy.usage,
     admin: policy.admin,
     streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
@@ -176,7 +180,12 @@ export async function createParleyServer(
     readiness,
     metrics,
     tools,
+    openai: {
+      history: new HistoryTurns({ store, assistant, lock: backends.lock, logger }),
+      models: new ModelCatalog(policyConfig, clock()),
+    },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(overrides.pool ? { pool: overrides.pool } : {}),
   });
   // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
@@ -197,13 +206,13 @@ export async function createParleyServer(
       // request_id); the sockets close only once those answers had a moment to leave.
       let force: NodeJS.Timeout | undefined;
       const timer = setTimeout(() => {
-        policy.abortTurns();
+        engine.cutOff();
         force = setTimeout(() => server.closeAllConnections(), ANSWER_GRACE_MS);
       }, config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
       clearTimeout(force);
-      await turns.drain();
+      await engine.drain();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close()]);
       await backends.close();

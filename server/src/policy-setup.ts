@@ -9,13 +9,13 @@ import { createPolicyMetrics } from './observability/policy-metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { EmbeddedUsageLedger } from './policy/embedded-usage-ledger.ts';
 import { PolicyGuard } from './policy/policy-guard.ts';
-import { RateLimiter } from './policy/rate-limiter.ts';
+import { RateLimiter, type RateLimiterDeps } from './policy/rate-limiter.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { MeteredLlm, MeteredTranscriber, UsageMeter } from './policy/usage-meter.ts';
 import type { RedisConnection } from './redis/redis-client.ts';
 import { createAdminService } from './rpc/admin-service.ts';
-import { TurnGate } from './rpc/turn-gate.ts';
 import { createUsageService } from './rpc/usage-service.ts';
+import { TurnGate } from './turns/turn-gate.ts';
 
 export interface PolicySetupDeps {
   config: Readonly<ServerConfig>;
@@ -25,21 +25,21 @@ export interface PolicySetupDeps {
   registry: Registry;
   /** Rate limits are shared by every replica through it when set; per process otherwise. */
   redis?: RedisConnection;
+  /** Without Redis: rate limits shared by this machine's server processes (WORKERS > 1). */
+  sharedRateLimits?: RateLimiterDeps['sqlite'];
   /** A ledger to use instead of the configured one (tests). */
   ledger?: UsageLedger;
 }
 
 /** Client policy as the server runs it: the turn gate, the usage and admin services, and their store. */
 export interface PolicySetup {
-  turns: TurnGate;
+  gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
   /** Reports every model call's usage to the meter, so it is charged to whoever the turn is for. */
   metered(llm: Llm): Llm;
   /** Likewise for transcriptions (seconds of audio, priced per minute). */
   meteredTranscriber(transcriber: Transcriber): Transcriber;
-  /** Cuts off the turns still running (shutdown): they answer `unavailable`. */
-  abortTurns(): void;
   readiness(): Promise<ComponentStatus>;
   close(): Promise<void>;
 }
@@ -60,7 +60,11 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
           logger,
         })
       : new EmbeddedUsageLedger({ path: join(config.dataDir, 'usage.db') }));
-  const limiter = new RateLimiter({ ...(deps.redis ? { redis: deps.redis } : {}), logger });
+  const limiter = new RateLimiter({
+    ...(deps.redis ? { redis: deps.redis } : {}),
+    ...(deps.sharedRateLimits ? { sqlite: deps.sharedRateLimits } : {}),
+    logger,
+  });
   const guard = new PolicyGuard({
     ledger,
     limiter,
@@ -70,33 +74,29 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
     logger,
   });
   const metrics = createPolicyMetrics(deps.registry);
-  const shutdown = new AbortController();
   // Usage reported after its turn was charged (a background title) is charged on its own.
   const meter = new UsageMeter({
     onLateUsage: (owner, model, usage) =>
-      void turns.charge(owner, model, {
+      void gate.charge(owner, model, {
         inputTokens: usage.promptTokens,
         outputTokens: usage.completionTokens,
       }),
   });
-  const turns = new TurnGate({
+  const gate = new TurnGate({
     policies: policy.clients,
     guard,
     meter,
     operatorPrompt: config.systemPrompt,
-    turnTimeoutMs: config.turnTimeoutMs,
-    shutdown: shutdown.signal,
     metrics,
     logger,
   });
-  const common = { turns, currency: policy.currency };
+  const common = { gate, currency: policy.currency };
   return {
-    turns,
+    gate,
     usage: createUsageService({ ...common, guard, defaultModel: policy.defaultModel }),
     admin: createAdminService({ ...common, ledger, clients: Object.keys(policy.clients), clock, metrics }),
     metered: (llm) => new MeteredLlm({ llm, meter, defaultModel: policy.defaultModel }),
     meteredTranscriber: (transcriber) => new MeteredTranscriber({ transcriber, meter }),
-    abortTurns: () => shutdown.abort(new Error('server shutting down')),
     async readiness() {
       try {
         await ledger.ping();

@@ -9,7 +9,7 @@ import {
   SERVER_VARIABLES,
 } from '@parley/config';
 import { describe, expect, it } from 'vitest';
-import { resolveServerUrl } from '../../cli/src/command-context.ts';
+import { resolveServerUrl } from '../../cli/src/io/command-context.ts';
 
 // The variable tables in docs/ and .env.example must say what packages/config says (which its own tests
 // hold to the zod schemas): every variable, each with its real default. Each app's table lives on its

@@ -22,7 +22,7 @@ export const CONGO_CLIENT_OPTIONS: MongoClientOptions = { serverMonitoringMode: 
 /**
  * Starts CongoDB on a free loopback port. CongoServer cannot listen on port 0 (it reports the port it
  * was given), so a port is found first; another process may take it in between, hence the retries.
- * See ARCHITECTURE.md "Testing MongoDB code here" for what CongoDB does not do.
+ * See docs/architecture.md "Testing MongoDB code here" for what CongoDB does not do.
  */
 export async function startCongo(): Promise<CongoDb> {
   for (let attempt = 1; ; attempt++) {

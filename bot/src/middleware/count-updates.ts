@@ -1,5 +1,5 @@
 import type { Context, MiddlewareFn } from 'telegraf';
-import type { BotMetrics } from '../metrics.ts';
+import type { BotMetrics } from '../updates/metrics.ts';
 
 /** What the bot did with an update, as counted in `parley_bot_updates_total{kind}`. */
 export type UpdateOutcome = 'handled' | 'duplicate' | 'refused' | 'ignored';

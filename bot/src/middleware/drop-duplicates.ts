@@ -1,7 +1,7 @@
 import type { Logger } from '@parley/logger';
 import type { Context, MiddlewareFn } from 'telegraf';
+import { RecentIds } from '../telegram/recent-ids.ts';
 import { setOutcome } from './count-updates.ts';
-import { RecentIds } from './recent-ids.ts';
 
 /**
  * Answers a redelivered update once: Telegram may deliver an update again (a webhook answered late, a

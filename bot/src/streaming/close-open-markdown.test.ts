@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownToTelegramHtml } from '../reply-format.ts';
+import { markdownToTelegramHtml } from '../telegram/reply-format.ts';
 import { closeOpenMarkdown } from './close-open-markdown.ts';
 
 const preview = (text: string) => markdownToTelegramHtml(closeOpenMarkdown(text));

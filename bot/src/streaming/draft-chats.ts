@@ -1,5 +1,5 @@
 import type { Chat } from 'telegraf/types';
-import { RecentIds } from '../middleware/recent-ids.ts';
+import { RecentIds } from '../telegram/recent-ids.ts';
 
 /** Chats remembered as refusing drafts; the oldest are forgotten (and tried again) beyond this. */
 const REMEMBERED_CHATS = 10_000;

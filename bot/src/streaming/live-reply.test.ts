@@ -1,7 +1,7 @@
 import { createLogger } from '@parley/logger';
 import type { Chat } from 'telegraf/types';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Outbox, type SendExtra } from '../outbox.ts';
+import { Outbox, type SendExtra } from '../telegram/outbox.ts';
 import { DraftChats } from './draft-chats.ts';
 import { EDIT_INTERVAL_MS, LiveReply, type LiveReplyTarget, type PreviewApi } from './live-reply.ts';
 

@@ -6,8 +6,8 @@ import {
   type SendExtra,
   type TelegramFailure,
   telegramFailure,
-} from '../outbox.ts';
-import { splitMessage } from '../split-message.ts';
+} from '../telegram/outbox.ts';
+import { splitMessage } from '../telegram/split-message.ts';
 import type { DraftChats } from './draft-chats.ts';
 import { type PacedSendResult, Pacer } from './pacer.ts';
 

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Conversation } from '@parley/rpc';
-import type { CommandContext } from '../command-context.ts';
-import { formatConversationTable } from '../commands/list.ts';
-import { describeAll, formatConversation } from '../commands/show.ts';
-import { formatRpcError, isFatalInChat, isUsageError, UsageError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { shorten, writeLine } from '../output.ts';
+import {
+  describeAll,
+  formatConversation,
+  formatConversationTable,
+} from '../conversations/conversation-format.ts';
+import type { CommandContext } from '../io/command-context.ts';
+import { formatRpcError, isFatalInChat, isUsageError, UsageError } from '../io/errors.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { shorten, writeLine } from '../io/output.ts';
 import { REPL_HELP, type ReplCommand } from './repl-commands.ts';
 import type { ReplInput } from './repl-input.ts';
 

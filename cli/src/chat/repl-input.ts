@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Key } from 'node:readline';
 import { createInterface, type Interface } from 'node:readline/promises';
-import type { Io, OutStream } from '../command-context.ts';
+import type { Io, OutStream } from '../io/command-context.ts';
 
 const PROMPT = '> ';
 const CONTINUATION = '... ';

@@ -5,10 +5,10 @@ import {
   UsageGrouping,
   type UsageRow,
 } from '@parley/rpc';
-import type { Io } from '../command-context.ts';
-import { UsageError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { formatTable, writeJson, writeLine } from '../output.ts';
+import type { Io } from '../io/command-context.ts';
+import { UsageError } from '../io/errors.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { formatTable, writeJson, writeLine } from '../io/output.ts';
 import { formatMoney, formatTokens } from '../policy/usage-format.ts';
 
 /** The groupings `--by` takes, as the proto names them. */

@@ -1,9 +1,9 @@
 import { type AdminClient, type BudgetLimit, ListBlockedUsersResponse } from '@parley/rpc';
 import { InvalidArgumentError } from 'commander';
-import type { Io } from '../command-context.ts';
-import { UsageError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { formatTable, formatTime, writeJson, writeLine } from '../output.ts';
+import type { Io } from '../io/command-context.ts';
+import { UsageError } from '../io/errors.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { formatTable, formatTime, writeJson, writeLine } from '../io/output.ts';
 
 /** Who an admin command is about: a user of one client (names from the server's API_KEYS). */
 export interface UserRef {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ContinueConversationResponse, StartConversationResponse } from '@parley/rpc';
-import type { CommandContext } from '../command-context.ts';
-import { UsageError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { startSpinner, writeJson, writeLine } from '../output.ts';
+import type { CommandContext } from '../io/command-context.ts';
+import { UsageError } from '../io/errors.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { startSpinner, writeJson, writeLine } from '../io/output.ts';
 import { runTurn } from '../turn/run-turn.ts';
 import { createTurnView } from '../turn/turn-view.ts';
 

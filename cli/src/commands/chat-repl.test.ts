@@ -7,8 +7,8 @@ import {
 } from '@parley/rpc';
 import { type FakeableClient, FakeChatClient, playTurn, turnEvent } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { cliSession } from '../command-context.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { cliSession } from '../io/command-context.ts';
+import { ExitCode } from '../io/exit-codes.ts';
 import { testIo } from '../testing/test-io.ts';
 import { runChat } from './chat.ts';
 

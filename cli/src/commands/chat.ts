@@ -1,13 +1,13 @@
 import { type ChatState, runReplCommand } from '../chat/repl-actions.ts';
 import { parseEntry } from '../chat/repl-commands.ts';
 import { ReplInput } from '../chat/repl-input.ts';
-import type { CommandContext } from '../command-context.ts';
-import { formatRpcError, isFatalInChat } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { writeLine } from '../output.ts';
+import { describeAll, formatMessages } from '../conversations/conversation-format.ts';
+import type { CommandContext } from '../io/command-context.ts';
+import { formatRpcError, isFatalInChat } from '../io/errors.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { writeLine } from '../io/output.ts';
 import { runTurn } from '../turn/run-turn.ts';
 import { createTurnView } from '../turn/turn-view.ts';
-import { describeAll, formatMessages } from './show.ts';
 
 export interface ChatOptions {
   /** False with `--no-stream`: each reply is shown once it is complete. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
-import type { CommandContext, Io } from '../command-context.ts';
-import { UsageError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { writeLine } from '../output.ts';
+import type { CommandContext, Io } from '../io/command-context.ts';
+import { UsageError } from '../io/errors.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { writeLine } from '../io/output.ts';
 
 export interface DeleteOptions {
   yes?: boolean;

@@ -1,10 +1,11 @@
 import { Conversation, ListConversationsResponse, Timestamp } from '@parley/rpc';
 import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import type { CommandContext } from '../command-context.ts';
-import { cliSession } from '../command-context.ts';
+import { formatConversationTable } from '../conversations/conversation-format.ts';
+import type { CommandContext } from '../io/command-context.ts';
+import { cliSession } from '../io/command-context.ts';
 import { testIo } from '../testing/test-io.ts';
-import { formatConversationTable, runList } from './list.ts';
+import { runList } from './list.ts';
 
 const at = (iso: string) => Timestamp.fromDate(new Date(iso));
 

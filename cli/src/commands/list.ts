@@ -1,7 +1,8 @@
 import { type Conversation, ListConversationsResponse } from '@parley/rpc';
-import type { CommandContext } from '../command-context.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { formatTable, formatTime, shorten, writeJson, writeLine } from '../output.ts';
+import { formatConversationTable } from '../conversations/conversation-format.ts';
+import type { CommandContext } from '../io/command-context.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { writeJson, writeLine } from '../io/output.ts';
 
 export interface ListOptions {
   /** Page size: how many conversations to show, or to fetch per call with `all`. */
@@ -47,15 +48,4 @@ async function fetchConversations(
     }
     pageToken = page.nextPageToken;
   }
-}
-
-/** Columns ID, UPDATED, MESSAGES, TITLE. */
-export function formatConversationTable(conversations: Conversation[]): string {
-  const rows = conversations.map((c) => [
-    c.id,
-    formatTime(c.updatedAt),
-    String(c.messageCount),
-    shorten(c.title, 60) || '(untitled)',
-  ]);
-  return formatTable(['ID', 'UPDATED', 'MESSAGES', 'TITLE'], rows);
 }

@@ -1,8 +1,8 @@
 import { type AdminClient, RpcError, Timestamp, UsageGrouping } from '@parley/rpc';
 import { FakeAdminClient, FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../exit-codes.ts';
-import { formatTime } from '../output.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { formatTime } from '../io/output.ts';
 import { run } from '../program.ts';
 import { factoryFor, testIo } from '../testing/test-io.ts';
 

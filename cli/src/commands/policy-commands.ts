@@ -13,8 +13,8 @@ import {
   resolveApiKey,
   resolveServerUrl,
   traceHeaders,
-} from '../command-context.ts';
-import type { ErrorHints } from '../errors.ts';
+} from '../io/command-context.ts';
+import type { ErrorHints } from '../io/errors.ts';
 import {
   type AdminUsageOptions,
   GROUPINGS,

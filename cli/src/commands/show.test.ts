@@ -1,9 +1,10 @@
 import { Conversation, DescribeConversationResponse, Message, Role, Timestamp, ToolCall } from '@parley/rpc';
 import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { cliSession } from '../command-context.ts';
+import { formatConversation } from '../conversations/conversation-format.ts';
+import { cliSession } from '../io/command-context.ts';
 import { testIo } from '../testing/test-io.ts';
-import { formatConversation, runShow } from './show.ts';
+import { runShow } from './show.ts';
 
 const createdAt = Timestamp.fromDate(new Date('2025-03-04T05:06:07Z'));
 

@@ -1,7 +1,7 @@
 import { ListToolsResponse, ToolInfo } from '@parley/rpc';
 import { FakeChatClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
-import { type CommandContext, cliSession } from '../command-context.ts';
+import { type CommandContext, cliSession } from '../io/command-context.ts';
 import { testIo } from '../testing/test-io.ts';
 import { runTools } from './tools.ts';
 

@@ -1,7 +1,7 @@
 import { ListToolsResponse, type ToolInfo } from '@parley/rpc';
-import type { CommandContext } from '../command-context.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { formatTable, shorten, writeJson, writeLine } from '../output.ts';
+import type { CommandContext } from '../io/command-context.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { formatTable, shorten, writeJson, writeLine } from '../io/output.ts';
 
 export interface ToolsOptions {
   json?: boolean;

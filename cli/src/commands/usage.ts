@@ -1,7 +1,7 @@
 import { GetUsageResponse, type UsageClient } from '@parley/rpc';
-import type { Io } from '../command-context.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { writeJson, writeLine } from '../output.ts';
+import type { Io } from '../io/command-context.ts';
+import { ExitCode } from '../io/exit-codes.ts';
+import { writeJson, writeLine } from '../io/output.ts';
 import { formatPeriods } from '../policy/usage-format.ts';
 
 export interface UsageOptions {

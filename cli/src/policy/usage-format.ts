@@ -1,5 +1,5 @@
 import type { BudgetLimit, PeriodUsage, UsageTotals } from '@parley/rpc';
-import { formatTable, formatTime } from '../output.ts';
+import { formatTable, formatTime } from '../io/output.ts';
 
 /** Money in millionths (int64 as text) as `1.50 USD`, with up to six decimals for small amounts. */
 export function formatMoney(micros: string | undefined, currency: string): string {

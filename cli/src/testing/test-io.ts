@@ -2,7 +2,7 @@
 // itself is `FakeChatClient` from `@parley/rpc/testing`.
 import { PassThrough, Writable } from 'node:stream';
 import type { ChatClientOptions } from '@parley/rpc';
-import type { CliClient, Io } from '../command-context.ts';
+import type { CliClient, Io } from '../io/command-context.ts';
 
 /** A writable that keeps what was written; `isTTY` as asked. */
 export class MemoryStream extends Writable {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Conversation, Message, Role, TurnEvent } from '@parley/rpc';
-import type { CommandContext } from '../command-context.ts';
+import type { CommandContext } from '../io/command-context.ts';
 import type { TurnView } from './turn-view.ts';
 
 export interface TurnRequest {

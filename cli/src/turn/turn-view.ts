@@ -6,8 +6,8 @@ import {
   type TurnStarted,
 } from '@parley/rpc';
 import { Chalk } from 'chalk';
-import type { Io, OutStream } from '../command-context.ts';
-import { shorten, startSpinner, writeLine } from '../output.ts';
+import type { Io, OutStream } from '../io/command-context.ts';
+import { shorten, startSpinner, writeLine } from '../io/output.ts';
 import { LiveMarkdown } from '../render/live-markdown.ts';
 
 /** How a turn ended, as far as the screen is concerned. */

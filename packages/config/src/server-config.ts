@@ -83,6 +83,7 @@ const schema = z.object({
   TRANSCRIPTION_BASE_URL: z.url().optional(),
   TRANSCRIPTION_API_KEY: optionalString,
   DOCUMENT_MAX_CHARS: int(12_000, 100, 1_000_000),
+  WORKERS: z.union([z.literal('auto'), int(1, 1, 64)]).default(1),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
   }),
@@ -135,6 +136,12 @@ export interface ServerConfig {
   mongodb?: { url: string; dbName: string };
   sessionTtlSeconds: number;
   shutdownTimeoutMs: number;
+  /**
+   * Server processes on this machine, sharing one port (`auto`: one per core). With more than one, what
+   * they must agree on (sessions, locks, idempotency, rate limits) lives in Redis, or else in SQLite
+   * files under DATA_DIR.
+   */
+  workers: number | 'auto';
   /** `/metrics` asks for `Authorization: Bearer <token>` when a token is set; it is open otherwise. */
   metrics: { token?: string };
   attachments: {
@@ -207,6 +214,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     ...(e.MONGODB_URL ? { mongodb: { url: e.MONGODB_URL, dbName: e.MONGODB_DB } } : {}),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
     metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {},
     attachments: {
       visionModels: e.VISION_MODELS.split(',')

@@ -1,11 +1,10 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
-import type { ToolProgress } from '../assistant/reply-scope.ts';
+import type { LlmToolCall } from '../assistant/llm.ts';
 import type { AttachmentIntake } from '../attachments/attachment-intake.ts';
 import type { CheckedUpload } from '../attachments/attachment-types.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
-import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -14,6 +13,7 @@ import type {
   StoredAttachment,
   StoredMessage,
 } from './conversation-store.ts';
+import { recordedAnswer } from './recorded-answer.ts';
 import type { ChatRef, SessionManager } from './session-manager.ts';
 import { fallbackTitle } from './title.ts';
 import { detachedScope, type TurnScope } from './turn-scope.ts';
@@ -38,6 +38,8 @@ export interface TurnResult {
   usage: AssistantReply['usage'];
   toolsUsed: string[];
   isNew: boolean;
+  /** Calls of tools the client declared, which the reply ends with (history turns only). */
+  pendingToolCalls?: LlmToolCall[];
 }
 
 export interface StartInput {
@@ -48,8 +50,6 @@ export interface StartInput {
   model?: string;
   /** Files sent with the first message, already checked against the client's policy. */
   attachments?: CheckedUpload[];
-  /** Aborts the model call (the turn's deadline, a shutdown, a caller that left). */
-  signal?: AbortSignal;
 }
 
 export interface ContinueInput {
@@ -61,7 +61,6 @@ export interface ContinueInput {
   retryOfFailure?: boolean;
   /** Files sent with the message, already checked against the client's policy. */
   attachments?: CheckedUpload[];
-  signal?: AbortSignal;
 }
 
 /**
@@ -231,36 +230,9 @@ export class ConversationService {
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 
-  /**
-   * The assistant's reply. When it fails part-way (the client left, the model broke off), what was
-   * written and the tools that ran are stored as an interrupted reply before the error goes on.
-   */
-  async #answer(
-    conversation: ConversationRecord,
-    history: StoredMessage[],
-    scope: TurnScope,
-  ): Promise<AssistantReply> {
-    let written = '';
-    const toolCalls: ToolCallRecord[] = [];
-    const tracking: TurnScope = {
-      ...scope,
-      emit: (event) => {
-        if (event.type === 'delta') written += event.text;
-        if (event.type === 'tool' && event.phase === 'finished') toolCalls.push(toRecord(event.tool));
-        scope.emit(event);
-      },
-    };
-    try {
-      const images = imageLoader(this.#deps.store, conversation.owner);
-      return await this.#deps.assistant.reply(conversation, history, tracking, images);
-    } catch (err) {
-      if (written || toolCalls.length > 0) {
-        await this.#deps.store
-          .append(conversation.id, { role: 'assistant', content: written, toolCalls, interrupted: true })
-          .catch((e: unknown) => scope.logger.warn({ err: e }, 'could not store an interrupted reply'));
-      }
-      throw err;
-    }
+  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope) {
+    const loadImage = imageLoader(this.#deps.store, conversation.owner);
+    return recordedAnswer(this.#deps, conversation, history, scope, { loadImage });
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -310,13 +282,3 @@ interface TurnInput {
 
 /** What a turn needs to find its conversation: it reads the record itself, under the lock. */
 type ConversationRef = Pick<ConversationRecord, 'id' | 'owner'>;
-
-function toRecord(tool: ToolProgress): ToolCallRecord {
-  return {
-    id: tool.id,
-    name: tool.name,
-    arguments: tool.arguments,
-    result: tool.result ?? '',
-    isError: tool.isError ?? false,
-  };
-}

@@ -1,8 +1,11 @@
 import type { ReplyEvent, ReplyScope } from '../assistant/reply-scope.ts';
 import type { StoredMessage } from './conversation-store.ts';
 
-/** What a turn reports, in order: `started` once, then the assistant's deltas and tool calls. */
-export type TurnEvent =
+/**
+ * What a turn reports while it runs, in order: `started` once, then the assistant's deltas and tool calls.
+ * The turn engine ends the sequence with `done` or `error` (see turns/turn-event.ts).
+ */
+export type TurnProgress =
   | {
       type: 'started';
       conversationId: string;
@@ -20,7 +23,7 @@ export interface TurnScope extends ReplyScope {
   readonly requestId: string;
   /** The client's `request_id` ('' when none): the key a retry re-attaches by. */
   readonly idempotencyKey: string;
-  emit(event: TurnEvent): void;
+  emit(event: TurnProgress): void;
 }
 
 /** A scope for calls no client waits on (tests, background work): never aborted, events dropped. */

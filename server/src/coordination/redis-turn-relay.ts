@@ -6,13 +6,10 @@ export interface TurnRelay {
   /** Appends events (JSON, in order) to the turn's log in one round trip; resolves once stored. */
   publish(key: string, events: readonly string[]): Promise<void>;
   /**
-   * The turn's events from the first, then as they are published, until `isFinal` says one is the last,
-   * `signal` aborts, or nothing arrives for `idleMs` (the running replica died).
+   * The turn's events from the first, then as they are published, until the reader stops (after the last
+   * event), `signal` aborts, or nothing arrives for `idleMs` (the running replica died).
    */
-  read(
-    key: string,
-    options: { signal: AbortSignal; idleMs: number; isFinal(event: string): boolean },
-  ): AsyncGenerator<string>;
+  read(key: string, options: { signal: AbortSignal; idleMs: number }): AsyncGenerator<string>;
 }
 
 export interface RedisTurnRelayOptions {
@@ -57,10 +54,7 @@ export class RedisTurnRelay implements TurnRelay {
     });
   }
 
-  async *read(
-    key: string,
-    options: { signal: AbortSignal; idleMs: number; isFinal(event: string): boolean },
-  ): AsyncGenerator<string> {
+  async *read(key: string, options: { signal: AbortSignal; idleMs: number }): AsyncGenerator<string> {
     const client = this.#redis.client.duplicate() as RedisClient;
     client.on('error', (err: unknown) => this.#logger.debug({ err }, 'turn relay reader connection error'));
     const stop = () => client.destroy();
@@ -75,7 +69,6 @@ export class RedisTurnRelay implements TurnRelay {
           lastId = entry.id;
           quietSince = Date.now();
           yield entry.event;
-          if (options.isFinal(entry.event)) return;
         }
       }
     } finally {

@@ -1,4 +1,4 @@
-/** The closed set of error codes the server speaks; mirrors Twirp's codes. */
+/** The closed set of error codes the server speaks; mirrors Twirp's codes (`canceled`: the caller left). */
 export type ErrorCode =
   | 'invalid_argument'
   | 'malformed'
@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'unavailable'
   | 'deadline_exceeded'
   | 'aborted'
+  | 'canceled'
   | 'failed_precondition'
   | 'internal';
 

@@ -11,3 +11,27 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+/**
+ * Like `AbortSignal.any`, with listeners removed by `release()`. `AbortSignal.any` keeps every signal made
+ * from a long-lived one (the server's shutdown signal) as its dependant, and Node sweeps that whole set
+ * each time one is collected: per turn, work that grows with the turns served (5% of the server's CPU at
+ * 64 connections).
+ */
+export function linkSignals(signals: AbortSignal[]): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const already = signals.find((s) => s.aborted);
+  if (already) {
+    controller.abort(already.reason);
+    return { signal: controller.signal, release: () => {} };
+  }
+  const release = () => {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (event: Event) => {
+    release();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  for (const s of signals) s.addEventListener('abort', onAbort);
+  return { signal: controller.signal, release };
+}

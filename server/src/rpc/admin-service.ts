@@ -12,14 +12,14 @@ import {
   type UsageRow,
 } from '../policy/usage-ledger.ts';
 import { periodRange } from '../policy/usage-periods.ts';
+import type { TurnGate } from '../turns/turn-gate.ts';
 import { withErrorTranslation } from './error-translation.ts';
 import { requestContext } from './request-context.ts';
-import type { TurnGate } from './turn-gate.ts';
 import { fromWireLimit, toTimestamp, toWireTotals } from './usage-service.ts';
 
 export interface AdminServiceDeps {
   ledger: UsageLedger;
-  turns: TurnGate;
+  gate: TurnGate;
   /** Names of the configured clients: an admin may only address users of these. */
   clients: readonly string[];
   currency: string;
@@ -41,7 +41,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminServiceTwirp {
   const admin = (ctx: TwirpContext): string => {
     const clientId = requestContext(ctx.req).clientId;
     try {
-      requireAdmin(deps.turns.policyOf(clientId));
+      requireAdmin(deps.gate.policyOf(clientId));
     } catch (err) {
       deps.metrics.refused('admin_only');
       throw err;

@@ -1,15 +1,15 @@
-import { type ChatServiceTwirp, DeleteConversationResponse, type GetSessionResponse } from '@parley/rpc';
+import type { ChatServiceTwirp, GetSessionResponse } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
-import { ValidationError } from '../errors/app-error.ts';
+import { AppError, ValidationError } from '../errors/app-error.ts';
 import type { ToolRunner } from '../tools/tool-runner.ts';
+import type { Idempotency } from '../turns/idempotency.ts';
+import { collect, continueCall, startCall } from '../turns/turn-calls.ts';
+import type { TurnEngine } from '../turns/turn-engine.ts';
+import type { TurnGate } from '../turns/turn-gate.ts';
 import { withErrorTranslation } from './error-translation.ts';
-import type { Idempotency } from './idempotency.ts';
-import { requestContext } from './request-context.ts';
-import { continueResponse, startResponse } from './turn-events.ts';
-import type { TurnGate } from './turn-gate.ts';
-import type { TurnHub } from './turn-hub.ts';
-import { collectUnary, continueTurn, startTurn } from './turn-requests.ts';
+import { originOf, requestContext } from './request-context.ts';
+import { continueInput, continueResponse, startInput, startResponse } from './turn-wire.ts';
 import { type ChatServiceLimits, chatOf, ownerOf as ownerOfClient, validId } from './validation.ts';
 import {
   decodeConversationCursor,
@@ -25,12 +25,12 @@ export type { ChatServiceLimits };
 
 export interface ChatServiceDeps {
   service: ConversationService;
-  /** For DeleteConversation; the turn-taking calls go through `turns`. */
+  /** For DeleteConversation; the turn-taking calls go through the engine. */
   idempotency: Idempotency;
   /** Runs StartConversation and ContinueConversation: the one turn engine, shared with streaming. */
-  turns: TurnHub;
+  engine: TurnEngine;
   limits: ChatServiceLimits;
-  /** Client policy, the turn's deadline and usage charging, around every turn. */
+  /** Client policy and usage charging, around every turn. */
   gate: TurnGate;
   /** What ListTools reports: the tools of the calling client's turns. */
   tools: ToolCatalog;
@@ -45,18 +45,21 @@ export type ToolCatalog = Pick<ToolRunner, 'definitions'>;
  * {@link withErrorTranslation} so no internal text reaches a client.
  */
 export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
-  const { service, idempotency, turns } = deps;
+  const { service, idempotency, engine } = deps;
   const handlers: ChatServiceTwirp = {
     async StartConversation(ctx, req) {
       const context = requestContext(ctx.req);
-      const { final } = await collectUnary(turns, startTurn(deps, context, req), context);
-      return startResponse(final);
+      const input = startInput(context.clientId, req, deps.limits);
+      const call = startCall(deps, originOf(context, req.requestId), input);
+      return startResponse((await answered(collect(engine, call, context.signal))).final);
     },
 
     async ContinueConversation(ctx, req) {
       const context = requestContext(ctx.req);
-      const { started, final } = await collectUnary(turns, continueTurn(deps, context, req), context);
-      return continueResponse(started ?? final, final);
+      const input = continueInput(context.clientId, req, deps.limits);
+      const call = continueCall(deps, originOf(context, req.requestId), input);
+      const { started, final } = await answered(collect(engine, call, context.signal));
+      return continueResponse(started, final);
     },
 
     async ListConversations(ctx, req) {
@@ -92,7 +95,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
       const id = validId(req.conversationId, 'conversation_id');
       const chat = chatOf(req.session);
       const call = { owner, method: 'DeleteConversation', idempotencyKey: req.requestId };
-      return idempotency.run(call, DeleteConversationResponse, async () => {
+      return idempotency.run(call, requestContext(ctx.req).logger, async () => {
         await service.delete(owner, id, chat);
         return {};
       });
@@ -145,6 +148,13 @@ function pageSize(requested: number, fallback: number, max: number): number {
     throw new ValidationError('page_size', 'must not be negative', { max_page_size: String(max) });
   }
   return requested === 0 ? fallback : Math.min(requested, max);
+}
+
+async function answered<T>(outcome: Promise<T | undefined>): Promise<T> {
+  const result = await outcome;
+  // Only when the caller left: nobody reads this answer.
+  if (!result) throw new AppError('canceled', 'the call was cancelled');
+  return result;
 }
 
 function ownerOf(ctx: TwirpContext, session: Parameters<typeof ownerOfClient>[1]) {

@@ -1,26 +1,22 @@
 import type { Logger } from '@parley/logger';
-import { TwirpError, TwirpErrorCode } from 'twirp-ts';
-import { isAppError } from '../errors/app-error.ts';
-
-const INTERNAL_MESSAGE = 'internal error';
+import { TwirpError, type TwirpErrorCode } from 'twirp-ts';
+import { type PublicError, toPublicError } from '../errors/public-error.ts';
 
 function isTwirpError(err: unknown): err is TwirpError {
   return err instanceof TwirpError;
 }
 
 /**
- * The one translation table from server errors to what a client sees. AppErrors keep their code and
- * message; Twirp's own routing and decoding errors pass through; anything else becomes `internal` with a
- * fixed text, and its cause is logged here, once.
+ * A server error as a Twirp error: Twirp's own routing and decoding errors pass through; everything else
+ * goes through {@link toPublicError} (no internal text reaches a client).
  */
 export function toTwirpError(err: unknown, logger: Logger): TwirpError {
   if (isTwirpError(err)) return err;
-  if (isAppError(err)) {
-    const twirpError = new TwirpError(err.code as TwirpErrorCode, err.message);
-    for (const [key, value] of Object.entries(err.meta)) twirpError.withMeta(key, value);
-    if (err.code === 'internal') logger.error({ err }, 'internal error');
-    return twirpError;
-  }
-  logger.error({ err }, 'unexpected error');
-  return new TwirpError(TwirpErrorCode.Internal, INTERNAL_MESSAGE);
+  return twirpErrorOf(toPublicError(err, logger));
+}
+
+export function twirpErrorOf(error: PublicError): TwirpError {
+  const twirpError = new TwirpError(error.code as TwirpErrorCode, error.message);
+  for (const [key, value] of Object.entries(error.meta)) twirpError.withMeta(key, value);
+  return twirpError;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@parley/logger';
+import type { CallOrigin } from '../turns/turn-calls.ts';
 
 /** What the edge learned about a request, set once before the RPC runs. */
 export interface RequestContext {
@@ -12,6 +13,11 @@ export interface RequestContext {
   /** Filled by the RPC layer for the access log. */
   method?: string;
   code?: string;
+}
+
+/** Who asks for a turn: this request, with the client's `request_id` as the idempotency key. */
+export function originOf(context: RequestContext, requestId: string): CallOrigin {
+  return { requestId: context.requestId, idempotencyKey: requestId, logger: context.logger };
 }
 
 const contexts = new WeakMap<IncomingMessage, RequestContext>();

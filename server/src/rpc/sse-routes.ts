@@ -1,20 +1,23 @@
 import type { ServerResponse } from 'node:http';
 import { ContinueConversationRequest, StartConversationRequest } from '@parley/rpc';
 import { TwirpError, type TwirpErrorCode } from 'twirp-ts';
+import { continueCall, startCall, type TurnCallDeps } from '../turns/turn-calls.ts';
+import type { TurnCall, TurnEngine } from '../turns/turn-engine.ts';
+import type { TurnEvent } from '../turns/turn-event.ts';
 import { sendTwirpError } from './edge.ts';
-import { toTwirpError } from './errors.ts';
-import type { RequestContext } from './request-context.ts';
+import { toTwirpError, twirpErrorOf } from './errors.ts';
+import { originOf, type RequestContext } from './request-context.ts';
 import { SseStream, type SseStreamOptions } from './sse-stream.ts';
-import type { WireEvent } from './turn-events.ts';
-import type { TurnHub, TurnRequest } from './turn-hub.ts';
-import { continueTurn, startTurn, type TurnDeps } from './turn-requests.ts';
+import { continueInput, startInput } from './turn-wire.ts';
+import type { ChatServiceLimits } from './validation.ts';
 
 /** The streaming methods, by the name in `/sse/parley.chat.v1.ChatService/<name>`. */
 export const SSE_METHODS = ['StartConversation', 'ContinueConversation'] as const;
 export type SseMethod = (typeof SSE_METHODS)[number];
 
-export interface SseRoutesDeps extends TurnDeps, SseStreamOptions {
-  turns: TurnHub;
+export interface SseRoutesDeps extends TurnCallDeps, SseStreamOptions {
+  engine: TurnEngine;
+  limits: ChatServiceLimits;
   /** Told when a stream opens (+1) and closes (-1). */
   onStreamsOpen?: (delta: number) => void;
 }
@@ -38,36 +41,44 @@ export function createSseHandler(deps: SseRoutesDeps) {
     method: SseMethod,
     body: Buffer,
   ): Promise<void> => {
-    let turn: TurnRequest;
+    let call: TurnCall;
     try {
-      turn = prepare(deps, context, method, body);
+      call = prepare(deps, context, method, body);
     } catch (err) {
       return fail(res, context, toTwirpError(err, context.logger));
     }
     let stream: SseStream | undefined;
-    await deps.turns.join(turn, {
+    await deps.engine.join(call, {
       transport: 'sse',
       signal: context.signal,
-      onEvent: (event: WireEvent) => {
+      onEvent: (event: TurnEvent) => {
         if (!stream) {
-          if (event.oneofKind === 'error') return fail(res, context, twirpErrorOf(event.error));
+          if (event.type === 'error') return fail(res, context, twirpErrorOf(event.error));
           stream = new SseStream(res, deps);
           stream.open();
           deps.onStreamsOpen?.(1);
           res.once('close', () => deps.onStreamsOpen?.(-1));
         }
-        if (event.oneofKind === 'error') context.code = event.error.code;
+        if (event.type === 'error') context.code = event.error.code;
         stream.send(event);
-        if (event.oneofKind === 'done' || event.oneofKind === 'error') stream.end();
+        if (event.type === 'done' || event.type === 'error') stream.end();
       },
     });
   };
 }
 
-function prepare(deps: TurnDeps, context: RequestContext, method: SseMethod, body: Buffer): TurnRequest {
+function prepare(deps: SseRoutesDeps, context: RequestContext, method: SseMethod, body: Buffer): TurnCall {
   const text = body.toString('utf8');
-  if (method === 'StartConversation') return startTurn(deps, context, parse(StartConversationRequest, text));
-  return continueTurn(deps, context, parse(ContinueConversationRequest, text));
+  if (method === 'StartConversation') {
+    const req = parse(StartConversationRequest, text);
+    return startCall(deps, originOf(context, req.requestId), startInput(context.clientId, req, deps.limits));
+  }
+  const req = parse(ContinueConversationRequest, text);
+  return continueCall(
+    deps,
+    originOf(context, req.requestId),
+    continueInput(context.clientId, req, deps.limits),
+  );
 }
 
 function parse<T extends object>(
@@ -79,12 +90,6 @@ function parse<T extends object>(
   } catch {
     throw new TwirpError('malformed' as TwirpErrorCode, 'the body is not a valid JSON request message');
   }
-}
-
-function twirpErrorOf(error: { code: string; msg: string; meta: Record<string, string> }): TwirpError {
-  const twirpError = new TwirpError(error.code as TwirpErrorCode, error.msg);
-  for (const [key, value] of Object.entries(error.meta)) twirpError.withMeta(key, value);
-  return twirpError;
 }
 
 function fail(res: ServerResponse, context: RequestContext, error: TwirpError): void {

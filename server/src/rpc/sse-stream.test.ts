@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import type { TurnEvent } from '../turns/turn-event.ts';
 import { SseStream } from './sse-stream.ts';
-import type { WireEvent } from './turn-events.ts';
 
 /** A response whose socket is full until `drain()`: records what was written. */
 class FullSocket extends EventEmitter {
@@ -41,8 +41,8 @@ class FullSocket extends EventEmitter {
   }
 }
 
-const delta = (text: string): WireEvent => ({ oneofKind: 'delta', delta: { text } });
-const started: WireEvent = { oneofKind: 'started', started: { conversationId: 'c', newConversation: false } };
+const delta = (text: string): TurnEvent => ({ type: 'delta', text });
+const started: TurnEvent = { type: 'started', conversationId: 'c', isNew: false };
 
 function open(socket: FullSocket, maxBufferedBytes = 10_000): SseStream {
   const stream = new SseStream(socket as unknown as ServerResponse, {
@@ -90,12 +90,12 @@ describe('SseStream', () => {
     socket.accepting = false;
     stream.send(delta('a'));
     for (const piece of ['b', 'c', 'd']) stream.send(delta(piece));
-    stream.send({ oneofKind: 'done', done: { toolsUsed: [] } });
+    stream.send({ type: 'error', error: { code: 'unavailable', message: 'gone', meta: {} } });
     stream.end();
     expect(socket.written).toHaveLength(1);
     socket.drain();
     expect(socket.written.slice(1).join('')).toBe(
-      'event: delta\ndata: {"delta":{"text":"bcd"}}\n\nevent: done\ndata: {"done":{}}\n\n',
+      'event: delta\ndata: {"delta":{"text":"bcd"}}\n\nevent: error\ndata: {"error":{"code":"unavailable","msg":"gone"}}\n\n',
     );
     expect(socket.ended).toBe(true);
   });

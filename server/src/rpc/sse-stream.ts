@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { eventJson, type WireEvent } from './turn-events.ts';
+import type { TurnEvent } from '../turns/turn-event.ts';
+import { sseFrame } from './turn-wire.ts';
 
 export interface SseStreamOptions {
   /** A comment line goes out after this long without anything written (proxies drop idle streams). */
@@ -23,10 +24,20 @@ export class SseStream {
   #wroteSinceTick = false;
   #corked = false;
   #keepAlive: NodeJS.Timeout | undefined;
+  readonly #frame: (event: TurnEvent) => string;
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
+  /**
+   * `frame` writes one event as SSE text ('' skips it): Parley's own frames by default; another front
+   * door (the OpenAI-compatible one) passes its own.
+   */
+  constructor(
+    res: ServerResponse,
+    options: SseStreamOptions,
+    frame: (event: TurnEvent) => string = sseFrame,
+  ) {
     this.#res = res;
     this.#options = options;
+    this.#frame = frame;
   }
 
   /** Sends the status line and headers; events may follow. */
@@ -42,18 +53,19 @@ export class SseStream {
     this.#res.once('close', () => clearInterval(this.#keepAlive));
   }
 
-  send(event: WireEvent): void {
+  send(event: TurnEvent): void {
     if (this.#res.destroyed) return;
     if (!this.#waiting) {
-      this.#write(frame(event));
+      const text = this.#frame(event);
+      if (text) this.#write(text);
       return;
     }
-    if (event.oneofKind === 'delta') {
-      this.#pendingDelta += event.delta.text;
-      this.#queuedBytes += event.delta.text.length;
+    if (event.type === 'delta') {
+      this.#pendingDelta += event.text;
+      this.#queuedBytes += event.text.length;
     } else {
       this.#queuePendingDelta();
-      this.#enqueue(frame(event));
+      this.#enqueue(this.#frame(event));
     }
     if (this.#queuedBytes + this.#res.writableLength > this.#options.maxBufferedBytes) this.#drop();
   }
@@ -104,7 +116,7 @@ export class SseStream {
 
   #queuePendingDelta(): void {
     if (!this.#pendingDelta) return;
-    this.#queue.push(frame({ oneofKind: 'delta', delta: { text: this.#pendingDelta } }));
+    this.#queue.push(this.#frame({ type: 'delta', text: this.#pendingDelta }));
     this.#pendingDelta = '';
   }
 
@@ -122,8 +134,4 @@ export class SseStream {
     clearInterval(this.#keepAlive);
     this.#res.destroy();
   }
-}
-
-function frame(event: WireEvent): string {
-  return `event: ${event.oneofKind}\ndata: ${eventJson(event)}\n\n`;
 }

@@ -3,13 +3,13 @@ import type { BudgetLimit, PeriodUsage, Timestamp, UsageServiceTwirp, UsageTotal
 import { tooLong, ValidationError } from '../errors/app-error.ts';
 import type { PeriodStatus, PolicyGuard } from '../policy/policy-guard.ts';
 import type { UsageTotals as LedgerTotals } from '../policy/usage-ledger.ts';
+import type { TurnGate } from '../turns/turn-gate.ts';
 import { withErrorTranslation } from './error-translation.ts';
 import { requestContext } from './request-context.ts';
-import type { TurnGate } from './turn-gate.ts';
 
 export interface UsageServiceDeps {
   guard: PolicyGuard;
-  turns: TurnGate;
+  gate: TurnGate;
   currency: string;
   defaultModel: string;
 }
@@ -22,7 +22,7 @@ export function createUsageService(deps: UsageServiceDeps): UsageServiceTwirp {
     async GetUsage(ctx, req) {
       const clientId = requestContext(ctx.req).clientId;
       if (req.userId.length > MAX_USER_ID) throw tooLong('user_id', MAX_USER_ID);
-      const policy = deps.turns.policyOf(clientId);
+      const policy = deps.gate.policyOf(clientId);
       const status = await deps.guard.status(policy, { clientId, userId: req.userId });
       return {
         daily: toWirePeriod(status.daily),

@@ -1,0 +1,159 @@
+import {
+  type ContinueConversationRequest,
+  ContinueConversationResponse,
+  type StartConversationRequest,
+  StartConversationResponse,
+  ToolPhase,
+  type TurnDone as WireDone,
+  type TurnStarted as WireStarted,
+  TurnEvent as WireTurnEvent,
+} from '@parley/rpc';
+import type { ContinueTurnInput, StartTurnInput } from '../turns/turn-calls.ts';
+import type { TurnDone, TurnEnd, TurnEvent, TurnStarted } from '../turns/turn-event.ts';
+import { twirpErrorOf } from './errors.ts';
+import {
+  type ChatServiceLimits,
+  chatOf,
+  optionalText,
+  ownerOf,
+  validId,
+  validMessage,
+} from './validation.ts';
+import { toWireConversation, toWireMessage, toWireUsage } from './wire.ts';
+
+// The turn engine's requests and events in their protobuf form: requests checked into domain input,
+// events out as `TurnEvent`s (SSE frames) and unary responses.
+
+const JSON_OPTIONS = { useProtoFieldName: true } as const;
+
+export type WireEvent = WireTurnEvent['event'];
+
+/** Checks a StartConversation request (throwing invalid_argument) into the engine's input. */
+export function startInput(
+  clientId: string,
+  req: StartConversationRequest,
+  limits: ChatServiceLimits,
+): StartTurnInput {
+  const owner = ownerOf(clientId, req.session);
+  const message = req.message.trim() ? validMessage(req.message, limits) : undefined;
+  const chat = chatOf(req.session);
+  const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
+  const model = optionalText(req.model, 'model', 100);
+  return {
+    owner,
+    ...(chat ? { chat } : {}),
+    ...(message ? { message } : {}),
+    ...(systemPrompt ? { systemPrompt } : {}),
+    ...(model ? { model } : {}),
+    ...(req.attachments.length > 0 ? { uploads: req.attachments } : {}),
+  };
+}
+
+/** Checks a ContinueConversation request (throwing invalid_argument) into the engine's input. */
+export function continueInput(
+  clientId: string,
+  req: ContinueConversationRequest,
+  limits: ChatServiceLimits,
+): ContinueTurnInput {
+  const owner = ownerOf(clientId, req.session);
+  const uploads = req.attachments;
+  // A message with files may have no text (a photo without a caption, a voice note).
+  const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, limits);
+  const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
+  const chat = chatOf(req.session);
+  return {
+    owner,
+    message,
+    ...(conversationId ? { conversationId } : {}),
+    ...(chat ? { chat } : {}),
+    ...(uploads.length > 0 ? { uploads } : {}),
+  };
+}
+
+/** An engine event as the `TurnEvent` a client receives. */
+export function toWireEvent(event: TurnEvent): WireEvent {
+  switch (event.type) {
+    case 'started': {
+      const started: WireStarted = { conversationId: event.conversationId, newConversation: event.isNew };
+      if (event.userMessage) started.userMessage = toWireMessage(event.userMessage);
+      return { oneofKind: 'started', started };
+    }
+    case 'delta':
+      return { oneofKind: 'delta', delta: { text: event.text } };
+    case 'tool': {
+      const { tool } = event;
+      return {
+        oneofKind: 'tool',
+        tool: {
+          phase: event.phase === 'started' ? ToolPhase.STARTED : ToolPhase.FINISHED,
+          id: tool.id,
+          name: tool.name,
+          arguments: tool.arguments,
+          result: tool.result ?? '',
+          isError: tool.isError ?? false,
+          provenance: tool.provenance,
+        },
+      };
+    }
+    case 'done':
+      return { oneofKind: 'done', done: wireDone(event) };
+    case 'error': {
+      const { code, message, meta } = event.error;
+      return { oneofKind: 'error', error: { code, msg: message, meta: { ...meta } } };
+    }
+  }
+}
+
+/**
+ * The event as one Server-Sent Events frame: `event: <kind>` and the `TurnEvent`'s proto JSON as `data:`.
+ * Deltas, most of a stream, are written by hand (the same JSON; a test holds them to the proto writer).
+ */
+export function sseFrame(event: TurnEvent): string {
+  if (event.type === 'delta')
+    return `event: delta\ndata: {"delta":{"text":${JSON.stringify(event.text)}}}\n\n`;
+  const wire = toWireEvent(event);
+  return `event: ${wire.oneofKind}\ndata: ${WireTurnEvent.toJsonString({ event: wire }, JSON_OPTIONS)}\n\n`;
+}
+
+function wireDone(event: TurnDone): WireDone {
+  const { turn } = event;
+  const done: WireDone = {
+    conversation: toWireConversation(turn?.conversation ?? event.conversation),
+    toolsUsed: [],
+  };
+  if (turn) {
+    done.reply = toWireMessage(turn.reply);
+    done.usage = toWireUsage(turn.usage);
+    done.toolsUsed = turn.toolsUsed;
+  }
+  return done;
+}
+
+/** The unary answer of a turn, from its `started` and `done` (or the Twirp error of its `error`). */
+export function continueResponse(
+  started: TurnStarted | undefined,
+  final: TurnEnd,
+): ContinueConversationResponse {
+  const done = wireDone(doneOrThrow(final));
+  return ContinueConversationResponse.create({
+    conversationId: done.conversation?.id ?? '',
+    ...(done.reply ? { reply: done.reply } : {}),
+    ...(done.usage ? { usage: done.usage } : {}),
+    toolsUsed: done.toolsUsed,
+    newConversation: started?.isNew ?? false,
+  });
+}
+
+export function startResponse(final: TurnEnd): StartConversationResponse {
+  const done = wireDone(doneOrThrow(final));
+  return StartConversationResponse.create({
+    ...(done.conversation ? { conversation: done.conversation } : {}),
+    ...(done.reply ? { reply: done.reply } : {}),
+    ...(done.usage ? { usage: done.usage } : {}),
+  });
+}
+
+function doneOrThrow(final: TurnEnd): TurnDone {
+  if (final.type === 'error') throw twirpErrorOf(final.error);
+  return final;
+}

@@ -1,0 +1,77 @@
+import type { Logger } from '@parley/logger';
+import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
+import { encodeEvent, isFinal, type TurnEvent } from './turn-event.ts';
+
+/** How long events gather before one relay write carries them: bounds writes per turn and Redis load. */
+const FLUSH_MS = 50;
+
+/**
+ * Publishes a running turn's events to the relay in order. Events gather for up to 50 ms (deltas merged)
+ * and go out together in one round trip, as do events that come while a write is in flight; the last
+ * event goes out at once. A turn answered within 50 ms costs one write. A relay failure stops publishing
+ * for this turn (logged once): followers on other replicas then time out, while this replica's own
+ * clients are unaffected.
+ */
+export class RelayPublisher {
+  readonly #relay: TurnRelay;
+  readonly #key: string;
+  readonly #logger: Logger;
+  #pendingText = '';
+  #gathered: string[] = [];
+  #ready: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #sending: Promise<void> | undefined;
+  #failed = false;
+
+  constructor(relay: TurnRelay, key: string, logger: Logger) {
+    this.#relay = relay;
+    this.#key = key;
+    this.#logger = logger;
+  }
+
+  push(event: TurnEvent): void {
+    if (this.#failed) return;
+    if (event.type === 'delta') {
+      this.#pendingText += event.text;
+    } else {
+      this.#gatherText();
+      this.#gathered.push(encodeEvent(event));
+    }
+    if (isFinal(event)) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  }
+
+  /** Publishes what is pending and waits for every publish to settle. */
+  async close(): Promise<void> {
+    this.#flush();
+    await this.#sending;
+  }
+
+  #gatherText(): void {
+    if (!this.#pendingText) return;
+    this.#gathered.push(encodeEvent({ type: 'delta', text: this.#pendingText }));
+    this.#pendingText = '';
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#gatherText();
+    if (this.#failed || this.#gathered.length === 0) return;
+    this.#ready.push(...this.#gathered.splice(0));
+    this.#sending ??= this.#send();
+  }
+
+  async #send(): Promise<void> {
+    while (this.#ready.length > 0 && !this.#failed) {
+      const events = this.#ready.splice(0);
+      try {
+        await this.#relay.publish(this.#key, events);
+      } catch (err) {
+        this.#logger.warn({ err }, 'could not relay turn events; other replicas cannot follow');
+        this.#failed = true;
+      }
+    }
+    this.#sending = undefined;
+  }
+}

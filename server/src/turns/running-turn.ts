@@ -1,0 +1,124 @@
+import { isFinal, type TurnEvent } from './turn-event.ts';
+
+/** Someone waiting on a turn's events: a streaming response, or a unary call collecting them. */
+export interface TurnListener {
+  /** Each event in order; the last is `done` or `error`. */
+  onEvent(event: TurnEvent): void;
+  /** Fires when this request's client is gone. */
+  readonly signal: AbortSignal;
+  /** Labels the disconnect counter: `sse` or `unary`. */
+  readonly transport: string;
+}
+
+/** One listener's view of a turn: resolves `finished` at its last event or when its client leaves. */
+export class Delivery {
+  readonly finished: Promise<void>;
+  readonly #listener: TurnListener;
+  readonly #leaveHandlers: Array<() => void> = [];
+  #resolve!: () => void;
+  #over = false;
+  #left = false;
+
+  constructor(listener: TurnListener) {
+    this.#listener = listener;
+    this.finished = new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+    if (listener.signal.aborted) this.#leave();
+    else listener.signal.addEventListener('abort', this.#leave, { once: true });
+  }
+
+  get over(): boolean {
+    return this.#over;
+  }
+
+  get transport(): string {
+    return this.#listener.transport;
+  }
+
+  send(event: TurnEvent): void {
+    if (this.#over) return;
+    this.#listener.onEvent(event);
+    if (!isFinal(event)) return;
+    this.#end();
+  }
+
+  /** True when the client left before the last event. */
+  get left(): boolean {
+    return this.#left;
+  }
+
+  /** Runs `fn` if the client leaves before the last event (at once when it already has). */
+  onLeave(fn: () => void): void {
+    if (this.#left) fn();
+    else if (!this.#over) this.#leaveHandlers.push(fn);
+  }
+
+  readonly #leave = () => {
+    if (this.#over) return;
+    this.#left = true;
+    this.#end();
+    for (const fn of this.#leaveHandlers.splice(0)) fn();
+  };
+
+  #end(): void {
+    this.#over = true;
+    this.#listener.signal.removeEventListener('abort', this.#leave);
+    this.#resolve();
+  }
+}
+
+/**
+ * A turn running in this process and everyone following it. Its log keeps what a re-attaching request
+ * must replay, with consecutive deltas merged (so it grows with the reply's text, not its chunk count).
+ * When the last listener leaves, the turn is aborted after a short grace (a reconnecting client keeps it).
+ */
+export class RunningTurn {
+  readonly controller = new AbortController();
+  readonly #log: TurnEvent[] = [];
+  readonly #listeners = new Set<Delivery>();
+  readonly #graceMs: number;
+  readonly #onDisconnect: (transport: string) => void;
+  #grace: NodeJS.Timeout | undefined;
+  #finished = false;
+
+  constructor(options: { graceMs: number; onDisconnect: (transport: string) => void }) {
+    this.#graceMs = options.graceMs;
+    this.#onDisconnect = options.onDisconnect;
+  }
+
+  attach(delivery: Delivery): void {
+    for (const event of this.#log) delivery.send(event);
+    if (this.#finished || (delivery.over && !delivery.left)) return;
+    clearTimeout(this.#grace);
+    this.#listeners.add(delivery);
+    delivery.onLeave(() => this.#leave(delivery));
+  }
+
+  publish(event: TurnEvent): void {
+    this.#remember(event);
+    for (const delivery of this.#listeners) delivery.send(event);
+  }
+
+  finish(): void {
+    this.#finished = true;
+    clearTimeout(this.#grace);
+    this.#listeners.clear();
+  }
+
+  #remember(event: TurnEvent): void {
+    const last = this.#log.at(-1);
+    if (event.type === 'delta' && last?.type === 'delta') {
+      this.#log[this.#log.length - 1] = { type: 'delta', text: last.text + event.text };
+      return;
+    }
+    this.#log.push(event);
+  }
+
+  #leave(delivery: Delivery): void {
+    if (!this.#listeners.delete(delivery) || this.#finished) return;
+    this.#onDisconnect(delivery.transport);
+    if (this.#listeners.size > 0) return;
+    this.#grace = setTimeout(() => this.controller.abort(new Error('every client left')), this.#graceMs);
+  }
+}

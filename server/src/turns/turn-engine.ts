@@ -1,0 +1,224 @@
+// The turn engine's public entry. A route runs a turn in three steps:
+//   1. check its own request shape into domain input (`StartTurnInput` / `ContinueTurnInput`);
+//   2. build the call: `startCall(deps, origin, input)` / `continueCall(...)` (turn-calls.ts), where
+//      `origin` is `{ requestId, idempotencyKey: <client request_id or ''>, logger }`;
+//   3. `await engine.join(call, { transport, signal, onEvent })`: `onEvent` receives `TurnEvent`s
+//      (turn-event.ts): `started`, `delta`, `tool`, then exactly one `done` or `error` (a PublicError,
+//      safe to show). `signal` is the client's: when every listener has left, the turn is cut short.
+//      A caller wanting only the outcome uses `collect(engine, call, signal)`.
+// See docs/architecture.md for the sequence of a turn.
+import type { Logger } from '@parley/logger';
+import type { TurnScope } from '../conversations/turn-scope.ts';
+import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
+import { AppError, UnavailableError } from '../errors/app-error.ts';
+import { toPublicError } from '../errors/public-error.ts';
+import { linkSignals, untilAborted } from '../providers/abort.ts';
+import { type Idempotency, type IdempotentCall, keyOf } from './idempotency.ts';
+import { RelayPublisher } from './relay-publisher.ts';
+import { Delivery, RunningTurn, type TurnListener } from './running-turn.ts';
+import {
+  decodeEvent,
+  decodeRecord,
+  encodeRecord,
+  isFinal,
+  type TurnDone,
+  type TurnEvent,
+  type TurnFailed,
+  type TurnStarted,
+} from './turn-event.ts';
+
+/** One call for a turn: who asks (its idempotency key) and how to run the turn if nobody runs it yet. */
+export interface TurnCall {
+  key: IdempotentCall;
+  requestId: string;
+  logger: Logger;
+  /** Runs the turn, its progress going to `scope.emit` and its signal stopping it; resolves with `done`. */
+  run(scope: TurnScope, retryOfFailure: boolean): Promise<TurnDone>;
+}
+
+export interface TurnEngineDeps {
+  idempotency: Idempotency;
+  /** Re-attaching across processes (Redis Streams); without it, only within this process. */
+  relay?: TurnRelay;
+  logger: Logger;
+  /** How long a turn nobody listens to keeps running, for a client reconnecting. Default 750 ms. */
+  graceMs?: number;
+  /** The turn's one deadline, model retries and tool rounds included (TURN_TIMEOUT_MS). */
+  turnTimeoutMs: number;
+  /** Metrics hooks. */
+  events?: { firstToken?(seconds: number): void; disconnect?(transport: string): void };
+}
+
+/**
+ * The turn engine: every route (Twirp unary, SSE, any other front door) runs turns by {@link join}ing one
+ * with a {@link TurnCall} and a listener that receives the turn's {@link TurnEvent}s. A call whose
+ * `request_id` names a turn running in this process re-attaches to it (the events so far, then the rest);
+ * one running in another process is followed through the relay; a finished one answers from its
+ * idempotency record. The model is called once per turn. The engine owns the turn's deadline and its
+ * shutdown cut-off. When every listener has left, the turn is aborted after a short grace, so a client
+ * that hangs up stops paying for the model.
+ */
+export class TurnEngine {
+  readonly #deps: TurnEngineDeps;
+  readonly #running = new Map<string, RunningTurn>();
+  readonly #executing = new Set<Promise<void>>();
+  readonly #shutdown = new AbortController();
+  readonly #graceMs: number;
+
+  constructor(deps: TurnEngineDeps) {
+    this.#deps = deps;
+    this.#graceMs = deps.graceMs ?? 750;
+  }
+
+  /** Delivers the turn's events to `listener`; resolves after its last event, or when its client left. */
+  async join(call: TurnCall, listener: TurnListener): Promise<void> {
+    const key = keyOf(call.key);
+    const delivery = new Delivery(listener);
+    try {
+      await this.#route(call, key, delivery);
+    } catch (err) {
+      delivery.send(failure(err, call.logger));
+    }
+    await delivery.finished;
+  }
+
+  /** Waits for every turn to end and store its outcome (shutdown: after the server stopped serving). */
+  async drain(): Promise<void> {
+    while (this.#executing.size > 0) await Promise.allSettled([...this.#executing]);
+  }
+
+  /** Cuts off every running turn (shutdown timeout): they answer `unavailable`, so callers retry. */
+  cutOff(): void {
+    this.#shutdown.abort(new Error('server shutting down'));
+  }
+
+  async #route(call: TurnCall, key: string, delivery: Delivery): Promise<void> {
+    if (!key) return this.#start(call, '', false, delivery);
+    const local = this.#running.get(key);
+    if (local) return local.attach(delivery);
+    const claim = await this.#deps.idempotency.claim(key, {
+      logger: call.logger,
+      whileRunning: () => this.#followRunning(key, delivery, call.logger),
+    });
+    if (claim.status === 'unguarded') return this.#start(call, '', false, delivery);
+    if (claim.status === 'started') return this.#start(call, key, claim.retryOfFailure, delivery);
+    if (claim.status === 'done') {
+      const record = decodeRecord(claim.response);
+      delivery.send(record.started);
+      delivery.send(record.done);
+    }
+  }
+
+  /** Another call holds the key: attach to it here, follow it on another process, or keep waiting. */
+  #followRunning(key: string, delivery: Delivery, logger: Logger): boolean {
+    const local = this.#running.get(key);
+    if (local) {
+      local.attach(delivery);
+      return true;
+    }
+    if (this.#deps.relay) {
+      void this.#follow(this.#deps.relay, key, delivery, logger);
+      return true;
+    }
+    return delivery.over;
+  }
+
+  #start(call: TurnCall, key: string, retryOfFailure: boolean, delivery: Delivery): void {
+    const turn = new RunningTurn({
+      graceMs: this.#graceMs,
+      onDisconnect: (transport) => this.#deps.events?.disconnect?.(transport),
+    });
+    if (key) this.#running.set(key, turn);
+    turn.attach(delivery);
+    const execution = this.#execute(turn, call, key, retryOfFailure);
+    this.#executing.add(execution);
+    void execution.finally(() => this.#executing.delete(execution));
+  }
+
+  async #execute(turn: RunningTurn, call: TurnCall, key: string, retryOfFailure: boolean): Promise<void> {
+    const { logger } = call;
+    const relay = key && this.#deps.relay ? new RelayPublisher(this.#deps.relay, key, logger) : undefined;
+    const publish = (event: TurnEvent) => {
+      turn.publish(event);
+      relay?.push(event);
+    };
+    const deadline = AbortSignal.timeout(this.#deps.turnTimeoutMs);
+    const linked = linkSignals([turn.controller.signal, deadline, this.#shutdown.signal]);
+    const began = performance.now();
+    let started: TurnStarted | undefined;
+    let told = false;
+    const scope: TurnScope = {
+      requestId: call.requestId,
+      idempotencyKey: call.key.idempotencyKey,
+      logger,
+      signal: linked.signal,
+      emit: (event) => {
+        if (event.type === 'delta' && !told) {
+          told = true;
+          this.#deps.events?.firstToken?.((performance.now() - began) / 1000);
+        }
+        if (event.type === 'started') started = event;
+        publish(event);
+      },
+    };
+    let final: TurnDone | TurnFailed;
+    try {
+      // A step that ignores the signal must not hold the turn past its deadline either.
+      const done = await untilAborted(call.run(scope, retryOfFailure), linked.signal);
+      final = done;
+      // Recorded before `done` goes out: a retry arriving after it finds the record, never a gap.
+      if (key) await this.#deps.idempotency.settle(key, started && encodeRecord({ started, done }), logger);
+    } catch (err) {
+      final = failure(this.#why(err, deadline, turn), logger);
+      if (key) await this.#deps.idempotency.settle(key, undefined, logger);
+    } finally {
+      linked.release();
+    }
+    publish(final);
+    turn.finish();
+    if (key) this.#running.delete(key);
+    await relay?.close();
+  }
+
+  /** What cut a turn short, as the error its listeners (if any are left) are told. */
+  #why(err: unknown, deadline: AbortSignal, turn: RunningTurn): unknown {
+    if (deadline.aborted) {
+      return new AppError(
+        'deadline_exceeded',
+        'the answer took too long; try again or ask something simpler',
+        {
+          cause: err,
+          meta: { timeout_ms: String(this.#deps.turnTimeoutMs) },
+        },
+      );
+    }
+    if (this.#shutdown.signal.aborted) {
+      return new UnavailableError('the server is restarting; retry with the same request_id', { cause: err });
+    }
+    if (turn.controller.signal.aborted) return new AppError('canceled', 'every client left', { cause: err });
+    return err;
+  }
+
+  /** Follows a turn running in another process through the relay, from its first event. */
+  async #follow(relay: TurnRelay, key: string, delivery: Delivery, logger: Logger): Promise<void> {
+    const controller = new AbortController();
+    delivery.onLeave(() => controller.abort());
+    try {
+      const events = relay.read(key, { signal: controller.signal, idleMs: this.#deps.turnTimeoutMs });
+      for await (const json of events) {
+        const event = decodeEvent(json);
+        delivery.send(event);
+        if (isFinal(event)) break;
+      }
+    } catch (err) {
+      if (!controller.signal.aborted) logger.warn({ err }, 'could not follow a turn in another process');
+    }
+    if (delivery.over) return;
+    const lost = new UnavailableError('the turn with this request_id stopped answering; retry');
+    delivery.send(failure(lost, logger));
+  }
+}
+
+function failure(err: unknown, logger: Logger): TurnFailed {
+  return { type: 'error', error: toPublicError(err, logger) };
+}
