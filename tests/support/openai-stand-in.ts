@@ -45,12 +45,27 @@ export interface StandInToolCall {
  * the stand-in's default pacing); a tool-call step may say something first (`content`).
  */
 export type StandInStep =
-  | { reply: string; usage?: StandInUsage | 'none'; stream?: StreamPacing }
-  | { toolCalls: StandInToolCall[]; content?: string; usage?: StandInUsage; stream?: StreamPacing }
+  | ({ reply: string; usage?: StandInUsage | 'none' } & AnswerShape)
+  | ({ toolCalls: StandInToolCall[]; content?: string; usage?: StandInUsage } & AnswerShape)
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | { delayMs: number; then: StandInStep }
   | { hang: true }
   | { dropConnection: true };
+
+/** How an answer goes out, including the ways real providers and proxies get it wrong. */
+export interface AnswerShape {
+  stream?: StreamPacing;
+  /**
+   * Answers one `chat.completion` JSON (content-type application/json) even when the request asked for
+   * `stream: true`, as some OpenAI-compatible servers and proxies do.
+   */
+  ignoreStream?: boolean;
+  /**
+   * Ends a streamed answer cleanly after this many chunks (the first is the role chunk): no finish
+   * reason, no usage, no `[DONE]`. 1 sends a stream with nothing in it.
+   */
+  endAfterChunks?: number;
+}
 
 export interface ChatRequestMessage {
   role: string;
@@ -226,12 +241,13 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
     const given = step.usage === 'none' ? undefined : step.usage;
     const usage = withTotal(given ?? estimateUsage(body, content ?? JSON.stringify(toolCalls)));
     const reply: StreamedReply = { id, model: body.model ?? 'stand-in', content, toolCalls, usage };
-    if (body.stream) {
+    if (body.stream && !step.ignoreStream) {
       const includeUsage = body.stream_options?.include_usage === true && !noUsage;
       const pacing = step.stream ?? options.stream ?? {};
       // Counted as they go out, so an abort records how far the answer got.
       const onChunk = () => void progress.chunksSent++;
-      await streamReply(res, reply, { includeUsage, pacing, sleep, onChunk });
+      const { endAfterChunks } = step;
+      await streamReply(res, reply, { includeUsage, pacing, sleep, onChunk, endAfterChunks });
       return;
     }
     sendJson(res, 200, completionBody(reply));

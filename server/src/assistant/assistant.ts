@@ -1,4 +1,5 @@
 import type { Logger } from '@parley/logger';
+import { UnavailableError } from '../errors/app-error.ts';
 import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
 import {
   estimateTokens,
@@ -82,6 +83,8 @@ const CAP_NOTE =
   'you have, and say briefly if something could not be looked up.';
 
 const CAP_FALLBACK = 'I could not finish looking that up. Please try asking in a simpler way.';
+
+const EMPTY_ANSWER = 'the model returned an empty answer; try again';
 
 /**
  * Turns a conversation's recent history into the next reply: builds a bounded prompt, lets the model
@@ -195,6 +198,8 @@ export class Assistant {
       const own = response.toolCalls.filter((call) => !theirs.has(call.name));
       if (own.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
+        // A model that finished without a word (a filtered or truncated answer) is not a reply.
+        if (!text.content) throw new UnavailableError(EMPTY_ANSWER);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
         return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
       }

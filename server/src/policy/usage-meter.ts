@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Llm, LlmRequest, LlmResponse, LlmUsage } from '../assistant/llm.ts';
+import {
+  type Llm,
+  type LlmRequest,
+  type LlmResponse,
+  type LlmUsage,
+  usageOfFailure,
+} from '../assistant/llm.ts';
 import type { AudioFile, Transcriber, Transcription } from '../attachments/transcriber.ts';
 import type { UsageOwner } from './usage-ledger.ts';
 
@@ -100,7 +106,7 @@ export class MeteredTranscriber implements Transcriber {
   }
 }
 
-/** An {@link Llm} that reports each answered call's usage to the meter. */
+/** An {@link Llm} that reports each call's usage to the meter: answered, or broken off part-way. */
 export class MeteredLlm implements Llm {
   readonly #llm: Llm;
   readonly #meter: UsageMeter;
@@ -117,9 +123,18 @@ export class MeteredLlm implements Llm {
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
-    const response = await this.#llm.complete(request);
     // Charged under the model asked for: that is the name the policy and the price table know.
-    this.#meter.record(request.model ?? this.#defaultModel, response.usage);
+    const model = request.model ?? this.#defaultModel;
+    let response: LlmResponse;
+    try {
+      response = await this.#llm.complete(request);
+    } catch (err) {
+      // An answer that broke off after part of it reached the client is charged for that part.
+      const used = usageOfFailure(err);
+      if (used) this.#meter.record(model, used);
+      throw err;
+    }
+    this.#meter.record(model, response.usage);
     return response;
   }
 }
