@@ -198,8 +198,9 @@ export class Assistant {
       const own = response.toolCalls.filter((call) => !theirs.has(call.name));
       if (own.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
-        // A model that finished without a word (a filtered or truncated answer) is not a reply.
-        if (!text.content) throw new UnavailableError(EMPTY_ANSWER);
+        // A model that finished without a word (a filtered or truncated answer) is not a reply; one that
+        // ends by calling a tool the client declared is (its text may be empty).
+        if (!text.content && pending.length === 0) throw new UnavailableError(EMPTY_ANSWER);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
         return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
       }
