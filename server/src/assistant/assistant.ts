@@ -199,7 +199,7 @@ export class Assistant {
       if (own.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
         // A model that finished without a word (a filtered or truncated answer) is not a reply; one that
-        // calls the client's tools is.
+        // ends by calling a tool the client declared is (its text may be empty).
         if (!text.content && pending.length === 0) throw new UnavailableError(EMPTY_ANSWER);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
         return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
