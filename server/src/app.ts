@@ -46,7 +46,8 @@ export interface AppDeps {
   admin: AdminServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
   engine: TurnEngine;
-  limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
+  limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
   /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
   streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
   logger: Logger;
@@ -284,7 +285,7 @@ export function createApp(deps: AppDeps): App {
     if (contentType) req.headers['content-type'] = contentType;
     let body: Buffer;
     try {
-      body = await readBody(req, deps.limits.maxBodyBytes);
+      body = await readBody(req, bodyLimit(req.url ?? '', deps.limits));
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       context.code = 'malformed';
@@ -294,6 +295,14 @@ export function createApp(deps: AppDeps): App {
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     await service.handle(req, res);
   }
+}
+
+const TURN_ROUTES = /\/parley\.chat\.v1\.ChatService\/(StartConversation|ContinueConversation)$/;
+
+/** Turn-taking calls may carry files (base64 in JSON); every other call keeps the small limit. */
+function bodyLimit(url: string, limits: AppDeps['limits']): number {
+  const path = url.split('?')[0] ?? '';
+  return TURN_ROUTES.test(path) ? (limits.maxTurnBodyBytes ?? limits.maxBodyBytes) : limits.maxBodyBytes;
 }
 
 interface MountedService {

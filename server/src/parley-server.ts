@@ -16,6 +16,7 @@ import { LazyLlm } from './assistant/lazy-llm.ts';
 import type { Llm } from './assistant/llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
 import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
+import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { HistoryTurns } from './conversations/history-turns.ts';
@@ -132,6 +133,7 @@ export async function createParleyServer(
     assistant,
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
+    intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
     logger,
   });
   const tuning = overrides.turns ?? {};
@@ -173,7 +175,7 @@ export async function createParleyServer(
     usage: policy.usage,
     admin: policy.admin,
     streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
-    limits: config.limits,
+    limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,
     readiness,
     metrics,
@@ -263,6 +265,7 @@ function createAssistant(parts: {
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,
+    vision: { models: config.attachments.visionModels, defaultModel: config.openai.model },
     logger,
   });
 }
