@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Llm } from './assistant/llm.ts';
 import { createPolicyMetrics } from './observability/policy-metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
+import type { People } from './people/people.ts';
 import { EmbeddedUsageLedger } from './policy/embedded-usage-ledger.ts';
 import { PolicyGuard } from './policy/policy-guard.ts';
 import { RateLimiter, type RateLimiterDeps } from './policy/rate-limiter.ts';
@@ -28,6 +29,8 @@ export interface PolicySetupDeps {
   sharedRateLimits?: RateLimiterDeps['sqlite'];
   /** A ledger to use instead of the configured one (tests). */
   ledger?: UsageLedger;
+  /** Linked identities share usage and budgets; admins list and undo links. */
+  people: People;
 }
 
 /** Client policy as the server runs it: the turn gate, the usage and admin services, and their store. */
@@ -67,6 +70,7 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
     limiter,
     prices: policy.prices,
     defaultModel: policy.defaultModel,
+    people: deps.people,
     clock,
     logger,
   });
@@ -91,7 +95,14 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
   return {
     gate,
     usage: createUsageService({ ...common, guard, defaultModel: policy.defaultModel }),
-    admin: createAdminService({ ...common, ledger, clients: Object.keys(policy.clients), clock, metrics }),
+    admin: createAdminService({
+      ...common,
+      ledger,
+      clients: Object.keys(policy.clients),
+      clock,
+      metrics,
+      people: deps.people,
+    }),
     metered: (llm) => new MeteredLlm({ llm, meter, defaultModel: policy.defaultModel }),
     async readiness() {
       try {

@@ -2,6 +2,7 @@ import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
+import type { PersonResolver } from '../people/identity.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -22,6 +23,11 @@ export interface ConversationServiceDeps {
   lock: KeyedLock;
   /** Ask the model for a title after a conversation's first reply (in the background). */
   generateTitles: boolean;
+  /**
+   * Finds the caller's person: a linked identity reaches the conversations of every identity of its
+   * person (the store must be a LinkedConversationStore for that).
+   */
+  people: PersonResolver;
   logger: Logger;
 }
 
@@ -35,6 +41,8 @@ export interface TurnResult {
 
 export interface StartInput {
   owner: Owner;
+  /** The user's language as the client knows it; the person's own choice comes first. */
+  language?: string;
   chat?: ChatRef;
   message?: string;
   systemPrompt?: string;
@@ -43,6 +51,8 @@ export interface StartInput {
 
 export interface ContinueInput {
   owner: Owner;
+  /** The user's language as the client knows it; the person's own choice comes first. */
+  language?: string;
   message: string;
   conversationId?: string;
   chat?: ChatRef;
@@ -76,7 +86,8 @@ export class ConversationService {
       scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
       return { conversation };
     }
-    const turn = { message: input.message, isNew: true, retryOfFailure: false };
+    const language = await this.#language(input.owner, input.language);
+    const turn = { message: input.message, isNew: true, retryOfFailure: false, language };
     const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
     return { conversation: result.conversation, turn: result };
   }
@@ -86,8 +97,10 @@ export class ConversationService {
     input: ContinueInput,
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<TurnResult> {
-    const { owner, chat, conversationId, message, retryOfFailure = false } = input;
-    const existing = { message, isNew: false, retryOfFailure };
+    const { chat, conversationId, message, retryOfFailure = false } = input;
+    const owner = await this.#deps.people.resolve(input.owner);
+    const language = await this.#language(owner, input.language);
+    const existing = { message, isNew: false, retryOfFailure, language };
     if (conversationId) {
       // The turn reads the conversation under the lock (checking the owner there): one read per turn.
       const bound = { ...existing, ...(chat ? { bindChat: chat } : {}) };
@@ -103,7 +116,7 @@ export class ConversationService {
         return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
       const conversation = await this.#create({ owner, chat, message });
-      const first = { message, isNew: true, retryOfFailure: false };
+      const first = { message, isNew: true, retryOfFailure: false, language };
       return this.#locked(conversation.id, () => this.#turn(conversation, first, scope));
     });
   }
@@ -112,7 +125,7 @@ export class ConversationService {
     owner: Owner,
     options: { limit: number; after?: ConversationCursor },
   ): Promise<ConversationRecord[]> {
-    return this.#deps.store.list(owner, options);
+    return this.#deps.store.list(await this.#deps.people.resolve(owner), options);
   }
 
   async describe(
@@ -120,12 +133,13 @@ export class ConversationService {
     id: string,
     page: { afterSeq: number; limit: number },
   ): Promise<{ conversation: ConversationRecord; messages: StoredMessage[] }> {
-    const conversation = await this.#owned(id, owner);
+    const conversation = await this.#owned(id, await this.#deps.people.resolve(owner));
     const messages = await this.#deps.store.messages(id, page);
     return { conversation, messages };
   }
 
-  async delete(owner: Owner, id: string, chat?: ChatRef): Promise<void> {
+  async delete(caller: Owner, id: string, chat?: ChatRef): Promise<void> {
+    const owner = await this.#deps.people.resolve(caller);
     const conversation = await this.#owned(id, owner);
     const deleted = await this.#locked(id, () => this.#deps.store.delete(id, owner));
     if (!deleted) throw new NotFoundError('conversation');
@@ -137,12 +151,13 @@ export class ConversationService {
 
   /** The chat's current conversation (where its next message goes), or null. */
   async current(owner: Owner, chat: ChatRef): Promise<ConversationRecord | null> {
-    return (await this.#deps.sessionManager.current(owner, chat))?.conversation ?? null;
+    const person = await this.#deps.people.resolve(owner);
+    return (await this.#deps.sessionManager.current(person, chat))?.conversation ?? null;
   }
 
   /** Makes an existing conversation of the owner the chat's current one. */
   async switchTo(owner: Owner, id: string, chat: ChatRef): Promise<ConversationRecord> {
-    const conversation = await this.#owned(id, owner);
+    const conversation = await this.#owned(id, await this.#deps.people.resolve(owner));
     await this.#deps.sessionManager.bind(chat, id);
     return conversation;
   }
@@ -188,7 +203,7 @@ export class ConversationService {
     }
     scope.emit({ type: 'started', conversationId: current.id, isNew, userMessage });
     const history = await store.recentMessages(current.id, assistant.windowSize);
-    const answer = await this.#answer(current, history, scope);
+    const answer = await this.#answer(current, history, scope, turn.language);
     const reply = await store.append(current.id, {
       role: 'assistant',
       content: answer.content,
@@ -202,8 +217,13 @@ export class ConversationService {
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 
-  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope) {
-    return recordedAnswer(this.#deps, conversation, history, scope);
+  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope, language: string) {
+    return recordedAnswer(this.#deps, conversation, history, scope, language ? { language } : {});
+  }
+
+  /** The language the model is told the user speaks: the person's choice, else the client's hint. */
+  async #language(owner: Owner, hint: string | undefined): Promise<string> {
+    return (await this.#deps.people.language(owner)) || hint || '';
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -241,6 +261,8 @@ export class ConversationService {
 
 interface TurnInput {
   message: string;
+  /** The user's language for the model's hint ('' when unknown). */
+  language: string;
   isNew: boolean;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure: boolean;

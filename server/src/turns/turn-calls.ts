@@ -35,13 +35,15 @@ export interface StartTurnInput {
   /** The caller's own system prompt (appended to the operator's, if its policy allows). */
   systemPrompt?: string;
   model?: string;
+  /** The user's language as the client knows it: a hint for the model. */
+  language?: string;
 }
 
 /** The next turn of a conversation: by id, or by the chat's session. */
 export type ContinueTurnInput = Omit<ContinueInput, 'retryOfFailure'>;
 
 export function startCall(deps: TurnCallDeps, origin: CallOrigin, input: StartTurnInput): TurnCall {
-  const { owner, chat, message, systemPrompt, model } = input;
+  const { owner, chat, message, systemPrompt, model, language } = input;
   return {
     key: { owner, method: 'StartConversation', idempotencyKey: origin.idempotencyKey },
     requestId: origin.requestId,
@@ -57,6 +59,7 @@ export function startCall(deps: TurnCallDeps, origin: CallOrigin, input: StartTu
         owner,
         ...(chat ? { chat } : {}),
         ...(message ? { message } : {}),
+        ...(language ? { language } : {}),
         ...admitted,
       };
       const result = await deps.gate.metered(owner, () => deps.service.start(start, scope));
