@@ -17,7 +17,6 @@ import {
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
-import { createParleyServer } from './parley-server.ts';
 import { poolMetrics, runWorkerPool } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   });
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const root = createLogger({ name: 'parley-server', level: config.logLevel });
-  const logger = worker === undefined ? root : root.child({ worker });
+  const logger = worker === undefined ? root : root.child({ worker, pid: process.pid });
   // In a pool the primary makes the local key file first; its workers then all read the same key.
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   if (cluster.isPrimary && (config.workers as number) > 1) {
@@ -41,6 +40,8 @@ async function main(): Promise<void> {
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');
 
   const tracing = await startTracing(process.env);
+  // Loaded here, not at the top: a pool's primary serves nothing and never needs the server's modules.
+  const { createParleyServer } = await import('./parley-server.ts');
   const registry = new Registry();
   const parley = await createParleyServer(config, logger, {
     registry,

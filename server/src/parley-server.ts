@@ -16,8 +16,10 @@ import { LazyLlm } from './assistant/lazy-llm.ts';
 import type { Llm } from './assistant/llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
 import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
+import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { HistoryTurns } from './conversations/history-turns.ts';
 import { LinkedConversationStore } from './conversations/linked-conversation-store.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
@@ -29,6 +31,7 @@ import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import { ModelCatalog } from './openai-api/models.ts';
 import type { IdentityStore } from './people/identity-store.ts';
 import { createPeople } from './people-setup.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
@@ -150,6 +153,7 @@ export async function createParleyServer(
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
     people: people.people,
+    intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
     logger,
   });
   const tuning = overrides.turns ?? {};
@@ -193,11 +197,15 @@ export async function createParleyServer(
     admin: policy.admin,
     identity: people.identity,
     streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
-    limits: config.limits,
+    limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,
     readiness,
     metrics,
     tools,
+    openai: {
+      history: new HistoryTurns({ store, assistant, lock: backends.lock, logger }),
+      models: new ModelCatalog(policyConfig, clock()),
+    },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     ...(overrides.pool ? { pool: overrides.pool } : {}),
   });
@@ -279,6 +287,7 @@ function createAssistant(parts: {
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,
+    vision: { models: config.attachments.visionModels, defaultModel: config.openai.model },
     logger,
   });
 }

@@ -3,7 +3,7 @@ import type { IdentityClient } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import { OTHER_KEY, type RunningParley, startParley } from '../support/parley.ts';
-import { refusal } from '../support/refusal.ts';
+import { rpcError as refusal } from '../support/rpc-error.ts';
 
 // One person across clients, over real HTTP on the embedded stores: the `test` key plays the Telegram bot,
 // the `other` key the CLI (and is an admin, with any model allowed).

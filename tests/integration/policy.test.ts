@@ -2,7 +2,7 @@ import { UsageGrouping } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import { OTHER_KEY, type RunningParley, startParley } from '../support/parley.ts';
-import { refusal } from '../support/refusal.ts';
+import { rpcError as refusal } from '../support/rpc-error.ts';
 
 // Client policy over real HTTP on the embedded store: `test` is a user-role client, `other` an admin.
 

@@ -1,5 +1,17 @@
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+
+/**
+ * An answer that did not reach its end: a stream that stopped before any chunk carried a finish reason
+ * (cut off, or a provider that sent nothing at all), or a completion with no content, no tool calls and
+ * no finish reason. A failure like any other (retried while nothing was told), never an empty reply.
+ */
+export class IncompleteAnswerError extends Error {
+  constructor(what: string) {
+    super(`the model's answer ended early: ${what}`);
+    this.name = 'IncompleteAnswerError';
+  }
+}
 
 /** What a streamed attempt needs besides the chunks. */
 export interface StreamCollectOptions {
@@ -31,11 +43,15 @@ export async function collectChatStream(
   let content = '';
   let model = '';
   let usage: LlmUsage | undefined;
+  let finished = false;
+  let received = 0;
   const calls = new Map<number, PartialToolCall>();
   for await (const chunk of chunks) {
     options.onChunk();
+    received++;
     if (chunk.model) model = chunk.model;
     if (chunk.usage) usage = fromUsage(chunk.usage);
+    if (chunk.choices[0]?.finish_reason) finished = true;
     const delta = chunk.choices[0]?.delta;
     if (!delta) continue;
     if (delta.content) {
@@ -50,9 +66,48 @@ export async function collectChatStream(
       calls.set(part.index, call);
     }
   }
+  // The SDK ends the iteration quietly when the body ends without `[DONE]`: only the finish reason,
+  // which every complete answer carries, tells a whole answer from a cut one.
+  if (!finished) throw new IncompleteAnswerError(`a stream of ${received} chunk(s) without a finish reason`);
   const toolCalls: LlmToolCall[] = [...calls.entries()]
     .sort(([a], [b]) => a - b)
     .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
+  return answer(content, toolCalls, usage, model, options);
+}
+
+/**
+ * Reads a whole `chat.completion` given in answer to a streamed request (some OpenAI-compatible servers
+ * and proxies ignore `stream: true`): the same reply a stream would have given, its text told at once.
+ */
+export function readChatCompletion(completion: ChatCompletion, options: StreamCollectOptions): LlmResponse {
+  const choice = completion.choices?.[0];
+  const content = choice?.message?.content ?? '';
+  const toolCalls: LlmToolCall[] = (choice?.message?.tool_calls ?? []).flatMap((call, index) =>
+    call.type === 'function'
+      ? [
+          {
+            id: call.id || `call_${index}`,
+            name: call.function.name,
+            arguments: call.function.arguments ?? '',
+          },
+        ]
+      : [],
+  );
+  if (!content && toolCalls.length === 0 && !choice?.finish_reason) {
+    throw new IncompleteAnswerError('a completion without content, tool calls or finish reason');
+  }
+  if (content) options.onDelta?.(content);
+  const usage = completion.usage ? fromUsage(completion.usage) : undefined;
+  return answer(content, toolCalls, usage, completion.model ?? '', options);
+}
+
+function answer(
+  content: string,
+  toolCalls: LlmToolCall[],
+  usage: LlmUsage | undefined,
+  model: string,
+  options: StreamCollectOptions,
+): LlmResponse {
   const output = content.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
   return {
     content,
@@ -62,7 +117,7 @@ export async function collectChatStream(
   };
 }
 
-function fromUsage(usage: NonNullable<ChatCompletionChunk['usage']>): LlmUsage {
+function fromUsage(usage: NonNullable<ChatCompletion['usage']>): LlmUsage {
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
   return {

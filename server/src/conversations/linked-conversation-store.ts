@@ -6,6 +6,7 @@ import type {
   NewConversation,
   NewMessage,
   Owner,
+  StoredAttachment,
   StoredMessage,
 } from './conversation-store.ts';
 
@@ -56,6 +57,14 @@ export class LinkedConversationStore implements ConversationStore {
       identitiesOf(owner).map((identity) => this.#inner.latestForChat(identity, platform, chatId, since)),
     );
     return found.filter((c) => c !== null).sort(newestFirst)[0] ?? null;
+  }
+
+  async attachment(id: string, owner: Owner): Promise<StoredAttachment | null> {
+    for (const identity of identitiesOf(owner)) {
+      const found = await this.#inner.attachment(id, identity);
+      if (found) return found;
+    }
+    return null;
   }
 
   async delete(id: string, owner: Owner): Promise<boolean> {

@@ -24,10 +24,20 @@ export class SseStream {
   #wroteSinceTick = false;
   #corked = false;
   #keepAlive: NodeJS.Timeout | undefined;
+  readonly #frame: (event: TurnEvent) => string;
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
+  /**
+   * `frame` writes one event as SSE text ('' skips it): Parley's own frames by default; another front
+   * door (the OpenAI-compatible one) passes its own.
+   */
+  constructor(
+    res: ServerResponse,
+    options: SseStreamOptions,
+    frame: (event: TurnEvent) => string = sseFrame,
+  ) {
     this.#res = res;
     this.#options = options;
+    this.#frame = frame;
   }
 
   /** Sends the status line and headers; events may follow. */
@@ -46,7 +56,8 @@ export class SseStream {
   send(event: TurnEvent): void {
     if (this.#res.destroyed) return;
     if (!this.#waiting) {
-      this.#write(sseFrame(event));
+      const text = this.#frame(event);
+      if (text) this.#write(text);
       return;
     }
     if (event.type === 'delta') {
@@ -54,7 +65,7 @@ export class SseStream {
       this.#queuedBytes += event.text.length;
     } else {
       this.#queuePendingDelta();
-      this.#enqueue(sseFrame(event));
+      this.#enqueue(this.#frame(event));
     }
     if (this.#queuedBytes + this.#res.writableLength > this.#options.maxBufferedBytes) this.#drop();
   }
@@ -105,7 +116,7 @@ export class SseStream {
 
   #queuePendingDelta(): void {
     if (!this.#pendingDelta) return;
-    this.#queue.push(sseFrame({ type: 'delta', text: this.#pendingDelta }));
+    this.#queue.push(this.#frame({ type: 'delta', text: this.#pendingDelta }));
     this.#pendingDelta = '';
   }
 

@@ -48,6 +48,7 @@ export function startInput(
     ...(message ? { message } : {}),
     ...(systemPrompt ? { systemPrompt } : {}),
     ...(model ? { model } : {}),
+    ...(req.attachments.length > 0 ? { uploads: req.attachments } : {}),
   };
 }
 
@@ -58,7 +59,9 @@ export function continueInput(
   limits: ChatServiceLimits,
 ): ContinueTurnInput {
   const owner = ownerOf(clientId, req.session);
-  const message = validMessage(req.message, limits);
+  const uploads = req.attachments;
+  // A message with files may have no text (a photo without a caption, a voice note).
+  const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, limits);
   const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
   const chat = chatOf(req.session);
   const language = languageOf(req.session);
@@ -68,6 +71,7 @@ export function continueInput(
     ...(conversationId ? { conversationId } : {}),
     ...(chat ? { chat } : {}),
     ...(language ? { language } : {}),
+    ...(uploads.length > 0 ? { uploads } : {}),
   };
 }
 
