@@ -14,10 +14,12 @@
 // - node:http is taken through require(): Node 22's ESM view of node:http reads every export, and its
 //   WebSocket getters load Node's whole fetch implementation (undici) at start, which costs more than
 //   anything else the server loads before it listens.
+// - Options shared with the CLI's bundle, and why each differs from plain bundling: bundle-options.mjs.
 // - Source maps (dist/**/*.map) map stack traces back to src/ under `node --enable-source-maps`.
 import { readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
+import { bundleLazyRequires, requireBanner, sharedBundleOptions } from './bundle-options.mjs';
 
 const app = process.cwd();
 const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
@@ -37,31 +39,14 @@ const result = await build({
     sourcefile: 'start.js',
     loader: 'js',
   },
+  ...sharedBundleOptions(),
   outdir: dist,
   entryNames: 'main',
   chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  // Bundle workspace packages from their sources: no need to build them first.
-  conditions: ['@parley/source'],
   external: Object.keys(manifest.dependencies ?? {}),
-  minifySyntax: true,
-  minifyWhitespace: true,
   sourcemap: 'linked',
-  legalComments: 'linked',
-  metafile: true,
-  banner: {
-    // CommonJS libraries bundled into ESM still call require() for Node's built-in modules.
-    js: [
-      "import { createRequire as __parleyCreateRequire } from 'node:module';",
-      'const require = __parleyCreateRequire(import.meta.url);',
-    ].join('\n'),
-  },
-  plugins: [requireBuiltins(['http'])],
-  logLevel: 'warning',
+  banner: { js: requireBanner },
+  plugins: [requireBuiltins(['http']), bundleLazyRequires()],
 });
 
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));

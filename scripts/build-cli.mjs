@@ -6,6 +6,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { bundleLazyRequires, requireBanner, sharedBundleOptions } from './bundle-options.mjs';
 
 const cli = process.cwd();
 const manifest = JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8'));
@@ -25,30 +26,13 @@ const result = await build({
     sourcefile: 'parley.js',
     loader: 'js',
   },
+  ...sharedBundleOptions(),
   entryNames: 'parley',
   chunkNames: '[name]-[hash]',
   outdir: dist,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  // Bundle workspace packages from their sources: no need to build them first.
-  conditions: ['@parley/source'],
   external: Object.keys(manifest.dependencies ?? {}),
-  minifySyntax: true,
-  minifyWhitespace: true,
-  legalComments: 'linked',
-  metafile: true,
-  banner: {
-    // CommonJS libraries bundled into ESM still call require() for Node's built-in modules.
-    js: [
-      '#!/usr/bin/env node',
-      "import { createRequire as __parleyCreateRequire } from 'node:module';",
-      'const require = __parleyCreateRequire(import.meta.url);',
-    ].join('\n'),
-  },
-  logLevel: 'warning',
+  banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
+  plugins: [bundleLazyRequires()],
 });
 
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);

@@ -3,7 +3,7 @@ import type { Logger } from '@parley/logger';
 import type { UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
-import type { BotCommand, UserFromGetMe } from 'telegraf/types';
+import type { UserFromGetMe } from 'telegraf/types';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
@@ -12,6 +12,9 @@ import { NEW_CONVERSATION_MENU, newConversationFeature } from './features/new-co
 import { SHORTCUT_MENU, shortcutsFeature } from './features/shortcuts.ts';
 import { START_MENU, startFeature } from './features/start.ts';
 import { USAGE_MENU, usageFeature } from './features/usage.ts';
+import { type LanguageStore, Languages } from './i18n/languages.ts';
+import { commandMenu, type MenuEntry } from './i18n/menu.ts';
+import { DEFAULT_LOCALE, LOCALES, textsFor } from './i18n/texts.ts';
 import { accessControl, createAccessPolicy } from './middleware/access-control.ts';
 import { countUpdates, setOutcome } from './middleware/count-updates.ts';
 import { dropDuplicates } from './middleware/drop-duplicates.ts';
@@ -23,8 +26,11 @@ import { ChatQueue } from './updates/chat-queue.ts';
 import { answerCallback, type FeatureDeps, type ParleyClient } from './updates/feature-deps.ts';
 import { createBotMetrics } from './updates/metrics.ts';
 
-/** The command menu Telegram shows (setMyCommands), gathered from the features that own the commands. */
-export const COMMAND_MENU: BotCommand[] = [
+/**
+ * The command menu Telegram shows (setMyCommands), gathered from the features that own the commands; the
+ * descriptions are catalog keys, registered once per language.
+ */
+export const COMMAND_MENU: MenuEntry[] = [
   ...NEW_CONVERSATION_MENU,
   ...HISTORY_MENU,
   ...DELETE_MENU,
@@ -52,13 +58,18 @@ export interface BotDeps {
   botInfo?: UserFromGetMe;
   /** Pending turns one chat may have before it is asked to wait. */
   maxPendingPerChat?: number;
+  /** Where each person's chosen language is kept (the server); absent: their Telegram app's language. */
+  languages?: LanguageStore;
 }
 
 export interface ParleyBot {
   telegraf: Telegraf;
   /** The per-chat lanes; drained on shutdown. */
   queue: ChatQueue;
-  /** Registers {@link COMMAND_MENU} with Telegram; a failure is logged, never fatal. */
+  /**
+   * Registers {@link COMMAND_MENU} with Telegram in every catalog's language (and English for the rest);
+   * a failure is logged, never fatal.
+   */
   registerCommands(): Promise<void>;
 }
 
@@ -93,10 +104,19 @@ export function createBot(deps: BotDeps): ParleyBot {
     telegraf,
     queue: features.queue,
     async registerCommands() {
-      try {
-        await telegraf.telegram.setMyCommands(COMMAND_MENU);
-      } catch (err) {
-        deps.logger.warn({ err }, 'setMyCommands failed; the command menu may be out of date');
+      const menus = [
+        { commands: commandMenu(COMMAND_MENU, textsFor(DEFAULT_LOCALE)), extra: {} },
+        ...LOCALES.filter((locale) => locale !== DEFAULT_LOCALE).map((locale) => ({
+          commands: commandMenu(COMMAND_MENU, textsFor(locale)),
+          extra: { language_code: locale },
+        })),
+      ];
+      for (const { commands, extra } of menus) {
+        try {
+          await telegraf.telegram.setMyCommands(commands, extra);
+        } catch (err) {
+          deps.logger.warn({ err, ...extra }, 'setMyCommands failed; the command menu may be out of date');
+        }
       }
     },
   };
@@ -135,6 +155,10 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
     metrics,
     logger: deps.logger,
     showTools: deps.showTools,
+    languages: new Languages({
+      logger: deps.logger,
+      ...(deps.languages ? { store: deps.languages } : {}),
+    }),
   };
 }
 

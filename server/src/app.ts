@@ -50,6 +50,11 @@ export interface AppDeps {
   tools: ToolCatalog;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
+  /**
+   * One of several server processes (WORKERS > 1): `/health` names the worker that answered, and
+   * `/metrics` serves the whole pool's metrics from `metrics()` (aggregated by the primary).
+   */
+  pool?: { worker: number; metrics(): Promise<string> };
 }
 
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
@@ -108,7 +113,9 @@ export function createApp(deps: AppDeps): App {
       signal: gone.signal,
     };
     const handle = async () => {
-      if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/health' && req.method === 'GET') {
+        return sendJson(res, 200, deps.pool ? { status: 'ok', worker: deps.pool.worker } : { status: 'ok' });
+      }
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
       if (path.startsWith('/sse/')) {
@@ -181,7 +188,15 @@ export function createApp(deps: AppDeps): App {
         error: 'a valid metrics token is required (Authorization: Bearer <token>)',
       });
     }
-    const body = await deps.metrics.registry.metrics();
+    let body: string;
+    const { pool } = deps;
+    try {
+      body = await (pool ? pool.metrics() : deps.metrics.registry.metrics());
+    } catch (err) {
+      // One worker's numbers alone would look like the pool's counters dropping: no answer instead.
+      deps.logger.warn({ err }, 'could not gather the worker pool’s metrics');
+      return sendJson(res, 503, { error: 'metrics are unavailable right now' });
+    }
     res.statusCode = 200;
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.end(body);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ServerConfig } from '@parley/config';
 import type { Logger } from '@parley/logger';
+import type Database from 'better-sqlite3';
 import type { ConversationStore } from './conversations/conversation-store.ts';
 import { EmbeddedConversationStore } from './conversations/embedded-conversation-store.ts';
 import type { IdempotencyStore } from './coordination/idempotency-store.ts';
@@ -9,11 +10,19 @@ import { MemoryIdempotencyStore } from './coordination/memory-idempotency-store.
 import { redisCommands } from './coordination/redis-commands.ts';
 import { RedisIdempotencyStore } from './coordination/redis-idempotency-store.ts';
 import { RedisLock } from './coordination/redis-lock.ts';
+import {
+  openCoordinationDatabase,
+  RATE_LIMIT_TABLE,
+  sweepExpired,
+} from './coordination/sqlite-coordination.ts';
+import { SqliteIdempotencyStore } from './coordination/sqlite-idempotency-store.ts';
+import { SqliteLock } from './coordination/sqlite-lock.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import type { RedisConnection } from './redis/redis-client.ts';
 import { MemorySessionStore } from './sessions/memory-session-store.ts';
 import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import type { SessionStore } from './sessions/session-store.ts';
+import { SqliteSessionStore } from './sessions/sqlite-session-store.ts';
 
 /** The stateful parts of a server: embedded on one machine, Redis + MongoDB when scaled out. */
 export interface Backends {
@@ -23,6 +32,11 @@ export interface Backends {
   idempotency: IdempotencyStore;
   /** The shared Redis connection, when REDIS_URL is set (caches reuse it). */
   redis?: RedisConnection;
+  /**
+   * Rate-limit counters shared by this machine's server processes (WORKERS > 1 without Redis): a table
+   * in the coordination SQLite file.
+   */
+  sharedRateLimits?: { db: Database.Database; table: string };
   readiness(): Promise<Record<string, ComponentStatus>>;
   close(): Promise<void>;
 }
@@ -33,7 +47,9 @@ export type BackendOverrides = Partial<Pick<Backends, 'store' | 'sessions' | 'lo
 
 /**
  * Picks each backend from the config: MongoDB when MONGODB_URL is set (else SQLite under DATA_DIR);
- * Redis for sessions, cross-replica locks and idempotency when REDIS_URL is set (else process memory).
+ * Redis for sessions, cross-replica locks and idempotency when REDIS_URL is set; else, when this is one of
+ * several server processes (WORKERS > 1), a coordination SQLite file under DATA_DIR they all share; else
+ * process memory (one process: nothing to share, and nothing spent on sharing).
  */
 export async function createBackends(
   config: Readonly<ServerConfig>,
@@ -59,18 +75,12 @@ export async function createBackends(
           logger,
         })
       : new EmbeddedConversationStore({ path: join(config.dataDir, 'parley.db'), clock }));
-  const commands = redis ? redisCommands(redis) : undefined;
-  const keyPrefix = config.redis?.keyPrefix ?? '';
-  const sessions =
-    overrides.sessions ?? (redis ? new RedisSessionStore({ redis }) : new MemorySessionStore());
-  const lock =
-    overrides.lock ??
-    (commands
-      ? layeredLock(new LocalLock(), new RedisLock({ redis: commands, logger, keyPrefix }))
-      : new LocalLock());
-  const idempotency =
-    overrides.idempotency ??
-    (commands ? new RedisIdempotencyStore({ redis: commands, keyPrefix }) : new MemoryIdempotencyStore());
+  const coordination = redis
+    ? redisCoordination(redis, config, logger)
+    : embeddedCoordination(config, logger);
+  const sessions = overrides.sessions ?? coordination.sessions;
+  const lock = overrides.lock ?? coordination.lock;
+  const idempotency = overrides.idempotency ?? coordination.idempotency;
 
   return {
     store,
@@ -78,6 +88,7 @@ export async function createBackends(
     lock,
     idempotency,
     ...(redis ? { redis } : {}),
+    ...(coordination.sharedRateLimits ? { sharedRateLimits: coordination.sharedRateLimits } : {}),
     async readiness() {
       const components: Record<string, ComponentStatus> = {
         store: await check(() => store.ping(), config.mongodb ? 'mongodb' : 'sqlite'),
@@ -88,7 +99,61 @@ export async function createBackends(
     },
     async close() {
       await Promise.allSettled([store.close(), sessions.close()]);
+      coordination.close();
       await redis?.close();
+    },
+  };
+}
+
+type Coordination = Pick<Backends, 'sessions' | 'lock' | 'idempotency' | 'sharedRateLimits'> & {
+  close(): void;
+};
+
+function redisCoordination(
+  redis: RedisConnection,
+  config: Readonly<ServerConfig>,
+  logger: Logger,
+): Coordination {
+  const commands = redisCommands(redis);
+  const keyPrefix = config.redis?.keyPrefix ?? '';
+  return {
+    sessions: new RedisSessionStore({ redis }),
+    // Local FIFO first, so one replica sends one waiter per conversation to Redis.
+    lock: layeredLock(new LocalLock(), new RedisLock({ redis: commands, logger, keyPrefix })),
+    idempotency: new RedisIdempotencyStore({ redis: commands, keyPrefix }),
+    close: () => {},
+  };
+}
+
+/** How often each process deletes expired rows from the coordination file. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+function embeddedCoordination(config: Readonly<ServerConfig>, logger: Logger): Coordination {
+  if (config.workers === 1) {
+    return {
+      sessions: new MemorySessionStore(),
+      lock: new LocalLock(),
+      idempotency: new MemoryIdempotencyStore(),
+      close: () => {},
+    };
+  }
+  const db = openCoordinationDatabase(join(config.dataDir, 'coordination.db'));
+  const sweep = setInterval(() => {
+    try {
+      sweepExpired(db);
+    } catch (err) {
+      logger.warn({ err }, 'could not sweep expired coordination rows');
+    }
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+  return {
+    sessions: new SqliteSessionStore(db),
+    lock: layeredLock(new LocalLock(), new SqliteLock({ db, logger })),
+    idempotency: new SqliteIdempotencyStore(db),
+    sharedRateLimits: { db, table: RATE_LIMIT_TABLE },
+    close: () => {
+      clearInterval(sweep);
+      if (db.open) db.close();
     },
   };
 }

@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import {
   ConfigError,
@@ -16,21 +18,35 @@ import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
 import { createParleyServer } from './parley-server.ts';
+import { poolMetrics, runWorkerPool } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
 
 async function main(): Promise<void> {
   const { mcpServers, policy, ...loaded } = loadConfiguration();
-  let config = loaded.config;
-  const logger = createLogger({ name: 'parley-server', level: config.logLevel });
+  let config: Readonly<ServerConfig> = Object.freeze({
+    ...loaded.config,
+    workers: workerCount(loaded.config),
+  });
+  const worker = cluster.isWorker ? cluster.worker?.id : undefined;
+  const root = createLogger({ name: 'parley-server', level: config.logLevel });
+  const logger = worker === undefined ? root : root.child({ worker });
+  // In a pool the primary makes the local key file first; its workers then all read the same key.
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
-  logger.debug({ config: redact(config) }, 'configuration');
+  if (cluster.isPrimary && (config.workers as number) > 1) {
+    logger.debug({ config: redact(config) }, 'configuration');
+    const workers = config.workers as number;
+    process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
+  }
+  if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');
 
   const tracing = await startTracing(process.env);
+  const registry = new Registry();
   const parley = await createParleyServer(config, logger, {
-    registry: new Registry(),
+    registry,
     mcpServers,
     policy,
+    ...(worker === undefined ? {} : { pool: { worker, metrics: poolMetrics(registry) } }),
   });
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -70,6 +86,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone (killed) has nobody to restart or stop it: it drains and exits.
+  if (worker !== undefined) process.on('disconnect', () => stop('primary gone'));
+}
+
+/** WORKERS as a number: `auto` is one process per core this process may use. */
+function workerCount(config: Readonly<ServerConfig>): number {
+  return config.workers === 'auto' ? availableParallelism() : config.workers;
 }
 
 /** Every part of the configuration, checked together: one start lists every problem, then exits 2. */

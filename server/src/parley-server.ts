@@ -60,6 +60,8 @@ export interface ParleyOverrides extends BackendOverrides {
   policies?: Readonly<Record<string, ClientPolicy>>;
   /** MCP connection tuning (tests shorten the reconnect backoff). */
   mcpOptions?: McpSetupDeps['options'];
+  /** This process is one worker of several (WORKERS > 1); see AppDeps.pool. */
+  pool?: AppDeps['pool'];
   /** Streaming and turn tuning (tests shorten it). */
   turns?: Pick<TurnEngineDeps, 'graceMs'> & { waitMs?: number } & AppDeps['streams'];
 }
@@ -94,6 +96,7 @@ export async function createParleyServer(
     clock,
     registry,
     ...(backends.redis ? { redis: backends.redis } : {}),
+    ...(backends.sharedRateLimits ? { sharedRateLimits: backends.sharedRateLimits } : {}),
     ...(overrides.ledger ? { ledger: overrides.ledger } : {}),
   });
   const llm = policy.metered(
@@ -174,6 +177,7 @@ export async function createParleyServer(
     metrics,
     tools,
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(overrides.pool ? { pool: overrides.pool } : {}),
   });
   // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);

@@ -8,7 +8,7 @@ import { createPolicyMetrics } from './observability/policy-metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { EmbeddedUsageLedger } from './policy/embedded-usage-ledger.ts';
 import { PolicyGuard } from './policy/policy-guard.ts';
-import { RateLimiter } from './policy/rate-limiter.ts';
+import { RateLimiter, type RateLimiterDeps } from './policy/rate-limiter.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { MeteredLlm, UsageMeter } from './policy/usage-meter.ts';
 import type { RedisConnection } from './redis/redis-client.ts';
@@ -24,6 +24,8 @@ export interface PolicySetupDeps {
   registry: Registry;
   /** Rate limits are shared by every replica through it when set; per process otherwise. */
   redis?: RedisConnection;
+  /** Without Redis: rate limits shared by this machine's server processes (WORKERS > 1). */
+  sharedRateLimits?: RateLimiterDeps['sqlite'];
   /** A ledger to use instead of the configured one (tests). */
   ledger?: UsageLedger;
 }
@@ -55,7 +57,11 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
           logger,
         })
       : new EmbeddedUsageLedger({ path: join(config.dataDir, 'usage.db') }));
-  const limiter = new RateLimiter({ ...(deps.redis ? { redis: deps.redis } : {}), logger });
+  const limiter = new RateLimiter({
+    ...(deps.redis ? { redis: deps.redis } : {}),
+    ...(deps.sharedRateLimits ? { sqlite: deps.sharedRateLimits } : {}),
+    logger,
+  });
   const guard = new PolicyGuard({
     ledger,
     limiter,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type ChatClient, createChatClient } from '@parley/rpc';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { NOT_YOURS } from '../../bot/src/features/delete-conversation.ts';
+import { textsFor } from '../../bot/src/i18n/texts.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import {
@@ -146,7 +146,9 @@ describe('Telegram bot: usage, models and group deletes against the real server'
     const group = { platform: 'telegram', userId: 'group:-3003', chatId: '-3003' };
     await other.sendCallback(other.makeCallbackQuery(yes, { message: { message_id: confirm?.messageId } }));
     await vi.waitFor(() =>
-      expect(emulator.callsTo('answerCallbackQuery').map((c) => c.params.text)).toContain(NOT_YOURS),
+      expect(emulator.callsTo('answerCallbackQuery').map((c) => c.params.text)).toContain(
+        textsFor('en').t('delete.notYours'),
+      ),
     );
     expect((await parley.listConversations({ session: group })).conversations).toHaveLength(1);
     await asker.sendCallback(asker.makeCallbackQuery(yes, { message: { message_id: confirm?.messageId } }));

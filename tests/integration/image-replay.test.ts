@@ -19,6 +19,7 @@ import {
 import { freePort } from '../support/free-port.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
+import { waitForBotMessages } from '../support/telegram-stack.ts';
 
 // No Docker engine runs here, so the images are proven by replaying their Dockerfiles (see
 // dockerfile-replay.ts): the same manifest list, `pnpm install --frozen-lockfile` offline from the
@@ -242,13 +243,14 @@ describe('the bot image, replayed', () => {
     expect(result.stderr).toContain('TELEGRAM_BOT_TOKEN');
   });
 
-  it('starts with node dist/main.js and passes its HEALTHCHECK', async () => {
+  it('starts with node dist/main.js, passes its HEALTHCHECK and answers a command', async () => {
+    const token = '123456:parley-replay-token';
     const env = { BOT_PORT: String(await freePort()), BOT_HOST: '127.0.0.1' };
     const bot = await start(
       image,
       {
         ...env,
-        TELEGRAM_BOT_TOKEN: '123456:parley-replay-token',
+        TELEGRAM_BOT_TOKEN: token,
         TELEGRAM_API_ROOT: telegram.apiRoot,
         PARLEY_URL: 'http://127.0.0.1:9',
         PARLEY_API_KEY: 'replay-key',
@@ -257,8 +259,15 @@ describe('the bot image, replayed', () => {
       up(`http://127.0.0.1:${env.BOT_PORT}/health`),
     );
     expect(healthcheck(image, env)).toBe(0);
-    // Telegraf reaches the (emulated) Bot API from compiled code before it reports running.
-    await expect.poll(bot.output, { timeout: 10_000 }).toContain('Parley bot is running');
+    // A command that needs no server, answered through the bundled HTTP client; a second getUpdates
+    // proves the first poll came back (a bundle that broke node-fetch's signal check died before
+    // sending its first poll).
+    const user = telegram.server.getClient(token, { userId: 77, chatId: 77, type: 'private' });
+    await user.sendCommand(user.makeCommand('/help'));
+    const [help] = await waitForBotMessages(telegram, token, 77, 1);
+    expect(help?.text).toContain('/new');
+    await telegram.waitForPolls(2);
+    expect(bot.child.exitCode, bot.output()).toBeNull();
     bot.child.kill('SIGTERM');
   });
 });

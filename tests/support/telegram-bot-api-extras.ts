@@ -1,5 +1,6 @@
-// What the Telegram emulator's front adds to telegram-test-api for streaming replies: `sendMessageDraft`
-// (Bot API 9.5), injected 429s, and a timestamped record of every call the bot makes.
+// What the Telegram emulator's front adds to telegram-test-api: `sendMessageDraft` (Bot API 9.5) for
+// streaming replies, `setMyCommands`/`getMyCommands` with `language_code` (a command menu per language),
+// injected 429s, and a timestamped record of every call the bot makes.
 
 /** One Bot API call the bot made, as the front saw it. */
 export interface BotApiCall {
@@ -33,12 +34,24 @@ interface Answer {
 }
 
 const DRAFT_MAX_CHARS = 4096;
+/** Bot API limits of a command menu. */
+const COMMAND = /^[a-z0-9_]{1,32}$/;
+const MAX_COMMANDS = 100;
+const MAX_DESCRIPTION = 256;
+
+/** One entry of a command menu, as setMyCommands takes it. */
+export interface BotCommandRecord {
+  command: string;
+  description: string;
+}
 
 export class BotApiExtras {
   readonly calls: BotApiCall[] = [];
   readonly drafts: DraftRecord[] = [];
   private readonly chatTypes = new Map<number, string>();
   private readonly failures = new Map<string, { retryAfter: number; remaining: number }>();
+  /** Command menus by `language_code` ('' = for every language without its own), default scope only. */
+  readonly menus = new Map<string, BotCommandRecord[]>();
 
   /** Remembers each chat's type from the updates handed to the bot: only private chats take drafts. */
   learnChats(updates: unknown[]): void {
@@ -70,11 +83,34 @@ export class BotApiExtras {
       };
     }
     if (method === 'sendMessageDraft') return this.draft(params);
+    if (method === 'setMyCommands') return this.setCommands(params);
+    if (method === 'getMyCommands') {
+      const language = typeof params.language_code === 'string' ? params.language_code : '';
+      return { status: 200, body: { ok: true, result: this.menus.get(language) ?? [] } };
+    }
     return undefined;
   }
 
   record(method: string, params: Record<string, unknown>, at: number, status: number): void {
     this.calls.push({ method, params, at, status });
+  }
+
+  /** Telegram's checks: valid commands and descriptions, a two-letter language code or none. */
+  private setCommands(params: Record<string, unknown>): Answer {
+    const commands = typeof params.commands === 'string' ? parseJson(params.commands) : params.commands;
+    if (!isCommandList(commands)) return badRequest('BOT_COMMAND_INVALID');
+    const language = params.language_code ?? '';
+    if (typeof language !== 'string' || !/^([a-z]{2})?$/.test(language)) {
+      return badRequest('LANG_CODE_INVALID');
+    }
+    if (params.scope !== undefined && JSON.stringify(params.scope) !== '{"type":"default"}') {
+      return badRequest('the emulator keeps the default scope only');
+    }
+    this.menus.set(
+      language,
+      commands.map(({ command, description }) => ({ command, description })),
+    );
+    return { status: 200, body: { ok: true, result: true } };
   }
 
   private draft(params: Record<string, unknown>): Answer {
@@ -92,6 +128,21 @@ export class BotApiExtras {
     this.drafts.push({ chatId, draftId, text, ...(parseMode ? { parseMode } : {}), at: Date.now() });
     return { status: 200, body: { ok: true, result: true } };
   }
+}
+
+function isCommandList(value: unknown): value is BotCommandRecord[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_COMMANDS &&
+    value.every(
+      (c: Partial<BotCommandRecord>) =>
+        typeof c?.command === 'string' &&
+        COMMAND.test(c.command) &&
+        typeof c.description === 'string' &&
+        c.description.length >= 1 &&
+        c.description.length <= MAX_DESCRIPTION,
+    )
+  );
 }
 
 function badRequest(reason: string): Answer {
@@ -113,5 +164,13 @@ export function botApiParams(url: string | undefined, body: Buffer): Record<stri
       : query;
   } catch {
     return query;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

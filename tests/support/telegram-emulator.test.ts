@@ -41,6 +41,20 @@ describe('the Telegram emulator front', () => {
     expect(emulator.drafts.at(-1)?.at).toBeGreaterThanOrEqual(before);
   });
 
+  it('keeps a command menu per language and refuses what Telegram refuses', async () => {
+    await telegram.setMyCommands([{ command: 'help', description: 'What I can do' }]);
+    await telegram.setMyCommands([{ command: 'help', description: 'Что я умею' }], { language_code: 'ru' });
+    expect(emulator.commands()).toEqual([{ command: 'help', description: 'What I can do' }]);
+    expect(emulator.commands('ru')).toEqual([{ command: 'help', description: 'Что я умею' }]);
+    expect(await telegram.getMyCommands({ language_code: 'ru' })).toEqual(emulator.commands('ru'));
+    const badCommand = telegram.setMyCommands([{ command: 'Help!', description: 'x' }]);
+    expect((await rejection(badCommand)).code).toBe(400);
+    const badLanguage = telegram.setMyCommands([{ command: 'help', description: 'x' }], {
+      language_code: 'russian',
+    });
+    expect((await rejection(badLanguage)).code).toBe(400);
+  });
+
   it('refuses drafts in groups and with a zero draft_id, as Telegram does', async () => {
     const group = await rejection(sendDraft({ chat_id: -100123, draft_id: 1, text: 'x' }));
     expect(group.code).toBe(400);

@@ -6,13 +6,14 @@ import { freePort } from './free-port.ts';
 import {
   type BotApiCall,
   BotApiExtras,
+  type BotCommandRecord,
   botApiMethod,
   botApiParams,
   type DraftRecord,
   type InjectedFailure,
 } from './telegram-bot-api-extras.ts';
 
-export type { BotApiCall, DraftRecord, InjectedFailure };
+export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure };
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -26,8 +27,10 @@ export type { BotApiCall, DraftRecord, InjectedFailure };
  *   private chats, refused with 400 in groups as Telegram does. {@link TelegramEmulator.failNext} answers a
  *   method's next calls with 429 and `retry_after`; {@link TelegramEmulator.calls} timestamps every call
  *   (edits included) so tests can check throttling.
- * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction` and
- * `setMyCommands`, which the bot must survive.
+ * - **Command menus.** `setMyCommands` and `getMyCommands` with `language_code` (default scope), kept in
+ *   {@link TelegramEmulator.commands}, checked as Telegram checks them.
+ * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction`, which
+ * the bot must survive.
  */
 export interface TelegramEmulator {
   /** The emulator itself, for its test client (`getClient(token, options)`). */
@@ -43,8 +46,15 @@ export interface TelegramEmulator {
   callsTo(method: string): BotApiCall[];
   /** Drafts shown with `sendMessageDraft`, in order. */
   readonly drafts: DraftRecord[];
+  /** The command menu set for a language ('' or absent: the one for every other language). */
+  commands(languageCode?: string): BotCommandRecord[] | undefined;
   /** Makes the next call(s) of `method` fail with 429 Too Many Requests and `retry_after`. */
   failNext(method: string, failure: InjectedFailure): void;
+  /**
+   * Resolves once the bot has sent `count` getUpdates in all. A second poll proves the first one went
+   * through the bot's HTTP client and was answered; rejects after `timeoutMs`.
+   */
+  waitForPolls(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +76,7 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     redeliveries: [],
     wake: new EventEmitter(),
     version: 0,
+    polls: 0,
     extras: new BotApiExtras(),
   };
   state.wake.setMaxListeners(0);
@@ -88,6 +99,8 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     callsTo: (method) => state.extras.calls.filter((call) => call.method === method),
     drafts: state.extras.drafts,
     failNext: (method, failure) => state.extras.failNext(method, failure),
+    commands: (languageCode = '') => state.extras.menus.get(languageCode),
+    waitForPolls: (count, timeoutMs = 15_000) => waitForPolls(state, count, timeoutMs),
     async close() {
       state.wake.emit('update');
       await closeServer(front);
@@ -103,6 +116,8 @@ interface FrontState {
   wake: EventEmitter;
   /** Counts wake-ups, so an update added while the emulator is asked is not waited for. */
   version: number;
+  /** getUpdates requests received; `wake` emits `poll` on each. */
+  polls: number;
   extras: BotApiExtras;
 }
 
@@ -122,6 +137,8 @@ async function handle(
     if (method) state.extras.record(method, params, at, status);
     return;
   }
+  state.polls++;
+  state.wake.emit('poll');
   const timeoutSeconds = Number((JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0);
   const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
   for (;;) {
@@ -155,6 +172,23 @@ async function forward(
   });
   res.end(Buffer.from(await upstream.arrayBuffer()));
   return upstream.status;
+}
+
+function waitForPolls(state: FrontState, count: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (state.polls < count) return;
+      clearTimeout(timer);
+      state.wake.off('poll', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      state.wake.off('poll', check);
+      reject(new Error(`the bot sent ${state.polls} getUpdates, not ${count}, within ${timeoutMs} ms`));
+    }, timeoutMs);
+    state.wake.on('poll', check);
+    check();
+  });
 }
 
 function waitForUpdate(wake: EventEmitter, ms: number, res: ServerResponse): Promise<void> {

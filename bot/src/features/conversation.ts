@@ -2,6 +2,7 @@ import { RpcError } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Chat, User } from 'telegraf/types';
+import type { Texts } from '../i18n/texts.ts';
 import { LiveReply } from '../streaming/live-reply.ts';
 import { TurnProgress } from '../streaming/turn-progress.ts';
 import { escapeHtml, markdownToTelegramHtml } from '../telegram/reply-format.ts';
@@ -36,24 +37,33 @@ export function conversationFeature(deps: FeatureDeps): Composer<Context> {
       updateId: ctx.update.update_id,
       messageId: ctx.message.message_id,
     };
+    const { chat, from } = ctx;
     if (text.startsWith('/')) {
-      enqueue(deps, ctx.chat, () => deps.outbox.text(ctx.chat.id, 'I don’t know that command. See /help.'));
+      enqueue(deps, chat, () => say(deps, request, 'conversation.unknownCommand', {}), from);
     } else if (!text) {
-      enqueue(deps, ctx.chat, () =>
-        deps.outbox.text(ctx.chat.id, 'Yes? Ask me anything.', replyOptions(request)),
-      );
+      enqueue(deps, chat, () => say(deps, request, 'conversation.yes', replyOptions(request)), from);
     } else {
-      enqueue(deps, ctx.chat, () => runTurn(deps, request));
+      enqueue(deps, chat, () => runTurn(deps, request), from);
     }
   });
   // Photos, stickers, voice: say so in a private chat rather than stay silent; groups are left alone.
   feature.on('message', (ctx, next) => {
     if (isGroupChat(ctx.chat)) return next();
-    enqueue(deps, ctx.chat, () =>
-      deps.outbox.text(ctx.chat.id, 'I can only read text for now. Please type your message.'),
-    );
+    const { chat, from } = ctx;
+    enqueue(deps, chat, () => say(deps, { chat, from }, 'conversation.textOnly', {}), from);
   });
   return feature;
+}
+
+/** One of the bot's own lines, in the sender's language. */
+async function say(
+  deps: FeatureDeps,
+  request: Pick<TurnRequest, 'chat' | 'from'>,
+  key: 'conversation.unknownCommand' | 'conversation.yes' | 'conversation.textOnly',
+  options: { replyTo?: number },
+): Promise<void> {
+  const { t } = await deps.languages.textsFor(request.from);
+  await deps.outbox.text(request.chat.id, t(key), options);
 }
 
 /**
@@ -64,6 +74,7 @@ export function conversationFeature(deps: FeatureDeps): Composer<Context> {
 export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<void> {
   const { chat } = request;
   const started = performance.now();
+  const texts = await deps.languages.textsFor(request.from);
   const stopTyping = startTyping(deps.telegram, chat.id, deps.logger);
   const quote = replyOptions(request).replyTo;
   const reply = new LiveReply(deps.live, {
@@ -71,7 +82,7 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
     draftId: request.messageId,
     ...(quote === undefined ? {} : { replyTo: quote }),
   });
-  const progress = new TurnProgress(deps.showTools);
+  const progress = new TurnProgress(deps.showTools, texts);
   let outcome = 'ok';
   try {
     // The update's request id: a redelivered update re-attaches to the running turn, never pays twice.
@@ -87,14 +98,14 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
     stopTyping();
     const { done } = progress;
     if (!done) throw new RpcError('the stream ended before the turn finished', 'unavailable');
-    const html = replyHtml(done.reply?.content ?? '', deps.showTools ? done.toolsUsed : []);
-    await reply.finish(done.reply?.interrupted ? `${html}\n\n${cutShort()}` : html);
+    const html = replyHtml(done.reply?.content ?? '', deps.showTools ? done.toolsUsed : [], texts);
+    await reply.finish(done.reply?.interrupted ? `${html}\n\n${cutShort(texts)}` : html);
   } catch (err) {
     stopTyping();
-    const failure = logFailure(deps, err, 'conversation turn');
+    const failure = logFailure(deps, err, 'conversation turn', texts);
     outcome = failure.code;
-    const partial = progress.text.trim() ? `${replyHtml(progress.text, [])}\n\n` : '';
-    await reply.finish(partial ? `${partial}${cutShort(failure.text)}` : escapeHtml(failure.text));
+    const partial = progress.text.trim() ? `${replyHtml(progress.text, [], texts)}\n\n` : '';
+    await reply.finish(partial ? `${partial}${cutShort(texts, failure.text)}` : escapeHtml(failure.text));
   } finally {
     stopTyping();
     deps.metrics.turn(outcome, (performance.now() - started) / 1000);
@@ -102,13 +113,15 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
 }
 
 /** The note under a reply that stopped before its end, with the reason when there is one. */
-function cutShort(reason?: string): string {
-  return `<i>⚠️ The answer stopped here.${reason ? ` ${escapeHtml(reason)}` : ''}</i>`;
+function cutShort(texts: Texts, reason?: string): string {
+  return `<i>${texts.t('conversation.cutShort')}${reason ? ` ${escapeHtml(reason)}` : ''}</i>`;
 }
 
 /** The model's Markdown as Telegram HTML, with the tools it used in a discreet italic line. */
-export function replyHtml(markdown: string, toolsUsed: readonly string[]): string {
-  const body = markdown.trim() ? markdownToTelegramHtml(markdown) : '<i>(no answer)</i>';
+export function replyHtml(markdown: string, toolsUsed: readonly string[], texts: Texts): string {
+  const body = markdown.trim()
+    ? markdownToTelegramHtml(markdown)
+    : `<i>${texts.t('conversation.noAnswer')}</i>`;
   const tools = [...new Set(toolsUsed)];
   return tools.length > 0 ? `${body}\n\n<i>🔧 ${escapeHtml(tools.join(', '))}</i>` : body;
 }

@@ -1,7 +1,9 @@
 import { Conversation } from '@parley/rpc';
 import { describe, expect, it } from 'vitest';
+import { textsFor } from '../i18n/texts.ts';
 import { botHarness, command, tap } from '../testing/bot-harness.ts';
-import { NOT_YOURS } from './delete-conversation.ts';
+
+const NOT_YOURS = textsFor('en').t('delete.notYours');
 
 const current = Conversation.create({ id: 'c-now', title: 'Trip', messageCount: 4 });
 

@@ -1,6 +1,7 @@
 import type { Conversation } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
-import type { BotCommand, CallbackQuery, Chat, User } from 'telegraf/types';
+import type { CallbackQuery, Chat, User } from 'telegraf/types';
+import type { MenuEntry } from '../i18n/menu.ts';
 import { escapeHtml } from '../telegram/reply-format.ts';
 import {
   answerCallback,
@@ -14,9 +15,7 @@ import { sessionMetadataFor } from '../updates/session-metadata.ts';
 import { titleOf } from './history.ts';
 
 /** This feature's entries in Telegram's command menu. */
-export const DELETE_MENU: BotCommand[] = [
-  { command: 'delete', description: 'Delete the current conversation' },
-];
+export const DELETE_MENU: MenuEntry[] = [{ command: 'delete', description: 'menu.delete' }];
 
 /**
  * Callback data of the buttons: `d:<conversation id>:<asker>` deletes, `k:<asker>` keeps, where the asker
@@ -25,19 +24,18 @@ export const DELETE_MENU: BotCommand[] = [
  */
 const CONFIRM = /^d:([A-Za-z0-9_-]{1,62})(?::(\d{1,20}))?$/;
 const KEEP = /^k(?::(\d{1,20}))?$/;
-export const NOT_YOURS = 'Only the member who asked for /delete can answer this.';
 
 /** /delete asks before deleting the chat's current conversation; the answer comes from its buttons. */
 export function deleteFeature(deps: FeatureDeps): Composer<Context> {
   const feature = new Composer<Context>();
   feature.command('delete', (ctx) => {
     const { chat, from } = ctx;
-    enqueue(deps, chat, () => confirmDelete(deps, chat, from));
+    enqueue(deps, chat, () => confirmDelete(deps, chat, from), from);
   });
   feature.action(CONFIRM, (ctx) => {
     const { chat, from, callbackQuery } = ctx;
     if (!chat) return answerCallback(deps, callbackQuery.id);
-    if (!isAsker(ctx.match[2], from)) return answerCallback(deps, callbackQuery.id, NOT_YOURS);
+    if (!isAsker(ctx.match[2], from)) return notYours(deps, callbackQuery.id, from);
     const target = {
       chat,
       from,
@@ -46,13 +44,13 @@ export function deleteFeature(deps: FeatureDeps): Composer<Context> {
       messageId: callbackQuery.message?.message_id,
       updateId: ctx.update.update_id,
     };
-    enqueue(deps, chat, () => deleteConfirmed(deps, target));
+    enqueue(deps, chat, () => deleteConfirmed(deps, target), from);
   });
   feature.action(KEEP, (ctx) => {
     const { chat, from, callbackQuery } = ctx;
     if (!chat) return answerCallback(deps, callbackQuery.id);
-    if (!isAsker(ctx.match[1], from)) return answerCallback(deps, callbackQuery.id, NOT_YOURS);
-    enqueue(deps, chat, () => kept(deps, chat, callbackQuery));
+    if (!isAsker(ctx.match[1], from)) return notYours(deps, callbackQuery.id, from);
+    enqueue(deps, chat, () => kept(deps, chat, from, callbackQuery), from);
   });
   return feature;
 }
@@ -62,36 +60,47 @@ function isAsker(asker: string | undefined, from: User | undefined): boolean {
   return asker === undefined || String(from?.id) === asker;
 }
 
-async function kept(deps: FeatureDeps, chat: Chat, callbackQuery: CallbackQuery): Promise<void> {
-  await answerCallback(deps, callbackQuery.id, 'Kept');
-  await replaceMessage(deps, chat.id, callbackQuery.message?.message_id, 'Kept it. Nothing was deleted.');
+async function notYours(deps: FeatureDeps, callbackId: string, from: User | undefined): Promise<void> {
+  const { t } = await deps.languages.textsFor(from);
+  await answerCallback(deps, callbackId, t('delete.notYours'));
+}
+
+async function kept(
+  deps: FeatureDeps,
+  chat: Chat,
+  from: User | undefined,
+  callbackQuery: CallbackQuery,
+): Promise<void> {
+  const { t } = await deps.languages.textsFor(from);
+  await answerCallback(deps, callbackQuery.id, t('delete.kept'));
+  await replaceMessage(deps, chat.id, callbackQuery.message?.message_id, t('delete.keptText'));
 }
 
 async function confirmDelete(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
+  const texts = await deps.languages.textsFor(from);
+  const { t } = texts;
   try {
     const conversation = await currentConversation(deps, chat, from);
     const asker = from ? `:${from.id}` : '';
     const data = conversation && `d:${conversation.id}${asker}`;
     if (!conversation || !data || Buffer.byteLength(data) > 64) {
-      await deps.outbox.text(chat.id, 'There is no conversation to delete here.');
+      await deps.outbox.text(chat.id, t('delete.nothing'));
       return;
     }
-    const count = conversation.messageCount;
-    const html =
-      `Delete <b>${escapeHtml(titleOf(conversation))}</b> (${count} message${count === 1 ? '' : 's'})? ` +
-      'This can’t be undone.';
+    const title = escapeHtml(titleOf(conversation, texts));
+    const html = t('delete.confirm', { title, count: conversation.messageCount });
     await deps.outbox.html(chat.id, html, {
       keyboard: {
         inline_keyboard: [
           [
-            { text: '🗑 Delete', callback_data: data },
-            { text: 'Keep', callback_data: `k${asker}` },
+            { text: t('delete.deleteButton'), callback_data: data },
+            { text: t('delete.keepButton'), callback_data: `k${asker}` },
           ],
         ],
       },
     });
   } catch (err) {
-    await reportFailure(deps, chat.id, err, 'delete (confirm)');
+    await reportFailure(deps, chat.id, err, 'delete (confirm)', texts);
   }
 }
 
@@ -119,16 +128,17 @@ interface DeleteTarget {
 
 async function deleteConfirmed(deps: FeatureDeps, target: DeleteTarget): Promise<void> {
   const { chat, conversationId } = target;
+  const texts = await deps.languages.textsFor(target.from);
   try {
     await deps.parley.deleteConversation({
       conversationId,
       session: sessionMetadataFor(chat, target.from),
       requestId: requestIdFor(target.updateId),
     });
-    await answerCallback(deps, target.callbackId, 'Deleted');
-    await replaceMessage(deps, chat.id, target.messageId, 'Deleted. Send a message to keep chatting.');
+    await answerCallback(deps, target.callbackId, texts.t('delete.deleted'));
+    await replaceMessage(deps, chat.id, target.messageId, texts.t('delete.deletedText'));
   } catch (err) {
     await answerCallback(deps, target.callbackId);
-    await reportFailure(deps, chat.id, err, 'delete conversation');
+    await reportFailure(deps, chat.id, err, 'delete conversation', texts);
   }
 }

@@ -17,4 +17,25 @@ describe('/history', () => {
     expect(lines[1]).toMatch(/^1\. Newer — 2 messages$/);
     expect(lines[2]).toMatch(/^2\. Older — 2 messages ◀ current$/);
   });
+
+  it('speaks Russian to a Russian-speaking user, with Russian plural forms', async () => {
+    const titled = (id: string, messageCount: number) =>
+      Conversation.create({ id, title: `Разговор ${id}`, messageCount });
+    const bot = botHarness({
+      parley: {
+        listConversations: async () => ({
+          conversations: [titled('a', 1), titled('b', 2), titled('c', 5)],
+          nextPageToken: '',
+        }),
+      },
+    });
+    await bot.send(command(1, '/history', { language: 'ru' }));
+    const lines = String(bot.messages()[0]?.text).split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      '<b>Ваши недавние разговоры</b>',
+      '1. Разговор a — 1 сообщение',
+      '2. Разговор b — 2 сообщения',
+      '3. Разговор c — 5 сообщений',
+    ]);
+  });
 });

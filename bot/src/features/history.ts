@@ -1,6 +1,8 @@
 import { type Conversation, Timestamp } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
-import type { BotCommand, Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import type { Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import type { MenuEntry } from '../i18n/menu.ts';
+import type { Texts } from '../i18n/texts.ts';
 import { escapeHtml } from '../telegram/reply-format.ts';
 import {
   answerCallback,
@@ -13,9 +15,7 @@ import {
 import { sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu (`/switch` works too, unlisted). */
-export const HISTORY_MENU: BotCommand[] = [
-  { command: 'history', description: 'Your recent conversations (tap to switch)' },
-];
+export const HISTORY_MENU: MenuEntry[] = [{ command: 'history', description: 'menu.history' }];
 
 const PAGE_SIZE = 10;
 const BUTTON_TITLE = 40;
@@ -27,21 +27,22 @@ export function historyFeature(deps: FeatureDeps): Composer<Context> {
   const feature = new Composer<Context>();
   feature.command(['history', 'switch'], (ctx) => {
     const { chat, from } = ctx;
-    enqueue(deps, chat, () => showHistory(deps, chat, from));
+    enqueue(deps, chat, () => showHistory(deps, chat, from), from);
   });
   feature.action(SWITCH, (ctx) => {
     const { chat, from, callbackQuery } = ctx;
     const conversationId = ctx.match[1] ?? '';
     if (!chat) return answerCallback(deps, callbackQuery.id);
     const messageId = callbackQuery.message?.message_id;
-    enqueue(deps, chat, () =>
-      switchTo(deps, { chat, from, conversationId, callbackId: callbackQuery.id, messageId }),
-    );
+    const request = { chat, from, conversationId, callbackId: callbackQuery.id, messageId };
+    enqueue(deps, chat, () => switchTo(deps, request), from);
   });
   return feature;
 }
 
 async function showHistory(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
+  const texts = await deps.languages.textsFor(from);
+  const { t } = texts;
   try {
     const session = sessionMetadataFor(chat, from);
     // The server says which conversation the next message goes to: every replica and restart agrees.
@@ -50,21 +51,23 @@ async function showHistory(deps: FeatureDeps, chat: Chat, from: User | undefined
       deps.parley.getSession({ session }),
     ]);
     if (conversations.length === 0) {
-      await deps.outbox.text(chat.id, 'No conversations yet. Just send me a message to start one.');
+      await deps.outbox.text(chat.id, t('history.empty'));
       return;
     }
     const current = currentOne?.id;
-    const lines = conversations.map((c, i) => historyLine(c, i, c.id === current));
+    const lines = conversations.map((c, i) => historyLine(c, i, c.id === current, texts));
     const keyboard: InlineKeyboardButton[][] = [];
     for (const [i, c] of conversations.entries()) {
       const data = callbackData('s', c.id);
       if (data)
-        keyboard.push([{ text: `${i + 1}. ${truncate(titleOf(c), BUTTON_TITLE)}`, callback_data: data }]);
+        keyboard.push([
+          { text: `${i + 1}. ${truncate(titleOf(c, texts), BUTTON_TITLE)}`, callback_data: data },
+        ]);
     }
-    const html = `<b>Your recent conversations</b>\n${lines.join('\n')}\n\nTap one to continue it.`;
+    const html = `<b>${t('history.heading')}</b>\n${lines.join('\n')}\n\n${t('history.tapToContinue')}`;
     await deps.outbox.html(chat.id, html, { keyboard: { inline_keyboard: keyboard } });
   } catch (err) {
-    await reportFailure(deps, chat.id, err, 'history');
+    await reportFailure(deps, chat.id, err, 'history', texts);
   }
 }
 
@@ -78,48 +81,43 @@ interface SwitchRequest {
 
 async function switchTo(deps: FeatureDeps, request: SwitchRequest): Promise<void> {
   const { chat, conversationId } = request;
+  const texts = await deps.languages.textsFor(request.from);
+  const { t } = texts;
   try {
     const { conversation } = await deps.parley.switchConversation({
       conversationId,
       session: sessionMetadataFor(chat, request.from),
     });
-    await answerCallback(deps, request.callbackId, 'Switched');
-    const title = escapeHtml(conversation ? titleOf(conversation) : 'that conversation');
-    await replaceMessage(
-      deps,
-      chat.id,
-      request.messageId,
-      `Switched to <b>${title}</b>. Send a message to carry on.`,
-    );
+    await answerCallback(deps, request.callbackId, t('history.switched'));
+    const title = escapeHtml(conversation ? titleOf(conversation, texts) : t('history.thatConversation'));
+    await replaceMessage(deps, chat.id, request.messageId, t('history.switchedTo', { title }));
   } catch (err) {
     await answerCallback(deps, request.callbackId);
-    await reportFailure(deps, chat.id, err, 'switch conversation');
+    await reportFailure(deps, chat.id, err, 'switch conversation', texts);
   }
 }
 
-function historyLine(conversation: Conversation, index: number, isCurrent: boolean): string {
-  const count = conversation.messageCount;
-  const when = conversation.updatedAt ? ` · ${relativeTime(Timestamp.toDate(conversation.updatedAt))}` : '';
-  const marker = isCurrent ? ' ◀ current' : '';
-  return `${index + 1}. ${escapeHtml(titleOf(conversation))} — ${count} message${count === 1 ? '' : 's'}${when}${marker}`;
+/** `2. Weekend plans — 5 messages · 3 hours ago ◀ current`, in the user's language. */
+export function historyLine(
+  conversation: Conversation,
+  index: number,
+  isCurrent: boolean,
+  texts: Texts,
+  now = new Date(),
+): string {
+  const { t } = texts;
+  const count = t('history.messages', { count: conversation.messageCount });
+  const updated = conversation.updatedAt && Timestamp.toDate(conversation.updatedAt);
+  const when = updated ? ` · ${texts.ago(updated, now)}` : '';
+  const marker = isCurrent ? ` ${t('history.current')}` : '';
+  return `${index + 1}. ${escapeHtml(titleOf(conversation, texts))} — ${count}${when}${marker}`;
 }
 
-export function titleOf(conversation: Conversation): string {
-  return conversation.title.trim() || 'Untitled conversation';
+export function titleOf(conversation: Conversation, texts: Texts): string {
+  return conversation.title.trim() || texts.t('history.untitled');
 }
 
 function truncate(text: string, max: number): string {
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
-}
-
-/** "just now", "5 min ago", "3 h ago", "2 days ago". */
-export function relativeTime(date: Date, now = new Date()): string {
-  const minutes = Math.floor((now.getTime() - date.getTime()) / 60_000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  const days = Math.floor(hours / 24);
-  return `${days} day${days === 1 ? '' : 's'} ago`;
 }

@@ -1,6 +1,8 @@
 import type { GetUsageResponse } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
-import type { BotCommand, Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import type { Chat, InlineKeyboardButton, User } from 'telegraf/types';
+import type { MenuEntry } from '../i18n/menu.ts';
+import type { Texts } from '../i18n/texts.ts';
 import { escapeHtml } from '../telegram/reply-format.ts';
 import {
   answerCallback,
@@ -13,9 +15,7 @@ import {
 import { sessionMetadataFor } from '../updates/session-metadata.ts';
 
 /** This feature's entries in Telegram's command menu. */
-export const MODEL_MENU: BotCommand[] = [
-  { command: 'model', description: 'Pick the model (starts a new conversation)' },
-];
+export const MODEL_MENU: MenuEntry[] = [{ command: 'model', description: 'menu.model' }];
 
 /** Callback data of a model button: `m:<model>` (Telegram allows 64 bytes; longer names get no button). */
 const PICK = /^m:(.{1,62})$/;
@@ -34,11 +34,15 @@ export function modelFeature(deps: FeatureDeps): Composer<Context> {
     const name = ctx.payload.trim();
     const updateId = ctx.update.update_id;
     if (name.length > MAX_MODEL) {
-      enqueue(deps, chat, () => deps.outbox.text(chat.id, 'That’s too long for a model name.'));
+      const tooLong = async () => {
+        const { t } = await deps.languages.textsFor(from);
+        await deps.outbox.text(chat.id, t('model.tooLong'));
+      };
+      enqueue(deps, chat, tooLong, from);
     } else if (name) {
-      enqueue(deps, chat, () => pick(deps, { chat, from, model: name, updateId }));
+      enqueue(deps, chat, () => pick(deps, { chat, from, model: name, updateId }), from);
     } else {
-      enqueue(deps, chat, () => showModels(deps, chat, from));
+      enqueue(deps, chat, () => showModels(deps, chat, from), from);
     }
   });
   feature.action(PICK, (ctx) => {
@@ -52,12 +56,13 @@ export function modelFeature(deps: FeatureDeps): Composer<Context> {
       callbackId: callbackQuery.id,
       messageId: callbackQuery.message?.message_id,
     };
-    enqueue(deps, chat, () => pick(deps, request));
+    enqueue(deps, chat, () => pick(deps, request), from);
   });
   return feature;
 }
 
 async function showModels(deps: FeatureDeps, chat: Chat, from: User | undefined): Promise<void> {
+  const texts = await deps.languages.textsFor(from);
   try {
     const session = sessionMetadataFor(chat, from);
     const [usage, { conversation }] = await Promise.all([
@@ -65,14 +70,14 @@ async function showModels(deps: FeatureDeps, chat: Chat, from: User | undefined)
       deps.parley.getSession({ session }),
     ]);
     const current = conversation?.model || usage.defaultModel;
-    const { html, keyboard } = modelMenu(usage, current);
+    const { html, keyboard } = modelMenu(usage, current, texts);
     await deps.outbox.html(
       chat.id,
       html,
       keyboard.length > 0 ? { keyboard: { inline_keyboard: keyboard } } : {},
     );
   } catch (err) {
-    await reportFailure(deps, chat.id, err, 'list models');
+    await reportFailure(deps, chat.id, err, 'list models', texts);
   }
 }
 
@@ -80,22 +85,19 @@ async function showModels(deps: FeatureDeps, chat: Chat, from: User | undefined)
 export function modelMenu(
   usage: GetUsageResponse,
   current: string,
+  texts: Texts,
 ): { html: string; keyboard: InlineKeyboardButton[][] } {
-  const now = `Current conversation: <code>${escapeHtml(current)}</code>`;
-  if (usage.anyModel) {
-    return {
-      html: `${now}\n\nAny model is allowed here: send <code>/model &lt;name&gt;</code> to start a new conversation with one.`,
-      keyboard: [],
-    };
-  }
+  const { t } = texts;
+  const now = t('model.current', { model: escapeHtml(current) });
+  if (usage.anyModel) return { html: `${now}\n\n${t('model.anyAllowed')}`, keyboard: [] };
   const keyboard: InlineKeyboardButton[][] = [];
   for (const model of usage.allowedModels) {
     const data = `m:${model}`;
     if (Buffer.byteLength(data) > 64) continue;
-    const label = `${model === current ? '✓ ' : ''}${model}${model === usage.defaultModel ? ' (default)' : ''}`;
+    const label = `${model === current ? '✓ ' : ''}${model}${model === usage.defaultModel ? ` ${t('model.default')}` : ''}`;
     keyboard.push([{ text: label, callback_data: data }]);
   }
-  const html = `<b>Pick a model</b>\n${now}\n\nPicking one starts a new conversation with it; the current one stays in /history.`;
+  const html = `${t('model.pick')}\n${now}\n\n${t('model.pickHint')}`;
   return { html, keyboard };
 }
 
@@ -112,6 +114,7 @@ interface PickRequest {
 /** Starts a new conversation on the model; the server checks the model against the bot's policy. */
 async function pick(deps: FeatureDeps, request: PickRequest): Promise<void> {
   const { chat, model } = request;
+  const texts = await deps.languages.textsFor(request.from);
   try {
     await deps.parley.startConversation({
       session: sessionMetadataFor(chat, request.from),
@@ -119,11 +122,11 @@ async function pick(deps: FeatureDeps, request: PickRequest): Promise<void> {
       requestId: requestIdFor(request.updateId),
     });
     if (request.callbackId) await answerCallback(deps, request.callbackId, model);
-    const html = `Now using <code>${escapeHtml(model)}</code> in a new conversation. Send a message to begin.`;
+    const html = texts.t('model.nowUsing', { model: escapeHtml(model) });
     if (request.callbackId) await replaceMessage(deps, chat.id, request.messageId, html);
     else await deps.outbox.html(chat.id, html);
   } catch (err) {
     if (request.callbackId) await answerCallback(deps, request.callbackId);
-    await reportFailure(deps, chat.id, err, 'pick model');
+    await reportFailure(deps, chat.id, err, 'pick model', texts);
   }
 }

@@ -1,33 +1,31 @@
 import { Composer, type Context } from 'telegraf';
-import type { BotCommand } from 'telegraf/types';
+import type { MenuEntry } from '../i18n/menu.ts';
 import { enqueue, type FeatureDeps } from '../updates/feature-deps.ts';
 import { runTurn } from './conversation.ts';
 
-interface Shortcut {
-  command: string;
-  description: string;
+interface Shortcut extends MenuEntry {
   example: string;
   /** The question sent to the assistant, which picks the tool: the bot has no logic of its own here. */
-  question: (subject: string) => string;
+  question: 'shortcuts.weatherQuestion' | 'shortcuts.holidaysQuestion';
 }
 
 const SHORTCUTS: Shortcut[] = [
   {
     command: 'weather',
-    description: 'Weather in a city: /weather Berlin',
+    description: 'menu.weather',
     example: '/weather Berlin',
-    question: (city) => `What’s the weather in ${city}?`,
+    question: 'shortcuts.weatherQuestion',
   },
   {
     command: 'holidays',
-    description: 'Public holidays: /holidays Germany',
+    description: 'menu.holidays',
     example: '/holidays Germany',
-    question: (country) => `What are the upcoming public holidays in ${country}?`,
+    question: 'shortcuts.holidaysQuestion',
   },
 ];
 
 /** This feature's entries in Telegram's command menu. */
-export const SHORTCUT_MENU: BotCommand[] = SHORTCUTS.map(({ command, description }) => ({
+export const SHORTCUT_MENU: MenuEntry[] = SHORTCUTS.map(({ command, description }) => ({
   command,
   description,
 }));
@@ -39,21 +37,27 @@ export function shortcutsFeature(deps: FeatureDeps): Composer<Context> {
   const feature = new Composer<Context>();
   for (const shortcut of SHORTCUTS) {
     feature.command(shortcut.command, (ctx) => {
+      const { chat, from } = ctx;
       const subject = ctx.payload.replace(/\s+/g, ' ').trim();
-      if (!subject || subject.length > MAX_SUBJECT) {
-        const hint = subject ? 'That’s a bit long for a place name.' : 'Tell me where, for example:';
-        enqueue(deps, ctx.chat, () => deps.outbox.text(ctx.chat.id, `${hint} ${shortcut.example}`));
-        return;
-      }
-      enqueue(deps, ctx.chat, () =>
-        runTurn(deps, {
-          chat: ctx.chat,
-          from: ctx.from,
-          text: shortcut.question(subject),
-          updateId: ctx.update.update_id,
-          messageId: ctx.message.message_id,
-        }),
-      );
+      const turn = {
+        chat,
+        from,
+        updateId: ctx.update.update_id,
+        messageId: ctx.message.message_id,
+      };
+      const task = async () => {
+        const { t } = await deps.languages.textsFor(from);
+        if (!subject || subject.length > MAX_SUBJECT) {
+          const example = shortcut.example;
+          await deps.outbox.text(
+            chat.id,
+            subject ? t('shortcuts.tooLong', { example }) : t('shortcuts.where', { example }),
+          );
+          return;
+        }
+        await runTurn(deps, { ...turn, text: t(shortcut.question, { subject }) });
+      };
+      enqueue(deps, chat, task, from);
     });
   }
   return feature;

@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { ChatClient, ToolInfo } from '@parley/rpc';
+import type { Texts } from '../i18n/texts.ts';
 import { escapeHtml } from '../telegram/reply-format.ts';
 
 const MAX_TOOLS = 30;
@@ -10,17 +11,17 @@ const MAX_DESCRIPTION = 120;
  * asked of the server each time since MCP servers come and go. Empty when the server cannot say: /help
  * still answers with the commands.
  */
-export async function toolListSection(chat: ChatClient, logger: Logger): Promise<string> {
+export async function toolListSection(chat: ChatClient, logger: Logger, texts: Texts): Promise<string> {
   try {
     const { tools } = await chat.listTools({});
-    return tools.length === 0 ? '' : `\n\n<b>Tools I can use</b>\n${formatTools(tools)}`;
+    return tools.length === 0 ? '' : `\n\n<b>${texts.t('tools.heading')}</b>\n${formatTools(tools, texts)}`;
   } catch (err) {
     logger.warn({ err }, 'could not list the tools for /help');
     return '';
   }
 }
 
-function formatTools(tools: ToolInfo[]): string {
+function formatTools(tools: ToolInfo[], texts: Texts): string {
   const lines = tools.slice(0, MAX_TOOLS).map((tool) => {
     const description = tool.description.split('\n')[0]?.trim() ?? '';
     const short =
@@ -28,6 +29,6 @@ function formatTools(tools: ToolInfo[]): string {
     const from = tool.source === 'builtin' ? '' : ` <i>(${escapeHtml(tool.source)})</i>`;
     return `• <code>${escapeHtml(tool.name)}</code>${short ? ` — ${escapeHtml(short)}` : ''}${from}`;
   });
-  if (tools.length > MAX_TOOLS) lines.push(`… and ${tools.length - MAX_TOOLS} more`);
+  if (tools.length > MAX_TOOLS) lines.push(texts.t('tools.more', { count: tools.length - MAX_TOOLS }));
   return lines.join('\n');
 }

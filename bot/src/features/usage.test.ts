@@ -1,6 +1,7 @@
 import { Conversation, GetUsageResponse, Timestamp } from '@parley/rpc';
 import { FakeUsageClient } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
+import { textsFor } from '../i18n/texts.ts';
 import { botHarness, command } from '../testing/bot-harness.ts';
 import { expectTelegramHtml } from '../testing/expect-telegram-html.ts';
 import { usageHtml } from './usage.ts';
@@ -49,7 +50,7 @@ describe('usageHtml', () => {
       defaultModel: 'gpt-4o-mini',
       currency: 'USD',
     });
-    const html = usageHtml(usage, '', false, now);
+    const html = usageHtml(usage, '', false, textsFor('en'), now);
     expect(html.split('\n')).toEqual([
       '<b>Your usage</b>',
       'Today: 1,234 of 200,000 tokens · 198,766 left · resets in 5 hours',
@@ -70,7 +71,7 @@ describe('usageHtml', () => {
       blocked: true,
       defaultModel: 'm<1>',
     });
-    const html = usageHtml(usage, '', false, now);
+    const html = usageHtml(usage, '', false, textsFor('en'), now);
     expect(html).toContain('Today, cost: 0.0015 EUR of 1.00 EUR · 0.9985 EUR left');
     expect(html).toContain('This month, cost: 0.00 EUR (no limit)');
     expect(html).toContain('⛔ Blocked');

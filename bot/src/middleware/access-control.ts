@@ -1,6 +1,7 @@
 import type { AllowedUsers } from '@parley/config';
 import type { Context, MiddlewareFn } from 'telegraf';
 import type { User } from 'telegraf/types';
+import { pickLocale, textsFor } from '../i18n/texts.ts';
 import { addressedText } from '../updates/addressed-text.ts';
 import { answerCallback, enqueue, type FeatureDeps } from '../updates/feature-deps.ts';
 import { isGroupChat } from '../updates/session-metadata.ts';
@@ -8,9 +9,6 @@ import { setOutcome } from './count-updates.ts';
 
 /** True when the user may talk to the bot. */
 export type AccessPolicy = (user: Pick<User, 'id' | 'username'>) => boolean;
-
-export const REFUSAL =
-  'Sorry, this bot is private and you’re not on its list of users. Ask whoever runs it to add you.';
 
 /** `TELEGRAM_ALLOWED_USERS` as a check: by numeric id or by @username; nobody listed means everyone. */
 export function createAccessPolicy(allowed: AllowedUsers): AccessPolicy {
@@ -36,10 +34,12 @@ export function accessControl(policy: AccessPolicy, deps: FeatureDeps): Middlewa
     if (!ctx.callbackQuery && !(chat && isForTheBot(ctx))) return setOutcome(ctx, 'ignored');
     setOutcome(ctx, 'refused');
     deps.logger.info({ userId: from.id }, 'refused a user who is not on TELEGRAM_ALLOWED_USERS');
-    if (ctx.callbackQuery) return answerCallback(deps, ctx.callbackQuery.id, REFUSAL);
+    // Their app's language: nothing of a refused user reaches the server, not even a lookup.
+    const refusal = textsFor(pickLocale(from.language_code)).t('access.refusal');
+    if (ctx.callbackQuery) return answerCallback(deps, ctx.callbackQuery.id, refusal);
     if (!chat) return;
     const replyTo = isGroupChat(chat) ? ctx.msgId : undefined;
-    enqueue(deps, chat, () => deps.outbox.text(chat.id, REFUSAL, replyTo === undefined ? {} : { replyTo }));
+    enqueue(deps, chat, () => deps.outbox.text(chat.id, refusal, replyTo === undefined ? {} : { replyTo }));
   };
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeToolCall } from './tool-progress.ts';
+import { textsFor } from '../i18n/texts.ts';
+import { describeToolCall as describeIn } from './tool-progress.ts';
+
+const en = textsFor('en');
+const describeToolCall = (name: string, args: string, showNames = true) =>
+  describeIn(name, args, en, showNames);
 
 describe('describeToolCall', () => {
   it('says what the built-in tools are doing, with their arguments', () => {

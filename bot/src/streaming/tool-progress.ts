@@ -1,3 +1,5 @@
+import type { Texts } from '../i18n/texts.ts';
+
 /** Longest argument quoted in a progress line; a model can send anything. */
 const MAX_ARGUMENT_CHARS = 60;
 
@@ -6,26 +8,34 @@ const MAX_ARGUMENT_CHARS = 60;
  * call's name and JSON arguments. The built-in tools get a sentence of their own; any other tool (an MCP
  * server's) is named, unless the bot is configured not to show tool names. Plain text: escape it for HTML.
  */
-export function describeToolCall(name: string, argumentsJson: string, showNames = true): string {
+export function describeToolCall(
+  name: string,
+  argumentsJson: string,
+  texts: Texts,
+  showNames = true,
+): string {
+  const { t } = texts;
   const args = parseArguments(argumentsJson);
   switch (name) {
     case 'get_weather': {
       const place = text(args.location);
       const forecast = typeof args.days === 'number' && args.days > 0;
-      if (!place) return forecast ? 'Looking up the forecast' : 'Looking up the weather';
-      return forecast ? `Looking up the forecast for ${place}` : `Looking up the weather in ${place}`;
+      if (!place) return forecast ? t('progress.forecast') : t('progress.weather');
+      return forecast ? t('progress.forecastIn', { place }) : t('progress.weatherIn', { place });
     }
     case 'get_datetime': {
       const zone = text(args.timezone);
-      return zone ? `Checking the time in ${zone}` : 'Checking the date and time';
+      return zone ? t('progress.timeIn', { zone }) : t('progress.time');
     }
     case 'get_holidays': {
       const country = text(args.country_code)?.toUpperCase();
-      const year = typeof args.year === 'number' ? ` for ${args.year}` : '';
-      return country ? `Looking up public holidays in ${country}${year}` : 'Looking up public holidays';
+      if (!country) return t('progress.holidays');
+      return typeof args.year === 'number'
+        ? t('progress.holidaysInYear', { country, year: String(args.year) })
+        : t('progress.holidaysIn', { country });
     }
     default:
-      return showNames ? `Using ${clip(name)}` : 'Using a tool';
+      return showNames ? t('progress.tool', { name: clip(name) }) : t('progress.someTool');
   }
 }
 

@@ -1,11 +1,12 @@
 import { ToolPhase } from '@parley/rpc';
 import { turnEvent } from '@parley/rpc/testing';
 import { describe, expect, it } from 'vitest';
+import { textsFor } from '../i18n/texts.ts';
 import { TurnProgress } from './turn-progress.ts';
 
 describe('TurnProgress', () => {
   it('shows the tool at work until the model writes on', () => {
-    const progress = new TurnProgress(true);
+    const progress = new TurnProgress(true, textsFor('en'));
     expect(progress.apply(turnEvent.started('c1'))).toBe(false);
     expect(progress.previewHtml()).toBe('');
     expect(progress.apply(turnEvent.tool({ name: 'get_weather', arguments: '{"location":"Paris"}' }))).toBe(
@@ -19,7 +20,7 @@ describe('TurnProgress', () => {
   });
 
   it('shows the end of a reply too long for one message, with the tool line, within 4096 characters', () => {
-    const progress = new TurnProgress(true);
+    const progress = new TurnProgress(true, textsFor('en'));
     const paragraphs = Array.from({ length: 30 }, (_, i) => `Paragraph ${i}. ${'x'.repeat(300)}`);
     progress.apply(turnEvent.delta(paragraphs.join('\n\n')));
     progress.apply(turnEvent.tool({ name: 'lookup', arguments: '{}' }));
@@ -31,7 +32,7 @@ describe('TurnProgress', () => {
   });
 
   it('keeps the done event', () => {
-    const progress = new TurnProgress(true);
+    const progress = new TurnProgress(true, textsFor('en'));
     progress.apply(turnEvent.done('c9', 'All done'));
     expect(progress.done?.reply?.content).toBe('All done');
     expect(progress.conversationId).toBe('c9');

@@ -1,4 +1,5 @@
 import { ToolPhase, type TurnDone, type TurnEvent } from '@parley/rpc';
+import type { Texts } from '../i18n/texts.ts';
 import { escapeHtml, markdownToTelegramHtml } from '../telegram/reply-format.ts';
 import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from '../telegram/split-message.ts';
 import { closeOpenMarkdown } from './close-open-markdown.ts';
@@ -14,13 +15,15 @@ const CONTINUED = '… ';
  */
 export class TurnProgress {
   readonly #showToolNames: boolean;
+  readonly #texts: Texts;
   #text = '';
   #tool: string | undefined;
   #conversationId: string | undefined;
   #done: TurnDone | undefined;
 
-  constructor(showToolNames: boolean) {
+  constructor(showToolNames: boolean, texts: Texts) {
     this.#showToolNames = showToolNames;
+    this.#texts = texts;
   }
 
   /** The reply's Markdown so far. */
@@ -47,11 +50,13 @@ export class TurnProgress {
         this.#text += event.delta.text;
         this.#tool = undefined;
         return true;
-      case 'tool':
+      case 'tool': {
         // The line stays up after the tool finishes, until the model writes on or calls the next tool.
         if (event.tool.phase !== ToolPhase.STARTED) return false;
-        this.#tool = describeToolCall(event.tool.name, event.tool.arguments, this.#showToolNames);
+        const { name, arguments: args } = event.tool;
+        this.#tool = describeToolCall(name, args, this.#texts, this.#showToolNames);
         return true;
+      }
       case 'done':
         this.#done = event.done;
         if (event.done.conversation?.id) this.#conversationId = event.done.conversation.id;

@@ -48,6 +48,7 @@ export function botHarness(clients: { parley?: Partial<ChatClient>; usage?: Usag
     calls,
     callsTo: (method: string) => calls.filter((c) => c.method === method).map((c) => c.payload),
     messages: () => calls.filter((c) => c.method === 'sendMessage').map((c) => c.payload),
+    registerCommands: () => bot.registerCommands(),
     async send(update: Update) {
       await bot.telegraf.handleUpdate(update);
       await bot.queue.drain(1_000);
@@ -62,10 +63,15 @@ const GROUP = { id: -100, type: 'group' as const, title: 'Friends' };
 export function command(
   updateId: number,
   text: string,
-  options: { group?: boolean; from?: number } = {},
+  options: { group?: boolean; from?: number; language?: string } = {},
 ): Update {
   const chat = options.group ? GROUP : PRIVATE;
-  const from = { id: options.from ?? 7, is_bot: false, first_name: 'Ann' };
+  const from = {
+    id: options.from ?? 7,
+    is_bot: false,
+    first_name: 'Ann',
+    ...(options.language ? { language_code: options.language } : {}),
+  };
   const length = text.split(' ')[0]?.length ?? text.length;
   const entities = [{ type: 'bot_command' as const, offset: 0, length }];
   return { update_id: updateId, message: { message_id: updateId, date: 0, chat, from, text, entities } };

@@ -1,6 +1,10 @@
 import { RpcError } from '@parley/rpc';
 import { describe, expect, it } from 'vitest';
-import { describeForUser, humanDuration } from './errors.ts';
+import { textsFor } from '../i18n/texts.ts';
+import { describeForUser as describeIn } from './errors.ts';
+
+const en = textsFor('en');
+const describeForUser = (err: unknown) => describeIn(err, en);
 
 describe('describeForUser', () => {
   it('says the model is unavailable', () => {
@@ -85,11 +89,26 @@ describe('describeForUser and the client policy', () => {
   });
 });
 
-describe('humanDuration', () => {
+describe('durations', () => {
   it('rounds waits up to seconds, minutes or hours', () => {
-    expect(humanDuration(0.2)).toBe('1 second');
-    expect(humanDuration(89)).toBe('89 seconds');
-    expect(humanDuration(600)).toBe('10 minutes');
-    expect(humanDuration(7_200)).toBe('2 hours');
+    expect(en.duration(0.2)).toBe('1 second');
+    expect(en.duration(89)).toBe('89 seconds');
+    expect(en.duration(600)).toBe('10 minutes');
+    expect(en.duration(7_200)).toBe('2 hours');
+  });
+
+  it('says them in Russian with the right plural forms', () => {
+    const ru = textsFor('ru');
+    expect([1, 2, 5, 21, 42].map((s) => ru.duration(s))).toEqual([
+      '1 секунду',
+      '2 секунды',
+      '5 секунд',
+      '21 секунду',
+      '42 секунды',
+    ]);
+    const err = new RpcError('rate limited', 'resource_exhausted', { retry_after: '600' });
+    expect(describeIn(err, ru).text).toBe(
+      'Вы пишете быстрее, чем я успеваю отвечать. Подождите 10 минут и попробуйте снова.',
+    );
   });
 });

@@ -1,10 +1,11 @@
 import { describeRpcError, type RpcErrorDescription } from '@parley/rpc';
+import type { Texts } from '../i18n/texts.ts';
 
 /** A failed call reduced to what the bot may tell a user, plus a code for logs and metrics. */
 export interface UserFacingError {
   /** Lower-case Twirp code, or `unreachable` / `unknown` (see `describeRpcError`). */
   code: string;
-  /** Short, friendly, and never the server's own text (it may be internal detail). */
+  /** Short, friendly, in the user's language, and never the server's own text (it may be internal). */
   text: string;
 }
 
@@ -12,70 +13,50 @@ export interface UserFacingError {
  * Turns any error from a ChatService call into one short sentence for the chat. `describeRpcError`
  * classifies the failure; this only picks the bot's wording for it.
  */
-export function describeForUser(err: unknown): UserFacingError {
+export function describeForUser(err: unknown, texts: Texts): UserFacingError {
+  const { t } = texts;
   const description = describeRpcError(err);
   const { code, retryAfterSeconds, argument, maxChars } = description;
-  const refusal = policyRefusal(description);
+  const refusal = policyRefusal(description, texts);
   if (refusal) return { code, text: refusal };
   switch (code) {
     case 'unavailable':
-      return { code, text: 'The assistant’s model is unavailable right now. Please try again in a minute.' };
+      return { code, text: t('errors.unavailable') };
     case 'resource_exhausted':
       return {
         code,
         text: retryAfterSeconds
-          ? `You’re sending messages faster than I can answer. Please wait ${humanDuration(retryAfterSeconds)} and try again.`
-          : 'You’re sending messages faster than I can answer. Please wait a moment and try again.',
+          ? t('errors.rateLimitedFor', { duration: texts.duration(retryAfterSeconds) })
+          : t('errors.rateLimited'),
       };
     case 'invalid_argument':
-      return { code, text: argument === 'message' ? tooLong(maxChars) : 'I couldn’t process that request.' };
+      if (argument !== 'message') return { code, text: t('errors.badRequest') };
+      return { code, text: maxChars ? t('errors.tooLongMax', { count: maxChars }) : t('errors.tooLong') };
     case 'unreachable':
-      return { code, text: 'Parley is down at the moment, so I can’t answer. Please try again later.' };
+      return { code, text: t('errors.unreachable') };
     case 'unauthenticated':
     case 'permission_denied':
-      return {
-        code,
-        text: 'This bot is misconfigured: it can’t sign in to Parley. Please tell whoever runs it.',
-      };
+      return { code, text: t('errors.misconfigured') };
     case 'deadline_exceeded':
-      return { code, text: 'That took too long to answer. Please try again.' };
+      return { code, text: t('errors.deadline') };
     case 'not_found':
-      return {
-        code,
-        text: 'That conversation no longer exists. Send a message to start a new one, or see /history.',
-      };
+      return { code, text: t('errors.notFound') };
     default:
-      return { code, text: 'Something went wrong on my side. Please try again.' };
+      return { code, text: t('errors.generic') };
   }
 }
 
 /** The client policy's refusals: a used-up budget, a blocked user, a model outside the allowed ones. */
-function policyRefusal(d: RpcErrorDescription): string | undefined {
+function policyRefusal(d: RpcErrorDescription, texts: Texts): string | undefined {
+  const { t } = texts;
   if (d.code === 'resource_exhausted' && d.budget) {
-    const period = d.budget.startsWith('monthly') ? 'this month’s' : 'today’s';
+    const spent = d.budget.startsWith('monthly') ? t('errors.budgetMonthly') : t('errors.budgetDaily');
     const wait = d.resetsAt ? (d.resetsAt.getTime() - Date.now()) / 1000 : 0;
-    const when = wait > 0 ? ` It resets in ${humanDuration(wait)}.` : '';
-    return `You’ve used up ${period} allowance.${when} See /usage.`;
+    const when = wait > 0 ? ` ${t('errors.resetsIn', { duration: texts.duration(wait) })}` : '';
+    return `${spent}${when} ${t('errors.seeUsage')}`;
   }
   if (d.code !== 'permission_denied') return undefined;
-  if (d.blocked) return 'Sorry, the assistant isn’t available to you at the moment.';
-  if (d.allowedModels) return 'That model isn’t available here. See /model for the ones you can use.';
+  if (d.blocked) return t('errors.blocked');
+  if (d.allowedModels) return t('errors.modelNotAllowed');
   return undefined;
-}
-
-/** The server rejects a message that is empty or too long; the bot never sends an empty one. */
-function tooLong(maxChars: number | undefined): string {
-  return maxChars
-    ? `That message is too long. Please keep it under ${maxChars.toLocaleString('en-US')} characters.`
-    : 'That message is too long. Please send a shorter one.';
-}
-
-/** "45 seconds", "2 minutes", "1 hour" — rounded up, for waits. */
-export function humanDuration(seconds: number): string {
-  const s = Math.max(1, Math.ceil(seconds));
-  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
-  const minutes = Math.ceil(s / 60);
-  if (minutes < 90) return `${minutes} minutes`;
-  const hours = Math.ceil(minutes / 60);
-  return `${hours} hour${hours === 1 ? '' : 's'}`;
 }

@@ -1,7 +1,9 @@
 import type { Logger } from '@parley/logger';
 import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
-import type { Chat, InlineKeyboardMarkup } from 'telegraf/types';
+import type { Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
+import type { Languages } from '../i18n/languages.ts';
+import type { Texts } from '../i18n/texts.ts';
 import type { LiveReplyDeps } from '../streaming/live-reply.ts';
 import type { Outbox } from '../telegram/outbox.ts';
 import type { ChatQueue } from './chat-queue.ts';
@@ -29,23 +31,25 @@ export interface FeatureDeps {
   metrics: BotMetrics;
   logger: Logger;
   showTools: boolean;
+  /** The language each user is answered in (their choice, kept on the server, or their app's). */
+  languages: Languages;
 }
-
-const BUSY =
-  'I’m still working through your earlier messages. I’ll answer those first; please wait a moment before sending more.';
 
 /**
  * Runs `task` in the chat's lane, after everything the chat sent before. The update handler returns at
  * once, so a slow model turn never holds up other chats. A chat over its limit is told so, once.
  */
-export function enqueue(deps: FeatureDeps, chat: Chat, task: () => Promise<unknown>): void {
+export function enqueue(deps: FeatureDeps, chat: Chat, task: () => Promise<unknown>, from?: User): void {
   const result = deps.queue.push(String(chat.id), async () => {
     await task();
   });
   if (result === 'queued') return;
   // A queue event, counted besides the update's own outcome (see count-updates.ts).
   deps.metrics.update('busy');
-  if (result === 'rejected') void deps.outbox.text(chat.id, BUSY);
+  if (result === 'rejected') {
+    // No lookup here: the chat is already over its limit.
+    void deps.outbox.text(chat.id, deps.languages.known(from ?? { id: chat.id }).t('busy'));
+  }
 }
 
 /** The request id of everything an update changes: a redelivered update repeats it, the server dedupes. */
@@ -59,16 +63,17 @@ export async function reportFailure(
   chatId: number,
   err: unknown,
   action: string,
+  texts: Texts,
   replyTo?: number,
 ): Promise<string> {
-  const { code, text } = logFailure(deps, err, action);
+  const { code, text } = logFailure(deps, err, action, texts);
   await deps.outbox.text(chatId, text, replyTo === undefined ? {} : { replyTo });
   return code;
 }
 
 /** Logs a failed call (an error for what needs a person, a warning for the expected) and words it. */
-export function logFailure(deps: FeatureDeps, err: unknown, action: string): UserFacingError {
-  const failure = describeForUser(err);
+export function logFailure(deps: FeatureDeps, err: unknown, action: string, texts: Texts): UserFacingError {
+  const failure = describeForUser(err, texts);
   const { code } = failure;
   const expected = !['internal', 'unknown', 'unauthenticated', 'permission_denied'].includes(code);
   deps.logger[expected ? 'warn' : 'error']({ err, code, action }, `${action} failed`);

@@ -38,6 +38,7 @@ export const SERVER_VARIABLES: readonly ConfigVariable[] = [
   { name: 'SESSION_TTL_SECONDS', default: '1800' },
   { name: 'LOG_LEVEL', default: 'info' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000' },
+  { name: 'WORKERS', default: '1' },
   LOCAL_KEY_FILE,
   { name: 'REDIS_URL', defaultNote: '(none: in-process)' },
   { name: 'REDIS_KEY_PREFIX', default: 'parley:' },

@@ -34,6 +34,15 @@ describe('loadServerConfig', () => {
     expect(problems).not.toContain('short');
   });
 
+  it('runs one server process unless WORKERS asks for more or for one per core', () => {
+    expect(loadServerConfig({}).workers).toBe(1);
+    expect(loadServerConfig({ WORKERS: '4' }).workers).toBe(4);
+    expect(loadServerConfig({ WORKERS: 'auto' }).workers).toBe('auto');
+    for (const bad of ['0', '65', 'many', '1.5']) {
+      expect(() => loadServerConfig({ WORKERS: bad })).toThrow(/WORKERS/);
+    }
+  });
+
   it('protects /metrics only when METRICS_TOKEN is set, and refuses a short token', () => {
     expect(loadServerConfig({}).metrics).toEqual({});
     expect(loadServerConfig({ METRICS_TOKEN: 'scrape-0123456789abcdef' }).metrics).toEqual({

@@ -78,6 +78,7 @@ const schema = z.object({
   MONGODB_URL: z.string().startsWith('mongodb').optional(),
   MONGODB_DB: z.string().min(1).default('parley'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 120_000),
+  WORKERS: z.union([z.literal('auto'), int(1, 1, 64)]).default(1),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
   }),
@@ -130,6 +131,12 @@ export interface ServerConfig {
   mongodb?: { url: string; dbName: string };
   sessionTtlSeconds: number;
   shutdownTimeoutMs: number;
+  /**
+   * Server processes on this machine, sharing one port (`auto`: one per core). With more than one, what
+   * they must agree on (sessions, locks, idempotency, rate limits) lives in Redis, or else in SQLite
+   * files under DATA_DIR.
+   */
+  workers: number | 'auto';
   /** `/metrics` asks for `Authorization: Bearer <token>` when a token is set; it is open otherwise. */
   metrics: { token?: string };
 }
@@ -194,6 +201,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     ...(e.MONGODB_URL ? { mongodb: { url: e.MONGODB_URL, dbName: e.MONGODB_DB } } : {}),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
     metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {},
   });
 }

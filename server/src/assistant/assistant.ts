@@ -1,6 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
-import { estimateTokens, type HistoryMessage, planContext } from './context-window.ts';
+import { estimateTokens, fitMessages, type HistoryMessage, planContext } from './context-window.ts';
 import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 import type { ReplyScope } from './reply-scope.ts';
 import type { Summarizer } from './summarizer.ts';
@@ -43,6 +43,25 @@ export interface AssistantReply {
   toolsUsed: string[];
   /** A refreshed running summary to store, when one was made. */
   summary?: { text: string; throughSeq: number };
+  /**
+   * Calls of the client's own tools ({@link ReplyOptions.clientTools}) the model made: the reply ends
+   * with them, and the client runs them and sends their results in its next request. Empty otherwise.
+   */
+  pendingToolCalls: LlmToolCall[];
+}
+
+/** What a turn may bring beside the stored conversation (an OpenAI-compatible request). */
+export interface ReplyOptions {
+  /**
+   * The messages the model reads instead of the stored history: a stateless client's whole history and
+   * its new message. The newest that fit the context budget go in, after the system prompt.
+   */
+  context?: readonly LlmMessage[];
+  /**
+   * Tools the client declared: offered beside the server's own (replacing one of the same name). The
+   * model calling one ends the reply with the call pending ({@link AssistantReply.pendingToolCalls}).
+   */
+  clientTools?: readonly ToolDefinition[];
 }
 
 const CAP_NOTE =
@@ -75,8 +94,17 @@ export class Assistant {
     conversation: ConversationSettings,
     recent: HistoryMessage[],
     scope: ReplyScope,
+    options: ReplyOptions = {},
   ): Promise<AssistantReply> {
     const system = this.#systemMessage(conversation);
+    const model = conversation.model || undefined;
+    const clientId = conversation.owner?.clientId;
+    if (options.context) {
+      const budget = this.#deps.contextBudgetTokens;
+      const context = fitMessages(options.context, estimateTokens(system), budget);
+      const messages: LlmMessage[] = [{ role: 'system', content: system }, ...context];
+      return this.#toolLoop(messages, model, scope, clientId, options.clientTools ?? []);
+    }
     const plan = planContext({
       recent,
       systemTokens: estimateTokens(system),
@@ -84,9 +112,7 @@ export class Assistant {
       budgetTokens: this.#deps.contextBudgetTokens,
     });
     const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
-    const model = conversation.model || undefined;
-    const clientId = conversation.owner?.clientId;
-    const reply = await this.#toolLoop(messages, model, scope, clientId);
+    const reply = await this.#toolLoop(messages, model, scope, clientId, options.clientTools ?? []);
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
       const last = plan.unsummarized.at(-1);
@@ -111,6 +137,7 @@ export class Assistant {
     model: string | undefined,
     scope: ReplyScope,
     clientId: string | undefined,
+    clientTools: readonly ToolDefinition[],
   ): Promise<AssistantReply> {
     // What a tool call runs with: the turn's signal and logger, and the client whose tools these are.
     const toolScope: ToolCallScope = {
@@ -118,7 +145,11 @@ export class Assistant {
       logger: scope.logger,
       ...(clientId !== undefined ? { clientId } : {}),
     };
-    const tools = this.#deps.tools.definitions(clientId);
+    const theirs = new Set(clientTools.map((t) => t.name));
+    const tools = [
+      ...this.#deps.tools.definitions(clientId).filter((t) => !theirs.has(t.name)),
+      ...clientTools,
+    ];
     const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     const text = new ReplyText(scope);
@@ -134,23 +165,30 @@ export class Assistant {
       });
       addUsage(usage, response);
       text.settle(response.content);
-      if (response.toolCalls.length === 0 || capped) {
+      const pending = capped ? [] : response.toolCalls.filter((call) => theirs.has(call.name));
+      const own = response.toolCalls.filter((call) => !theirs.has(call.name));
+      if (own.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
-        return { content: text.content, usage, toolCalls, toolsUsed };
+        return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
       }
-      messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
-      for (const call of response.toolCalls) {
+      messages.push({ role: 'assistant', content: response.content, toolCalls: own });
+      for (const call of own) {
         scope.emit({
           type: 'tool',
           phase: 'started',
           tool: { ...call, provenance: this.#sourceOf(call.name, tools) },
         });
       }
-      const results = await Promise.all(response.toolCalls.map((call) => this.#run(call, scope, toolScope)));
+      const results = await Promise.all(own.map((call) => this.#run(call, scope, toolScope)));
       for (const record of results) {
         toolCalls.push(record);
         messages.push({ role: 'tool', toolCallId: record.id, content: record.result });
+      }
+      // The client's calls of this round wait for the client: the reply ends here, with them pending.
+      if (pending.length > 0) {
+        const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
+        return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
       }
     }
   }

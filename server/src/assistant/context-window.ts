@@ -60,3 +60,31 @@ function toLlmMessage(message: HistoryMessage): LlmMessage {
     ? { role: 'user', content: message.content }
     : { role: 'assistant', content: message.content };
 }
+
+/**
+ * The newest of a request's own messages that fit `budgetTokens` (a stateless client sends its whole
+ * history each time). An assistant message and the tool results answering it stay together (a provider
+ * refuses tool results without their call), and the newest group always goes in.
+ */
+export function fitMessages(messages: readonly LlmMessage[], systemTokens: number, budgetTokens: number) {
+  const groups: LlmMessage[][] = [];
+  for (const message of messages) {
+    const last = groups.at(-1);
+    if (message.role === 'tool' && last) last.push(message);
+    else groups.push([message]);
+  }
+  let used = systemTokens;
+  let first = groups.length;
+  for (let i = groups.length - 1; i >= 0; i--) {
+    const cost = (groups[i] as LlmMessage[]).reduce((sum, m) => sum + messageTokens(m), 0);
+    if (used + cost > budgetTokens && i < groups.length - 1) break;
+    used += cost;
+    first = i;
+  }
+  return groups.slice(first).flat();
+}
+
+function messageTokens(message: LlmMessage): number {
+  const calls = message.role === 'assistant' ? (message.toolCalls ?? []) : [];
+  return estimateTokens(message.content) + calls.reduce((sum, c) => sum + estimateTokens(c.arguments), 0);
+}

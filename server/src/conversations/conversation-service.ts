@@ -1,9 +1,7 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
-import type { ToolProgress } from '../assistant/reply-scope.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
-import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -11,6 +9,7 @@ import type {
   Owner,
   StoredMessage,
 } from './conversation-store.ts';
+import { recordedAnswer } from './recorded-answer.ts';
 import type { ChatRef, SessionManager } from './session-manager.ts';
 import { fallbackTitle } from './title.ts';
 import { detachedScope, type TurnScope } from './turn-scope.ts';
@@ -203,35 +202,8 @@ export class ConversationService {
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 
-  /**
-   * The assistant's reply. When it fails part-way (the client left, the model broke off), what was
-   * written and the tools that ran are stored as an interrupted reply before the error goes on.
-   */
-  async #answer(
-    conversation: ConversationRecord,
-    history: StoredMessage[],
-    scope: TurnScope,
-  ): Promise<AssistantReply> {
-    let written = '';
-    const toolCalls: ToolCallRecord[] = [];
-    const tracking: TurnScope = {
-      ...scope,
-      emit: (event) => {
-        if (event.type === 'delta') written += event.text;
-        if (event.type === 'tool' && event.phase === 'finished') toolCalls.push(toRecord(event.tool));
-        scope.emit(event);
-      },
-    };
-    try {
-      return await this.#deps.assistant.reply(conversation, history, tracking);
-    } catch (err) {
-      if (written || toolCalls.length > 0) {
-        await this.#deps.store
-          .append(conversation.id, { role: 'assistant', content: written, toolCalls, interrupted: true })
-          .catch((e: unknown) => scope.logger.warn({ err: e }, 'could not store an interrupted reply'));
-      }
-      throw err;
-    }
+  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope) {
+    return recordedAnswer(this.#deps, conversation, history, scope);
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -278,13 +250,3 @@ interface TurnInput {
 
 /** What a turn needs to find its conversation: it reads the record itself, under the lock. */
 type ConversationRef = Pick<ConversationRecord, 'id' | 'owner'>;
-
-function toRecord(tool: ToolProgress): ToolCallRecord {
-  return {
-    id: tool.id,
-    name: tool.name,
-    arguments: tool.arguments,
-    result: tool.result ?? '',
-    isError: tool.isError ?? false,
-  };
-}

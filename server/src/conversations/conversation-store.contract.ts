@@ -260,6 +260,34 @@ export function describeConversationStore(
       });
     });
 
+    it('finds the owner’s newest conversation by its transcript fingerprint, and nobody else’s', async () => {
+      const older = await create();
+      const newer = await create();
+      const unrelated = await create();
+      expect(await store().advanceTranscript(older.id, '', 'fp-1')).toBe(true);
+      await nextMillisecond();
+      expect(await store().advanceTranscript(newer.id, '', 'fp-1')).toBe(true);
+      await store().append(newer.id, { role: 'user', content: 'Hi' });
+      expect((await store().findByTranscript(owner, 'fp-1'))?.id).toBe(newer.id);
+      expect(await store().findByTranscript(owner, 'fp-2')).toBeNull();
+      // A conversation without a fingerprint is never found by the empty one.
+      expect(await store().findByTranscript(owner, '')).toBeNull();
+      expect(unrelated.id).not.toBe(newer.id);
+      const stranger = { clientId: owner.clientId, userId: `${owner.userId}-other` };
+      expect(await store().findByTranscript(stranger, 'fp-1')).toBeNull();
+    });
+
+    it('advances a transcript fingerprint only from the value it still has', async () => {
+      const created = await create();
+      expect(await store().advanceTranscript(created.id, '', 'fp-a')).toBe(true);
+      // A second writer holding the old value loses: the conversation has moved on.
+      expect(await store().advanceTranscript(created.id, '', 'fp-b')).toBe(false);
+      expect(await store().advanceTranscript(created.id, 'fp-a', 'fp-b')).toBe(true);
+      expect(await store().findByTranscript(owner, 'fp-a')).toBeNull();
+      expect((await store().findByTranscript(owner, 'fp-b'))?.id).toBe(created.id);
+      expect(await store().advanceTranscript(await deletedId(), '', 'fp-c')).toBe(false);
+    });
+
     it('rejects setting the title of a missing conversation with not_found', async () => {
       await expect(store().setTitle(await deletedId(), 'Nope')).rejects.toMatchObject({ code: 'not_found' });
     });

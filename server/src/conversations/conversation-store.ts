@@ -86,6 +86,18 @@ export interface ConversationStore {
   setTitle(id: string, title: string): Promise<void>;
   /** Stores the running summary of the messages through `throughSeq`; not_found when missing. */
   setSummary(id: string, summary: string, throughSeq: number): Promise<void>;
+  /**
+   * The owner's most recently updated conversation whose transcript fingerprint is `hash` (see
+   * `transcript.ts`), or null. Answered from an index on (owner, fingerprint): one lookup, whatever the
+   * number or length of the owner's conversations. An empty `hash` matches nothing.
+   */
+  findByTranscript(owner: Owner, hash: string): Promise<ConversationRecord | null>;
+  /**
+   * Moves the conversation's transcript fingerprint from `from` to `to` only when it is still `from`
+   * (a compare-and-set, atomic in the store): false when it had moved on or the conversation is gone.
+   * A new conversation's fingerprint is ''.
+   */
+  advanceTranscript(id: string, from: string, to: string): Promise<boolean>;
   /** Deletes the conversation and its messages; false when it does not exist for this owner. */
   delete(id: string, owner: Owner): Promise<boolean>;
   /** Cheap connectivity check for readiness. */

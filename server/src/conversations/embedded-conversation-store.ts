@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { AppError, NotFoundError } from '../errors/app-error.ts';
+import type Database from 'better-sqlite3';
+import { NotFoundError } from '../errors/app-error.ts';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import type {
   ConversationCursor,
@@ -55,6 +54,10 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // Replies cut short by a client that left or a model that failed mid-answer (streaming).
   'ALTER TABLE messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0',
+  // Conversations held by OpenAI-compatible clients: the fingerprint of the transcript they hold.
+  `ALTER TABLE conversations ADD COLUMN transcript_hash TEXT NOT NULL DEFAULT '';
+   CREATE INDEX IF NOT EXISTS conversations_by_transcript
+     ON conversations (client_id, user_id, transcript_hash, updated_at DESC) WHERE transcript_hash != '';`,
 ];
 
 const CONVERSATION_COLUMNS =
@@ -81,6 +84,10 @@ const SQL = {
   latestForChat: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
     WHERE client_id = ? AND user_id = ? AND platform = ? AND chat_id = ? AND updated_at >= ?
     ORDER BY updated_at DESC, id DESC LIMIT 1`,
+  findByTranscript: `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE client_id = ? AND user_id = ? AND transcript_hash = ? AND transcript_hash != ''
+    ORDER BY updated_at DESC, id DESC LIMIT 1`,
+  advanceTranscript: 'UPDATE conversations SET transcript_hash = ? WHERE id = ? AND transcript_hash = ?',
   setTitle: 'UPDATE conversations SET title = ? WHERE id = ?',
   setSummary: 'UPDATE conversations SET summary = ?, summarized_through = ? WHERE id = ?',
   deleteConversation: 'DELETE FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?',
@@ -120,8 +127,9 @@ type OwnerParams = [clientId: string, userId: string];
 
 /**
  * ConversationStore on an embedded SQLite file, for a single machine with nothing else installed.
- * better-sqlite3 is synchronous, so every method runs to completion before another starts: `append`
- * cannot interleave with another write, and its transaction makes it all-or-nothing on a crash.
+ * better-sqlite3 is synchronous, so every method runs to completion before another starts in this
+ * process; `append` and `delete` are `BEGIN IMMEDIATE` transactions, so other processes sharing the file
+ * (WORKERS > 1) wait for them too, and a crash leaves all or nothing.
  */
 export class EmbeddedConversationStore implements ConversationStore {
   readonly #db: Database.Database;
@@ -132,28 +140,16 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   constructor(options: EmbeddedConversationStoreOptions) {
     this.#clock = options.clock ?? (() => new Date());
-    if (options.path !== ':memory:' && options.path !== '') {
-      mkdirSync(dirname(options.path), { recursive: true });
-    }
-    this.#db = new Database(options.path);
-    try {
-      this.#db.pragma('journal_mode = WAL');
-      // WAL makes NORMAL safe against corruption; only the last commits may be lost on power failure.
-      this.#db.pragma('synchronous = NORMAL');
-      migrate(this.#db);
-    } catch (err) {
-      this.#db.close();
-      throw err;
-    }
+    this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'conversation database' });
     this.#stmt = prepareStatements(this.#db);
     this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
       this.#appendNow(conversationId, message),
-    );
+    ).immediate;
     this.#deleteTx = this.#db.transaction((id: string, owner: Owner) => {
       if (this.#stmt.deleteConversation.run(id, owner.clientId, owner.userId).changes === 0) return false;
       this.#stmt.deleteMessages.run(id);
       return true;
-    });
+    }).immediate;
   }
 
   async create(input: NewConversation): Promise<ConversationRecord> {
@@ -235,6 +231,16 @@ export class EmbeddedConversationStore implements ConversationStore {
     return row ? toConversation(row) : null;
   }
 
+  async findByTranscript(owner: Owner, hash: string): Promise<ConversationRecord | null> {
+    if (!hash) return null;
+    const row = this.#stmt.findByTranscript.get(owner.clientId, owner.userId, hash);
+    return row ? toConversation(row) : null;
+  }
+
+  async advanceTranscript(id: string, from: string, to: string): Promise<boolean> {
+    return this.#stmt.advanceTranscript.run(to, id, from).changes > 0;
+  }
+
   async setTitle(id: string, title: string): Promise<void> {
     if (this.#stmt.setTitle.run(title, id).changes === 0) throw new NotFoundError('conversation');
   }
@@ -298,30 +304,14 @@ function prepareStatements(db: Database.Database) {
     list: db.prepare<[...OwnerParams, number], ConversationRow>(SQL.list),
     listAfter: db.prepare<[...OwnerParams, number, string, number], ConversationRow>(SQL.listAfter),
     latestForChat: db.prepare<[...OwnerParams, string, string, number], ConversationRow>(SQL.latestForChat),
+    findByTranscript: db.prepare<[...OwnerParams, string], ConversationRow>(SQL.findByTranscript),
+    advanceTranscript: db.prepare<[string, string, string]>(SQL.advanceTranscript),
     setTitle: db.prepare<[string, string]>(SQL.setTitle),
     setSummary: db.prepare<[string, number, string]>(SQL.setSummary),
     deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
     deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
     ping: db.prepare<[]>('SELECT 1'),
   };
-}
-
-/** Brings the schema to the newest version; a no-op on an up-to-date file. */
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new AppError(
-      'failed_precondition',
-      `conversation database has schema version ${version}, newer than this server's ${MIGRATIONS.length}`,
-    );
-  }
-  db.transaction(() => {
-    for (const [i, sql] of MIGRATIONS.entries()) {
-      if (i < version) continue;
-      db.exec(sql);
-      db.pragma(`user_version = ${i + 1}`);
-    }
-  })();
 }
 
 /** SQLite reads a negative LIMIT as "no limit"; a caller asking for none gets none. */

@@ -29,6 +29,8 @@ type ConversationDoc = Omit<ConversationRecord, 'id' | 'owner'> & {
   clientId: string;
   userId: string;
   lastSeq: number;
+  /** The fingerprint of the transcript an OpenAI-compatible client holds (absent or '' = none). */
+  transcriptHash?: string;
 };
 
 /** One document per message: a conversation never grows a document towards MongoDB's 16 MB cap. */
@@ -109,6 +111,8 @@ export class MongoConversationStore implements ConversationStore {
         this.#conversations.createIndexes([
           { key: { clientId: 1, userId: 1, updatedAt: -1, _id: -1 } },
           { key: { clientId: 1, userId: 1, platform: 1, chatId: 1, updatedAt: -1 } },
+          // Sparse: only conversations of OpenAI-compatible clients carry a fingerprint.
+          { key: { clientId: 1, userId: 1, transcriptHash: 1, updatedAt: -1 }, sparse: true },
         ]),
       ]),
     );
@@ -223,6 +227,25 @@ export class MongoConversationStore implements ConversationStore {
     const filter = { ...ownerFilter(owner), platform, chatId, updatedAt: { $gte: since } };
     const doc = await guard(this.#conversations.findOne(filter, { sort: { updatedAt: -1, _id: -1 } }));
     return doc ? toConversation(doc) : null;
+  }
+
+  async findByTranscript(owner: Owner, hash: string): Promise<ConversationRecord | null> {
+    if (!hash) return null;
+    const filter = { ...ownerFilter(owner), transcriptHash: hash };
+    const doc = await guard(this.#conversations.findOne(filter, { sort: { updatedAt: -1, _id: -1 } }));
+    return doc ? toConversation(doc) : null;
+  }
+
+  async advanceTranscript(id: string, from: string, to: string): Promise<boolean> {
+    const _id = toObjectId(id);
+    if (!_id) return false;
+    // A conversation made before fingerprints existed has none: '' and absent are the same.
+    const filter: Filter<ConversationDoc> =
+      from === ''
+        ? { _id, $or: [{ transcriptHash: '' }, { transcriptHash: { $exists: false } }] }
+        : { _id, transcriptHash: from };
+    const result = await guard(this.#conversations.updateOne(filter, { $set: { transcriptHash: to } }));
+    return result.modifiedCount > 0 || result.matchedCount > 0;
   }
 
   async setTitle(id: string, title: string): Promise<void> {

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@parley/logger';
-import { AppError } from '../errors/app-error.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import { LeaseLock, type Leases } from './lease-lock.ts';
 import type { RedisCommands } from './redis-commands.ts';
 
 // Release and extend only while we still own the lock: the value is our token.
@@ -22,67 +19,25 @@ export interface RedisLockOptions {
 }
 
 /**
- * A lease lock in Redis (`SET key token NX PX lease`), renewed while the holder works and released with
- * a compare-and-delete, so replicas take turns on a conversation and a dead holder's lock expires.
- * When Redis itself fails, the call runs without the cross-replica lock (logged): a Redis outage must
- * not stop conversations, and the per-process lock still orders this replica's turns.
+ * A lease lock in Redis (`SET key token NX PX lease`, released with a compare-and-delete), so replicas
+ * take turns on a conversation; see {@link LeaseLock}.
  */
-export class RedisLock implements KeyedLock {
-  readonly #redis: RedisCommands;
-  readonly #logger: Logger;
-  readonly #prefix: string;
-  readonly #leaseMs: number;
-  readonly #waitMs: number;
-
+export class RedisLock extends LeaseLock {
   constructor(options: RedisLockOptions) {
-    this.#redis = options.redis;
-    this.#logger = options.logger;
-    this.#prefix = `${options.keyPrefix ?? ''}lock:`;
-    this.#leaseMs = options.leaseMs ?? 30_000;
-    this.#waitMs = options.waitMs ?? 120_000;
+    const { redis, keyPrefix = '', ...rest } = options;
+    super({ ...rest, store: 'redis', leases: redisLeases(redis, `${keyPrefix}lock:`) });
   }
+}
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const lockKey = this.#prefix + key;
-    const token = randomUUID();
-    let held: boolean;
-    try {
-      held = await this.#acquire(lockKey, token);
-    } catch (err) {
-      this.#logger.warn({ err }, 'redis lock unavailable; continuing with the local lock only');
-      return fn();
-    }
-    if (!held) throw new AppError('aborted', 'the conversation is busy with another message; try again');
-    const renewal = setInterval(() => void this.#extend(lockKey, token), this.#leaseMs / 3);
-    renewal.unref();
-    try {
-      return await fn();
-    } finally {
-      clearInterval(renewal);
-      await this.#redis
-        .eval(RELEASE, { keys: [lockKey], arguments: [token] })
-        .catch((err: unknown) => this.#logger.warn({ err }, 'redis lock release failed; it will expire'));
-    }
-  }
-
-  async #acquire(lockKey: string, token: string): Promise<boolean> {
-    const deadline = Date.now() + this.#waitMs;
-    let pause = 5;
-    for (;;) {
-      const ok = await this.#redis.set(lockKey, token, { NX: true, PX: this.#leaseMs });
-      if (ok !== null) return true;
-      if (Date.now() >= deadline) return false;
-      // Jittered, growing pauses keep many waiters from hammering Redis in lockstep.
-      await sleep(pause + Math.random() * pause);
-      pause = Math.min(pause * 2, 100);
-    }
-  }
-
-  async #extend(lockKey: string, token: string): Promise<void> {
-    try {
-      await this.#redis.eval(EXTEND, { keys: [lockKey], arguments: [token, String(this.#leaseMs)] });
-    } catch (err) {
-      this.#logger.warn({ err }, 'redis lock renewal failed');
-    }
-  }
+function redisLeases(redis: RedisCommands, prefix: string): Leases {
+  return {
+    acquire: async (key, token, leaseMs) =>
+      (await redis.set(prefix + key, token, { NX: true, PX: leaseMs })) !== null,
+    extend: async (key, token, leaseMs) => {
+      await redis.eval(EXTEND, { keys: [prefix + key], arguments: [token, String(leaseMs)] });
+    },
+    release: async (key, token) => {
+      await redis.eval(RELEASE, { keys: [prefix + key], arguments: [token] });
+    },
+  };
 }

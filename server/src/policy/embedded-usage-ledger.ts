@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { AppError } from '../errors/app-error.ts';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
 import {
   type BlockRecord,
   type BudgetOverride,
@@ -79,8 +77,9 @@ interface ControlsRow {
 }
 
 /**
- * UsageLedger in an embedded SQLite file (its own file beside the conversations). better-sqlite3 is
- * synchronous, so each upsert runs whole before another starts: concurrent charges all count.
+ * UsageLedger in an embedded SQLite file (its own file beside the conversations). Each charge is one
+ * upsert statement, atomic in SQLite: concurrent charges all count, from this process or any other
+ * sharing the file (WORKERS > 1).
  */
 export class EmbeddedUsageLedger implements UsageLedger {
   readonly #db: Database.Database;
@@ -88,18 +87,7 @@ export class EmbeddedUsageLedger implements UsageLedger {
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
 
   constructor(options: { path: string }) {
-    if (options.path !== ':memory:' && options.path !== '') {
-      mkdirSync(dirname(options.path), { recursive: true });
-    }
-    this.#db = new Database(options.path);
-    try {
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = NORMAL');
-      migrate(this.#db);
-    } catch (err) {
-      this.#db.close();
-      throw err;
-    }
+    this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'usage database' });
   }
 
   async charge(owner: UsageOwner, model: string, day: string, amount: UsageAmount): Promise<void> {
@@ -209,20 +197,4 @@ function toBlock(row: ControlsRow): BlockRecord | undefined {
     blockedAt: new Date(row.blocked_at),
     blockedBy: row.blocked_by ?? '',
   };
-}
-
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new AppError(
-      'failed_precondition',
-      `usage database schema ${version} is newer than this server (${MIGRATIONS.length})`,
-    );
-  }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] ?? '');
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
 }

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '@parley/logger';
+import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../../../tests/support/private-redis.ts';
 import { connectTestRedis, type TestRedis } from '../../../tests/support/test-redis.ts';
+import { openCoordinationDatabase, RATE_LIMIT_TABLE } from '../coordination/sqlite-coordination.ts';
 import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
 import { RateLimiter, type RateRule } from './rate-limiter.ts';
 
@@ -129,5 +134,42 @@ describe('RateLimiter when Redis fails', () => {
     } finally {
       server.resume();
     }
+  });
+});
+
+describe('RateLimiter on a SQLite file shared by processes (WORKERS > 1 without Redis)', () => {
+  let dir: string;
+  const opened: Database.Database[] = [];
+  const open = () => {
+    const db = openCoordinationDatabase(join(dir, 'coordination.db'));
+    opened.push(db);
+    return new RateLimiter({ sqlite: { db, table: RATE_LIMIT_TABLE }, logger });
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-rate-'));
+  });
+  afterAll(async () => {
+    for (const db of opened) db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts a key’s points in every process against one limit, and refunds across them', async () => {
+    const [a, b] = [open(), open()];
+    const k = key();
+    const decisions = await Promise.all([a, b, a].map((limiter) => limiter.consume(rule(3), k)));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true]);
+    await a.refund(rule(3), k);
+    expect((await b.consume(rule(3), k)).allowed).toBe(true);
+    const refused = await a.consume(rule(3), k);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it('falls back to this process’s counters when the file cannot be used', async () => {
+    const limiter = open();
+    opened.at(-1)?.close();
+    const k = key();
+    expect(await consumeTimes(limiter, rule(2), k, 3)).toEqual([true, true, false]);
   });
 });

@@ -1,9 +1,11 @@
 import type { Logger } from '@parley/logger';
+import type Database from 'better-sqlite3';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
+  RateLimiterSQLite,
 } from 'rate-limiter-flexible';
 import type { RedisConnection } from '../redis/redis-client.ts';
 
@@ -26,6 +28,11 @@ export interface RateDecision {
 export interface RateLimiterDeps {
   /** Shared counters for every replica when set; process memory otherwise. */
   redis?: RedisConnection;
+  /**
+   * Without Redis: counters shared by the server processes of one machine (WORKERS > 1), in the
+   * coordination database's `rate_limits` table.
+   */
+  sqlite?: { db: Database.Database; table: string };
   logger: Logger;
   /** While Redis keeps failing, at most one warning per this interval. Default 30 s. */
   warnIntervalMs?: number;
@@ -38,16 +45,18 @@ interface Backends {
 }
 
 /**
- * Rate limits on rate-limiter-flexible. With Redis the counters are shared by every replica; a Redis
- * failure never blocks or fails a request: an unready connection is refused at once and a slow one after
- * the connection's command timeout, and the decision then comes from an in-memory insurance limiter with
- * the same rule (per replica, so a user is never let through unlimited while Redis is down).
+ * Rate limits on rate-limiter-flexible. With Redis the counters are shared by every replica (with a
+ * shared SQLite file, by every process of one machine); a store failure never blocks or fails a request:
+ * an unready Redis connection is refused at once and a slow one after the connection's command timeout,
+ * and the decision then comes from an in-memory insurance limiter with the same rule (per process, so a
+ * user is never let through unlimited while the store is down).
  *
  * The fallback is done here rather than with the library's `insuranceLimiter` option so that it can be
  * bounded by our command timeout and logged.
  */
 export class RateLimiter {
   readonly #redis: RedisConnection | undefined;
+  readonly #sqlite: RateLimiterDeps['sqlite'];
   readonly #logger: Logger;
   readonly #warnIntervalMs: number;
   readonly #limiters = new Map<string, Backends>();
@@ -56,6 +65,7 @@ export class RateLimiter {
 
   constructor(deps: RateLimiterDeps) {
     this.#redis = deps.redis;
+    this.#sqlite = deps.sqlite;
     this.#logger = deps.logger;
     this.#warnIntervalMs = deps.warnIntervalMs ?? 30_000;
   }
@@ -82,9 +92,10 @@ export class RateLimiter {
     backends: Backends,
     op: (limiter: RateLimiterAbstract) => Promise<RateLimiterRes>,
   ): Promise<Outcome> {
-    if (backends.shared && this.#redis) {
+    if (backends.shared) {
       try {
-        return await settle(withTimeout(op(backends.shared), this.#redis.commandTimeoutMs));
+        const shared = op(backends.shared);
+        return await settle(this.#redis ? withTimeout(shared, this.#redis.commandTimeoutMs) : shared);
       } catch (err) {
         this.#warn(err);
       }
@@ -98,20 +109,36 @@ export class RateLimiter {
     if (!backends) {
       const options = { points: rule.points, duration: rule.durationSeconds, keyPrefix: `rl:${id}` };
       backends = { local: new RateLimiterMemory(options) };
-      if (this.#redis) {
-        backends.shared = new RateLimiterRedis({
-          ...options,
-          keyPrefix: `${this.#redis.keyPrefix}rl:${id}`,
-          storeClient: this.#redis.client,
-          // node-redis v4+ call shapes (eval with {keys, arguments}, pTTL).
-          useRedisPackage: true,
-          // Fail at once instead of waiting on a connection that is down.
-          rejectIfRedisNotReady: true,
-        });
-      }
+      const shared = this.#shared(options);
+      if (shared) backends.shared = shared;
       this.#limiters.set(id, backends);
     }
     return backends;
+  }
+
+  #shared(options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract | undefined {
+    if (this.#redis) {
+      return new RateLimiterRedis({
+        ...options,
+        keyPrefix: `${this.#redis.keyPrefix}${options.keyPrefix}`,
+        storeClient: this.#redis.client,
+        // node-redis v4+ call shapes (eval with {keys, arguments}, pTTL).
+        useRedisPackage: true,
+        // Fail at once instead of waiting on a connection that is down.
+        rejectIfRedisNotReady: true,
+      });
+    }
+    if (this.#sqlite) {
+      return new RateLimiterSQLite({
+        ...options,
+        storeClient: this.#sqlite.db,
+        storeType: 'better-sqlite3',
+        tableName: this.#sqlite.table,
+        // The coordination database's migration made it; its sweeper removes old windows.
+        tableCreated: true,
+      });
+    }
+    return undefined;
   }
 
   #warn(err: unknown): void {
@@ -122,7 +149,7 @@ export class RateLimiter {
     }
     this.#logger.warn(
       { err, suppressed: this.#suppressed },
-      'rate limits fall back to this replica (Redis failed)',
+      'rate limits fall back to this process (the shared store failed)',
     );
     this.#lastWarnAt = now;
     this.#suppressed = 0;

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@parley/logger';
+import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
+import type { LlmMessage, LlmToolCall } from '../assistant/llm.ts';
+import type { KeyedLock } from '../coordination/keyed-lock.ts';
+import type { ToolDefinition } from '../tools/tool-runner.ts';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  NewMessage,
+  Owner,
+  StoredMessage,
+} from './conversation-store.ts';
+import { recordedAnswer } from './recorded-answer.ts';
+import { fallbackTitle } from './title.ts';
+import { EMPTY_TRANSCRIPT, extendTranscript } from './transcript.ts';
+import type { TurnScope } from './turn-scope.ts';
+
+export interface HistoryTurnsDeps {
+  store: ConversationStore;
+  assistant: Assistant;
+  /** The same per-conversation lock as every other turn. */
+  lock: KeyedLock;
+  logger: Logger;
+}
+
+/** A turn whose caller holds the history (an OpenAI-compatible client): the whole of it, every time. */
+export interface HistoryTurnInput {
+  owner: Owner;
+  /**
+   * The request's messages in order (its system messages included: they are part of the transcript).
+   * `messages.slice(newFrom)` are the new ones (the user's message, or results of the client's tools);
+   * the messages before are the history a stored conversation must match exactly to be continued.
+   */
+  messages: readonly LlmMessage[];
+  newFrom: number;
+  /** The system prompt the turn runs with (the operator's, with the client's appended when allowed). */
+  systemPrompt?: string;
+  model?: string;
+  /** Tools the client declared; a call to one ends the turn with the call pending. */
+  clientTools: readonly ToolDefinition[];
+  /** False: nothing is stored (the turn still runs, and is limited and charged). */
+  store: boolean;
+}
+
+export interface HistoryTurnResult {
+  /** The conversation the turn was stored in; absent when the request asked to store nothing. */
+  conversation?: ConversationRecord;
+  isNew: boolean;
+  /** The reply as stored (or as it would have been). */
+  reply: StoredMessage;
+  usage: AssistantReply['usage'];
+  toolsUsed: string[];
+  /** Calls of the client's tools the reply ends with. */
+  pendingToolCalls: LlmToolCall[];
+}
+
+/**
+ * Turns for callers that send their whole history each time. When the history before the new messages
+ * is exactly a stored conversation's transcript (its fingerprint matches), the turn appends to that
+ * conversation; any other history starts a new conversation holding it, so a conversation is never
+ * rewritten. The request's own messages are the model's context.
+ */
+export class HistoryTurns {
+  readonly #deps: HistoryTurnsDeps;
+
+  constructor(deps: HistoryTurnsDeps) {
+    this.#deps = deps;
+  }
+
+  async run(input: HistoryTurnInput, scope: TurnScope): Promise<HistoryTurnResult> {
+    const history = extendTranscript(EMPTY_TRANSCRIPT, input.messages.slice(0, input.newFrom));
+    if (!input.store) return this.#turn(input, undefined, false, scope);
+    const found = input.newFrom > 0 ? await this.#deps.store.findByTranscript(input.owner, history) : null;
+    if (found) {
+      const continued = await this.#deps.lock.run(`conversation:${found.id}`, async () => {
+        // Claimed under the lock and by compare-and-set: of two requests with the same history, one
+        // continues the conversation and the other starts its own.
+        const pending = `pending:${randomUUID()}`;
+        if (!(await this.#deps.store.advanceTranscript(found.id, history, pending))) return undefined;
+        const fresh = input.messages.slice(input.newFrom);
+        return this.#stored(input, found, fresh, { from: history, pending }, false, scope);
+      });
+      if (continued) return continued;
+    }
+    const conversation = await this.#deps.store.create({
+      owner: input.owner,
+      title: fallbackTitle(titleSource(input.messages)),
+      platform: 'openai',
+      chatId: '',
+      ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
+      ...(input.model ? { model: input.model } : {}),
+    });
+    const all = input.messages.filter((m) => m.role !== 'system');
+    return this.#deps.lock.run(`conversation:${conversation.id}`, () =>
+      this.#stored(input, conversation, all, { from: '', pending: '' }, true, scope),
+    );
+  }
+
+  /** Stores the new messages (before the model runs), the reply, then the transcript's fingerprint. */
+  async #stored(
+    input: HistoryTurnInput,
+    conversation: ConversationRecord,
+    toStore: readonly LlmMessage[],
+    fingerprint: { from: string; pending: string },
+    isNew: boolean,
+    scope: TurnScope,
+  ): Promise<HistoryTurnResult> {
+    const { store } = this.#deps;
+    try {
+      for (const message of toStore) await store.append(conversation.id, toStored(message));
+      const result = await this.#turn(input, conversation, isNew, scope);
+      const reply = await store.append(conversation.id, {
+        role: 'assistant',
+        content: result.reply.content,
+        toolCalls: [...result.reply.toolCalls, ...result.pendingToolCalls.map(pendingRecord)],
+      });
+      const after = extendTranscript(EMPTY_TRANSCRIPT, [...input.messages, clientView(result)]);
+      await store.advanceTranscript(conversation.id, fingerprint.pending, after);
+      const updated = { ...conversation, messageCount: reply.seq, updatedAt: reply.createdAt };
+      return { ...result, conversation: updated, reply };
+    } catch (err) {
+      // A failed turn's conversation matches no history any more: a retry starts afresh, never on top.
+      if (fingerprint.pending) await store.advanceTranscript(conversation.id, fingerprint.pending, '');
+      throw err;
+    }
+  }
+
+  async #turn(
+    input: HistoryTurnInput,
+    conversation: ConversationRecord | undefined,
+    isNew: boolean,
+    scope: TurnScope,
+  ): Promise<HistoryTurnResult> {
+    scope.emit({ type: 'started', conversationId: conversation?.id ?? '', isNew });
+    const settings = {
+      ...(conversation ? { id: conversation.id } : {}),
+      systemPrompt: input.systemPrompt ?? '',
+      model: input.model ?? '',
+      summary: '',
+      summarizedThroughSeq: 0,
+      owner: input.owner,
+    };
+    const context = input.messages.filter((m) => m.role !== 'system');
+    const answer = await recordedAnswer(this.#deps, settings, [], scope, {
+      context,
+      clientTools: input.clientTools,
+    });
+    const reply: StoredMessage = {
+      id: randomUUID(),
+      conversationId: conversation?.id ?? '',
+      seq: 0,
+      role: 'assistant',
+      content: answer.content,
+      toolCalls: answer.toolCalls,
+      createdAt: new Date(),
+    };
+    const { usage, toolsUsed, pendingToolCalls } = answer;
+    return { isNew, reply, usage, toolsUsed, pendingToolCalls };
+  }
+}
+
+/** The reply as the client holds it: its text and the calls of its own tools (Parley's stay inside). */
+function clientView(result: HistoryTurnResult): LlmMessage {
+  return { role: 'assistant', content: result.reply.content, toolCalls: result.pendingToolCalls };
+}
+
+function toStored(message: LlmMessage): NewMessage {
+  switch (message.role) {
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: message.content,
+        toolCalls: (message.toolCalls ?? []).map(pendingRecord),
+      };
+    case 'tool':
+      // The call it answers travels as the record's id.
+      return {
+        role: 'tool',
+        content: message.content,
+        toolCalls: [
+          { id: message.toolCallId, name: '', arguments: '', result: message.content, isError: false },
+        ],
+      };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+/** A call of the client's tool, stored with the reply; its result arrives as a tool message. */
+function pendingRecord(call: LlmToolCall) {
+  return { id: call.id, name: call.name, arguments: call.arguments, result: '', isError: false };
+}
+
+function titleSource(messages: readonly LlmMessage[]): string {
+  return messages.find((m) => m.role === 'user')?.content ?? '';
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { LlmMessage } from '../assistant/llm.ts';
+
+/**
+ * The fingerprint of a transcript as a stateless (OpenAI-compatible) client holds it: the messages it
+ * sends back on its next request. A stored conversation keeps the fingerprint of its transcript, so a
+ * request whose history has the same fingerprint continues it with one indexed lookup, and any other
+ * history (edited, regenerated, trimmed) finds nothing and starts a new conversation.
+ *
+ * The fingerprint is rolling — each message folds into the one before — so the fingerprint after a turn
+ * follows from the request history's without reading the conversation back.
+ */
+export const EMPTY_TRANSCRIPT = digest('parley-transcript-v1');
+
+/** Folds messages into a fingerprint (EMPTY_TRANSCRIPT for a transcript without messages). */
+export function extendTranscript(fingerprint: string, messages: readonly LlmMessage[]): string {
+  let current = fingerprint;
+  for (const message of messages) current = digest(`${current}\n${canonical(message)}`);
+  return current;
+}
+
+/**
+ * One message as clients echo it: an empty text and a missing one are the same, and tool-call
+ * arguments are compared as JSON values (clients such as the Vercel AI SDK parse and re-serialize them).
+ */
+function canonical(message: LlmMessage): string {
+  switch (message.role) {
+    case 'assistant': {
+      const calls = (message.toolCalls ?? []).map((c) => [c.id, c.name, canonicalJson(c.arguments)]);
+      return JSON.stringify(['assistant', message.content, calls]);
+    }
+    case 'tool':
+      return JSON.stringify(['tool', message.content, message.toolCallId]);
+    default:
+      return JSON.stringify([message.role, message.content]);
+  }
+}
+
+function canonicalJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}

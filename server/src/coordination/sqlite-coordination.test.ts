@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@parley/logger';
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteSessionStore } from '../sessions/sqlite-session-store.ts';
+import { openCoordinationDatabase, sweepExpired } from './sqlite-coordination.ts';
+import { SqliteIdempotencyStore } from './sqlite-idempotency-store.ts';
+import { SqliteLock } from './sqlite-lock.ts';
+
+// Each connection stands for one server process: SQLite locks a file the same way across connections
+// as across processes. (Real processes: tests/integration/workers.test.ts.)
+const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
+let dir: string;
+let processes: Database.Database[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'parley-coordination-'));
+  const path = join(dir, 'coordination.db');
+  processes = [0, 1, 2].map(() => openCoordinationDatabase(path));
+});
+afterAll(async () => {
+  for (const db of processes) db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const db = (i: number) => processes[i] as Database.Database;
+
+describe('SqliteLock', () => {
+  it('excludes holders across processes sharing the file', async () => {
+    const locks = [0, 1, 2].map((i) => new SqliteLock({ db: db(i), logger }));
+    let inside = 0;
+    let overlaps = 0;
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        locks[i % 3]?.run('conversation:1', async () => {
+          inside++;
+          if (inside > 1) overlaps++;
+          await sleep(1);
+          inside--;
+        }),
+      ),
+    );
+    expect(overlaps).toBe(0);
+    expect(db(0).prepare('SELECT count(*) AS n FROM locks').get()).toEqual({ n: 0 });
+  });
+
+  it('takes over a lock whose holder died once its lease expires', async () => {
+    db(1)
+      .prepare('INSERT INTO locks VALUES (?, ?, ?)')
+      .run('dead', 'someone-else', Date.now() + 100);
+    const lock = new SqliteLock({ db: db(0), logger, leaseMs: 1_000 });
+    expect(await lock.run('dead', async () => 'mine')).toBe('mine');
+  });
+
+  it('keeps its lease alive while the holder works, and gives up with aborted past the wait', async () => {
+    const holder = new SqliteLock({ db: db(0), logger, leaseMs: 150 });
+    const other = new SqliteLock({ db: db(1), logger, leaseMs: 150, waitMs: 50 });
+    await holder.run('long', async () => {
+      await sleep(400);
+      await expect(other.run('long', async () => 'stolen')).rejects.toMatchObject({ code: 'aborted' });
+    });
+    expect(await other.run('long', async () => 'free again')).toBe('free again');
+  });
+});
+
+describe('SqliteIdempotencyStore', () => {
+  it('lets exactly one process claim a key; the others see it running, then done', async () => {
+    const stores = [0, 1, 2].map((i) => new SqliteIdempotencyStore(db(i)));
+    const key = randomUUID();
+    const begins = await Promise.all(stores.map((s) => s.begin(key)));
+    expect(begins.filter((b) => b.status === 'started')).toHaveLength(1);
+    expect(begins.filter((b) => b.status === 'running')).toHaveLength(2);
+    await stores[0]?.complete(key, '{"ok":true}');
+    expect(await stores[2]?.begin(key)).toEqual({ status: 'done', response: '{"ok":true}' });
+  });
+
+  it('lets a retry run again after a failure, saying so', async () => {
+    const [a, b] = [new SqliteIdempotencyStore(db(0)), new SqliteIdempotencyStore(db(1))];
+    const key = randomUUID();
+    await a.begin(key);
+    await a.fail(key);
+    expect(await b.begin(key)).toEqual({ status: 'started', retryOfFailure: true });
+  });
+});
+
+describe('SqliteSessionStore', () => {
+  it('binds a chat in one process and reads it in another; rebinding and deleting are seen too', async () => {
+    const [a, b] = [new SqliteSessionStore(db(0)), new SqliteSessionStore(db(1))];
+    await a.set('telegram:1', 'conversation-1', 60);
+    expect(await b.get('telegram:1', 60)).toBe('conversation-1');
+    await b.set('telegram:1', 'conversation-2', 60);
+    expect(await a.get('telegram:1', 60)).toBe('conversation-2');
+    await a.delete('telegram:1');
+    expect(await b.get('telegram:1', 60)).toBeNull();
+  });
+
+  it('expires a binding after its TTL and slides the TTL on every read', async () => {
+    const store = new SqliteSessionStore(db(0));
+    const expiresAt = () =>
+      (
+        db(1).prepare('SELECT expires_at FROM sessions WHERE key = ?').get('telegram:2') as {
+          expires_at: number;
+        }
+      ).expires_at;
+    await store.set('telegram:2', 'conversation-2', 60);
+    const first = expiresAt();
+    expect(await store.get('telegram:2', 600)).toBe('conversation-2');
+    expect(expiresAt()).toBeGreaterThan(first + 500_000);
+    db(1)
+      .prepare('UPDATE sessions SET expires_at = ? WHERE key = ?')
+      .run(Date.now() - 1, 'telegram:2');
+    expect(await store.get('telegram:2', 600)).toBeNull();
+    sweepExpired(db(2));
+    expect(db(0).prepare('SELECT count(*) AS n FROM sessions WHERE key = ?').get('telegram:2')).toEqual({
+      n: 0,
+    });
+  });
+});
