@@ -24,6 +24,7 @@ import {
   requestIdOf,
   sendTwirpError,
 } from './rpc/edge.ts';
+import { FlushClock } from './rpc/flush-clock.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
 import type { Idempotency } from './turns/idempotency.ts';
@@ -41,8 +42,11 @@ export interface AppDeps {
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
   engine: TurnEngine;
   limits: { maxBodyBytes: number; maxMessageChars: number };
-  /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
-  streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
+  /**
+   * Streams: keep-alive comment interval (default 15 s), the send buffer a slow reader may fill (1 MiB),
+   * and the window text after the first gathers in before it is written (50 ms).
+   */
+  streams?: { keepAliveMs?: number; maxBufferedBytes?: number; flushMs?: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
@@ -78,6 +82,7 @@ export function createApp(deps: AppDeps): App {
     limits,
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
     maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    clock: new FlushClock(deps.streams?.flushMs ?? 50),
     onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
   });
   // The SSE routes are the chat service's streaming forms: same telemetry, methods named Stream<Method>.

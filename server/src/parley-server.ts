@@ -170,7 +170,11 @@ export async function createParleyServer(
     gate: policy.gate,
     usage: policy.usage,
     admin: policy.admin,
-    streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
+    streams: withoutUndefined({
+      keepAliveMs: tuning.keepAliveMs,
+      maxBufferedBytes: tuning.maxBufferedBytes,
+      flushMs: tuning.flushMs,
+    }),
     limits: config.limits,
     logger,
     readiness,

@@ -20,7 +20,7 @@ import type { FetchFunction } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
 import type { Llm, LlmMessage, LlmRequest, LlmResponse } from './llm.ts';
-import { collectChatStream } from './openai-stream.ts';
+import { readChatStream } from './openai-stream.ts';
 
 export interface OpenAiLlmOptions {
   /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
@@ -140,8 +140,9 @@ export class OpenAiLlm implements Llm {
   }
 
   /**
-   * One streamed call. The SDK's timeout ends when the answer starts, so a watchdog bounds the silence
-   * before each chunk too: a provider that stalls mid-answer fails like one that never answers.
+   * One streamed call. The SDK makes the call; its answer is read in one pass (readChatStream). The SDK's
+   * timeout ends when the answer starts, so a watchdog bounds the silence between chunks too: a provider
+   * that stalls mid-answer fails like one that never answers.
    */
   async #attempt(
     body: ChatCompletionCreateParamsStreaming,
@@ -149,22 +150,18 @@ export class OpenAiLlm implements Llm {
     attemptSignal: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): Promise<LlmResponse> {
-    const idle = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(), this.#timeoutMs);
-    };
+    const idle = new IdleWatch(this.#timeoutMs);
     const signals = [attemptSignal, idle.signal, ...(callerSignal ? [callerSignal] : [])];
-    arm();
     try {
-      const stream = await this.#client.chat.completions.create(body, { signal: AbortSignal.any(signals) });
-      return await collectChatStream(stream, { ...options, onChunk: arm });
+      const response = await this.#client.chat.completions
+        .create(body, { signal: AbortSignal.any(signals) })
+        .asResponse();
+      return await readChatStream(response, { ...options, onBytes: idle.touch });
     } catch (err) {
       if (idle.signal.aborted && !callerSignal?.aborted) throw new APIConnectionTimeoutError();
       throw err;
     } finally {
-      clearTimeout(timer);
+      idle.stop();
     }
   }
 
@@ -209,6 +206,40 @@ export class OpenAiLlm implements Llm {
     }
     return log('warn', new UnavailableError(MESSAGES.open, { cause: err }));
   }
+}
+
+/**
+ * Aborts after `ms` without a `touch()`. Coarse on purpose: a touch only notes the time (no timer is
+ * cleared and set again per chunk); the one timer, when it fires, re-arms for what is left of the window.
+ */
+class IdleWatch {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #last = performance.now();
+  #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.#timer = setTimeout(this.#check, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  readonly touch = (): void => {
+    this.#last = performance.now();
+  };
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  readonly #check = (): void => {
+    const quiet = performance.now() - this.#last;
+    if (quiet >= this.#ms) this.#controller.abort();
+    else this.#timer = setTimeout(this.#check, this.#ms - quiet);
+  };
 }
 
 /** Failures worth retrying and counting against the provider: it may well answer a moment later. */

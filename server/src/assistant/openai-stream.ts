@@ -1,16 +1,18 @@
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { APIError } from 'openai';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { claimNodeBody } from '../providers/keep-alive-fetch.ts';
 import type { LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 
-/** What a streamed attempt needs besides the chunks. */
-export interface StreamCollectOptions {
+/** What a streamed attempt needs besides the response. */
+export interface StreamReadOptions {
   /** The requested model, used when the provider's chunks name none. */
   model: string;
   /** Characters of the prompt, to estimate usage when the provider reports none (Ollama, older vLLM). */
   promptChars: number;
   /** Told each piece of text as it arrives. */
   onDelta?: ((text: string) => void) | undefined;
-  /** Told every chunk (the idle watchdog resets on it). */
-  onChunk(): void;
+  /** Told every time bytes arrive (the idle watchdog). */
+  onBytes(): void;
 }
 
 interface PartialToolCall {
@@ -20,46 +22,151 @@ interface PartialToolCall {
 }
 
 /**
- * Folds OpenAI `chat.completion.chunk`s into one response: text deltas joined (and reported as they come),
- * tool calls assembled by `index` (the id and name arrive first, the arguments in pieces), usage from the
- * final `include_usage` chunk or estimated when the provider sends none.
+ * Reads a chat completion's answer in one pass: the body's bytes (the Node stream under our keep-alive
+ * fetch when there is one, else the web stream), split into SSE lines, each `data:` JSON-parsed and folded
+ * into one response as it comes: text deltas joined and told, tool calls assembled by `index`, usage from
+ * the final `include_usage` chunk (or estimated). The openai SDK makes the call (auth, headers, timeout,
+ * HTTP errors); its own chunk iterator (web streams and three async generators a chunk) is skipped. A
+ * server that ignored `stream: true` and answered one JSON completion is read as that.
  */
-export async function collectChatStream(
-  chunks: AsyncIterable<ChatCompletionChunk>,
-  options: StreamCollectOptions,
-): Promise<LlmResponse> {
-  let content = '';
-  let model = '';
-  let usage: LlmUsage | undefined;
-  const calls = new Map<number, PartialToolCall>();
-  for await (const chunk of chunks) {
-    options.onChunk();
-    if (chunk.model) model = chunk.model;
-    if (chunk.usage) usage = fromUsage(chunk.usage);
-    const delta = chunk.choices[0]?.delta;
-    if (!delta) continue;
+export async function readChatStream(response: Response, options: StreamReadOptions): Promise<LlmResponse> {
+  const fold = new ChunkFold(options);
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('text/event-stream')) {
+    fold.addCompletion((await response.json()) as ChatCompletion);
+    return fold.result();
+  }
+  const lines = new SseData((data, event) => fold.addData(data, event, response.headers));
+  const node = claimNodeBody(response);
+  if (node) {
+    node.setEncoding('utf8');
+    for await (const text of node as AsyncIterable<string>) {
+      options.onBytes();
+      lines.push(text);
+    }
+  } else if (response.body) {
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+      options.onBytes();
+      lines.push(decoder.decode(bytes, { stream: true }));
+    }
+  }
+  lines.push('\n\n');
+  return fold.result();
+}
+
+/** Server-sent events' `data` fields and event names, one call per event (multi-line data joined). */
+class SseData {
+  readonly #onData: (data: string, event: string) => void;
+  #pending = '';
+  #data: string[] = [];
+  #event = '';
+
+  constructor(onData: (data: string, event: string) => void) {
+    this.#onData = onData;
+  }
+
+  push(text: string): void {
+    const buffer = this.#pending + text;
+    let start = 0;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
+      const line =
+        buffer.charCodeAt(end - 1) === 13 ? buffer.slice(start, end - 1) : buffer.slice(start, end);
+      start = end + 1;
+      if (line === '') {
+        if (this.#data.length > 0) this.#onData(this.#data.join('\n'), this.#event);
+        this.#data = [];
+        this.#event = '';
+      } else if (line.startsWith('data:')) {
+        this.#data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      } else if (line.startsWith('event:')) {
+        this.#event = line.slice(6).trim();
+      }
+    }
+    this.#pending = buffer.slice(start);
+  }
+}
+
+/** Folds chunks (or one whole completion) into the {@link LlmResponse}. */
+class ChunkFold {
+  readonly #options: StreamReadOptions;
+  #content = '';
+  #model = '';
+  #usage: LlmUsage | undefined;
+  #done = false;
+  readonly #calls = new Map<number, PartialToolCall>();
+
+  constructor(options: StreamReadOptions) {
+    this.#options = options;
+  }
+
+  /** One event's data; as the SDK's own reader does, an `error` event or an `error` field throws. */
+  addData(data: string, event: string, headers: Headers): void {
+    if (this.#done) return;
+    if (data === '[DONE]') {
+      this.#done = true;
+      return;
+    }
+    let chunk: ChatCompletionChunk & { error?: unknown };
+    try {
+      chunk = JSON.parse(data) as typeof chunk;
+    } catch {
+      throw new SyntaxError('Error reading response: malformed server-sent event JSON.');
+    }
+    if (event === 'error' || chunk.error) {
+      throw new APIError(undefined, errorBody(chunk.error ?? chunk), undefined, headers);
+    }
+    this.addChunk(chunk);
+  }
+
+  addChunk(chunk: ChatCompletionChunk): void {
+    if (chunk.model) this.#model = chunk.model;
+    if (chunk.usage) this.#usage = fromUsage(chunk.usage);
+    const delta = chunk.choices?.[0]?.delta;
+    if (!delta) return;
     if (delta.content) {
-      content += delta.content;
-      options.onDelta?.(delta.content);
+      this.#content += delta.content;
+      this.#options.onDelta?.(delta.content);
     }
     for (const part of delta.tool_calls ?? []) {
-      const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
+      const call = this.#calls.get(part.index) ?? { id: '', name: '', arguments: '' };
       if (part.id) call.id = part.id;
       if (part.function?.name) call.name += part.function.name;
       if (part.function?.arguments) call.arguments += part.function.arguments;
-      calls.set(part.index, call);
+      this.#calls.set(part.index, call);
     }
   }
-  const toolCalls: LlmToolCall[] = [...calls.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
-  const output = content.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
-  return {
-    content,
-    toolCalls,
-    usage: usage ?? estimateUsage(options.promptChars, output),
-    model: model || options.model,
-  };
+
+  addCompletion(completion: ChatCompletion): void {
+    if (completion.model) this.#model = completion.model;
+    if (completion.usage) this.#usage = fromUsage(completion.usage);
+    const message = completion.choices?.[0]?.message;
+    if (message?.content) {
+      this.#content += message.content;
+      this.#options.onDelta?.(message.content);
+    }
+    for (const [index, call] of (message?.tool_calls ?? []).entries()) {
+      if (call.type !== 'function') continue;
+      this.#calls.set(index, { id: call.id, name: call.function.name, arguments: call.function.arguments });
+    }
+  }
+
+  result(): LlmResponse {
+    const toolCalls: LlmToolCall[] = [...this.#calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
+    const output = this.#content.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
+    return {
+      content: this.#content,
+      toolCalls,
+      usage: this.#usage ?? estimateUsage(this.#options.promptChars, output),
+      model: this.#model || this.#options.model,
+    };
+  }
+}
+
+function errorBody(error: unknown): Record<string, unknown> | undefined {
+  return error && typeof error === 'object' ? (error as Record<string, unknown>) : undefined;
 }
 
 function fromUsage(usage: NonNullable<ChatCompletionChunk['usage']>): LlmUsage {
