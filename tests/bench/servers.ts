@@ -126,11 +126,12 @@ export async function startBaseline(options: {
 }
 
 /** The bare streaming relay (relay-baseline.ts), with the memory probe, run by Node itself (no tsx). */
-export async function startRelayBaseline(modelUrl: string): Promise<RunningServer> {
+export async function startRelayBaseline(modelUrl: string, cpuProfDir?: string): Promise<RunningServer> {
   const proc = spawnNode({
     name: 'bare relay',
     ipc: true,
     args: [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
       '--disable-warning=ExperimentalWarning',
       '--import',
       here('./memory-probe.ts'),

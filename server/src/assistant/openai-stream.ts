@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { claimNodeBody } from '../providers/keep-alive-fetch.ts';
@@ -38,13 +39,8 @@ export async function readChatStream(response: Response, options: StreamReadOpti
   }
   const lines = new SseData((data, event) => fold.addData(data, event, response.headers));
   const node = claimNodeBody(response);
-  if (node) {
-    node.setEncoding('utf8');
-    for await (const text of node as AsyncIterable<string>) {
-      options.onBytes();
-      lines.push(text);
-    }
-  } else if (response.body) {
+  if (node) await readNode(node, (text) => lines.push(text), options.onBytes);
+  else if (response.body) {
     const decoder = new TextDecoder();
     for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
       options.onBytes();
@@ -53,6 +49,36 @@ export async function readChatStream(response: Response, options: StreamReadOpti
   }
   lines.push('\n\n');
   return fold.result();
+}
+
+/**
+ * Reads a Node stream through its 'data' events: no promise per chunk (an async iterator makes several,
+ * and each pays for the async hooks that AsyncLocalStorage installs). A throwing `onText` ends the read.
+ */
+function readNode(node: Readable, onText: (text: string) => void, onBytes: () => void): Promise<void> {
+  node.setEncoding('utf8');
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown) => {
+      node.off('data', onData);
+      node.destroy();
+      reject(err);
+    };
+    const onData = (text: string) => {
+      onBytes();
+      try {
+        onText(text);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    node.on('data', onData);
+    node.once('end', resolve);
+    node.once('error', fail);
+    // A socket that closes before the end of the body (the server died) must not leave a reader waiting.
+    node.once('close', () => {
+      if (!node.readableEnded) fail(new Error('the connection closed before the response ended'));
+    });
+  });
 }
 
 /** Server-sent events' `data` fields and event names, one call per event (multi-line data joined). */
