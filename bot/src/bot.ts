@@ -21,6 +21,7 @@ import { dropDuplicates } from './middleware/drop-duplicates.ts';
 import { traceUpdates } from './middleware/trace-updates.ts';
 import { DraftChats } from './streaming/draft-chats.ts';
 import type { PreviewApi } from './streaming/live-reply.ts';
+import { ChatLimits } from './telegram/chat-limits.ts';
 import { Outbox } from './telegram/outbox.ts';
 import { ChatQueue } from './updates/chat-queue.ts';
 import { answerCallback, type FeatureDeps, type ParleyClient } from './updates/feature-deps.ts';
@@ -91,6 +92,7 @@ export function createBot(deps: BotDeps): ParleyBot {
     traceUpdates(),
     countUpdates(features.metrics),
     dropDuplicates(deps.logger),
+    reachableAgain(features.outbox.limits),
     accessControl(createAccessPolicy(deps.allowedUsers), features),
     ...FEATURES.map((feature) => feature(features)),
     unclaimed(features),
@@ -142,9 +144,18 @@ function unclaimed(deps: FeatureDeps): MiddlewareFn<Context> {
   };
 }
 
+/** A chat that writes may be answered again, even one that had blocked or removed the bot. */
+function reachableAgain(limits: ChatLimits): MiddlewareFn<Context> {
+  return (ctx, next) => {
+    if (ctx.chat) limits.heardFrom(ctx.chat.id);
+    return next();
+  };
+}
+
 function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
   const metrics = createBotMetrics(deps.registry);
-  const outbox = new Outbox({ api: telegraf.telegram, logger: deps.logger, onEvent: metrics.send });
+  const limits = new ChatLimits({ onUnreachable: metrics.unreachable });
+  const outbox = new Outbox({ api: telegraf.telegram, logger: deps.logger, limits, onEvent: metrics.send });
   return {
     parley: deps.parley,
     usage: deps.usage,

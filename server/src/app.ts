@@ -14,6 +14,12 @@ import type { ConversationService } from './conversations/conversation-service.t
 import type { ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus, Readiness } from './observability/readiness.ts';
 import { finalCode, RpcTelemetry } from './observability/rpc-telemetry.ts';
+import {
+  createOpenAiApi,
+  OPENAI_METHODS,
+  type OpenAiApiDeps,
+  openAiMethodOf,
+} from './openai-api/openai-api.ts';
 import { createChatService, type ToolCatalog } from './rpc/chat-service.ts';
 import {
   BodyTooLargeError,
@@ -41,7 +47,8 @@ export interface AppDeps {
   admin: AdminServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
   engine: TurnEngine;
-  limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
+  limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
   /**
    * Streams: keep-alive comment interval (default 15 s), the send buffer a slow reader may fill (1 MiB),
    * and the window text after the first gathers in before it is written (50 ms).
@@ -52,6 +59,8 @@ export interface AppDeps {
   metrics: ParleyMetrics;
   /** The tool registry, for ListTools. */
   tools: ToolCatalog;
+  /** The OpenAI-compatible front door's own parts: turns over a caller-held history, the model list. */
+  openai: Pick<OpenAiApiDeps, 'history' | 'models'>;
   /** When set, `/metrics` asks for `Authorization: Bearer <token>`; otherwise it is open. */
   metricsToken?: string;
   /**
@@ -75,15 +84,32 @@ export function createApp(deps: AppDeps): App {
     : undefined;
   const { service, idempotency, engine, gate, limits } = deps;
   const chat = createChatService({ service, idempotency, engine, gate, limits, tools: deps.tools });
+  const streams = {
+    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
+    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    clock: new FlushClock(deps.streams?.flushMs ?? 50),
+    onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
+  };
   const serveSse = createSseHandler({
     service,
     engine,
     gate,
     limits,
-    keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
-    maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
-    clock: new FlushClock(deps.streams?.flushMs ?? 50),
-    onStreamsOpen: (delta) => deps.metrics.streamsOpen.inc(delta),
+    ...streams,
+  });
+  const serveOpenAi = createOpenAiApi({
+    ...deps.openai,
+    engine,
+    gate,
+    authenticate,
+    maxBodyBytes: limits.maxBodyBytes,
+    maxMessageChars: limits.maxMessageChars,
+    ...streams,
+  });
+  const openAiTelemetry = new RpcTelemetry({
+    metrics: deps.metrics,
+    service: 'openai.v1',
+    methods: OPENAI_METHODS,
   });
   // The SSE routes are the chat service's streaming forms: same telemetry, methods named Stream<Method>.
   const chatService = mountService(
@@ -123,6 +149,10 @@ export function createApp(deps: AppDeps): App {
       }
       if (path === '/ready' && req.method === 'GET') return sendReady(res, await deps.readiness());
       if (path === '/metrics' && req.method === 'GET') return sendMetrics(req, res);
+      if (path.startsWith('/v1/')) {
+        context.method = openAiMethodOf(req.method, path);
+        return withTelemetry(req, res, context, openAiTelemetry, () => serveOpenAi(req, res, context));
+      }
       if (path.startsWith('/sse/')) {
         const sse = sseMethodOf(path, chatService.name);
         context.method = sse ? `Stream${sse}` : 'unknown';
@@ -150,7 +180,20 @@ export function createApp(deps: AppDeps): App {
     sse: SseMethod | null | undefined,
   ) {
     setRequestContext(req, context);
-    const call = service.telemetry.start(req, context.method ?? 'unknown');
+    await withTelemetry(req, res, context, service.telemetry, () =>
+      handleAuthenticated(req, res, context, service, sse),
+    );
+  }
+
+  /** Runs one call inside its server span; metrics, span end and the access log follow the response. */
+  async function withTelemetry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: RequestContext,
+    telemetry: RpcTelemetry,
+    serve: () => Promise<void>,
+  ) {
+    const call = telemetry.start(req, context.method ?? 'unknown');
     const started = performance.now();
     // Bound to the RPC's context so the access log line carries its trace id; 'close' also fires
     // when the caller goes away before the response is complete.
@@ -162,7 +205,7 @@ export function createApp(deps: AppDeps): App {
         call.finish(code, res.statusCode);
       }),
     );
-    await otelContext.with(call.context, () => handleAuthenticated(req, res, context, service, sse));
+    await otelContext.with(call.context, serve);
   }
 
   async function handleAuthenticated(
@@ -247,7 +290,7 @@ export function createApp(deps: AppDeps): App {
     if (contentType) req.headers['content-type'] = contentType;
     let body: Buffer;
     try {
-      body = await readBody(req, deps.limits.maxBodyBytes);
+      body = await readBody(req, bodyLimit(req.url ?? '', deps.limits));
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       context.code = 'malformed';
@@ -257,6 +300,14 @@ export function createApp(deps: AppDeps): App {
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     await service.handle(req, res);
   }
+}
+
+const TURN_ROUTES = /\/parley\.chat\.v1\.ChatService\/(StartConversation|ContinueConversation)$/;
+
+/** Turn-taking calls may carry files (base64 in JSON); every other call keeps the small limit. */
+function bodyLimit(url: string, limits: AppDeps['limits']): number {
+  const path = url.split('?')[0] ?? '';
+  return TURN_ROUTES.test(path) ? (limits.maxTurnBodyBytes ?? limits.maxBodyBytes) : limits.maxBodyBytes;
 }
 
 interface MountedService {

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   });
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const root = createLogger({ name: 'parley-server', level: config.logLevel });
-  const logger = worker === undefined ? root : root.child({ worker });
+  const logger = worker === undefined ? root : root.child({ worker, pid: process.pid });
   // In a pool the primary makes the local key file first; its workers then all read the same key.
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   if (cluster.isPrimary && (config.workers as number) > 1) {

@@ -16,8 +16,10 @@ import { LazyLlm } from './assistant/lazy-llm.ts';
 import type { Llm } from './assistant/llm.ts';
 import { Summarizer } from './assistant/summarizer.ts';
 import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
+import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
+import { HistoryTurns } from './conversations/history-turns.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
@@ -28,6 +30,7 @@ import { InstrumentedToolRunner } from './observability/instrumented-tools.ts';
 import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
+import { ModelCatalog } from './openai-api/models.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
@@ -130,6 +133,7 @@ export async function createParleyServer(
     assistant,
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
+    intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
     logger,
   });
   const tuning = overrides.turns ?? {};
@@ -175,11 +179,15 @@ export async function createParleyServer(
       maxBufferedBytes: tuning.maxBufferedBytes,
       flushMs: tuning.flushMs,
     }),
-    limits: config.limits,
+    limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,
     readiness,
     metrics,
     tools,
+    openai: {
+      history: new HistoryTurns({ store, assistant, lock: backends.lock, logger }),
+      models: new ModelCatalog(policyConfig, clock()),
+    },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     ...(overrides.pool ? { pool: overrides.pool } : {}),
   });
@@ -261,6 +269,7 @@ function createAssistant(parts: {
     summarizer: new Summarizer({ llm, logger }),
     systemPrompt: config.systemPrompt,
     ...config.assistant,
+    vision: { models: config.attachments.visionModels, defaultModel: config.openai.model },
     logger,
   });
 }

@@ -118,8 +118,10 @@ describe('Telegram bot: usage, models and group deletes against the real server'
     await bo.sendCallback(
       bo.makeCallbackQuery('m:small-model', { message: { message_id: menu?.messageId } }),
     );
-    await vi.waitFor(() =>
-      expect(botMessage(menu?.messageId)?.text).toMatch(/^Now using <code>small-model<\/code>/),
+    // The edit waits its turn: a private chat gets about one message (or edit) a second.
+    await vi.waitFor(
+      () => expect(botMessage(menu?.messageId)?.text).toMatch(/^Now using <code>small-model<\/code>/),
+      { timeout: 5_000, interval: 50 },
     );
     await say(bo, 'which model?');
     expect((await replies(3002))[0]?.text).toBe('Echo: which model?');

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+import { scrape, total } from '../support/prometheus-text.ts';
 import {
   type BotApiCall,
+  freePort,
   startTelegramEmulator,
   type TelegramEmulator,
 } from '../support/telegram-emulator.ts';
@@ -27,15 +29,20 @@ const BOT_KEY = 'bot-key-stream-0123456789abcdef';
 const STORY = 'tell me a story';
 /** Answered after a get_datetime call. */
 const CLOCK = 'what time is it in Paris?';
+/** 100 pieces, 100 ms apart: long enough for a group's previews to be spaced out. */
+const LONG_STORY = 'tell me a long story';
 
 /** A Markdown reply of 40 words. */
 const story = Array.from({ length: 40 }, (_, i) => (i % 10 === 0 ? `**word${i}**` : `word${i}`)).join(' ');
+const longStory = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
 let server: ServerProcess | undefined;
 let bot: ChildService | undefined;
 let dataDir: string;
+/** The bot's /health and /metrics. */
+let botUrl: string;
 
 function user(id: number, options: { type?: 'private' | 'group'; chatId?: number } = {}): TelegramClient {
   return emulator.server.getClient(TOKEN, {
@@ -70,6 +77,7 @@ beforeAll(async () => {
       // biome-ignore lint/suspicious/noThenProperty: the stand-in's delay step names its follow-up `then`.
       return { delayMs: 700, then: answer };
     }
+    if (text === LONG_STORY) return { reply: longStory, stream: { chunks: 100, intervalMs: 100 } };
     return { reply: story, stream: { chunks: 40, intervalMs: 100 } };
   });
   emulator = await startTelegramEmulator();
@@ -83,7 +91,11 @@ beforeAll(async () => {
     GENERATE_TITLES: 'false',
     LOG_LEVEL: 'warn',
   });
+  const botPort = await freePort();
+  botUrl = `http://127.0.0.1:${botPort}`;
   bot = await startBotProcess({
+    BOT_PORT: String(botPort),
+    BOT_HOST: '127.0.0.1',
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: emulator.apiRoot,
     PARLEY_URL: server.url,
@@ -141,30 +153,73 @@ describe('Telegram bot streaming replies', () => {
     expect(drafts.at(-1)?.text).toMatch(/^It is/);
   });
 
-  it('edits one placeholder in a group at least 1.5 s apart, honouring a 429, into the reply', async () => {
-    const member = user(1009, { type: 'group', chatId: -5009 });
-    emulator.failNext('editMessageText', { retryAfter: 2 });
-    await member.sendMessage(
-      member.makeMessage(`@TestNameBot ${STORY}`, { entities: [{ type: 'mention', offset: 0, length: 12 }] }),
-    );
-    const [placeholder] = await replies(-5009);
+  /** Waits until the group's placeholder (the bot's first message there) shows `html`. */
+  async function placeholderShows(chatId: number, html: string): Promise<void> {
+    const [placeholder] = await replies(chatId);
     await vi.waitFor(
       () => {
         const stored = emulator.server.storage.botMessages.find(
           (m) => m.messageId === placeholder?.messageId,
         );
-        expect(stored?.message.text).toBe(storyHtml);
+        expect(stored?.message.text).toBe(html);
       },
-      { timeout: 15_000, interval: 100 },
+      { timeout: 20_000, interval: 100 },
     );
+  }
+
+  function mentionIn(member: TelegramClient, text: string) {
+    return member.sendMessage(
+      member.makeMessage(`@TestNameBot ${text}`, { entities: [{ type: 'mention', offset: 0, length: 12 }] }),
+    );
+  }
+
+  it('edits one placeholder in a group, previews 3.3 s apart (20 a minute), honouring a 429', async () => {
+    const member = user(1009, { type: 'group', chatId: -5009 });
+    emulator.failNext('editMessageText', { retryAfter: 2, chatId: -5009 });
+    await mentionIn(member, LONG_STORY);
+    await placeholderShows(-5009, longStory);
     const calls = callsIn(-5009, 'sendMessage', 'editMessageText', 'sendMessageDraft');
     expect(calls[0]?.method).toBe('sendMessage');
     expect(calls.slice(1).every((c) => c.method === 'editMessageText')).toBe(true);
-    expectApart(calls, 1_500);
+    // 10 s of writing: the placeholder, a few previews, the final edit (before: one every 1.5 s).
+    expect(calls.length).toBeLessThanOrEqual(6);
+    expectApart(calls.slice(0, -1), 60_000 / 18);
     const refused = calls.findIndex((c) => c.status === 429);
     expect(refused).toBeGreaterThan(0);
     expect((calls[refused + 1]?.at ?? 0) - (calls[refused]?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
     // One message in the group, whatever the number of edits.
     expect(await waitForBotMessages(emulator, TOKEN, -5009, 0)).toEqual([]);
+  });
+
+  it('pauses only the chat a 429 was about: another chat is answered meanwhile', async () => {
+    const member = user(1012, { type: 'group', chatId: -5012 });
+    emulator.failNext('sendMessage', { retryAfter: 6, chatId: -5012 });
+    await mentionIn(member, STORY);
+    await vi.waitFor(() => expect(callsIn(-5012, 'sendMessage')[0]?.status).toBe(429), { timeout: 10_000 });
+    await say(user(1013), CLOCK);
+    const [other] = await replies(1013);
+    expect(other?.text).toMatch(/noon/);
+    await replies(-5012);
+    const group = callsIn(-5012, 'sendMessage', 'editMessageText');
+    const answered = callsIn(1013, 'sendMessage')[0]?.at ?? Infinity;
+    expect(answered).toBeLessThan(group[1]?.at ?? 0);
+    expect((group[1]?.at ?? 0) - (group[0]?.at ?? 0)).toBeGreaterThanOrEqual(6_000);
+  });
+
+  it('sends nothing more to a user who blocked the bot: no retry, no notice, counted', async () => {
+    const unreachable = async () =>
+      total(await scrape(botUrl), 'parley_bot_telegram_unreachable_chats_total', { reason: 'blocked' });
+    const turns = async () => total(await scrape(botUrl), 'parley_bot_turn_duration_seconds_count');
+    const before = await turns();
+    emulator.refuse(1011);
+    await say(user(1011), STORY);
+    // The turn ran to its end on the server; the bot counted it once it had nothing left to send.
+    await vi.waitFor(async () => expect(await turns()).toBe(before + 1), { timeout: 15_000, interval: 100 });
+    const calls = emulator.calls.filter((c) => Number(c.params.chat_id) === 1011);
+    // "typing…" is refused first; a draft already on its way may be too. Nothing after: no reply, no notice.
+    expect(calls.length).toBeLessThanOrEqual(2);
+    expect(calls.every((c) => c.status === 403 && c.method !== 'sendMessage')).toBe(true);
+    expect(await unreachable()).toBe(1);
+    emulator.accept(1011);
   });
 });

@@ -146,10 +146,14 @@ describe('Telegram bot against the real server', () => {
     const older = buttons[1]?.callback_data ?? '';
     expect(older).toMatch(/^s:/);
     await bob.sendCallback(bob.makeCallbackQuery(older, { message: { message_id: history?.messageId } }));
-    await vi.waitFor(() => {
-      const edited = emulator.server.storage.botMessages.find((m) => m.messageId === history?.messageId);
-      expect(edited?.message.text).toMatch(/Switched to <b>first topic<\/b>/);
-    });
+    // The edit waits its turn: a private chat gets about one message (or edit) a second.
+    await vi.waitFor(
+      () => {
+        const edited = emulator.server.storage.botMessages.find((m) => m.messageId === history?.messageId);
+        expect(edited?.message.text).toMatch(/Switched to <b>first topic<\/b>/);
+      },
+      { timeout: 5_000, interval: 50 },
+    );
     await say(bob, 'back to the first');
     await replies(1002);
     const { conversations } = await list('1002');

@@ -12,6 +12,8 @@ export const SERVER_ENTRY = join(ROOT, 'server', 'src', 'main.ts');
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** What the server (and, with WORKERS > 1, its workers) wrote so far, stdout and stderr. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startServerProcess(options: {
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
-  return { url, child, stop: () => stopProcess(child) };
+  return { url, child, output: () => output, stop: () => stopProcess(child) };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {

@@ -22,7 +22,8 @@ export interface StreamedReply {
 /**
  * Writes a reply as OpenAI's SSE `chat.completion.chunk`s: role, content deltas, tool-call deltas (the
  * name first, the arguments across several chunks), finish reason, usage when asked for, `[DONE]`.
- * Resolves with the number of chunks written; stops early when the client went away.
+ * Resolves with the number of chunks written; stops early when the client went away, or where
+ * `endAfterChunks` cuts the answer short.
  */
 export async function streamReply(
   res: ServerResponse,
@@ -32,9 +33,13 @@ export async function streamReply(
     pacing: StreamPacing;
     sleep: (ms: number) => Promise<void>;
     onChunk: () => void;
+    /** Ends the response cleanly after this many chunks: no finish reason, no usage, no `[DONE]`. */
+    endAfterChunks?: number | undefined;
   },
 ): Promise<number> {
-  const frames = chunkFrames(reply, options.includeUsage, options.pacing.chunks);
+  const all = chunkFrames(reply, options.includeUsage, options.pacing.chunks);
+  const cut = options.endAfterChunks;
+  const frames = cut === undefined ? all : all.slice(0, cut);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let sent = 0;
   for (const frame of frames) {
@@ -44,7 +49,8 @@ export async function streamReply(
     sent++;
     options.onChunk();
   }
-  res.end('data: [DONE]\n\n');
+  if (cut === undefined) res.end('data: [DONE]\n\n');
+  else res.end();
   return sent;
 }
 
@@ -160,8 +166,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

@@ -1,6 +1,7 @@
 // What the Telegram emulator's front adds to telegram-test-api: `sendMessageDraft` (Bot API 9.5) for
 // streaming replies, `setMyCommands`/`getMyCommands` with `language_code` (a command menu per language),
-// injected 429s, and a timestamped record of every call the bot makes.
+// injected 429s, chats that refuse the bot (403, "chat not found"), and a timestamped record of every call
+// the bot makes.
 
 /** One Bot API call the bot made, as the front saw it. */
 export interface BotApiCall {
@@ -26,6 +27,15 @@ export interface InjectedFailure {
   retryAfter: number;
   /** How many calls in a row fail (default 1). */
   times?: number;
+  /** Only calls to this chat fail (default: any chat). */
+  chatId?: number;
+}
+
+/** How a chat refuses the bot: Telegram's answers for a user who blocked it, a group that kicked it. */
+export interface Refusal {
+  /** 403 (blocked, kicked) by default; 400 for "chat not found". */
+  code?: number;
+  description?: string;
 }
 
 interface Answer {
@@ -49,7 +59,8 @@ export class BotApiExtras {
   readonly calls: BotApiCall[] = [];
   readonly drafts: DraftRecord[] = [];
   private readonly chatTypes = new Map<number, string>();
-  private readonly failures = new Map<string, { retryAfter: number; remaining: number }>();
+  private readonly failures = new Map<string, { retryAfter: number; remaining: number; chatId?: number }>();
+  private readonly refusals = new Map<number, Required<Refusal>>();
   /** Command menus by `language_code` ('' = for every language without its own), default scope only. */
   readonly menus = new Map<string, BotCommandRecord[]>();
 
@@ -64,13 +75,30 @@ export class BotApiExtras {
   }
 
   failNext(method: string, failure: InjectedFailure): void {
-    this.failures.set(method, { retryAfter: failure.retryAfter, remaining: failure.times ?? 1 });
+    const { retryAfter, times = 1, chatId } = failure;
+    this.failures.set(method, { retryAfter, remaining: times, ...(chatId === undefined ? {} : { chatId }) });
   }
 
-  /** Answers a call the front handles itself (a due failure, a draft); undefined to pass it on. */
+  /** Every call naming `chatId` is refused from now on, until {@link accept}. */
+  refuse(chatId: number, refusal: Refusal = {}): void {
+    const { code = 403, description = 'Forbidden: bot was blocked by the user' } = refusal;
+    this.refusals.set(chatId, { code, description });
+  }
+
+  accept(chatId: number): void {
+    this.refusals.delete(chatId);
+  }
+
+  /** Answers a call the front handles itself (a refusal, a due failure, a draft); undefined to pass it on. */
   intercept(method: string, params: Record<string, unknown>): Answer | undefined {
+    const refusal = this.refusals.get(Number(params.chat_id));
+    if (refusal) {
+      const { code, description } = refusal;
+      return { status: code, body: { ok: false, error_code: code, description } };
+    }
     const failure = this.failures.get(method);
-    if (failure && failure.remaining > 0) {
+    const applies = failure?.chatId === undefined || failure.chatId === Number(params.chat_id);
+    if (failure && failure.remaining > 0 && applies) {
       failure.remaining--;
       return {
         status: 429,

@@ -84,6 +84,27 @@ describe('the Telegram emulator front', () => {
     await telegram.sendMessage(1001, 'c');
   });
 
+  it('answers 429 for one chat only when told to', async () => {
+    emulator.failNext('sendMessage', { retryAfter: 2, chatId: 1003 });
+    await telegram.sendMessage(1001, 'another chat goes through');
+    expect((await rejection(telegram.sendMessage(1003, 'limited'))).parameters?.retry_after).toBe(2);
+    await telegram.sendMessage(1003, 'then it recovers');
+  });
+
+  it('refuses every call to a chat that blocked the bot, until it is accepted again', async () => {
+    emulator.refuse(1002);
+    const blocked = await rejection(telegram.sendMessage(1002, 'hello?'));
+    expect([blocked.code, blocked.description]).toEqual([403, 'Forbidden: bot was blocked by the user']);
+    expect((await rejection(telegram.sendChatAction(1002, 'typing'))).code).toBe(403);
+    emulator.refuse(-1002, { code: 400, description: 'Bad Request: chat not found' });
+    expect((await rejection(telegram.sendMessage(-1002, 'anyone?'))).description).toBe(
+      'Bad Request: chat not found',
+    );
+    await telegram.sendMessage(1001, 'other chats are fine');
+    emulator.accept(1002);
+    await telegram.sendMessage(1002, 'welcome back');
+  });
+
   it('timestamps every call with the status the bot got', async () => {
     const edits = emulator.callsTo('editMessageText');
     expect(edits.map((call) => [call.params.text, call.status])).toEqual([

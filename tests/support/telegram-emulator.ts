@@ -11,9 +11,10 @@ import {
   botApiParams,
   type DraftRecord,
   type InjectedFailure,
+  type Refusal,
 } from './telegram-bot-api-extras.ts';
 
-export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure };
+export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure, Refusal };
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -27,6 +28,8 @@ export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure };
  *   private chats, refused with 400 in groups as Telegram does. {@link TelegramEmulator.failNext} answers a
  *   method's next calls with 429 and `retry_after`; {@link TelegramEmulator.calls} timestamps every call
  *   (edits included) so tests can check throttling.
+ * - **Refusals.** {@link TelegramEmulator.refuse} makes a chat answer every call with 403 (blocked,
+ *   kicked) or 400 "chat not found", as Telegram does once a user blocks the bot.
  * - **Command menus.** `setMyCommands` and `getMyCommands` with `language_code` (default scope), kept in
  *   {@link TelegramEmulator.commands}, checked as Telegram checks them.
  * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction`, which
@@ -48,8 +51,12 @@ export interface TelegramEmulator {
   readonly drafts: DraftRecord[];
   /** The command menu set for a language ('' or absent: the one for every other language). */
   commands(languageCode?: string): BotCommandRecord[] | undefined;
-  /** Makes the next call(s) of `method` fail with 429 Too Many Requests and `retry_after`. */
+  /** Makes the next call(s) of `method` (to one chat, or any) fail with 429 and `retry_after`. */
   failNext(method: string, failure: InjectedFailure): void;
+  /** Refuses every call to the chat (403 "bot was blocked by the user" unless told otherwise). */
+  refuse(chatId: number, refusal?: Refusal): void;
+  /** Lets calls to a refused chat through again (the user unblocked the bot). */
+  accept(chatId: number): void;
   /**
    * Resolves once the bot has sent `count` getUpdates in all. A second poll proves the first one went
    * through the bot's HTTP client and was answered; rejects after `timeoutMs`.
@@ -99,6 +106,8 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     callsTo: (method) => state.extras.calls.filter((call) => call.method === method),
     drafts: state.extras.drafts,
     failNext: (method, failure) => state.extras.failNext(method, failure),
+    refuse: (chatId, refusal) => state.extras.refuse(chatId, refusal),
+    accept: (chatId) => state.extras.accept(chatId),
     commands: (languageCode = '') => state.extras.menus.get(languageCode),
     waitForPolls: (count, timeoutMs = 15_000) => waitForPolls(state, count, timeoutMs),
     async close() {

@@ -73,9 +73,12 @@ async function say(
  */
 export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<void> {
   const { chat } = request;
+  const { limits } = deps.outbox;
+  // The chat blocked or removed the bot while this waited: nothing could be shown, so nothing is asked.
+  if (limits.isUnreachable(chat.id)) return;
   const started = performance.now();
   const texts = await deps.languages.textsFor(request.from);
-  const stopTyping = startTyping(deps.telegram, chat.id, deps.logger);
+  const stopTyping = startTyping(deps.telegram, chat.id, { logger: deps.logger, limits });
   const quote = replyOptions(request).replyTo;
   const reply = new LiveReply(deps.live, {
     chat,

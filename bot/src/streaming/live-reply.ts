@@ -1,19 +1,17 @@
 import type { Logger } from '@parley/logger';
 import type { Chat } from 'telegraf/types';
-import {
-  isParseError,
-  type Outbox,
-  type SendExtra,
-  type TelegramFailure,
-  telegramFailure,
-} from '../telegram/outbox.ts';
+import type { Outbox, SendExtra } from '../telegram/outbox.ts';
 import { splitMessage } from '../telegram/split-message.ts';
+import { isParseError, type TelegramFailure, telegramFailure } from '../telegram/telegram-failure.ts';
 import type { DraftChats } from './draft-chats.ts';
 import { type PacedSendResult, Pacer } from './pacer.ts';
 
 /** Drafts animate in place and cost no message: about two updates a second. */
 export const DRAFT_INTERVAL_MS = 500;
-/** Telegram allows about one message a second per chat and 20 a minute per group; edits count. */
+/**
+ * The shortest gap between a placeholder's edits. Telegram allows about one message a second per chat and
+ * 20 a minute per group, edits included: the chat's {@link ChatLimits} stretch this to what is left.
+ */
 export const EDIT_INTERVAL_MS = 1_500;
 /** A reply finished within this needs no placeholder: it arrives as one message, the cheapest for a group. */
 export const PLACEHOLDER_DELAY_MS = 1_000;
@@ -39,6 +37,7 @@ export interface PreviewApi {
 
 export interface LiveReplyDeps {
   api: PreviewApi;
+  /** Sends the finished reply; its chat limits pace the previews too. */
   outbox: Outbox;
   drafts: DraftChats;
   logger: Logger;
@@ -58,7 +57,8 @@ export type Preview = () => string;
 /**
  * One reply being written in a chat. While the model writes, {@link show} keeps a preview up to date at a
  * rate Telegram accepts: a draft in private chats, else (groups, chats that refuse drafts) one placeholder
- * message that is edited. {@link finish} then puts the formatted reply in place: new message(s) after a
+ * message that is edited, each edit taking a preview slot of the chat's budget (shared with every other
+ * reply and message there), so the interval stretches as the budget runs low. {@link finish} then puts the formatted reply in place: new message(s) after a
  * draft, the placeholder edited into the first part after a placeholder (more parts follow as messages).
  */
 export class LiveReply {
@@ -79,6 +79,7 @@ export class LiveReply {
       intervalMs: draft ? DRAFT_INTERVAL_MS : EDIT_INTERVAL_MS,
       firstDelayMs: draft ? 0 : PLACEHOLDER_DELAY_MS,
       send: (preview) => this.#showNow(preview()),
+      acquire: () => this.#acquire(),
     });
   }
 
@@ -109,6 +110,14 @@ export class LiveReply {
     return outbox.parts(chatId, rest);
   }
 
+  /** Drafts cost no message but obey a 429's pause; a placeholder's send or edit takes a preview slot. */
+  #acquire(): number {
+    const { limits } = this.#deps.outbox;
+    const chatId = this.#target.chat.id;
+    if (this.#mode === 'placeholder') return limits.tryPreview(chatId);
+    return limits.isUnreachable(chatId) ? Number.POSITIVE_INFINITY : limits.pausedFor(chatId);
+  }
+
   #showNow(html: string): Promise<PacedSendResult | undefined> {
     if (!html) return Promise.resolve(undefined);
     return this.#mode === 'draft' ? this.#showDraft(html) : this.#showPlaceholder(html);
@@ -126,7 +135,9 @@ export class LiveReply {
       return undefined;
     } catch (err) {
       const failure = telegramFailure(err);
-      if (failure?.code === 429) return pauseFor(failure);
+      const verdict = this.#deps.outbox.limits.failed(chat.id, failure);
+      if (verdict === 'paused') return pauseFor(failure);
+      if (verdict === 'unreachable') return undefined;
       // No answer, a 5xx or markup Telegram could not read: this preview is lost, the next may do.
       if (!failure || failure.code >= 500 || isParseError(failure)) {
         this.#deps.logger.debug({ err }, 'draft update failed');
@@ -139,7 +150,8 @@ export class LiveReply {
       );
       this.#mode = 'placeholder';
       this.#pacer.intervalMs = EDIT_INTERVAL_MS;
-      return this.#showPlaceholder(html);
+      const wait = this.#deps.outbox.limits.tryPreview(chat.id);
+      return wait > 0 ? { retryAfterMs: wait } : this.#showPlaceholder(html);
     }
   }
 
@@ -160,7 +172,7 @@ export class LiveReply {
       this.#shown = html;
     } catch (err) {
       const failure = telegramFailure(err);
-      if (failure?.code === 429) return pauseFor(failure);
+      if (this.#deps.outbox.limits.failed(chat.id, failure) === 'paused') return pauseFor(failure);
       // Someone deleted the placeholder: the next preview starts a new one.
       if (/message to edit not found/i.test(failure?.description ?? '')) this.#placeholderId = undefined;
       this.#deps.logger.debug({ err }, 'preview update failed');
@@ -169,6 +181,6 @@ export class LiveReply {
   }
 }
 
-function pauseFor(failure: TelegramFailure): PacedSendResult {
-  return { retryAfterMs: (failure.retryAfter ?? 1) * 1000 };
+function pauseFor(failure: TelegramFailure | undefined): PacedSendResult {
+  return { retryAfterMs: (failure?.retryAfter ?? 1) * 1000 };
 }

@@ -102,6 +102,31 @@ describe('Pacer', () => {
     expect(sent.map((s) => s.value)).toEqual(['a']);
   });
 
+  it('waits for a budget shared with others, keeping the newest value meanwhile', async () => {
+    const sent: Array<{ value: string; at: number }> = [];
+    const start = Date.now();
+    const waits = [0, 2_000, 0];
+    const pacer = new Pacer<string>({
+      intervalMs: 500,
+      acquire: () => waits.shift() ?? 0,
+      send: async (value) => {
+        sent.push({ value, at: Date.now() - start });
+        return undefined;
+      },
+    });
+    pacer.push('a');
+    await vi.advanceTimersByTimeAsync(100);
+    pacer.push('b');
+    await vi.advanceTimersByTimeAsync(1_000);
+    pacer.push('c');
+    await vi.advanceTimersByTimeAsync(5_000);
+    // 'b' was due at 500 ms; the budget said 2 s more, by when 'c' had replaced it.
+    expect(sent).toEqual([
+      { value: 'a', at: 0 },
+      { value: 'c', at: 2_500 },
+    ]);
+  });
+
   it('keeps going after a send that throws', async () => {
     let calls = 0;
     const pacer = new Pacer<string>({

@@ -10,6 +10,12 @@ export interface PacerOptions<T> {
   firstDelayMs?: number;
   /** Shows a value. It must not throw: failures are the sender's to handle (and may ask for a pause). */
   send: (value: T) => Promise<PacedSendResult | undefined>;
+  /**
+   * Asked when a send is due: 0 takes the slot (the send goes now), more says how many milliseconds to
+   * wait before asking again. Lets a budget shared with others stretch the interval; the newest value
+   * keeps waiting meanwhile.
+   */
+  acquire?: () => number;
 }
 
 /**
@@ -20,6 +26,7 @@ export interface PacerOptions<T> {
  */
 export class Pacer<T> {
   readonly #send: PacerOptions<T>['send'];
+  readonly #acquire: PacerOptions<T>['acquire'];
   #intervalMs: number;
   /** Earliest `Date.now()` of the next send. */
   #nextAt: number;
@@ -31,6 +38,7 @@ export class Pacer<T> {
 
   constructor(options: PacerOptions<T>) {
     this.#send = options.send;
+    this.#acquire = options.acquire;
     this.#intervalMs = options.intervalMs;
     this.#nextAt = Date.now() + (options.firstDelayMs ?? 0);
   }
@@ -77,6 +85,12 @@ export class Pacer<T> {
     this.#timer = undefined;
     const pending = this.#pending;
     if (!pending || this.#stopped) return;
+    const wait = this.#acquire?.() ?? 0;
+    if (wait > 0) {
+      // Never a busy loop, and an unreachable chat (an infinite wait) is asked again now and then.
+      this.#timer = setTimeout(() => this.#fire(), Math.min(Math.max(wait, 50), 60_000));
+      return;
+    }
     this.#pending = undefined;
     this.#sends++;
     this.#inFlight = this.#send(pending.value).then(

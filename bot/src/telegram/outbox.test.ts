@@ -1,5 +1,6 @@
 import { createLogger } from '@parley/logger';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChatLimits } from './chat-limits.ts';
 import {
   htmlToPlainText,
   type MessageApi,
@@ -20,10 +21,12 @@ function telegramError(error_code: number, description: string, retry_after?: nu
 
 /** Records sends and edits; fails the first calls with the given errors. */
 class FakeApi implements MessageApi {
+  calls = 0;
   readonly sent: Array<{ text: string; extra: SendExtra | undefined }> = [];
   readonly edited: Array<{ messageId: number; text: string; extra: SendExtra | undefined }> = [];
   constructor(private readonly failures: Error[] = []) {}
   async sendMessage(_chatId: number | string, text: string, extra?: SendExtra): Promise<unknown> {
+    this.calls++;
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.sent.push({ text, extra });
@@ -36,6 +39,7 @@ class FakeApi implements MessageApi {
     text: string,
     extra?: SendExtra,
   ): Promise<unknown> {
+    this.calls++;
     const failure = this.failures.shift();
     if (failure) throw failure;
     this.edited.push({ messageId, text, extra });
@@ -56,6 +60,10 @@ function outbox(api: MessageApi) {
   });
   return { box, waits, events };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('Outbox', () => {
   it('sends HTML in parts, quoting on the first and the keyboard on the last', async () => {
@@ -82,21 +90,32 @@ describe('Outbox', () => {
   });
 
   it('waits out a 429 and sends again', async () => {
+    vi.useFakeTimers();
     const api = new FakeApi([telegramError(429, 'Too Many Requests: retry after 3', 3)]);
-    const { box, waits, events } = outbox(api);
-    expect(await box.text(1, 'hello')).toBe(true);
-    expect(waits).toEqual([3_000]);
+    const { box, events } = outbox(api);
+    const start = Date.now();
+    const sent = box.text(1, 'hello');
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(api.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await sent).toBe(true);
+    expect(Date.now() - start).toBe(3_000);
     expect(events).toEqual(['rate_limited']);
     expect(api.sent.map((s) => s.text)).toEqual(['hello']);
   });
 
-  it('gives up on a 429 that asks for too long a wait, or keeps coming', async () => {
+  it('gives up on a 429 that asks for too long a wait, or keeps coming, without a notice', async () => {
+    vi.useFakeTimers();
     const long = outbox(new FakeApi([telegramError(429, 'Too Many Requests', 600)]));
     expect(await long.box.text(1, 'hello')).toBe(false);
-    expect(long.waits).toEqual([]);
     const endless = outbox(new FakeApi(Array.from({ length: 10 }, () => telegramError(429, 'slow down', 1))));
-    expect(await endless.box.text(1, 'hello')).toBe(false);
-    expect(endless.waits).toEqual([1_000, 1_000, 1_000]);
+    const start = Date.now();
+    const sent = endless.box.text(1, 'hello');
+    await vi.runAllTimersAsync();
+    expect(await sent).toBe(false);
+    // Four tries, each a second after the one refused before it.
+    expect(Date.now() - start).toBe(3_000);
+    expect(endless.events).toEqual(['rate_limited', 'rate_limited', 'rate_limited', 'failed']);
   });
 
   it('sends again after a Telegram 5xx, with backoff', async () => {
@@ -120,23 +139,100 @@ describe('Outbox', () => {
   });
 
   it('stops after a part that cannot be delivered', async () => {
-    const api = new FakeApi([telegramError(403, 'Forbidden: bot was blocked by the user')]);
+    const api = new FakeApi([telegramError(400, 'Bad Request: message is too long')]);
     const { box, events } = outbox(api);
     expect(await box.html(1, `${'a'.repeat(4_000)}\n\n${'b'.repeat(100)}`)).toBe(false);
     expect(api.sent).toEqual([]);
     expect(events).toEqual(['failed']);
   });
+
+  it.each([
+    ['blocked', 403, 'Forbidden: bot was blocked by the user'],
+    ['kicked', 403, 'Forbidden: bot was kicked from the group chat'],
+    ['chat_not_found', 400, 'Bad Request: chat not found'],
+  ])(
+    'sends nothing more, and tells nobody, once Telegram refuses the chat (%s)',
+    async (reason, code, text) => {
+      const unreachable: string[] = [];
+      const api = new FakeApi([telegramError(code, text)]);
+      const limits = new ChatLimits({ onUnreachable: (r) => unreachable.push(r) });
+      const box = new Outbox({ api, logger, limits });
+      expect(await box.html(-5, `${'a'.repeat(4_000)}\n\n${'b'.repeat(100)}`)).toBe(false);
+      expect(await box.text(-5, 'and this?')).toBe(false);
+      expect(await box.edit(-5, 1, 'or this?')).toBe(false);
+      expect(api.calls).toBe(1);
+      expect(api.sent).toEqual([]);
+      expect(unreachable).toEqual([reason]);
+      // Other chats are untouched; the chat itself may be answered again once it writes.
+      expect(await box.text(6, 'hi')).toBe(true);
+      limits.heardFrom(-5);
+      expect(await box.text(-5, 'welcome back')).toBe(true);
+    },
+  );
+
+  it('shares one budget per chat: a group gets 20 a minute, other chats go on meanwhile', async () => {
+    vi.useFakeTimers();
+    const api = new FakeApi();
+    const { box } = outbox(api);
+    const start = Date.now();
+    const group = Promise.all(Array.from({ length: 25 }, (_, i) => box.text(-9, `g${i}`)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.sent).toHaveLength(20);
+    expect(await box.text(6, 'private, at once')).toBe(true);
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(api.sent).toHaveLength(21);
+    await vi.advanceTimersByTimeAsync(1);
+    await group;
+    expect(api.sent.at(-1)?.text).toBe('g24');
+    expect(Date.now() - start).toBe(60_000);
+  });
+
+  it('spaces a private chat’s messages a second apart', async () => {
+    vi.useFakeTimers();
+    const api = new FakeApi();
+    const { box } = outbox(api);
+    const times: number[] = [];
+    const start = Date.now();
+    await Promise.all([
+      box.text(3, 'one').then(() => times.push(Date.now() - start)),
+      box.text(3, 'two').then(() => times.push(Date.now() - start)),
+      box.text(3, 'three').then(() => times.push(Date.now() - start)),
+      vi.advanceTimersByTimeAsync(5_000),
+    ]);
+    expect(times).toEqual([0, 1_000, 2_000]);
+    expect(api.sent.map((s) => s.text)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('pauses only the chat a 429 was about', async () => {
+    vi.useFakeTimers();
+    const api = new FakeApi([telegramError(429, 'Too Many Requests: retry after 10', 10)]);
+    const { box } = outbox(api);
+    const start = Date.now();
+    const paused = box.text(-1, 'paused').then(() => Date.now() - start);
+    await vi.advanceTimersByTimeAsync(0);
+    const other = box.text(-2, 'other').then(() => Date.now() - start);
+    const later = box.text(-1, 'later').then(() => Date.now() - start);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await other).toBe(0);
+    expect(await paused).toBe(10_000);
+    expect(await later).toBe(10_000);
+  });
 });
 
 describe('Outbox.edit', () => {
   it('edits a message, waiting out a 429 and falling back to plain text like a send', async () => {
+    vi.useFakeTimers();
     const api = new FakeApi([
       telegramError(429, 'Too Many Requests: retry after 2', 2),
       telegramError(400, "Bad Request: can't parse entities"),
     ]);
-    const { box, waits } = outbox(api);
-    expect(await box.edit(1, 42, '<b>done</b> &amp; dusted')).toBe(true);
-    expect(waits).toEqual([2_000]);
+    const { box } = outbox(api);
+    const start = Date.now();
+    const edited = box.edit(1, 42, '<b>done</b> &amp; dusted');
+    await vi.runAllTimersAsync();
+    expect(await edited).toBe(true);
+    // 2 s of pause, then the plain-text resend a second after the refused call: every call counts.
+    expect(Date.now() - start).toBe(3_000);
     expect(api.edited).toEqual([{ messageId: 42, text: 'done & dusted', extra: {} }]);
   });
 

@@ -1,7 +1,9 @@
 import type { Logger } from '@parley/logger';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
+import { ChatLimits } from './chat-limits.ts';
 import { escapeHtml } from './reply-format.ts';
 import { splitMessage } from './split-message.ts';
+import { isParseError, isTransient, telegramFailure } from './telegram-failure.ts';
 
 /** The part of the Bot API the outbox needs; telegraf's `Telegram` provides it. */
 export interface MessageApi {
@@ -11,7 +13,7 @@ export interface MessageApi {
     messageId: number,
     inlineMessageId: undefined,
     text: string,
-    extra?: Pick<SendExtra, 'parse_mode'>,
+    extra?: Pick<SendExtra, 'parse_mode' | 'reply_markup'>,
   ): Promise<unknown>;
 }
 
@@ -34,6 +36,8 @@ export type SendEvent = 'rate_limited' | 'transient_retry' | 'plain_text_fallbac
 export interface OutboxDeps {
   api: MessageApi;
   logger: Logger;
+  /** Telegram's per-chat limits, shared with everything else that sends (live replies). */
+  limits?: ChatLimits;
   /** The longest Telegram `retry_after` honoured; a longer one drops the message (logged). */
   maxRetryAfterSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -48,27 +52,40 @@ const MAX_ATTEMPTS = 4;
 const TRANSIENT_DELAYS_MS = [1_000, 3_000];
 export const UNDELIVERED =
   'Sorry, Telegram failed while I was sending my answer, so part of it is missing. Please ask again.';
-const PARSE_ERROR = /can't parse entities|unsupported start tag|can't find end tag|unexpected end tag/i;
 /** Telegram refuses an edit that changes nothing; for us that edit has succeeded. */
 const NOT_MODIFIED = /message is not modified/i;
+
+/**
+ * What became of a message: `transient` was lost to failures that retrying did not cure (worth telling
+ * the chat); `unreachable` will never reach the chat (blocked, kicked: nothing more is sent there).
+ */
+type Outcome = 'sent' | 'transient' | 'unreachable' | 'failed';
 
 /** One Bot API call that puts `text` in the chat, with or without a parse mode. */
 type Delivery = (text: string, parseMode: SendExtra['parse_mode']) => Promise<unknown>;
 
 /**
- * Every message the bot sends goes through here: HTML split to Telegram's size, a plain-text resend when
- * Telegram still rejects the markup, Telegram's 429 `retry_after` honoured up to a bound, and transient
- * failures (5xx, network) retried with backoff; when those still lose a message, the chat is told.
+ * Every message the bot sends goes through here: each call waits for the chat's turn under Telegram's
+ * limits ({@link ChatLimits}), HTML is split to Telegram's size, resent as plain text when Telegram still
+ * rejects the markup, a 429 pauses the chat for its `retry_after` (up to a bound) and transient failures
+ * (5xx, network) are retried with backoff; when those still lose a message, the chat is told. A chat that
+ * blocked or removed the bot gets nothing more: no retry, no notice.
  */
 export class Outbox {
   readonly #deps: Required<Omit<OutboxDeps, 'onEvent'>> & Pick<OutboxDeps, 'onEvent'>;
 
   constructor(deps: OutboxDeps) {
     this.#deps = {
-      maxRetryAfterSeconds: 30,
+      limits: new ChatLimits(),
+      maxRetryAfterSeconds: 120,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       ...deps,
     };
+  }
+
+  /** The chat limits every send and edit goes through. */
+  get limits(): ChatLimits {
+    return this.#deps.limits;
   }
 
   /** Sends plain text (escaped here). Resolves false when a part could not be delivered (logged). */
@@ -95,7 +112,7 @@ export class Outbox {
       if (index === parts.length - 1 && options.keyboard) extra.reply_markup = options.keyboard;
       const send: Delivery = (text, parseMode) =>
         this.#deps.api.sendMessage(chatId, text, parseMode ? { ...extra, parse_mode: parseMode } : extra);
-      const outcome = await this.#deliver(send, part);
+      const outcome = await this.#deliver(chatId, send, part);
       if (outcome === 'sent') continue;
       if (outcome === 'transient') await this.#tellUndelivered(chatId);
       return false;
@@ -105,6 +122,7 @@ export class Outbox {
 
   /** Best effort, once: the failure that lost the reply may still be going on. */
   async #tellUndelivered(chatId: number | string): Promise<void> {
+    if (!(await this.#deps.limits.take(chatId))) return;
     try {
       await this.#deps.api.sendMessage(chatId, UNDELIVERED);
     } catch (err) {
@@ -116,107 +134,98 @@ export class Outbox {
    * Replaces the text of a message the bot sent with one part of HTML (at most 4096 characters), with the
    * same plain-text and 429 handling as a send. False when the message cannot be edited (gone, too old).
    */
-  async edit(chatId: number | string, messageId: number, html: string): Promise<boolean> {
-    const outcome = await this.#deliver(async (text, parseMode) => {
-      try {
-        return await this.#deps.api.editMessageText(
-          chatId,
-          messageId,
-          undefined,
-          text,
-          parseMode ? { parse_mode: parseMode } : {},
-        );
-      } catch (err) {
-        if (NOT_MODIFIED.test(telegramFailure(err)?.description ?? '')) return true;
-        throw err;
-      }
-    }, html);
+  async edit(
+    chatId: number | string,
+    messageId: number,
+    html: string,
+    options: Pick<SendOptions, 'keyboard'> = {},
+  ): Promise<boolean> {
+    const markup: Pick<SendExtra, 'reply_markup'> = options.keyboard
+      ? { reply_markup: options.keyboard }
+      : {};
+    const outcome = await this.#deliver(
+      chatId,
+      async (text, parseMode) => {
+        try {
+          return await this.#deps.api.editMessageText(
+            chatId,
+            messageId,
+            undefined,
+            text,
+            parseMode ? { ...markup, parse_mode: parseMode } : markup,
+          );
+        } catch (err) {
+          if (NOT_MODIFIED.test(telegramFailure(err)?.description ?? '')) return true;
+          throw err;
+        }
+      },
+      html,
+    );
     return outcome === 'sent';
   }
 
-  /** `transient`: lost to failures that retrying did not cure (worth telling the chat about). */
-  async #deliver(call: Delivery, html: string): Promise<'sent' | 'transient' | 'failed'> {
+  async #deliver(chatId: number | string, call: Delivery, html: string): Promise<Outcome> {
+    const { limits, logger, onEvent } = this.#deps;
     let text = html;
     let parseMode: SendExtra['parse_mode'] = 'HTML';
     let transientRetries = 0;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS + TRANSIENT_DELAYS_MS.length; attempt++) {
+      if (!(await limits.take(chatId))) return 'unreachable';
       try {
         await call(text, parseMode);
         return 'sent';
       } catch (err) {
         const failure = telegramFailure(err);
         if (parseMode && failure && isParseError(failure)) {
-          this.#deps.logger.warn(
+          logger.warn(
             { description: failure.description },
             'Telegram rejected the HTML; resending as plain text',
           );
-          this.#deps.onEvent?.('plain_text_fallback');
+          onEvent?.('plain_text_fallback');
           parseMode = undefined;
           text = htmlToPlainText(html);
           continue;
         }
-        if (failure?.code === 429 && attempt < MAX_ATTEMPTS && (await this.#waitOut(failure.retryAfter)))
-          continue;
-        const transient = isTransient(failure);
-        const delay = transient ? TRANSIENT_DELAYS_MS[transientRetries++] : undefined;
+        const verdict = limits.failed(chatId, failure);
+        if (verdict === 'unreachable') {
+          logger.info(
+            { description: failure?.description },
+            'Telegram refuses this chat; sending nothing more',
+          );
+          return 'unreachable';
+        }
+        if (verdict === 'paused') {
+          if (attempt < MAX_ATTEMPTS && this.#bearable(failure?.retryAfter)) continue;
+          logger.warn({ retryAfter: failure?.retryAfter }, 'Telegram rate limit: message dropped');
+          onEvent?.('failed');
+          return 'failed';
+        }
+        const delay = isTransient(failure) ? TRANSIENT_DELAYS_MS[transientRetries++] : undefined;
         if (delay !== undefined) {
-          this.#deps.onEvent?.('transient_retry');
-          this.#deps.logger.info({ err, delayMs: delay }, 'Telegram failed; sending again shortly');
+          onEvent?.('transient_retry');
+          logger.info({ err, delayMs: delay }, 'Telegram failed; sending again shortly');
           await this.#deps.sleep(delay);
           continue;
         }
-        this.#deps.logger.warn({ err, attempt }, 'could not send a message to Telegram');
-        this.#deps.onEvent?.('failed');
-        return transient || failure?.code === 429 ? 'transient' : 'failed';
+        logger.warn({ err, attempt }, 'could not send a message to Telegram');
+        onEvent?.('failed');
+        return isTransient(failure) ? 'transient' : 'failed';
       }
     }
     return 'transient';
   }
 
-  /** Waits out a 429 when Telegram asks for a bounded pause; false when the pause is too long. */
-  async #waitOut(retryAfter: number | undefined): Promise<boolean> {
+  /**
+   * A 429 pauses the chat (the next `take` waits it out); a pause longer than the bound drops the message
+   * instead, since the chat's lane would wait all that time.
+   */
+  #bearable(retryAfter: number | undefined): boolean {
     const seconds = retryAfter ?? 1;
     if (seconds > this.#deps.maxRetryAfterSeconds) return false;
     this.#deps.onEvent?.('rate_limited');
-    this.#deps.logger.info({ retryAfter: seconds }, 'Telegram rate limit: waiting before resending');
-    await this.#deps.sleep(seconds * 1000);
+    this.#deps.logger.info({ retryAfter: seconds }, 'Telegram rate limit: this chat waits before resending');
     return true;
   }
-}
-
-export interface TelegramFailure {
-  code: number;
-  description: string;
-  retryAfter?: number;
-}
-
-/**
- * A failure that may pass: Telegram's 5xx, or no Bot API answer at all (connection refused or reset, DNS,
- * a timeout). A network error after Telegram took the message may send it twice; losing it is worse.
- */
-function isTransient(failure: TelegramFailure | undefined): boolean {
-  return failure === undefined || failure.code >= 500;
-}
-
-/** Reads telegraf's TelegramError structurally (`response.error_code`, `response.parameters`). */
-export function telegramFailure(err: unknown): TelegramFailure | undefined {
-  if (!(err instanceof Error) || !('response' in err)) return undefined;
-  const response = (err as { response?: unknown }).response as
-    | { error_code?: unknown; description?: unknown; parameters?: { retry_after?: unknown } }
-    | undefined;
-  if (typeof response?.error_code !== 'number') return undefined;
-  const failure: TelegramFailure = {
-    code: response.error_code,
-    description: typeof response.description === 'string' ? response.description : '',
-  };
-  const retryAfter = response.parameters?.retry_after;
-  if (typeof retryAfter === 'number' && retryAfter >= 0) failure.retryAfter = retryAfter;
-  return failure;
-}
-
-/** Telegram refused the markup (not the message): the same text as plain text would go through. */
-export function isParseError(failure: TelegramFailure | undefined): boolean {
-  return failure?.code === 400 && PARSE_ERROR.test(failure.description);
 }
 
 /** What Telegram would have shown for the HTML, as plain text: tags dropped, entities decoded. */

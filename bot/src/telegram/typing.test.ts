@@ -18,7 +18,7 @@ describe('startTyping', () => {
         throw new Error('500: Internal Server Error');
       },
     };
-    const stop = startTyping(api, 1, logger);
+    const stop = startTyping(api, 1, { logger });
     await vi.advanceTimersByTimeAsync(10_000);
     expect(calls).toBe(3);
     stop();

@@ -1,5 +1,5 @@
 import { createLogger } from '@parley/logger';
-import type { ChatClient, UsageClient } from '@parley/rpc';
+import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
 import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
@@ -20,17 +20,27 @@ export const BOT_INFO = {
 export interface BotCall {
   method: string;
   payload: Record<string, unknown>;
+  /** `Date.now()` when the call was made (fake time under fake timers). */
+  at: number;
 }
 
-export function botHarness(clients: { parley?: Partial<ChatClient>; usage?: UsageClient } = {}) {
+export interface HarnessOptions {
+  parley?: Partial<ChatClient & ChatStreamClient>;
+  usage?: UsageClient;
+  /** Answers a call with an error instead (a Bot API refusal, see {@link telegramError}). */
+  refuse?: (method: string, payload: Record<string, unknown>) => Error | undefined;
+}
+
+export function botHarness(clients: HarnessOptions = {}) {
   const parley = new FakeChatClient(clients.parley);
   const usage = clients.usage ?? new FakeUsageClient();
+  const registry = new Registry();
   const bot = createBot({
     token: '1:test',
     parley,
     usage,
     logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
-    registry: new Registry(),
+    registry,
     allowedUsers: { ids: [], usernames: [] },
     showTools: false,
     rpcTimeoutMs: 1_000,
@@ -38,7 +48,9 @@ export function botHarness(clients: { parley?: Partial<ChatClient>; usage?: Usag
   });
   const calls: BotCall[] = [];
   bot.telegraf.telegram.callApi = (async (method: string, payload: Record<string, unknown>) => {
-    calls.push({ method, payload });
+    calls.push({ method, payload, at: Date.now() });
+    const refusal = clients.refuse?.(method, payload);
+    if (refusal) throw refusal;
     if (method === 'sendChatAction') throw new Error('500: Internal Server Error');
     return { message_id: calls.length };
   }) as unknown as Telegram['callApi'];
@@ -53,7 +65,23 @@ export function botHarness(clients: { parley?: Partial<ChatClient>; usage?: Usag
       await bot.telegraf.handleUpdate(update);
       await bot.queue.drain(1_000);
     },
+    /** Hands the update over without waiting for its answer (under fake timers: advance them). */
+    receive: (update: Update) => bot.telegraf.handleUpdate(update),
+    /** Turns waiting or running. */
+    pending: () => bot.queue.size,
+    /** One metric's values, by their labels joined. */
+    async metric(name: string): Promise<Record<string, number>> {
+      const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+      return Object.fromEntries(values.map((v) => [Object.values(v.labels).join(','), v.value]));
+    },
   };
+}
+
+/** A Bot API error as telegraf throws it (TelegramError keeps the response). */
+export function telegramError(error_code: number, description: string, retry_after?: number): Error {
+  return Object.assign(new Error(`${error_code}: ${description}`), {
+    response: { ok: false, error_code, description, ...(retry_after ? { parameters: { retry_after } } : {}) },
+  });
 }
 
 const PRIVATE = { id: 7, type: 'private' as const, first_name: 'Ann' };

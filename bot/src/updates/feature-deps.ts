@@ -98,18 +98,10 @@ export async function replaceMessage(
   html: string,
   keyboard?: InlineKeyboardMarkup,
 ): Promise<void> {
-  if (messageId !== undefined) {
-    try {
-      await deps.telegram.editMessageText(chatId, messageId, undefined, html, {
-        parse_mode: 'HTML',
-        ...(keyboard ? { reply_markup: keyboard } : {}),
-      });
-      return;
-    } catch (err) {
-      deps.logger.debug({ err }, 'editMessageText failed; sending a new message');
-    }
-  }
-  await deps.outbox.html(chatId, html, keyboard ? { keyboard } : {});
+  const options = keyboard ? { keyboard } : {};
+  if (messageId !== undefined && (await deps.outbox.edit(chatId, messageId, html, options))) return;
+  if (deps.outbox.limits.isUnreachable(chatId)) return;
+  await deps.outbox.html(chatId, html, options);
 }
 
 /** Telegram caps callback data at 64 bytes; an id that would not fit gets no button. */

@@ -1,11 +1,14 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { SendEvent } from '../telegram/outbox.ts';
+import type { UnreachableReason } from '../telegram/telegram-failure.ts';
 
 /** What the bot counts. No user or chat ids as labels: they would make unbounded series. */
 export interface BotMetrics {
   update(kind: 'handled' | 'duplicate' | 'refused' | 'ignored' | 'busy'): void;
   turn(outcome: string, seconds: number): void;
   send(event: SendEvent): void;
+  /** Telegram refused a chat for good (blocked, kicked, chat not found): counted once per chat. */
+  unreachable(reason: UnreachableReason): void;
 }
 
 export function createBotMetrics(registry: Registry): BotMetrics {
@@ -28,9 +31,16 @@ export function createBotMetrics(registry: Registry): BotMetrics {
     labelNames: ['event'],
     registers: [registry],
   });
+  const unreachable = new Counter({
+    name: 'parley_bot_telegram_unreachable_chats_total',
+    help: 'Chats Telegram refused for good (403 blocked, kicked; 400 chat not found), by reason; nothing more is sent to them until they write again',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   return {
     update: (kind) => updates.inc({ kind }),
     turn: (outcome, seconds) => turns.observe({ outcome }, seconds),
     send: (event) => sends.inc({ event }),
+    unreachable: (reason) => unreachable.inc({ reason }),
   };
 }

@@ -8,6 +8,8 @@ import {
   type DeleteConversationResponse,
   DescribeConversationRequest,
   type DescribeConversationResponse,
+  GetAttachmentRequest,
+  type GetAttachmentResponse,
   GetSessionRequest,
   type GetSessionResponse,
   ListConversationsRequest,
@@ -80,6 +82,8 @@ export interface ChatClient {
   /** The chat's current conversation (unset when its next message starts one). */
   getSession(req: Req<GetSessionRequest>, opts?: RpcOptions): Promise<GetSessionResponse>;
   listTools(req?: Req<ListToolsRequest>, opts?: RpcOptions): Promise<ListToolsResponse>;
+  /** One of the caller's attachments with its bytes (not_found for anyone else's). */
+  getAttachment(req: Req<GetAttachmentRequest>, opts?: RpcOptions): Promise<GetAttachmentResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -105,6 +109,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (await client.getSession(GetSessionRequest.create(req), withDeadline(opts))).response,
     listTools: async (req = {}, opts) =>
       (await client.listTools(ListToolsRequest.create(req), withDeadline(opts))).response,
+    getAttachment: async (req, opts) =>
+      (await client.getAttachment(GetAttachmentRequest.create(req), withDeadline(opts))).response,
   };
 }
 

@@ -48,7 +48,7 @@ function frame(event: TurnEvent): string {
   return `event: ${kind}\ndata: ${JSON.stringify(TurnEvent.toJson(event, { useProtoFieldName: true }))}\n\n`;
 }
 
-const reply = { id: 'm2', role: Role.ASSISTANT, content: 'Hello there', toolCalls: [] };
+const reply = { id: 'm2', role: Role.ASSISTANT, content: 'Hello there', toolCalls: [], attachments: [] };
 const turn: TurnEvent[] = [
   {
     event: {
@@ -56,7 +56,7 @@ const turn: TurnEvent[] = [
       started: {
         conversationId: 'c1',
         newConversation: true,
-        userMessage: { id: 'm1', role: Role.USER, content: 'hi', toolCalls: [] },
+        userMessage: { id: 'm1', role: Role.USER, content: 'hi', toolCalls: [], attachments: [] },
       },
     },
   },

@@ -138,6 +138,22 @@ describe('Assistant', () => {
     expect(llm.calls[3]?.messages.at(-1)?.content).toContain('maximum number of tool calls');
   });
 
+  it('fails as unavailable when the model finishes without a word, after tools or not', async () => {
+    const ask = { toolCalls: [{ id: 'x', name: 'get_weather', arguments: '{"location":"Oslo"}' }] };
+    for (const steps of [[{ reply: '' }], [ask, { reply: '' }]]) {
+      const failed = await assistant(new ScriptedLlm(steps))
+        .reply(conversation, history(1, 10), scope())
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(failed).toMatchObject({
+        code: 'unavailable',
+        message: 'the model returned an empty answer; try again',
+      });
+    }
+  });
+
   it('keeps the prompt within the token budget for a 1,000-message conversation', async () => {
     const llm = new ScriptedLlm();
     const big = history(1_000);

@@ -19,8 +19,8 @@ import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
 import type { FetchFunction } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
-import type { Llm, LlmMessage, LlmRequest, LlmResponse } from './llm.ts';
-import { readChatStream } from './openai-stream.ts';
+import { type Llm, type LlmMessage, type LlmRequest, type LlmResponse, withUsageOfFailure } from './llm.ts';
+import { estimateUsage, IncompleteAnswerError, readChatStream } from './openai-stream.ts';
 
 export interface OpenAiLlmOptions {
   /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
@@ -50,6 +50,7 @@ const MESSAGES = {
   rateLimited: 'the model is rate limited; try again shortly',
   rejected: 'the model rejected the request',
   cancelled: 'the request was cancelled',
+  brokeOff: "the model's answer broke off part-way; try again",
 } as const;
 
 /**
@@ -119,10 +120,10 @@ export class OpenAiLlm implements Llm {
     const model = request.model ?? this.#model;
     const body = toChatRequest(request, model);
     const promptChars = request.messages.reduce((sum, m) => sum + m.content.length, 0);
-    let told = false;
+    let toldChars = 0;
     const onDelta = request.onDelta
       ? (text: string) => {
-          told = true;
+          toldChars += text.length;
           request.onDelta?.(text);
         }
       : undefined;
@@ -131,11 +132,15 @@ export class OpenAiLlm implements Llm {
         try {
           return await this.#attempt(body, { model, promptChars, onDelta }, attemptSignal, request.signal);
         } catch (err) {
-          throw told ? new StreamBrokenError(err) : err;
+          throw toldChars > 0 ? new StreamBrokenError(err) : err;
         }
       }, request.signal);
     } catch (err) {
-      throw this.#fail(err instanceof StreamBrokenError ? err.cause : err, model, request.signal);
+      if (!(err instanceof StreamBrokenError)) throw this.#fail(err, model, request.signal);
+      // The client saw part of an answer: charged as such (providers bill what they streamed; a cut
+      // stream never reaches the usage chunk, so it is estimated).
+      const failure = this.#fail(err.cause, model, request.signal, MESSAGES.brokeOff);
+      throw withUsageOfFailure(failure, estimateUsage(promptChars, toldChars));
     }
   }
 
@@ -165,8 +170,16 @@ export class OpenAiLlm implements Llm {
     }
   }
 
-  /** Maps a failure to a client-safe AppError, keeping the original as `cause`, and logs it once. */
-  #fail(err: unknown, model: string, signal: AbortSignal | undefined): AppError {
+  /**
+   * Maps a failure to a client-safe AppError, keeping the original as `cause`, and logs it once.
+   * `unavailableMessage` replaces the generic text of an `unavailable` outcome.
+   */
+  #fail(
+    err: unknown,
+    model: string,
+    signal: AbortSignal | undefined,
+    unavailableMessage: string = MESSAGES.open,
+  ): AppError {
     const status = err instanceof APIError ? err.status : undefined;
     const log = (level: 'debug' | 'warn' | 'error', error: AppError): AppError => {
       this.#logger?.[level]({ err, status, model, code: error.code }, 'model call failed');
@@ -204,7 +217,7 @@ export class OpenAiLlm implements Llm {
     if (status === 400 || status === 422) {
       return log('warn', new AppError('failed_precondition', MESSAGES.rejected, { cause: err }));
     }
-    return log('warn', new UnavailableError(MESSAGES.open, { cause: err }));
+    return log('warn', new UnavailableError(unavailableMessage, { cause: err }));
   }
 }
 
@@ -245,7 +258,7 @@ class IdleWatch {
 /** Failures worth retrying and counting against the provider: it may well answer a moment later. */
 function isTransient(err: unknown): boolean {
   if (err instanceof StreamBrokenError) return isTransient(err.cause);
-  if (err instanceof APIConnectionError) return true;
+  if (err instanceof APIConnectionError || err instanceof IncompleteAnswerError) return true;
   const status = err instanceof APIError ? err.status : undefined;
   return status !== undefined && (status === 408 || status === 409 || status === 429 || status >= 500);
 }
@@ -295,8 +308,22 @@ function toChatRequest(request: LlmRequest, model: string): ChatCompletionCreate
 function toChatMessage(message: LlmMessage): ChatCompletionMessageParam {
   switch (message.role) {
     case 'system':
+      return { role: 'system', content: message.content };
     case 'user':
-      return { role: message.role, content: message.content };
+      if (!message.images?.length) return { role: 'user', content: message.content };
+      // Vision: the text, then each image inline as a data URL (no URL the provider would fetch).
+      return {
+        role: 'user',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...message.images.map((image) => ({
+            type: 'image_url' as const,
+            image_url: {
+              url: `data:${image.mediaType};base64,${Buffer.from(image.data).toString('base64')}`,
+            },
+          })),
+        ],
+      };
     case 'tool':
       return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
     case 'assistant':

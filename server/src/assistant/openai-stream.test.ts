@@ -1,6 +1,6 @@
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { readChatStream } from './openai-stream.ts';
+import { IncompleteAnswerError, readChatStream } from './openai-stream.ts';
 
 /** A Response whose body arrives in exactly these pieces (split anywhere, as TCP may). */
 function sse(pieces: string[], type = 'text/event-stream'): Response {
@@ -14,8 +14,9 @@ function sse(pieces: string[], type = 'text/event-stream'): Response {
   return new Response(body, { headers: { 'content-type': type } });
 }
 
-const chunk = (delta: object, extra: object = {}) =>
-  `data: ${JSON.stringify({ model: 'm-1', choices: [{ index: 0, delta }], ...extra })}\n\n`;
+const chunk = (delta: object, finish: string | null = null) =>
+  `data: ${JSON.stringify({ model: 'm-1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const stop = chunk({}, 'stop');
 
 function read(response: Response, told: string[] = []) {
   let bytes = 0;
@@ -35,6 +36,7 @@ describe('readChatStream', () => {
       chunk({ content: 'lo ✓' }),
       chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'get_', arguments: '{"ci' } }] }),
       chunk({ tool_calls: [{ index: 0, function: { name: 'weather', arguments: 'ty":"Oslo"}' } }] }),
+      stop,
       `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } })}\r\n\r\n`,
       'data: [DONE]\n\n',
     ].join('');
@@ -52,7 +54,7 @@ describe('readChatStream', () => {
   });
 
   it('estimates usage when the provider reports none', async () => {
-    const result = await read(sse([chunk({ content: 'abcdefgh' }), 'data: [DONE]\n\n']));
+    const result = await read(sse([chunk({ content: 'abcdefgh' }), stop, 'data: [DONE]\n\n']));
     expect(result.usage).toEqual({ promptTokens: 10, completionTokens: 2, totalTokens: 12 });
   });
 
@@ -63,10 +65,14 @@ describe('readChatStream', () => {
     await expect(read(inline)).rejects.toThrow(/bad/);
   });
 
+  it('throws IncompleteAnswerError for a stream cut before a finish reason', async () => {
+    await expect(read(sse([chunk({ content: 'half' })]))).rejects.toBeInstanceOf(IncompleteAnswerError);
+  });
+
   it('reads one JSON completion from a server that ignored stream: true', async () => {
     const completion = {
       model: 'm-2',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'whole' } }],
+      choices: [{ index: 0, message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
     };
     const told: string[] = [];

@@ -4,6 +4,18 @@ import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/
 import { claimNodeBody } from '../providers/keep-alive-fetch.ts';
 import type { LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 
+/**
+ * An answer that did not reach its end: a stream that stopped before any chunk carried a finish reason
+ * (cut off, or a provider that sent nothing at all), or a completion with no content, no tool calls and
+ * no finish reason. A failure like any other (retried while nothing was told), never an empty reply.
+ */
+export class IncompleteAnswerError extends Error {
+  constructor(what: string) {
+    super(`the model's answer ended early: ${what}`);
+    this.name = 'IncompleteAnswerError';
+  }
+}
+
 /** What a streamed attempt needs besides the response. */
 export interface StreamReadOptions {
   /** The requested model, used when the provider's chunks name none. */
@@ -32,10 +44,9 @@ interface PartialToolCall {
  */
 export async function readChatStream(response: Response, options: StreamReadOptions): Promise<LlmResponse> {
   const fold = new ChunkFold(options);
-  const type = response.headers.get('content-type') ?? '';
-  if (!type.includes('text/event-stream')) {
-    fold.addCompletion((await response.json()) as ChatCompletion);
-    return fold.result();
+  // Some compatible servers and proxies ignore `stream: true` and answer one JSON completion.
+  if (isJson(response)) {
+    return readChatCompletion((await response.json()) as ChatCompletion, options);
   }
   const lines = new SseData((data, event) => fold.addData(data, event, response.headers));
   const node = claimNodeBody(response);
@@ -120,6 +131,8 @@ class ChunkFold {
   #model = '';
   #usage: LlmUsage | undefined;
   #done = false;
+  #finished = false;
+  #received = 0;
   readonly #calls = new Map<number, PartialToolCall>();
 
   constructor(options: StreamReadOptions) {
@@ -146,8 +159,10 @@ class ChunkFold {
   }
 
   addChunk(chunk: ChatCompletionChunk): void {
+    this.#received++;
     if (chunk.model) this.#model = chunk.model;
     if (chunk.usage) this.#usage = fromUsage(chunk.usage);
+    if (chunk.choices?.[0]?.finish_reason) this.#finished = true;
     const delta = chunk.choices?.[0]?.delta;
     if (!delta) return;
     if (delta.content) {
@@ -163,39 +178,70 @@ class ChunkFold {
     }
   }
 
-  addCompletion(completion: ChatCompletion): void {
-    if (completion.model) this.#model = completion.model;
-    if (completion.usage) this.#usage = fromUsage(completion.usage);
-    const message = completion.choices?.[0]?.message;
-    if (message?.content) {
-      this.#content += message.content;
-      this.#options.onDelta?.(message.content);
-    }
-    for (const [index, call] of (message?.tool_calls ?? []).entries()) {
-      if (call.type !== 'function') continue;
-      this.#calls.set(index, { id: call.id, name: call.function.name, arguments: call.function.arguments });
-    }
-  }
-
   result(): LlmResponse {
+    // A body that ends without `[DONE]` or a finish reason was cut: only the finish reason, which every
+    // complete answer carries, tells a whole answer from a cut one.
+    if (!this.#finished) {
+      throw new IncompleteAnswerError(`a stream of ${this.#received} chunk(s) without a finish reason`);
+    }
     const toolCalls: LlmToolCall[] = [...this.#calls.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
-    const output = this.#content.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
-    return {
-      content: this.#content,
-      toolCalls,
-      usage: this.#usage ?? estimateUsage(this.#options.promptChars, output),
-      model: this.#model || this.#options.model,
-    };
+    return answer(this.#content, toolCalls, this.#usage, this.#model, this.#options);
   }
+}
+
+function isJson(response: Response): boolean {
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(response.headers.get('content-type')?.trim() ?? '');
 }
 
 function errorBody(error: unknown): Record<string, unknown> | undefined {
   return error && typeof error === 'object' ? (error as Record<string, unknown>) : undefined;
 }
 
-function fromUsage(usage: NonNullable<ChatCompletionChunk['usage']>): LlmUsage {
+/**
+ * Reads a whole `chat.completion` given in answer to a streamed request (some OpenAI-compatible servers
+ * and proxies ignore `stream: true`): the same reply a stream would have given, its text told at once.
+ */
+export function readChatCompletion(completion: ChatCompletion, options: StreamReadOptions): LlmResponse {
+  const choice = completion.choices?.[0];
+  const content = choice?.message?.content ?? '';
+  const toolCalls: LlmToolCall[] = (choice?.message?.tool_calls ?? []).flatMap((call, index) =>
+    call.type === 'function'
+      ? [
+          {
+            id: call.id || `call_${index}`,
+            name: call.function.name,
+            arguments: call.function.arguments ?? '',
+          },
+        ]
+      : [],
+  );
+  if (!content && toolCalls.length === 0 && !choice?.finish_reason) {
+    throw new IncompleteAnswerError('a completion without content, tool calls or finish reason');
+  }
+  if (content) options.onDelta?.(content);
+  const usage = completion.usage ? fromUsage(completion.usage) : undefined;
+  return answer(content, toolCalls, usage, completion.model ?? '', options);
+}
+
+function answer(
+  content: string,
+  toolCalls: LlmToolCall[],
+  usage: LlmUsage | undefined,
+  model: string,
+  options: StreamReadOptions,
+): LlmResponse {
+  const output = content.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
+  return {
+    content,
+    toolCalls,
+    usage: usage ?? estimateUsage(options.promptChars, output),
+    model: model || options.model,
+  };
+}
+
+function fromUsage(usage: NonNullable<ChatCompletion['usage']>): LlmUsage {
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
   return {

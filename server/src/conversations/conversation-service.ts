@@ -1,5 +1,8 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
+import type { LlmToolCall } from '../assistant/llm.ts';
+import type { AttachmentIntake } from '../attachments/attachment-intake.ts';
+import type { CheckedUpload } from '../attachments/attachment-types.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type {
@@ -7,12 +10,14 @@ import type {
   ConversationRecord,
   ConversationStore,
   Owner,
+  StoredAttachment,
   StoredMessage,
 } from './conversation-store.ts';
 import { recordedAnswer } from './recorded-answer.ts';
 import type { ChatRef, SessionManager } from './session-manager.ts';
 import { fallbackTitle } from './title.ts';
 import { detachedScope, type TurnScope } from './turn-scope.ts';
+import { imageLoader, prepareUserMessage, sameUserMessage, titleSource } from './user-message.ts';
 
 export interface ConversationServiceDeps {
   store: ConversationStore;
@@ -22,6 +27,8 @@ export interface ConversationServiceDeps {
   lock: KeyedLock;
   /** Ask the model for a title after a conversation's first reply (in the background). */
   generateTitles: boolean;
+  /** Transcribes audio and reads documents sent with messages; without it, files are refused. */
+  intake?: AttachmentIntake;
   logger: Logger;
 }
 
@@ -31,6 +38,8 @@ export interface TurnResult {
   usage: AssistantReply['usage'];
   toolsUsed: string[];
   isNew: boolean;
+  /** Calls of tools the client declared, which the reply ends with (history turns only). */
+  pendingToolCalls?: LlmToolCall[];
 }
 
 export interface StartInput {
@@ -39,6 +48,8 @@ export interface StartInput {
   message?: string;
   systemPrompt?: string;
   model?: string;
+  /** Files sent with the first message, already checked against the client's policy. */
+  attachments?: CheckedUpload[];
 }
 
 export interface ContinueInput {
@@ -48,6 +59,8 @@ export interface ContinueInput {
   chat?: ChatRef;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure?: boolean;
+  /** Files sent with the message, already checked against the client's policy. */
+  attachments?: CheckedUpload[];
 }
 
 /**
@@ -71,12 +84,13 @@ export class ConversationService {
     input: StartInput,
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<{ conversation: ConversationRecord; turn?: TurnResult }> {
+    const uploads = input.attachments ?? [];
     const conversation = await this.#create(input);
-    if (!input.message) {
+    if (!input.message && uploads.length === 0) {
       scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
       return { conversation };
     }
-    const turn = { message: input.message, isNew: true, retryOfFailure: false };
+    const turn = { message: input.message ?? '', uploads, isNew: true, retryOfFailure: false };
     const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
     return { conversation: result.conversation, turn: result };
   }
@@ -87,7 +101,8 @@ export class ConversationService {
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<TurnResult> {
     const { owner, chat, conversationId, message, retryOfFailure = false } = input;
-    const existing = { message, isNew: false, retryOfFailure };
+    const uploads = input.attachments ?? [];
+    const existing = { message, uploads, isNew: false, retryOfFailure };
     if (conversationId) {
       // The turn reads the conversation under the lock (checking the owner there): one read per turn.
       const bound = { ...existing, ...(chat ? { bindChat: chat } : {}) };
@@ -103,7 +118,7 @@ export class ConversationService {
         return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
       const conversation = await this.#create({ owner, chat, message });
-      const first = { message, isNew: true, retryOfFailure: false };
+      const first = { message, uploads, isNew: true, retryOfFailure: false };
       return this.#locked(conversation.id, () => this.#turn(conversation, first, scope));
     });
   }
@@ -133,6 +148,13 @@ export class ConversationService {
       chat ??
       (conversation.chatId ? { platform: conversation.platform, chatId: conversation.chatId } : undefined);
     if (boundChat) await this.#deps.sessionManager.unbind(boundChat, id);
+  }
+
+  /** One of the owner's attachments with its bytes; not_found for anyone else's. */
+  async attachment(owner: Owner, id: string): Promise<StoredAttachment> {
+    const found = await this.#deps.store.attachment(id, owner);
+    if (!found) throw new NotFoundError('attachment');
+    return found;
   }
 
   /** The chat's current conversation (where its next message goes), or null. */
@@ -176,12 +198,18 @@ export class ConversationService {
     // Read under the lock: the record may have changed (or vanished) while this turn waited.
     let current = await this.#owned(conversation.id, conversation.owner);
     if (turn.bindChat) await this.#deps.sessionManager.bind(turn.bindChat, current.id);
-    let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, message) : undefined;
+    let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, turn) : undefined;
+    let firstText = userMessage ? titleSource(userMessage) : message;
     if (!userMessage) {
+      const prepared = await prepareUserMessage(
+        { message, uploads: turn.uploads, conversationModel: current.model, signal: scope.signal },
+        { assistant, intake: this.#deps.intake },
+      );
+      firstText = titleSource(prepared);
       // Durable before the model runs: if the model fails, the user's message is still there.
-      userMessage = await store.append(current.id, { role: 'user', content: message });
-      if (current.messageCount === 0 && !isNew) {
-        const title = fallbackTitle(message);
+      userMessage = await store.append(current.id, prepared);
+      if (current.messageCount === 0 && (!isNew || firstText !== message)) {
+        const title = fallbackTitle(firstText);
         await store.setTitle(current.id, title);
         current = { ...current, title };
       }
@@ -195,15 +223,16 @@ export class ConversationService {
       toolCalls: answer.toolCalls,
     });
     if (answer.summary) await store.setSummary(current.id, answer.summary.text, answer.summary.throughSeq);
-    if (current.messageCount === 0 && this.#deps.generateTitles)
-      this.#inBackground(this.#retitle(current, message));
+    if (current.messageCount === 0 && this.#deps.generateTitles && firstText)
+      this.#inBackground(this.#retitle(current, firstText));
     // Under the lock nothing else appended: the reply's position is the message count. Saves a read.
     const updated = { ...current, messageCount: reply.seq, updatedAt: reply.createdAt };
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 
   #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope) {
-    return recordedAnswer(this.#deps, conversation, history, scope);
+    const loadImage = imageLoader(this.#deps.store, conversation.owner);
+    return recordedAnswer(this.#deps, conversation, history, scope, { loadImage });
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -226,21 +255,24 @@ export class ConversationService {
     }
   }
 
-  /** The conversation's last message when it is this user message (stored by a failed try). */
   /**
    * The retried request's message when it is already stored: the last message, or the one before a reply
    * that was cut short (the first attempt was interrupted, e.g. by a shutdown, after it began answering).
    */
-  async #lastUserMessage(conversationId: string, message: string): Promise<StoredMessage | undefined> {
+  async #lastUserMessage(conversationId: string, turn: TurnInput): Promise<StoredMessage | undefined> {
     const recent = await this.#deps.store.recentMessages(conversationId, 2);
     const last = recent.at(-1);
     const candidate = last?.role === 'assistant' && last.interrupted ? recent.at(-2) : last;
-    return candidate?.role === 'user' && candidate.content === message ? candidate : undefined;
+    return candidate?.role === 'user' && sameUserMessage(candidate, turn.message, turn.uploads.length)
+      ? candidate
+      : undefined;
   }
 }
 
 interface TurnInput {
   message: string;
+  /** Files sent with the message (checked; made ready for the model inside the turn). */
+  uploads: CheckedUpload[];
   isNew: boolean;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure: boolean;

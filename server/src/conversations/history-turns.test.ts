@@ -61,7 +61,7 @@ describe('HistoryTurns', () => {
     const { run, transcript, llm } = setup([{ reply: 'Hello!' }, { reply: 'Oslo.' }]);
     const first = await run([user('Hi')]);
     expect(first.isNew).toBe(true);
-    const id = first.conversation?.id as string;
+    const id = first.conversation.id;
     const second = await run([user('Hi'), assistant('Hello!'), user('Capital of Norway?')]);
     expect(second).toMatchObject({ isNew: false, conversation: { id, messageCount: 4 } });
     expect(await transcript(id)).toEqual([
@@ -83,12 +83,12 @@ describe('HistoryTurns', () => {
     const first = await run([user('Hi')]);
     const edited = await run([user('Hi'), assistant('Hello there, edited'), user('Go on')]);
     expect(edited.isNew).toBe(true);
-    expect(edited.conversation?.id).not.toBe(first.conversation?.id);
-    expect(await transcript(first.conversation?.id as string)).toEqual([
+    expect(edited.conversation.id).not.toBe(first.conversation.id);
+    expect(await transcript(first.conversation.id)).toEqual([
       ['user', 'Hi'],
       ['assistant', 'Hello!'],
     ]);
-    expect(await transcript(edited.conversation?.id as string)).toEqual([
+    expect(await transcript(edited.conversation.id)).toEqual([
       ['user', 'Hi'],
       ['assistant', 'Hello there, edited'],
       ['user', 'Go on'],
@@ -109,7 +109,7 @@ describe('HistoryTurns', () => {
   it('stores nothing with store: false', async () => {
     const { run, store } = setup([{ reply: 'Hello!' }]);
     const result = await run([user('Hi')], { store: false });
-    expect(result.conversation).toBeUndefined();
+    expect(result.conversation.id).toBe('');
     expect(result.reply.content).toBe('Hello!');
     expect(await store.list(ada, { limit: 10 })).toEqual([]);
   });
@@ -130,7 +130,7 @@ describe('HistoryTurns', () => {
       { clientTools: [lookup] },
     );
     expect(second).toMatchObject({ isNew: false, pendingToolCalls: [], reply: { content: 'It shipped.' } });
-    expect(await transcript(first.conversation?.id as string)).toEqual([
+    expect(await transcript(first.conversation.id)).toEqual([
       ['user', 'Where is order 7?'],
       ['assistant', ''],
       ['tool', 'shipped'],
@@ -158,6 +158,6 @@ describe('HistoryTurns', () => {
     await expect(run(history)).rejects.toThrow('model down');
     const retry = await run(history);
     expect(retry.isNew).toBe(true);
-    expect(retry.conversation?.id).not.toBe(first.conversation?.id);
+    expect(retry.conversation.id).not.toBe(first.conversation.id);
   });
 });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@parley/logger';
-import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
+import type { Assistant } from '../assistant/assistant.ts';
 import type { LlmMessage, LlmToolCall } from '../assistant/llm.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
+import type { TurnResult } from './conversation-service.ts';
 import type {
   ConversationRecord,
   ConversationStore,
@@ -43,14 +44,11 @@ export interface HistoryTurnInput {
   store: boolean;
 }
 
-export interface HistoryTurnResult {
-  /** The conversation the turn was stored in; absent when the request asked to store nothing. */
-  conversation?: ConversationRecord;
-  isNew: boolean;
-  /** The reply as stored (or as it would have been). */
-  reply: StoredMessage;
-  usage: AssistantReply['usage'];
-  toolsUsed: string[];
+/**
+ * A turn's outcome. With `store: false` the conversation is a record never stored (its id is '') and the
+ * reply is as it would have been stored.
+ */
+export interface HistoryTurnResult extends TurnResult {
   /** Calls of the client's tools the reply ends with. */
   pendingToolCalls: LlmToolCall[];
 }
@@ -133,6 +131,7 @@ export class HistoryTurns {
     scope: TurnScope,
   ): Promise<HistoryTurnResult> {
     scope.emit({ type: 'started', conversationId: conversation?.id ?? '', isNew });
+    const record = conversation ?? unstored(input);
     const settings = {
       ...(conversation ? { id: conversation.id } : {}),
       systemPrompt: input.systemPrompt ?? '',
@@ -156,7 +155,7 @@ export class HistoryTurns {
       createdAt: new Date(),
     };
     const { usage, toolsUsed, pendingToolCalls } = answer;
-    return { isNew, reply, usage, toolsUsed, pendingToolCalls };
+    return { conversation: record, isNew, reply, usage, toolsUsed, pendingToolCalls };
   }
 }
 
@@ -190,6 +189,25 @@ function toStored(message: LlmMessage): NewMessage {
 /** A call of the client's tool, stored with the reply; its result arrives as a tool message. */
 function pendingRecord(call: LlmToolCall) {
   return { id: call.id, name: call.name, arguments: call.arguments, result: '', isError: false };
+}
+
+/** The conversation a `store: false` turn runs in: never stored, so it has no id. */
+function unstored(input: HistoryTurnInput): ConversationRecord {
+  const now = new Date();
+  return {
+    id: '',
+    owner: input.owner,
+    title: '',
+    platform: 'openai',
+    chatId: '',
+    createdAt: now,
+    updatedAt: now,
+    messageCount: 0,
+    systemPrompt: input.systemPrompt ?? '',
+    model: input.model ?? '',
+    summary: '',
+    summarizedThroughSeq: 0,
+  };
 }
 
 function titleSource(messages: readonly LlmMessage[]): string {

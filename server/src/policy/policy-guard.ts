@@ -100,13 +100,19 @@ export class PolicyGuard {
    * Charges a finished turn's real usage (every model call in it: tool rounds, titles, summaries) to
    * today's ledger row. Never throws: the reply exists whatever the ledger says; a failure is logged.
    */
-  async charge(owner: UsageOwner, model: string, usage: { inputTokens: number; outputTokens: number }) {
+  async charge(
+    owner: UsageOwner,
+    model: string,
+    usage: { inputTokens: number; outputTokens: number; audioSeconds?: number },
+  ) {
     const price = this.#deps.prices[model];
+    // Price per 1M tokens × tokens = millionths of the currency; per minute × minutes × 1M likewise.
+    const tokenCost = price ? usage.inputTokens * price.input + usage.outputTokens * price.output : 0;
+    const audioCost = price?.perMinute ? ((usage.audioSeconds ?? 0) / 60) * price.perMinute * 1_000_000 : 0;
     const amount: UsageAmount = {
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
-      // Price per 1M tokens × tokens = millionths of the currency.
-      costMicros: price ? Math.round(usage.inputTokens * price.input + usage.outputTokens * price.output) : 0,
+      costMicros: Math.round(tokenCost + audioCost),
     };
     try {
       await this.#deps.ledger.charge(owner, model, utcDay(this.#deps.clock()), amount);

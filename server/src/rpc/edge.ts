@@ -122,11 +122,11 @@ export function refuseBody(
   res: ServerResponse,
   limit: number,
   bounds: { bytes: number; ms: number } = DRAIN_LIMITS,
+  /** The error body (JSON); a Twirp `malformed` error by default. */
+  errorJson: string = twirpTooLarge(limit),
 ): void {
   if (res.headersSent) return;
-  const error = new TwirpError(TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`);
-  error.withMeta('max_bytes', String(limit));
-  const body = Buffer.from(error.toJSON());
+  const body = Buffer.from(errorJson);
   res.writeHead(413, {
     'content-type': 'application/json',
     'content-length': body.length,
@@ -154,6 +154,12 @@ export function refuseBody(
   req.once('end', () => finish(false));
   req.once('error', () => finish(true));
   req.resume();
+}
+
+function twirpTooLarge(limit: number): string {
+  const error = new TwirpError(TwirpErrorCode.Malformed, `request body exceeds ${limit} bytes`);
+  error.withMeta('max_bytes', String(limit));
+  return error.toJSON();
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

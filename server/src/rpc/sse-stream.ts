@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { TurnEvent } from '../turns/turn-event.ts';
 import type { Flushable, FlushClock } from './flush-clock.ts';
-import { deltaFrame, sseFrame } from './turn-wire.ts';
+import { sseFrame } from './turn-wire.ts';
 
 export interface SseStreamOptions {
   /** A comment line goes out after this long without anything written (proxies drop idle streams). */
@@ -30,10 +30,20 @@ export class SseStream implements Flushable {
   #ending = false;
   #wroteSinceTick = false;
   #keepAlive: NodeJS.Timeout | undefined;
+  readonly #frame: (event: TurnEvent) => string;
 
-  constructor(res: ServerResponse, options: SseStreamOptions) {
+  /**
+   * `frame` writes one event as SSE text ('' skips it): Parley's own frames by default; another front
+   * door (the OpenAI-compatible one) passes its own.
+   */
+  constructor(
+    res: ServerResponse,
+    options: SseStreamOptions,
+    frame: (event: TurnEvent) => string = sseFrame,
+  ) {
     this.#res = res;
     this.#options = options;
+    this.#frame = frame;
   }
 
   /** Sends the status line and headers; events may follow. */
@@ -63,7 +73,7 @@ export class SseStream implements Flushable {
       } else if (!this.#waiting) this.#options.clock.schedule(this);
     } else {
       this.#frameText();
-      this.#frames += sseFrame(event);
+      this.#frames += this.#frame(event);
       this.flush();
     }
     if (this.#frames.length + this.#text.length + this.#res.writableLength > this.#options.maxBufferedBytes) {
@@ -101,7 +111,7 @@ export class SseStream implements Flushable {
 
   #frameText(): void {
     if (!this.#text) return;
-    this.#frames += deltaFrame(this.#text);
+    this.#frames += this.#frame({ type: 'delta', text: this.#text });
     this.#text = '';
   }
 

@@ -45,6 +45,7 @@ export function startInput(
     ...(message ? { message } : {}),
     ...(systemPrompt ? { systemPrompt } : {}),
     ...(model ? { model } : {}),
+    ...(req.attachments.length > 0 ? { uploads: req.attachments } : {}),
   };
 }
 
@@ -55,10 +56,18 @@ export function continueInput(
   limits: ChatServiceLimits,
 ): ContinueTurnInput {
   const owner = ownerOf(clientId, req.session);
-  const message = validMessage(req.message, limits);
+  const uploads = req.attachments;
+  // A message with files may have no text (a photo without a caption, a voice note).
+  const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, limits);
   const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
   const chat = chatOf(req.session);
-  return { owner, message, ...(conversationId ? { conversationId } : {}), ...(chat ? { chat } : {}) };
+  return {
+    owner,
+    message,
+    ...(conversationId ? { conversationId } : {}),
+    ...(chat ? { chat } : {}),
+    ...(uploads.length > 0 ? { uploads } : {}),
+  };
 }
 
 /** An engine event as the `TurnEvent` a client receives. */
