@@ -40,8 +40,8 @@ export interface ParleyOptions {
   compiled?: boolean;
   /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
   noRedis?: boolean;
-  /** More variables for the server (e.g. WORKERS). */
-  env?: Record<string, string>;
+  /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
