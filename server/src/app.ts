@@ -6,7 +6,9 @@ import {
   type AdminServiceTwirp,
   createAdminServiceServer,
   createChatServiceServer,
+  createIdentityServiceServer,
   createUsageServiceServer,
+  type IdentityServiceTwirp,
   type UsageServiceTwirp,
 } from '@parley/rpc';
 import { type TwirpContext, type TwirpError, TwirpErrorCode, type TwirpServer } from 'twirp-ts';
@@ -44,9 +46,12 @@ export interface AppDeps {
   gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
+  /** Linking a person's identities across clients, and their language. */
+  identity: IdentityServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
   engine: TurnEngine;
-  limits: { maxBodyBytes: number; maxMessageChars: number };
+  /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
+  limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
   /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
   streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
   logger: Logger;
@@ -116,6 +121,7 @@ export function createApp(deps: AppDeps): App {
     chatService,
     mountService(deps.metrics, createUsageServiceServer(deps.usage)),
     mountService(deps.metrics, createAdminServiceServer(deps.admin)),
+    mountService(deps.metrics, createIdentityServiceServer(deps.identity)),
   ])
     services.set(mounted.name, mounted);
 
@@ -284,7 +290,7 @@ export function createApp(deps: AppDeps): App {
     if (contentType) req.headers['content-type'] = contentType;
     let body: Buffer;
     try {
-      body = await readBody(req, deps.limits.maxBodyBytes);
+      body = await readBody(req, bodyLimit(req.url ?? '', deps.limits));
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
       context.code = 'malformed';
@@ -294,6 +300,14 @@ export function createApp(deps: AppDeps): App {
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     await service.handle(req, res);
   }
+}
+
+const TURN_ROUTES = /\/parley\.chat\.v1\.ChatService\/(StartConversation|ContinueConversation)$/;
+
+/** Turn-taking calls may carry files (base64 in JSON); every other call keeps the small limit. */
+function bodyLimit(url: string, limits: AppDeps['limits']): number {
+  const path = url.split('?')[0] ?? '';
+  return TURN_ROUTES.test(path) ? (limits.maxTurnBodyBytes ?? limits.maxBodyBytes) : limits.maxBodyBytes;
 }
 
 interface MountedService {

@@ -4,13 +4,15 @@ import type { Logger } from '@parley/logger';
 import type { AdminServiceTwirp, UsageServiceTwirp } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import type { Llm } from './assistant/llm.ts';
+import type { Transcriber } from './attachments/transcriber.ts';
 import { createPolicyMetrics } from './observability/policy-metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
+import type { People } from './people/people.ts';
 import { EmbeddedUsageLedger } from './policy/embedded-usage-ledger.ts';
 import { PolicyGuard } from './policy/policy-guard.ts';
 import { RateLimiter, type RateLimiterDeps } from './policy/rate-limiter.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
-import { MeteredLlm, UsageMeter } from './policy/usage-meter.ts';
+import { MeteredLlm, MeteredTranscriber, UsageMeter } from './policy/usage-meter.ts';
 import type { RedisConnection } from './redis/redis-client.ts';
 import { createAdminService } from './rpc/admin-service.ts';
 import { createUsageService } from './rpc/usage-service.ts';
@@ -28,6 +30,8 @@ export interface PolicySetupDeps {
   sharedRateLimits?: RateLimiterDeps['sqlite'];
   /** A ledger to use instead of the configured one (tests). */
   ledger?: UsageLedger;
+  /** Linked identities share usage and budgets; admins list and undo links. */
+  people: People;
 }
 
 /** Client policy as the server runs it: the turn gate, the usage and admin services, and their store. */
@@ -37,6 +41,8 @@ export interface PolicySetup {
   admin: AdminServiceTwirp;
   /** Reports every model call's usage to the meter, so it is charged to whoever the turn is for. */
   metered(llm: Llm): Llm;
+  /** Likewise for transcriptions (seconds of audio, priced per minute). */
+  meteredTranscriber(transcriber: Transcriber): Transcriber;
   readiness(): Promise<ComponentStatus>;
   close(): Promise<void>;
 }
@@ -67,6 +73,7 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
     limiter,
     prices: policy.prices,
     defaultModel: policy.defaultModel,
+    people: deps.people,
     clock,
     logger,
   });
@@ -91,8 +98,16 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
   return {
     gate,
     usage: createUsageService({ ...common, guard, defaultModel: policy.defaultModel }),
-    admin: createAdminService({ ...common, ledger, clients: Object.keys(policy.clients), clock, metrics }),
+    admin: createAdminService({
+      ...common,
+      ledger,
+      clients: Object.keys(policy.clients),
+      clock,
+      metrics,
+      people: deps.people,
+    }),
     metered: (llm) => new MeteredLlm({ llm, meter, defaultModel: policy.defaultModel }),
+    meteredTranscriber: (transcriber) => new MeteredTranscriber({ transcriber, meter }),
     async readiness() {
       try {
         await ledger.ping();

@@ -53,6 +53,9 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
 
   const fork = (slot: number) => {
     const worker = cluster.fork();
+    // A worker that exits while the primary writes to it (EPIPE) is reported by 'exit'; unhandled, the
+    // error would end the primary and with it every other worker.
+    worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'could not talk to a server worker'));
     slots.set(worker, slot);
     startedAt.set(worker, Date.now());
   };
@@ -81,7 +84,7 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
       }
       const inARow = upMs >= STABLE_MS ? 0 : (crashes.get(slot) ?? 0);
       crashes.set(slot, inARow + 1);
-      const delayMs = Math.min(maxMs, initialMs * 2 ** inARow);
+      const delayMs = restartDelayMs(inARow, initialMs, maxMs);
       logger.error(
         { worker: worker.id, code, signal, restartInMs: delayMs },
         'a server worker died; restarting it',
@@ -110,6 +113,11 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
     logger.info({ workers }, 'starting %d server workers on one port', workers);
     for (let slot = 0; slot < workers; slot++) fork(slot);
   });
+}
+
+/** The pause before a restart after `inARow` earlier crashes in a row: doubling from `initialMs`, capped. */
+export function restartDelayMs(inARow: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.min(inARow, 30));
 }
 
 /**

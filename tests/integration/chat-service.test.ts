@@ -1,21 +1,13 @@
 import { DEFAULT_SYSTEM_PROMPT } from '@parley/config';
-import { describeRpcError, Role } from '@parley/rpc';
+import { Role } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import { UnavailableError } from '../../server/src/errors/app-error.ts';
 import { OTHER_KEY, type RunningParley, startParley } from '../support/parley.ts';
+import { rpcError } from '../support/rpc-error.ts';
 
 const alice = { platform: 'cli', userId: 'alice', chatId: '' };
 const bob = { platform: 'cli', userId: 'bob', chatId: '' };
-
-async function rpcError(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    return { ...describeRpcError(err), meta: (err as { meta?: Record<string, string> }).meta ?? {} };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each([
   { encoding: 'JSON', json: true },

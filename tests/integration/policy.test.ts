@@ -1,18 +1,10 @@
-import { describeRpcError, UsageGrouping } from '@parley/rpc';
+import { UsageGrouping } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import { OTHER_KEY, type RunningParley, startParley } from '../support/parley.ts';
+import { rpcError as refusal } from '../support/rpc-error.ts';
 
 // Client policy over real HTTP on the embedded store: `test` is a user-role client, `other` an admin.
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    return { ...describeRpcError(err), meta: (err as { meta?: Record<string, string> }).meta ?? {} };
-  }
-  throw new Error('expected the call to be refused');
-}
 
 const chat = (userId: string) => ({ platform: 'telegram', userId, chatId: `chat-${userId}` });
 

@@ -15,6 +15,14 @@ import {
   wireToolCalls,
   withTotal,
 } from './openai-stand-in-answers.ts';
+import {
+  answerTranscription,
+  describeImages,
+  type RecordedTranscription,
+  type TranscriptionStep,
+} from './openai-stand-in-media.ts';
+
+export { imagesIn, type RecordedTranscription, type SeenImage } from './openai-stand-in-media.ts';
 
 /**
  * An OpenAI-compatible chat server for tests: real HTTP on 127.0.0.1, so the real `openai` SDK (and a
@@ -108,6 +116,13 @@ export interface OpenAiStandIn {
   readonly requests: RecordedRequest[];
   /** Requests the client aborted mid-answer, in order. */
   readonly aborts: StandInAbort[];
+  /** Every /audio/transcriptions request, in order. */
+  readonly transcriptions: RecordedTranscription[];
+  /**
+   * Queues answers to transcription requests; without one the stand-in hears the text after `SAY:` in
+   * the audio bytes, 3 seconds long.
+   */
+  scriptTranscription(...steps: TranscriptionStep[]): OpenAiStandIn;
   /** Resolves at the next abort (or with the first not yet awaited); rejects after `timeoutMs`. */
   nextAbort(timeoutMs?: number): Promise<StandInAbort>;
   /** Steps not consumed yet. */
@@ -125,6 +140,8 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
   const steps: StandInStep[] = [];
   const requests: RecordedRequest[] = [];
   const aborts: StandInAbort[] = [];
+  const transcriptions: RecordedTranscription[] = [];
+  const transcriptionSteps: TranscriptionStep[] = [];
   const abortEvents = new EventEmitter();
   const timers = new Set<NodeJS.Timeout>();
   let responder = echo;
@@ -139,7 +156,9 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = Date.now();
     const path = (req.url ?? '/').split('?')[0]?.replace(/^\/v1(?=\/)/, '') ?? '/';
-    const text = await readBody(req);
+    const raw = await readBody(req);
+    const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    const text = multipart ? '' : raw.toString('utf8');
     let body: ChatRequestBody = {};
     let malformed = false;
     try {
@@ -171,6 +190,10 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
         object: 'list',
         data: [{ id: 'stand-in', object: 'model', created, owned_by: 'parley' }],
       });
+    }
+    if (req.method === 'POST' && path === '/audio/transcriptions') {
+      const step = transcriptionSteps.shift();
+      return answerTranscription(raw, req.headers, step, (t) => transcriptions.push(t), res);
     }
     if (req.method !== 'POST' || path !== '/chat/completions') {
       return sendJson(res, 404, errorBody(404, `Unknown request URL: ${req.method} ${req.url}`));
@@ -240,6 +263,11 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     aborts,
+    transcriptions,
+    scriptTranscription(...more) {
+      transcriptionSteps.push(...more);
+      return standIn;
+    },
     async nextAbort(timeoutMs = 5_000) {
       if (aborts.length <= awaitedAborts) {
         await once(abortEvents, 'abort', { signal: AbortSignal.timeout(timeoutMs) }).catch(() => {
@@ -263,6 +291,8 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
       steps.length = 0;
       requests.length = 0;
       aborts.length = 0;
+      transcriptions.length = 0;
+      transcriptionSteps.length = 0;
       awaitedAborts = 0;
       responder = echo;
     },
@@ -288,7 +318,8 @@ interface Progress {
 
 function echo(body: ChatRequestBody): StandInStep {
   const lastUser = body.messages?.findLast((m) => m.role === 'user');
-  return { reply: `Echo: ${textOf(lastUser?.content)}` };
+  // Says what images it was shown, so a journey can check the model really saw the photo.
+  return { reply: `Echo: ${textOf(lastUser?.content)}${describeImages(body)}` };
 }
 
 // Run directly (`tsx tests/support/openai-stand-in.ts`): an echoing stand-in for e2e tests and people.

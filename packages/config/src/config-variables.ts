@@ -51,6 +51,11 @@ export const SERVER_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WEATHER_API_URL', default: 'https://api.weatherapi.com' },
   { name: 'HOLIDAYS_API_URL', default: 'https://date.nager.at' },
   { name: 'METRICS_TOKEN', defaultNote: '(none: `/metrics` is open)' },
+  { name: 'VISION_MODELS', default: 'gpt-4o,gpt-4o-mini,gpt-4.1,gpt-4.1-mini,gpt-4.1-nano' },
+  { name: 'TRANSCRIPTION_MODEL', default: 'whisper-1' },
+  { name: 'TRANSCRIPTION_BASE_URL', defaultNote: '`OPENAI_BASE_URL`' },
+  { name: 'TRANSCRIPTION_API_KEY', defaultNote: '`OPENAI_API_KEY`' },
+  { name: 'DOCUMENT_MAX_CHARS', default: '12000' },
 ];
 
 /** Read by the Telegram bot (`loadBotConfig`). */
@@ -102,4 +107,8 @@ export const POLICY_VARIABLES: readonly ConfigVariable[] = [
   { name: 'BUDGET_MONTHLY_COST', defaultNote: '(none: unlimited)' },
   { name: 'MODEL_PRICES', defaultNote: '(none)' },
   { name: 'PRICE_CURRENCY', default: 'USD' },
+  { name: 'ATTACHMENT_KINDS', default: 'image,audio,document' },
+  { name: 'ATTACHMENT_MAX_BYTES', default: '20971520' },
+  { name: 'ATTACHMENT_MAX_TURN_BYTES', default: '26214400' },
+  { name: 'ATTACHMENT_MAX_COUNT', default: '10' },
 ];

@@ -23,9 +23,11 @@ export {
   type McpStdioServerConfig,
 } from './mcp-config.ts';
 export {
+  type AttachmentPolicy,
   type BudgetLimit,
   type Budgets,
   type ClientPolicy,
+  DEFAULT_ATTACHMENTS,
   LOCAL_CLIENT,
   loadPolicyConfig,
   type ModelPrice,

@@ -20,6 +20,36 @@ function problemsOf(run: () => unknown): string[] {
 }
 
 describe('loadPolicyConfig', () => {
+  it('reads attachment rules from the environment and a client entry, and per-minute prices', () => {
+    const config = loadPolicyConfig(
+      {
+        POLICY_FILE: 'policy.yaml',
+        ATTACHMENT_KINDS: 'image,document',
+        ATTACHMENT_MAX_BYTES: '1000',
+        MODEL_PRICES: 'whisper-1=0.006/min,gpt-4o-mini=0.15/0.60',
+      },
+      {
+        clients: ['bot', 'cli'],
+        defaultModel,
+        readFile: () =>
+          'clients:\n  cli: { attachments: { kinds: [audio], max_count: 2 } }\n' +
+          'prices:\n  local-whisper: { per_minute: 0.001 }\n',
+      },
+    );
+    expect(config.clients.bot?.attachments).toEqual({
+      kinds: ['image', 'document'],
+      maxBytes: 1000,
+      maxTurnBytes: 25 * 1024 * 1024,
+      maxCount: 10,
+    });
+    expect(config.clients.cli?.attachments).toMatchObject({ kinds: ['audio'], maxBytes: 1000, maxCount: 2 });
+    expect(config.prices['whisper-1']).toEqual({ input: 0, output: 0, perMinute: 0.006 });
+    expect(config.prices['local-whisper']).toEqual({ input: 0, output: 0, perMinute: 0.001 });
+    expect(() => loadPolicyConfig({ ATTACHMENT_KINDS: 'video' }, { clients: ['bot'], defaultModel })).toThrow(
+      /ATTACHMENT_KINDS/,
+    );
+  });
+
   it('gives every client a closed policy by default: the default model only, no client prompt', () => {
     const config = loadPolicyConfig({}, { clients: ['bot', 'cli'], defaultModel });
     expect(Object.keys(config.clients)).toEqual(['bot', 'cli']);
@@ -31,6 +61,12 @@ describe('loadPolicyConfig', () => {
       tools: ['*'],
       rateLimits: {},
       budgets: { daily: {}, monthly: {} },
+      attachments: {
+        kinds: ['image', 'audio', 'document'],
+        maxBytes: 20 * 1024 * 1024,
+        maxTurnBytes: 25 * 1024 * 1024,
+        maxCount: 10,
+      },
     });
     expect(config.currency).toBe('USD');
     expect(Object.isFrozen(config)).toBe(true);

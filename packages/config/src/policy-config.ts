@@ -26,6 +26,25 @@ export interface RateLimits {
   userConversationsPerDay?: number;
 }
 
+/** Which files a client's users may send, and how large (bytes). */
+export interface AttachmentPolicy {
+  kinds: readonly ('image' | 'audio' | 'document')[];
+  /** The largest single file. */
+  maxBytes: number;
+  /** All files of one message together. */
+  maxTurnBytes: number;
+  /** Files per message. */
+  maxCount: number;
+}
+
+/** Telegram's bot download limit is 20 MB: a default that takes any file a Telegram bot can fetch. */
+export const DEFAULT_ATTACHMENTS: AttachmentPolicy = {
+  kinds: ['image', 'audio', 'document'],
+  maxBytes: 20 * 1024 * 1024,
+  maxTurnBytes: 25 * 1024 * 1024,
+  maxCount: 10,
+};
+
 /** What one API key's client may do. Every field is resolved: defaults, env, file and entry merged. */
 export interface ClientPolicy {
   client: string;
@@ -38,12 +57,15 @@ export interface ClientPolicy {
   tools: readonly string[];
   rateLimits: RateLimits;
   budgets: Budgets;
+  /** Absent: {@link DEFAULT_ATTACHMENTS}. */
+  attachments?: AttachmentPolicy;
 }
 
-/** Price per one million tokens, in the table's currency. */
+/** Price per one million tokens, in the table's currency; transcription models per minute of audio. */
 export interface ModelPrice {
   input: number;
   output: number;
+  perMinute?: number;
 }
 
 export interface PolicyConfig {
@@ -126,6 +148,7 @@ export function permissiveLocalPolicy(client = LOCAL_CLIENT): ClientPolicy {
     tools: ['*'],
     rateLimits: {},
     budgets: { daily: {}, monthly: {} },
+    attachments: DEFAULT_ATTACHMENTS,
   };
 }
 
@@ -189,6 +212,12 @@ function resolvePolicy(client: string, layers: PolicyFields[]): ClientPolicy {
         tokens: num(pick((l) => l.budgets?.monthly?.tokens)),
         costMicros: micros(pick((l) => l.budgets?.monthly?.cost)),
       }),
+    },
+    attachments: {
+      kinds: pick((l) => l.attachments?.kinds) ?? DEFAULT_ATTACHMENTS.kinds,
+      maxBytes: pick((l) => l.attachments?.max_bytes) ?? DEFAULT_ATTACHMENTS.maxBytes,
+      maxTurnBytes: pick((l) => l.attachments?.max_turn_bytes) ?? DEFAULT_ATTACHMENTS.maxTurnBytes,
+      maxCount: pick((l) => l.attachments?.max_count) ?? DEFAULT_ATTACHMENTS.maxCount,
     },
   };
 }

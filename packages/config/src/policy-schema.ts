@@ -12,6 +12,18 @@ const limit = positiveInt.nullable().optional();
 /** A tool source: the built-in tools, one MCP server's tools, every MCP server's, or everything. */
 export const TOOL_SOURCE = /^(builtin|mcp:[A-Za-z0-9_.-]{1,64}|mcp:\*|\*)$/;
 
+/** The kinds of file a user message may carry. */
+export const ATTACHMENT_KINDS = ['image', 'audio', 'document'] as const;
+
+const attachmentFields = z
+  .object({
+    kinds: z.array(z.enum(ATTACHMENT_KINDS)).optional(),
+    max_bytes: positiveInt.optional(),
+    max_turn_bytes: positiveInt.optional(),
+    max_count: positiveInt.optional(),
+  })
+  .strict();
+
 const budgetLimit = z.object({ tokens: limit, cost: z.number().positive().nullable().optional() }).strict();
 
 export const policyFields = z
@@ -29,12 +41,31 @@ export const policyFields = z
       .strict()
       .optional(),
     budgets: z.object({ daily: budgetLimit.optional(), monthly: budgetLimit.optional() }).strict().optional(),
+    attachments: attachmentFields.optional(),
   })
   .strict();
 
 export type PolicyFields = z.infer<typeof policyFields>;
 
-const price = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict();
+/** Per 1M input/output tokens; transcription models may instead (or also) cost per minute of audio. */
+const price = z
+  .object({
+    input: z.number().nonnegative().default(0),
+    output: z.number().nonnegative().default(0),
+    per_minute: z.number().nonnegative().optional(),
+  })
+  .strict()
+  .transform(
+    ({ input, output, per_minute }): ModelPriceFields =>
+      per_minute === undefined ? { input, output } : { input, output, perMinute: per_minute },
+  );
+
+/** A model's price as the policy holds it (per 1M tokens; per minute of audio for transcription). */
+export interface ModelPriceFields {
+  input: number;
+  output: number;
+  perMinute?: number;
+}
 
 export const policyFile = z
   .object({
@@ -73,18 +104,29 @@ const optionalNumber = (check: z.ZodNumber) =>
 const optionalInt = optionalNumber(z.number().int().positive());
 const optionalMoney = optionalNumber(z.number().positive());
 
-/** `MODEL_PRICES=gpt-4o-mini=0.15/0.60,gpt-4o=2.5/10`: price per 1M input/output tokens. */
+/**
+ * `MODEL_PRICES=gpt-4o-mini=0.15/0.60,whisper-1=0.006/min`: price per 1M input/output tokens, or per
+ * minute of audio for a transcription model.
+ */
 const prices = z
   .string()
   .optional()
-  .transform((raw, ctx): Record<string, { input: number; output: number }> => {
-    const table: Record<string, { input: number; output: number }> = {};
+  .transform((raw, ctx): Record<string, ModelPriceFields> => {
+    const table: Record<string, ModelPriceFields> = {};
     for (const [index, part] of (raw ?? '').split(',').entries()) {
       const item = part.trim();
       if (!item) continue;
+      const perMinute = /^(.+)=(\d+(?:\.\d+)?)\/min$/.exec(item);
+      if (perMinute?.[1] && perMinute[2]) {
+        table[perMinute[1].trim()] = { input: 0, output: 0, perMinute: Number(perMinute[2]) };
+        continue;
+      }
       const match = /^(.+)=(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(item);
       if (!match?.[1] || !match[2] || !match[3]) {
-        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must look like model=input/output` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1} must look like model=input/output or model=price/min`,
+        });
         continue;
       }
       table[match[1].trim()] = { input: Number(match[2]), output: Number(match[3]) };
@@ -112,6 +154,10 @@ export const policyEnv = z.object({
   BUDGET_DAILY_COST: optionalMoney,
   BUDGET_MONTHLY_COST: optionalMoney,
   MODEL_PRICES: prices,
+  ATTACHMENT_KINDS: list.pipe(z.array(z.enum(ATTACHMENT_KINDS)).optional()),
+  ATTACHMENT_MAX_BYTES: optionalInt,
+  ATTACHMENT_MAX_TURN_BYTES: optionalInt,
+  ATTACHMENT_MAX_COUNT: optionalInt,
   PRICE_CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'must be a three-letter code such as USD')
@@ -134,6 +180,12 @@ export function envDefaults(e: PolicyEnv): PolicyFields {
   fields.budgets = {
     daily: { tokens: e.BUDGET_DAILY_TOKENS, cost: e.BUDGET_DAILY_COST },
     monthly: { tokens: e.BUDGET_MONTHLY_TOKENS, cost: e.BUDGET_MONTHLY_COST },
+  };
+  fields.attachments = {
+    ...(e.ATTACHMENT_KINDS ? { kinds: e.ATTACHMENT_KINDS } : {}),
+    ...(e.ATTACHMENT_MAX_BYTES ? { max_bytes: e.ATTACHMENT_MAX_BYTES } : {}),
+    ...(e.ATTACHMENT_MAX_TURN_BYTES ? { max_turn_bytes: e.ATTACHMENT_MAX_TURN_BYTES } : {}),
+    ...(e.ATTACHMENT_MAX_COUNT ? { max_count: e.ATTACHMENT_MAX_COUNT } : {}),
   };
   return fields;
 }

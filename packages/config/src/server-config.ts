@@ -78,6 +78,11 @@ const schema = z.object({
   MONGODB_URL: z.string().startsWith('mongodb').optional(),
   MONGODB_DB: z.string().min(1).default('parley'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 120_000),
+  VISION_MODELS: z.string().default('gpt-4o,gpt-4o-mini,gpt-4.1,gpt-4.1-mini,gpt-4.1-nano'),
+  TRANSCRIPTION_MODEL: z.string().trim().min(1).default('whisper-1'),
+  TRANSCRIPTION_BASE_URL: z.url().optional(),
+  TRANSCRIPTION_API_KEY: optionalString,
+  DOCUMENT_MAX_CHARS: int(12_000, 100, 1_000_000),
   WORKERS: z.union([z.literal('auto'), int(1, 1, 64)]).default(1),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
@@ -139,6 +144,14 @@ export interface ServerConfig {
   workers: number | 'auto';
   /** `/metrics` asks for `Authorization: Bearer <token>` when a token is set; it is open otherwise. */
   metrics: { token?: string };
+  attachments: {
+    /** Models that can see images; any other model refuses a message with an image. */
+    visionModels: string[];
+    /** Speech to text through the OpenAI transcription API (or a compatible server). */
+    transcription: { model: string; baseUrl?: string; apiKey?: string };
+    /** Text of a message's documents that goes into the prompt; more is cut off (and said so). */
+    documentMaxChars: number;
+  };
 }
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -203,5 +216,20 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workers: e.WORKERS,
     metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {},
+    attachments: {
+      visionModels: e.VISION_MODELS.split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+      transcription: {
+        model: e.TRANSCRIPTION_MODEL,
+        ...((e.TRANSCRIPTION_BASE_URL ?? e.OPENAI_BASE_URL)
+          ? { baseUrl: e.TRANSCRIPTION_BASE_URL ?? e.OPENAI_BASE_URL }
+          : {}),
+        ...((e.TRANSCRIPTION_API_KEY ?? e.OPENAI_API_KEY)
+          ? { apiKey: e.TRANSCRIPTION_API_KEY ?? e.OPENAI_API_KEY }
+          : {}),
+      },
+      documentMaxChars: e.DOCUMENT_MAX_CHARS,
+    },
   });
 }

@@ -1,3 +1,4 @@
+import { RpcError } from '@protobuf-ts/runtime-rpc';
 import { echoTurn, playTurn } from './fake-turn.ts';
 import {
   ContinueConversationResponse,
@@ -64,6 +65,7 @@ export class FakeChatClient implements FakeableClient {
     this.#call('switchConversation', req, opts);
   getSession: ChatClient['getSession'] = (req, opts) => this.#call('getSession', req, opts);
   listTools: ChatClient['listTools'] = (req = {}, opts) => this.#call('listTools', req, opts);
+  getAttachment: ChatClient['getAttachment'] = (req, opts) => this.#call('getAttachment', req, opts);
   streamStartConversation: ChatStreamClient['streamStartConversation'] = (req, opts) =>
     this.#call('streamStartConversation', req, opts);
   streamContinueConversation: ChatStreamClient['streamContinueConversation'] = (req, opts) =>
@@ -113,7 +115,11 @@ function echoingClient(): ChatClient {
       SwitchConversationResponse.create({ conversation: Conversation.create({ id: req.conversationId }) }),
     getSession: async () => GetSessionResponse.create(),
     listTools: async () => ListToolsResponse.create(),
+    getAttachment: async () => {
+      throw new RpcError('attachment not found', 'not_found');
+    },
   };
 }
 
+export { FakeIdentityClient } from './fake-identity-client.ts';
 export { FakeAdminClient, type FakePolicyCall, FakeUsageClient } from './fake-policy-clients.ts';

@@ -8,6 +8,8 @@ import {
   type DeleteConversationResponse,
   DescribeConversationRequest,
   type DescribeConversationResponse,
+  GetAttachmentRequest,
+  type GetAttachmentResponse,
   GetSessionRequest,
   type GetSessionResponse,
   ListConversationsRequest,
@@ -27,8 +29,14 @@ export * from './gen/parley/admin/v1/admin.ts';
 export { type AdminServiceTwirp, createAdminServiceServer } from './gen/parley/admin/v1/admin.twirp.ts';
 export * from './gen/parley/chat/v1/chat.ts';
 export { type ChatServiceTwirp, createChatServiceServer } from './gen/parley/chat/v1/chat.twirp.ts';
+export * from './gen/parley/identity/v1/identity.ts';
+export {
+  createIdentityServiceServer,
+  type IdentityServiceTwirp,
+} from './gen/parley/identity/v1/identity.twirp.ts';
 export * from './gen/parley/usage/v1/usage.ts';
 export { createUsageServiceServer, type UsageServiceTwirp } from './gen/parley/usage/v1/usage.twirp.ts';
+export * from './identity-client.ts';
 export * from './policy-clients.ts';
 export * from './stream.ts';
 
@@ -80,6 +88,8 @@ export interface ChatClient {
   /** The chat's current conversation (unset when its next message starts one). */
   getSession(req: Req<GetSessionRequest>, opts?: RpcOptions): Promise<GetSessionResponse>;
   listTools(req?: Req<ListToolsRequest>, opts?: RpcOptions): Promise<ListToolsResponse>;
+  /** One of the caller's attachments with its bytes (not_found for anyone else's). */
+  getAttachment(req: Req<GetAttachmentRequest>, opts?: RpcOptions): Promise<GetAttachmentResponse>;
 }
 
 /** Creates a ChatService client over Twirp (binary protobuf by default, JSON with `json: true`). */
@@ -105,6 +115,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (await client.getSession(GetSessionRequest.create(req), withDeadline(opts))).response,
     listTools: async (req = {}, opts) =>
       (await client.listTools(ListToolsRequest.create(req), withDeadline(opts))).response,
+    getAttachment: async (req, opts) =>
+      (await client.getAttachment(GetAttachmentRequest.create(req), withDeadline(opts))).response,
   };
 }
 

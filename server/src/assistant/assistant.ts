@@ -1,8 +1,14 @@
 import type { Logger } from '@parley/logger';
 import { UnavailableError } from '../errors/app-error.ts';
 import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
-import { estimateTokens, fitMessages, type HistoryMessage, planContext } from './context-window.ts';
-import type { Llm, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+import {
+  estimateTokens,
+  fitMessages,
+  type HistoryMessage,
+  type PlannedMessage,
+  planContext,
+} from './context-window.ts';
+import type { Llm, LlmImage, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 import type { ReplyScope } from './reply-scope.ts';
 import type { Summarizer } from './summarizer.ts';
 
@@ -19,8 +25,13 @@ export interface AssistantDeps {
   maxToolRounds: number;
   /** Fold messages into the summary once this many have fallen out of the budget. */
   summarizeAfter: number;
+  /** Models that can see images, and the model a conversation without its own runs on. */
+  vision?: { models: readonly string[]; defaultModel: string };
   logger: Logger;
 }
+
+/** Reads a stored image's bytes for the prompt; null when it is gone. */
+export type ImageLoader = (attachmentId: string) => Promise<LlmImage | null>;
 
 /** What the assistant reads of a conversation (a stored conversation record fits). */
 export interface ConversationSettings {
@@ -63,6 +74,10 @@ export interface ReplyOptions {
    * model calling one ends the reply with the call pending ({@link AssistantReply.pendingToolCalls}).
    */
   clientTools?: readonly ToolDefinition[];
+  /** The user's language (BCP 47): the system message tells the model, as a hint. */
+  language?: string;
+  /** Reads stored images for the prompt (vision models only); without it images are named in words. */
+  loadImage?: ImageLoader;
 }
 
 const CAP_NOTE =
@@ -99,7 +114,7 @@ export class Assistant {
     scope: ReplyScope,
     options: ReplyOptions = {},
   ): Promise<AssistantReply> {
-    const system = this.#systemMessage(conversation);
+    const system = withLanguage(this.#systemMessage(conversation), options.language);
     const model = conversation.model || undefined;
     const clientId = conversation.owner?.clientId;
     if (options.context) {
@@ -113,8 +128,10 @@ export class Assistant {
       systemTokens: estimateTokens(system),
       summarizedThroughSeq: conversation.summarizedThroughSeq,
       budgetTokens: this.#deps.contextBudgetTokens,
+      vision: options.loadImage !== undefined && this.seesImages(conversation.model),
     });
-    const messages: LlmMessage[] = [{ role: 'system', content: system }, ...plan.messages];
+    const planned = await Promise.all(plan.messages.map((m) => withImages(m, options.loadImage)));
+    const messages: LlmMessage[] = [{ role: 'system', content: system }, ...planned];
     const reply = await this.#toolLoop(messages, model, scope, clientId, options.clientTools ?? []);
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
@@ -122,6 +139,17 @@ export class Assistant {
       if (text && last) reply.summary = { text, throughSeq: last.seq };
     }
     return reply;
+  }
+
+  /** The model a conversation runs on ('' = the default). */
+  modelFor(model: string): string {
+    return model || this.#deps.vision?.defaultModel || 'default';
+  }
+
+  /** Whether a conversation on `model` ('' = the default) may be sent images. */
+  seesImages(model: string): boolean {
+    const vision = this.#deps.vision;
+    return vision?.models.includes(model || vision.defaultModel) ?? false;
   }
 
   /** A short model-made title, or null (the caller keeps its fallback title). */
@@ -172,8 +200,9 @@ export class Assistant {
       const own = response.toolCalls.filter((call) => !theirs.has(call.name));
       if (own.length === 0 || capped) {
         if (!text.content && capped) text.tell(CAP_FALLBACK);
-        // A model that finished without a word (a filtered or truncated answer) is not a reply.
-        if (!text.content) throw new UnavailableError(EMPTY_ANSWER);
+        // A model that finished without a word (a filtered or truncated answer) is not a reply; one that
+        // ends by calling a tool the client declared is (its text may be empty).
+        if (!text.content && pending.length === 0) throw new UnavailableError(EMPTY_ANSWER);
         const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
         return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
       }
@@ -254,8 +283,31 @@ class ReplyText {
   }
 }
 
+/** A planned message with its images' bytes loaded (an image gone from the store is left out). */
+async function withImages(message: PlannedMessage, loadImage: ImageLoader | undefined): Promise<LlmMessage> {
+  const { imageIds, ...rest } = message;
+  if (rest.role !== 'user' || !imageIds?.length || !loadImage) return rest;
+  const images = (await Promise.all(imageIds.map(loadImage))).filter((image) => image !== null);
+  return { ...rest, images };
+}
+
 function addUsage(total: LlmUsage, response: LlmResponse): void {
   total.promptTokens += response.usage.promptTokens;
   total.completionTokens += response.usage.completionTokens;
   total.totalTokens += response.usage.totalTokens;
+}
+
+/**
+ * The system message with a line naming the user's language, so a reply (and a tool's wording) suits
+ * them even when their message is short or in another script: "The user's language: Russian (ru)…".
+ */
+export function withLanguage(system: string, language: string | undefined): string {
+  if (!language) return system;
+  let name = language;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language;
+  } catch {
+    // Not a tag Intl knows: named by the tag itself.
+  }
+  return `${system}\n\nThe user's language: ${name} (${language}). Answer in it unless they write in another language or ask for one.`;
 }

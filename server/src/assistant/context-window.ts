@@ -1,4 +1,5 @@
 import type { LlmMessage } from './llm.ts';
+import { type PromptAttachment, promptText } from './prompt-attachments.ts';
 
 /** One message of a conversation's history, as the assistant reads it (a stored message fits). */
 export interface HistoryMessage {
@@ -6,6 +7,8 @@ export interface HistoryMessage {
   seq: number;
   role: 'user' | 'assistant' | 'system' | 'tool';
   content: string;
+  /** Files sent with a user message. */
+  attachments?: PromptAttachment[];
 }
 
 /**
@@ -16,49 +19,85 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4) + 4;
 }
 
+/**
+ * What one image costs in the budget: about what a vision model charges for a detailed image (OpenAI
+ * counts 765 tokens for a 1024×1024 one). An estimate like the text's, bounded rather than exact.
+ */
+export const IMAGE_TOKENS = 800;
+
+/** A prompt message with the ids of the images to show with it (the assistant loads their bytes). */
+export type PlannedMessage = LlmMessage & { imageIds?: string[] };
+
 export interface ContextPlan {
   /** The prompt's messages after the system message, oldest first. */
-  messages: LlmMessage[];
+  messages: PlannedMessage[];
   /** Messages outside the budget that the running summary does not cover yet, oldest first. */
   unsummarized: HistoryMessage[];
   estimatedTokens: number;
 }
 
 /**
- * Picks the newest messages that fit `budgetTokens` (after the system prompt and summary). Older
- * messages already folded into the summary (seq ≤ summarizedThroughSeq) are never sent again; older ones
- * not yet folded are returned so the caller can fold them in.
+ * Picks the newest messages that fit `budgetTokens` (after the system prompt and summary), images counted
+ * at {@link IMAGE_TOKENS} each. Going back in time, a message whose images do not fit goes in without
+ * them (said in its text), so older images are dropped before any text is. Older messages already folded
+ * into the summary (seq ≤ summarizedThroughSeq) are never sent again; older ones not yet folded are
+ * returned so the caller can fold them in.
  */
 export function planContext(input: {
   recent: HistoryMessage[];
   systemTokens: number;
   summarizedThroughSeq: number;
   budgetTokens: number;
+  /** Whether the model sees images; without, images are only named in the text. */
+  vision?: boolean;
 }): ContextPlan {
   const candidates = input.recent.filter(
     (m) => m.seq > input.summarizedThroughSeq && (m.role === 'user' || m.role === 'assistant'),
   );
   let used = input.systemTokens;
+  const included: PlannedMessage[] = [];
   let firstIncluded = candidates.length;
   for (let i = candidates.length - 1; i >= 0; i--) {
-    const cost = estimateTokens((candidates[i] as HistoryMessage).content);
-    // The newest message always goes in: without it there is nothing to answer.
-    if (used + cost > input.budgetTokens && i < candidates.length - 1) break;
-    used += cost;
+    const message = candidates[i] as HistoryMessage;
+    // The newest message always goes in, with its images: without it there is nothing to answer.
+    const newest = i === candidates.length - 1;
+    const planned = fit(message, input.budgetTokens - used, input.vision ?? false, newest);
+    if (!planned) break;
+    used += planned.tokens;
+    included.unshift(planned.message);
     firstIncluded = i;
   }
-  const included = candidates.slice(firstIncluded);
   return {
-    messages: included.map(toLlmMessage),
+    messages: included,
     unsummarized: candidates.slice(0, firstIncluded),
     estimatedTokens: used,
   };
 }
 
-function toLlmMessage(message: HistoryMessage): LlmMessage {
-  return message.role === 'user'
-    ? { role: 'user', content: message.content }
-    : { role: 'assistant', content: message.content };
+/** The message as sent with its images if they fit, else without them, else null. */
+function fit(
+  message: HistoryMessage,
+  room: number,
+  vision: boolean,
+  always: boolean,
+): { message: PlannedMessage; tokens: number } | null {
+  if (message.role !== 'user') {
+    const tokens = estimateTokens(message.content);
+    return tokens <= room || always
+      ? { message: { role: 'assistant', content: message.content }, tokens }
+      : null;
+  }
+  const imageIds = vision
+    ? (message.attachments ?? []).filter((a) => a.kind === 'image').map((a) => a.id)
+    : [];
+  if (imageIds.length > 0) {
+    const content = promptText(message, vision ? 'shown' : 'blind');
+    const tokens = estimateTokens(content) + imageIds.length * IMAGE_TOKENS;
+    if (tokens <= room || always) return { message: { role: 'user', content, imageIds }, tokens };
+  }
+  const content = promptText(message, vision ? 'dropped' : 'blind');
+  const tokens = estimateTokens(content);
+  return tokens <= room || always ? { message: { role: 'user', content }, tokens } : null;
 }
 
 /**

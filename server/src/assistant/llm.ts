@@ -7,8 +7,15 @@ export interface LlmToolCall {
   arguments: string;
 }
 
+/** An image shown to the model with a user message (vision models only). */
+export interface LlmImage {
+  mediaType: string;
+  data: Uint8Array;
+}
+
 export type LlmMessage =
-  | { role: 'system' | 'user'; content: string }
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string; images?: LlmImage[] }
   | { role: 'assistant'; content: string; toolCalls?: LlmToolCall[] }
   | { role: 'tool'; content: string; toolCallId: string };
 

@@ -293,8 +293,22 @@ function toChatRequest(request: LlmRequest, model: string): ChatCompletionCreate
 function toChatMessage(message: LlmMessage): ChatCompletionMessageParam {
   switch (message.role) {
     case 'system':
+      return { role: 'system', content: message.content };
     case 'user':
-      return { role: message.role, content: message.content };
+      if (!message.images?.length) return { role: 'user', content: message.content };
+      // Vision: the text, then each image inline as a data URL (no URL the provider would fetch).
+      return {
+        role: 'user',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...message.images.map((image) => ({
+            type: 'image_url' as const,
+            image_url: {
+              url: `data:${image.mediaType};base64,${Buffer.from(image.data).toString('base64')}`,
+            },
+          })),
+        ],
+      };
     case 'tool':
       return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
     case 'assistant':

@@ -1,6 +1,7 @@
 import type { Logger } from '@parley/logger';
 import type { HistoryMessage } from './context-window.ts';
 import type { Llm } from './llm.ts';
+import { promptText } from './prompt-attachments.ts';
 
 const SUMMARY_INSTRUCTIONS =
   'You maintain a running summary of a conversation between a user and an assistant. Merge the previous ' +
@@ -24,7 +25,9 @@ export class Summarizer {
   }
 
   async summarize(previous: string, messages: HistoryMessage[], model?: string): Promise<string | null> {
-    const transcript = messages.map((m) => `${m.role}: ${m.content}`).join('\n');
+    // Files are said in words (transcripts, document text, where images were): a summary holds no images.
+    const text = (m: HistoryMessage) => (m.role === 'user' ? promptText(m, 'dropped') : m.content);
+    const transcript = messages.map((m) => `${m.role}: ${text(m)}`).join('\n');
     const prompt = `Previous summary:\n${previous || '(none)'}\n\nNew messages:\n${transcript}`;
     const summary = await this.#ask(SUMMARY_INSTRUCTIONS, prompt, 400, model, 'summary');
     // Not every OpenAI-compatible server honours max_tokens; the summary must stay bounded regardless.

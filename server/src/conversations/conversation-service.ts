@@ -1,19 +1,24 @@
 import type { Logger } from '@parley/logger';
 import type { Assistant, AssistantReply } from '../assistant/assistant.ts';
 import type { LlmToolCall } from '../assistant/llm.ts';
+import type { AttachmentIntake } from '../attachments/attachment-intake.ts';
+import type { CheckedUpload } from '../attachments/attachment-types.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
+import type { PersonResolver } from '../people/identity.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
   ConversationStore,
   Owner,
+  StoredAttachment,
   StoredMessage,
 } from './conversation-store.ts';
 import { recordedAnswer } from './recorded-answer.ts';
 import type { ChatRef, SessionManager } from './session-manager.ts';
 import { fallbackTitle } from './title.ts';
 import { detachedScope, type TurnScope } from './turn-scope.ts';
+import { imageLoader, prepareUserMessage, sameUserMessage, titleSource } from './user-message.ts';
 
 export interface ConversationServiceDeps {
   store: ConversationStore;
@@ -23,6 +28,13 @@ export interface ConversationServiceDeps {
   lock: KeyedLock;
   /** Ask the model for a title after a conversation's first reply (in the background). */
   generateTitles: boolean;
+  /**
+   * Finds the caller's person: a linked identity reaches the conversations of every identity of its
+   * person (the store must be a LinkedConversationStore for that).
+   */
+  people: PersonResolver;
+  /** Transcribes audio and reads documents sent with messages; without it, files are refused. */
+  intake?: AttachmentIntake;
   logger: Logger;
 }
 
@@ -38,19 +50,27 @@ export interface TurnResult {
 
 export interface StartInput {
   owner: Owner;
+  /** The user's language as the client knows it; the person's own choice comes first. */
+  language?: string;
   chat?: ChatRef;
   message?: string;
   systemPrompt?: string;
   model?: string;
+  /** Files sent with the first message, already checked against the client's policy. */
+  attachments?: CheckedUpload[];
 }
 
 export interface ContinueInput {
   owner: Owner;
+  /** The user's language as the client knows it; the person's own choice comes first. */
+  language?: string;
   message: string;
   conversationId?: string;
   chat?: ChatRef;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure?: boolean;
+  /** Files sent with the message, already checked against the client's policy. */
+  attachments?: CheckedUpload[];
 }
 
 /**
@@ -74,12 +94,14 @@ export class ConversationService {
     input: StartInput,
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<{ conversation: ConversationRecord; turn?: TurnResult }> {
+    const uploads = input.attachments ?? [];
     const conversation = await this.#create(input);
-    if (!input.message) {
+    if (!input.message && uploads.length === 0) {
       scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
       return { conversation };
     }
-    const turn = { message: input.message, isNew: true, retryOfFailure: false };
+    const language = await this.#language(input.owner, input.language);
+    const turn = { message: input.message ?? '', uploads, isNew: true, retryOfFailure: false, language };
     const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
     return { conversation: result.conversation, turn: result };
   }
@@ -89,8 +111,11 @@ export class ConversationService {
     input: ContinueInput,
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<TurnResult> {
-    const { owner, chat, conversationId, message, retryOfFailure = false } = input;
-    const existing = { message, isNew: false, retryOfFailure };
+    const { chat, conversationId, message, retryOfFailure = false } = input;
+    const owner = await this.#deps.people.resolve(input.owner);
+    const language = await this.#language(owner, input.language);
+    const uploads = input.attachments ?? [];
+    const existing = { message, uploads, isNew: false, retryOfFailure, language };
     if (conversationId) {
       // The turn reads the conversation under the lock (checking the owner there): one read per turn.
       const bound = { ...existing, ...(chat ? { bindChat: chat } : {}) };
@@ -106,7 +131,7 @@ export class ConversationService {
         return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
       const conversation = await this.#create({ owner, chat, message });
-      const first = { message, isNew: true, retryOfFailure: false };
+      const first = { message, uploads, isNew: true, retryOfFailure: false, language };
       return this.#locked(conversation.id, () => this.#turn(conversation, first, scope));
     });
   }
@@ -115,7 +140,7 @@ export class ConversationService {
     owner: Owner,
     options: { limit: number; after?: ConversationCursor },
   ): Promise<ConversationRecord[]> {
-    return this.#deps.store.list(owner, options);
+    return this.#deps.store.list(await this.#deps.people.resolve(owner), options);
   }
 
   async describe(
@@ -123,12 +148,13 @@ export class ConversationService {
     id: string,
     page: { afterSeq: number; limit: number },
   ): Promise<{ conversation: ConversationRecord; messages: StoredMessage[] }> {
-    const conversation = await this.#owned(id, owner);
+    const conversation = await this.#owned(id, await this.#deps.people.resolve(owner));
     const messages = await this.#deps.store.messages(id, page);
     return { conversation, messages };
   }
 
-  async delete(owner: Owner, id: string, chat?: ChatRef): Promise<void> {
+  async delete(caller: Owner, id: string, chat?: ChatRef): Promise<void> {
+    const owner = await this.#deps.people.resolve(caller);
     const conversation = await this.#owned(id, owner);
     const deleted = await this.#locked(id, () => this.#deps.store.delete(id, owner));
     if (!deleted) throw new NotFoundError('conversation');
@@ -138,14 +164,22 @@ export class ConversationService {
     if (boundChat) await this.#deps.sessionManager.unbind(boundChat, id);
   }
 
+  /** One of the owner's (the person's) attachments with its bytes; not_found for anyone else's. */
+  async attachment(owner: Owner, id: string): Promise<StoredAttachment> {
+    const found = await this.#deps.store.attachment(id, await this.#deps.people.resolve(owner));
+    if (!found) throw new NotFoundError('attachment');
+    return found;
+  }
+
   /** The chat's current conversation (where its next message goes), or null. */
   async current(owner: Owner, chat: ChatRef): Promise<ConversationRecord | null> {
-    return (await this.#deps.sessionManager.current(owner, chat))?.conversation ?? null;
+    const person = await this.#deps.people.resolve(owner);
+    return (await this.#deps.sessionManager.current(person, chat))?.conversation ?? null;
   }
 
   /** Makes an existing conversation of the owner the chat's current one. */
   async switchTo(owner: Owner, id: string, chat: ChatRef): Promise<ConversationRecord> {
-    const conversation = await this.#owned(id, owner);
+    const conversation = await this.#owned(id, await this.#deps.people.resolve(owner));
     await this.#deps.sessionManager.bind(chat, id);
     return conversation;
   }
@@ -179,34 +213,49 @@ export class ConversationService {
     // Read under the lock: the record may have changed (or vanished) while this turn waited.
     let current = await this.#owned(conversation.id, conversation.owner);
     if (turn.bindChat) await this.#deps.sessionManager.bind(turn.bindChat, current.id);
-    let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, message) : undefined;
+    let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, turn) : undefined;
+    let firstText = userMessage ? titleSource(userMessage) : message;
     if (!userMessage) {
+      const prepared = await prepareUserMessage(
+        { message, uploads: turn.uploads, conversationModel: current.model, signal: scope.signal },
+        { assistant, intake: this.#deps.intake },
+      );
+      firstText = titleSource(prepared);
       // Durable before the model runs: if the model fails, the user's message is still there.
-      userMessage = await store.append(current.id, { role: 'user', content: message });
-      if (current.messageCount === 0 && !isNew) {
-        const title = fallbackTitle(message);
+      userMessage = await store.append(current.id, prepared);
+      if (current.messageCount === 0 && (!isNew || firstText !== message)) {
+        const title = fallbackTitle(firstText);
         await store.setTitle(current.id, title);
         current = { ...current, title };
       }
     }
     scope.emit({ type: 'started', conversationId: current.id, isNew, userMessage });
     const history = await store.recentMessages(current.id, assistant.windowSize);
-    const answer = await this.#answer(current, history, scope);
+    const answer = await this.#answer(current, history, scope, turn.language);
     const reply = await store.append(current.id, {
       role: 'assistant',
       content: answer.content,
       toolCalls: answer.toolCalls,
     });
     if (answer.summary) await store.setSummary(current.id, answer.summary.text, answer.summary.throughSeq);
-    if (current.messageCount === 0 && this.#deps.generateTitles)
-      this.#inBackground(this.#retitle(current, message));
+    if (current.messageCount === 0 && this.#deps.generateTitles && firstText)
+      this.#inBackground(this.#retitle(current, firstText));
     // Under the lock nothing else appended: the reply's position is the message count. Saves a read.
     const updated = { ...current, messageCount: reply.seq, updatedAt: reply.createdAt };
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 
-  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope) {
-    return recordedAnswer(this.#deps, conversation, history, scope);
+  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope, language: string) {
+    const loadImage = imageLoader(this.#deps.store, conversation.owner);
+    return recordedAnswer(this.#deps, conversation, history, scope, {
+      loadImage,
+      ...(language ? { language } : {}),
+    });
+  }
+
+  /** The language the model is told the user speaks: the person's choice, else the client's hint. */
+  async #language(owner: Owner, hint: string | undefined): Promise<string> {
+    return (await this.#deps.people.language(owner)) || hint || '';
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -229,21 +278,26 @@ export class ConversationService {
     }
   }
 
-  /** The conversation's last message when it is this user message (stored by a failed try). */
   /**
    * The retried request's message when it is already stored: the last message, or the one before a reply
    * that was cut short (the first attempt was interrupted, e.g. by a shutdown, after it began answering).
    */
-  async #lastUserMessage(conversationId: string, message: string): Promise<StoredMessage | undefined> {
+  async #lastUserMessage(conversationId: string, turn: TurnInput): Promise<StoredMessage | undefined> {
     const recent = await this.#deps.store.recentMessages(conversationId, 2);
     const last = recent.at(-1);
     const candidate = last?.role === 'assistant' && last.interrupted ? recent.at(-2) : last;
-    return candidate?.role === 'user' && candidate.content === message ? candidate : undefined;
+    return candidate?.role === 'user' && sameUserMessage(candidate, turn.message, turn.uploads.length)
+      ? candidate
+      : undefined;
   }
 }
 
 interface TurnInput {
   message: string;
+  /** The user's language for the model's hint ('' when unknown). */
+  language: string;
+  /** Files sent with the message (checked; made ready for the model inside the turn). */
+  uploads: CheckedUpload[];
   isNew: boolean;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure: boolean;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defineAttachmentCases } from './attachment-store.contract.ts';
 import type { ConversationRecord, ConversationStore, NewConversation, Owner } from './conversation-store.ts';
 
 export interface ConversationStoreFixture {
@@ -345,6 +346,8 @@ export function describeConversationStore(
         expect(await store().recentMessages(created.id, 100)).toEqual([]);
       },
     );
+
+    defineAttachmentCases(store, () => owner);
 
     it('answers a ping', async () => {
       await expect(store().ping()).resolves.toBeUndefined();

@@ -1,10 +1,13 @@
+import type { AttachmentKind, PreparedAttachment } from '../attachments/attachment-types.ts';
+import type { ActingIdentity } from '../people/identity.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
 
-/** Who owns a conversation: the authenticated client and the user it vouches for. */
-export interface Owner {
-  clientId: string;
-  userId: string;
-}
+/**
+ * Who owns a conversation: the authenticated client and the user it vouches for. A caller's owner may
+ * carry `linked` (every identity of its person, see people/): it then reaches their conversations too,
+ * through LinkedConversationStore. A stored conversation's owner is the identity that started it.
+ */
+export type Owner = ActingIdentity;
 
 export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
 
@@ -26,17 +29,50 @@ export interface ConversationRecord {
   summarizedThroughSeq: number;
 }
 
+export type { AttachmentKind };
+
+/** What a stored attachment is; its bytes are read on their own ({@link ConversationStore.attachment}). */
+export interface AttachmentMeta {
+  id: string;
+  kind: AttachmentKind;
+  /** Sniffed from the bytes, never taken from the sender. */
+  mediaType: string;
+  /** The sender's file name ('' when none). */
+  name: string;
+  sizeBytes: number;
+  /** Audio: what was heard. */
+  transcript?: string;
+  /** Documents: the text the model reads (already cut to the limit). Never sent to clients. */
+  text?: string;
+  /** Documents: the text was cut to fit the prompt. */
+  truncated?: boolean;
+}
+
+/** An attachment to store with its message: metadata (the store assigns the id and size) and bytes. */
+export type NewAttachment = PreparedAttachment;
+
+/** An attachment read back with its bytes, for its owner. */
+export interface StoredAttachment {
+  meta: AttachmentMeta;
+  conversationId: string;
+  data: Buffer;
+}
+
 export interface NewMessage {
   role: MessageRole;
   content: string;
   toolCalls?: ToolCallRecord[];
   /** An assistant reply cut short (the client went away, or the model failed mid-answer). */
   interrupted?: boolean;
+  /** Files sent with a user message: stored with it, all or nothing. */
+  attachments?: NewAttachment[];
 }
 
-export interface StoredMessage extends Required<Omit<NewMessage, 'interrupted'>> {
+export interface StoredMessage extends Required<Omit<NewMessage, 'interrupted' | 'attachments'>> {
   /** Present (true) only on interrupted replies. */
   interrupted?: true;
+  /** Present (non-empty) only on messages sent with files. */
+  attachments?: AttachmentMeta[];
   id: string;
   conversationId: string;
   /** Position in the conversation, 1-based, strictly increasing. */
@@ -67,7 +103,10 @@ export interface ConversationStore {
   create(input: NewConversation): Promise<ConversationRecord>;
   /** The conversation if it exists and belongs to `owner`, else null. */
   get(id: string, owner: Owner): Promise<ConversationRecord | null>;
-  /** Appends a message, bumps `messageCount` and `updatedAt`. */
+  /**
+   * Appends a message, bumps `messageCount` and `updatedAt`. Its attachments are stored with it: a
+   * message is never visible without them, and a failed append leaves none behind.
+   */
   append(conversationId: string, message: NewMessage): Promise<StoredMessage>;
   /** The newest `limit` messages, returned oldest first. */
   recentMessages(conversationId: string, limit: number): Promise<StoredMessage[]>;
@@ -98,9 +137,26 @@ export interface ConversationStore {
    * A new conversation's fingerprint is ''.
    */
   advanceTranscript(id: string, from: string, to: string): Promise<boolean>;
-  /** Deletes the conversation and its messages; false when it does not exist for this owner. */
+  /** An attachment with its bytes, when its conversation belongs to `owner`; else null. */
+  attachment(id: string, owner: Owner): Promise<StoredAttachment | null>;
+  /** Deletes the conversation, its messages and their attachments; false when not the owner's. */
   delete(id: string, owner: Owner): Promise<boolean>;
   /** Cheap connectivity check for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The metadata a store keeps for a new attachment under the id it assigned (fields copied, bytes not). */
+export function attachmentMeta(id: string, attachment: NewAttachment): AttachmentMeta {
+  const { kind, mediaType, name, transcript, text, truncated } = attachment;
+  return {
+    id,
+    kind,
+    mediaType,
+    name,
+    sizeBytes: attachment.data.byteLength,
+    ...(transcript !== undefined ? { transcript } : {}),
+    ...(text !== undefined ? { text } : {}),
+    ...(truncated ? { truncated: true } : {}),
+  };
 }

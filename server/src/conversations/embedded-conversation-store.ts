@@ -3,15 +3,18 @@ import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors/app-error.ts';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
-import type {
-  ConversationCursor,
-  ConversationRecord,
-  ConversationStore,
-  MessageRole,
-  NewConversation,
-  NewMessage,
-  Owner,
-  StoredMessage,
+import {
+  type AttachmentMeta,
+  attachmentMeta,
+  type ConversationCursor,
+  type ConversationRecord,
+  type ConversationStore,
+  type MessageRole,
+  type NewConversation,
+  type NewMessage,
+  type Owner,
+  type StoredAttachment,
+  type StoredMessage,
 } from './conversation-store.ts';
 
 export interface EmbeddedConversationStoreOptions {
@@ -58,12 +61,22 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE conversations ADD COLUMN transcript_hash TEXT NOT NULL DEFAULT '';
    CREATE INDEX IF NOT EXISTS conversations_by_transcript
      ON conversations (client_id, user_id, transcript_hash, updated_at DESC) WHERE transcript_hash != '';`,
+  // Files sent with user messages: metadata with the message, bytes in their own table.
+  `ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+   CREATE TABLE IF NOT EXISTS attachments (
+     id TEXT PRIMARY KEY,
+     conversation_id TEXT NOT NULL,
+     meta TEXT NOT NULL,
+     data BLOB NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS attachments_by_conversation ON attachments (conversation_id);`,
 ];
 
 const CONVERSATION_COLUMNS =
   'id, client_id, user_id, title, platform, chat_id, created_at, updated_at, message_count, ' +
   'system_prompt, model, summary, summarized_through';
-const MESSAGE_COLUMNS = 'conversation_id, seq, id, role, content, tool_calls, created_at, interrupted';
+const MESSAGE_COLUMNS =
+  'conversation_id, seq, id, role, content, tool_calls, created_at, interrupted, attachments';
 
 const SQL = {
   insertConversation: `INSERT INTO conversations (${CONVERSATION_COLUMNS}, last_seq)
@@ -72,7 +85,7 @@ const SQL = {
   bumpConversation: `UPDATE conversations
     SET last_seq = last_seq + 1, message_count = message_count + 1, updated_at = MAX(updated_at, ?)
     WHERE id = ? RETURNING last_seq`,
-  insertMessage: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertMessage: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   recentMessages: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`,
   messagesAfter: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -92,6 +105,11 @@ const SQL = {
   setSummary: 'UPDATE conversations SET summary = ?, summarized_through = ? WHERE id = ?',
   deleteConversation: 'DELETE FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?',
   deleteMessages: 'DELETE FROM messages WHERE conversation_id = ?',
+  insertAttachment: 'INSERT INTO attachments (id, conversation_id, meta, data) VALUES (?, ?, ?, ?)',
+  getAttachment: `SELECT a.conversation_id, a.meta, a.data FROM attachments a
+    JOIN conversations c ON c.id = a.conversation_id
+    WHERE a.id = ? AND c.client_id = ? AND c.user_id = ?`,
+  deleteAttachments: 'DELETE FROM attachments WHERE conversation_id = ?',
 } as const;
 
 interface ConversationRow {
@@ -119,10 +137,17 @@ interface MessageRow {
   tool_calls: string;
   created_at: number;
   interrupted: number;
+  attachments: string;
+}
+
+interface AttachmentRow {
+  conversation_id: string;
+  meta: string;
+  data: Buffer;
 }
 
 type ConversationParams = [string, string, string, string, string, string, number, number, string, string];
-type MessageParams = [string, number, string, string, string, string, number, number];
+type MessageParams = [string, number, string, string, string, string, number, number, string];
 type OwnerParams = [clientId: string, userId: string];
 
 /**
@@ -148,6 +173,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     this.#deleteTx = this.#db.transaction((id: string, owner: Owner) => {
       if (this.#stmt.deleteConversation.run(id, owner.clientId, owner.userId).changes === 0) return false;
       this.#stmt.deleteMessages.run(id);
+      this.#stmt.deleteAttachments.run(id);
       return true;
     }).immediate;
   }
@@ -250,6 +276,16 @@ export class EmbeddedConversationStore implements ConversationStore {
       throw new NotFoundError('conversation');
   }
 
+  async attachment(id: string, owner: Owner): Promise<StoredAttachment | null> {
+    const row = this.#stmt.getAttachment.get(id, owner.clientId, owner.userId);
+    if (!row) return null;
+    return {
+      meta: JSON.parse(row.meta) as AttachmentMeta,
+      conversationId: row.conversation_id,
+      data: row.data,
+    };
+  }
+
   async delete(id: string, owner: Owner): Promise<boolean> {
     return this.#deleteTx(id, owner);
   }
@@ -277,6 +313,13 @@ export class EmbeddedConversationStore implements ConversationStore {
       createdAt: new Date(now),
       ...(message.interrupted ? { interrupted: true as const } : {}),
     };
+    // Inside the transaction: the message and its files are stored together or not at all.
+    const attachments = (message.attachments ?? []).map((attachment) => {
+      const meta = attachmentMeta(randomUUID(), attachment);
+      this.#stmt.insertAttachment.run(meta.id, conversationId, JSON.stringify(meta), attachment.data);
+      return meta;
+    });
+    if (attachments.length > 0) stored.attachments = attachments;
     this.#stmt.insertMessage.run(
       conversationId,
       stored.seq,
@@ -286,6 +329,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       JSON.stringify(stored.toolCalls),
       now,
       message.interrupted ? 1 : 0,
+      JSON.stringify(attachments),
     );
     return stored;
   }
@@ -310,6 +354,9 @@ function prepareStatements(db: Database.Database) {
     setSummary: db.prepare<[string, number, string]>(SQL.setSummary),
     deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
     deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
+    insertAttachment: db.prepare<[string, string, string, Uint8Array]>(SQL.insertAttachment),
+    getAttachment: db.prepare<[string, ...OwnerParams], AttachmentRow>(SQL.getAttachment),
+    deleteAttachments: db.prepare<[string]>(SQL.deleteAttachments),
     ping: db.prepare<[]>('SELECT 1'),
   };
 }
@@ -357,5 +404,6 @@ function toMessage(row: MessageRow): StoredMessage {
     toolCalls: row.tool_calls === '[]' ? [] : (JSON.parse(row.tool_calls) as ToolCallRecord[]),
     createdAt: new Date(row.created_at),
     ...(row.interrupted ? { interrupted: true as const } : {}),
+    ...(row.attachments === '[]' ? {} : { attachments: JSON.parse(row.attachments) as AttachmentMeta[] }),
   };
 }

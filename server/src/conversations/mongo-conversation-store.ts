@@ -20,8 +20,10 @@ import type {
   NewConversation,
   NewMessage,
   Owner,
+  StoredAttachment,
   StoredMessage,
 } from './conversation-store.ts';
+import { MongoAttachments } from './mongo-attachments.ts';
 
 /** Owner fields flattened for the indexes; `lastSeq` is the newest message's seq, bumped atomically. */
 type ConversationDoc = Omit<ConversationRecord, 'id' | 'owner'> & {
@@ -78,6 +80,7 @@ export class MongoConversationStore implements ConversationStore {
   readonly #messages: Collection<MessageDoc>;
   readonly #clock: () => Date;
   readonly #client: MongoClient | undefined;
+  readonly #attachments: MongoAttachments;
 
   constructor(deps: MongoConversationStoreDeps) {
     this.#db = deps.db;
@@ -85,6 +88,7 @@ export class MongoConversationStore implements ConversationStore {
     this.#messages = deps.db.collection<MessageDoc>('messages');
     this.#clock = deps.clock ?? (() => new Date());
     this.#client = deps.client;
+    this.#attachments = new MongoAttachments(deps.db, guard);
   }
 
   /** Connects (failing after `serverSelectionTimeoutMS` when unreachable) and ensures the indexes. */
@@ -114,6 +118,7 @@ export class MongoConversationStore implements ConversationStore {
           // Sparse: only conversations of OpenAI-compatible clients carry a fingerprint.
           { key: { clientId: 1, userId: 1, transcriptHash: 1, updatedAt: -1 }, sparse: true },
         ]),
+        this.#attachments.ensureIndexes(),
       ]),
     );
   }
@@ -161,6 +166,10 @@ export class MongoConversationStore implements ConversationStore {
       ),
     );
     if (!bumped) throw new NotFoundError('conversation');
+    // The files first: the message is the last thing written, so it is never visible without them.
+    const attachments = message.attachments?.length
+      ? await this.#attachments.insert(_id, message.attachments)
+      : [];
     const doc: MessageDoc = {
       _id: new ObjectId(),
       conversationId: _id,
@@ -171,12 +180,20 @@ export class MongoConversationStore implements ConversationStore {
       createdAt: now,
       // Only on interrupted replies: other documents stay as they were.
       ...(message.interrupted ? { interrupted: true as const } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
     };
-    await guard(this.#messages.insertOne(doc));
+    const attachmentIds = attachments.map((a) => ObjectId.createFromHexString(a.id));
+    try {
+      await guard(this.#messages.insertOne(doc));
+    } catch (err) {
+      await this.#attachments.remove(attachmentIds).catch(() => undefined);
+      throw err;
+    }
     // A delete between the $inc and the insert has already swept the messages: sweep this one too, so
     // no message outlives its conversation. A delete after this check sweeps it itself.
     if (!(await guard(this.#conversations.findOne({ _id }, { projection: { _id: 1 } })))) {
       await guard(this.#messages.deleteOne({ _id: doc._id }));
+      await this.#attachments.remove(attachmentIds);
       throw new NotFoundError('conversation');
     }
     return toMessage(doc);
@@ -256,6 +273,13 @@ export class MongoConversationStore implements ConversationStore {
     await this.#update(id, { summary, summarizedThroughSeq: throughSeq });
   }
 
+  async attachment(id: string, owner: Owner): Promise<StoredAttachment | null> {
+    const found = await this.#attachments.read(id);
+    if (!found) return null;
+    // Owner-scoped like every read: someone else's attachment is as unknown as a missing one.
+    return (await this.get(found.conversationId, owner)) ? found : null;
+  }
+
   async delete(id: string, owner: Owner): Promise<boolean> {
     const _id = toObjectId(id);
     if (!_id) return false;
@@ -263,6 +287,7 @@ export class MongoConversationStore implements ConversationStore {
     if (deletedCount === 0) return false;
     // Messages go second: an append racing with this delete checks afterwards and removes its own.
     await guard(this.#messages.deleteMany({ conversationId: _id }));
+    await this.#attachments.removeConversation(_id);
     return true;
   }
 
@@ -361,5 +386,6 @@ function toMessage(doc: MessageDoc): StoredMessage {
     toolCalls: doc.toolCalls.map(copyToolCall),
     createdAt: doc.createdAt,
     ...(doc.interrupted ? { interrupted: true as const } : {}),
+    ...(doc.attachments?.length ? { attachments: doc.attachments } : {}),
   };
 }

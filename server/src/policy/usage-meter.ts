@@ -6,10 +6,18 @@ import {
   type LlmUsage,
   usageOfFailure,
 } from '../assistant/llm.ts';
+import type { AudioFile, Transcriber, Transcription } from '../attachments/transcriber.ts';
 import type { UsageOwner } from './usage-ledger.ts';
 
-/** Tokens by model, as one turn used them. */
-export type ModelUsage = Map<string, { inputTokens: number; outputTokens: number }>;
+/** What one model used: tokens, and seconds of audio for transcription models priced per minute. */
+export interface MeteredAmount {
+  inputTokens: number;
+  outputTokens: number;
+  audioSeconds?: number;
+}
+
+/** Usage by model, as one turn used it. */
+export type ModelUsage = Map<string, MeteredAmount>;
 
 /** Receives usage that arrives after its turn was charged (a background title, say). */
 export type LateCharge = (owner: UsageOwner, model: string, usage: LlmUsage) => void;
@@ -57,10 +65,44 @@ export class UsageMeter {
       this.#late(scope.owner, model, usage);
       return;
     }
+    this.#add(scope, model, { inputTokens: usage.promptTokens, outputTokens: usage.completionTokens });
+  }
+
+  /** Adds a transcription's audio (and tokens, when its server counts them) to the current turn. */
+  recordTranscription(transcription: Transcription): void {
+    const scope = this.#scopes.getStore();
+    // Transcription runs inside its turn, before the reply: it is never late.
+    if (!scope || scope.closed) return;
+    this.#add(scope, transcription.model, {
+      inputTokens: transcription.inputTokens ?? 0,
+      outputTokens: transcription.outputTokens ?? 0,
+      audioSeconds: transcription.seconds ?? 0,
+    });
+  }
+
+  #add(scope: Scope, model: string, amount: MeteredAmount): void {
     const total = scope.usage.get(model) ?? { inputTokens: 0, outputTokens: 0 };
-    total.inputTokens += usage.promptTokens;
-    total.outputTokens += usage.completionTokens;
+    total.inputTokens += amount.inputTokens;
+    total.outputTokens += amount.outputTokens;
+    if (amount.audioSeconds) total.audioSeconds = (total.audioSeconds ?? 0) + amount.audioSeconds;
     scope.usage.set(model, total);
+  }
+}
+
+/** A {@link Transcriber} that reports each transcription's usage to the meter. */
+export class MeteredTranscriber implements Transcriber {
+  readonly #transcriber: Transcriber;
+  readonly #meter: UsageMeter;
+
+  constructor(deps: { transcriber: Transcriber; meter: UsageMeter }) {
+    this.#transcriber = deps.transcriber;
+    this.#meter = deps.meter;
+  }
+
+  async transcribe(audio: AudioFile, signal: AbortSignal): Promise<Transcription> {
+    const heard = await this.#transcriber.transcribe(audio, signal);
+    this.#meter.recordTranscription(heard);
+    return heard;
   }
 }
 

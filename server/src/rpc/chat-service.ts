@@ -16,6 +16,7 @@ import {
   decodeMessageCursor,
   encodeConversationCursor,
   encodeMessageCursor,
+  toWireAttachment,
   toWireConversation,
   toWireMessage,
 } from './wire.ts';
@@ -116,6 +117,17 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
       const response: GetSessionResponse = {};
       if (current) response.conversation = toWireConversation(current);
       return response;
+    },
+
+    async GetAttachment(ctx, req) {
+      const owner = ownerOf(ctx, req.session);
+      const id = validId(req.attachmentId, 'attachment_id');
+      const found = await service.attachment(owner, id);
+      return {
+        attachment: toWireAttachment(found.meta),
+        data: found.data,
+        conversationId: found.conversationId,
+      };
     },
 
     async ListTools(ctx) {

@@ -14,6 +14,7 @@ import { twirpErrorOf } from './errors.ts';
 import {
   type ChatServiceLimits,
   chatOf,
+  languageOf,
   optionalText,
   ownerOf,
   validId,
@@ -39,12 +40,15 @@ export function startInput(
   const chat = chatOf(req.session);
   const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
   const model = optionalText(req.model, 'model', 100);
+  const language = languageOf(req.session);
   return {
     owner,
     ...(chat ? { chat } : {}),
+    ...(language ? { language } : {}),
     ...(message ? { message } : {}),
     ...(systemPrompt ? { systemPrompt } : {}),
     ...(model ? { model } : {}),
+    ...(req.attachments.length > 0 ? { uploads: req.attachments } : {}),
   };
 }
 
@@ -55,10 +59,20 @@ export function continueInput(
   limits: ChatServiceLimits,
 ): ContinueTurnInput {
   const owner = ownerOf(clientId, req.session);
-  const message = validMessage(req.message, limits);
+  const uploads = req.attachments;
+  // A message with files may have no text (a photo without a caption, a voice note).
+  const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, limits);
   const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
   const chat = chatOf(req.session);
-  return { owner, message, ...(conversationId ? { conversationId } : {}), ...(chat ? { chat } : {}) };
+  const language = languageOf(req.session);
+  return {
+    owner,
+    message,
+    ...(conversationId ? { conversationId } : {}),
+    ...(chat ? { chat } : {}),
+    ...(language ? { language } : {}),
+    ...(uploads.length > 0 ? { uploads } : {}),
+  };
 }
 
 /** An engine event as the `TurnEvent` a client receives. */

@@ -1,6 +1,16 @@
-import { type Conversation, type Message, Role, Timestamp, type ToolCall, type Usage } from '@parley/rpc';
+import {
+  type Attachment,
+  AttachmentKind,
+  type Conversation,
+  type Message,
+  Role,
+  Timestamp,
+  type ToolCall,
+  type Usage,
+} from '@parley/rpc';
 import type { LlmUsage } from '../assistant/llm.ts';
 import type {
+  AttachmentMeta,
   ConversationCursor,
   ConversationRecord,
   MessageRole,
@@ -39,6 +49,26 @@ export function toWireMessage(m: StoredMessage): Message {
     createdAt: Timestamp.fromDate(m.createdAt),
     toolCalls,
     ...(m.interrupted ? { interrupted: true } : {}),
+    attachments: (m.attachments ?? []).map(toWireAttachment),
+  };
+}
+
+const KINDS: Record<AttachmentMeta['kind'], AttachmentKind> = {
+  image: AttachmentKind.IMAGE,
+  audio: AttachmentKind.AUDIO,
+  document: AttachmentKind.DOCUMENT,
+};
+
+/** An attachment's metadata for clients: never its extracted document text (the client has the file). */
+export function toWireAttachment(a: AttachmentMeta): Attachment {
+  return {
+    id: a.id,
+    kind: KINDS[a.kind],
+    mediaType: a.mediaType,
+    name: a.name,
+    sizeBytes: String(a.sizeBytes),
+    transcript: a.transcript ?? '',
+    truncated: a.truncated ?? false,
   };
 }
 

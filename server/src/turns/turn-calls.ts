@@ -1,4 +1,7 @@
+import { DEFAULT_ATTACHMENTS } from '@parley/config';
 import type { Logger } from '@parley/logger';
+import { checkUploads } from '../attachments/attachment-checks.ts';
+import type { AttachmentUpload, CheckedUpload } from '../attachments/attachment-types.ts';
 import type {
   ContinueInput,
   ConversationService,
@@ -35,28 +38,37 @@ export interface StartTurnInput {
   /** The caller's own system prompt (appended to the operator's, if its policy allows). */
   systemPrompt?: string;
   model?: string;
+  /** The user's language as the client knows it: a hint for the model. */
+  language?: string;
+  /** Files sent with the first message, as the client sent them (checked here, by its policy). */
+  uploads?: AttachmentUpload[];
 }
 
-/** The next turn of a conversation: by id, or by the chat's session. */
-export type ContinueTurnInput = Omit<ContinueInput, 'retryOfFailure'>;
+/** The next turn of a conversation: by id, or by the chat's session; files as the client sent them. */
+export type ContinueTurnInput = Omit<ContinueInput, 'retryOfFailure' | 'attachments'> & {
+  uploads?: AttachmentUpload[];
+};
 
 export function startCall(deps: TurnCallDeps, origin: CallOrigin, input: StartTurnInput): TurnCall {
-  const { owner, chat, message, systemPrompt, model } = input;
+  const { owner, chat, message, systemPrompt, model, language, uploads = [] } = input;
   return {
     key: { owner, method: 'StartConversation', idempotencyKey: origin.idempotencyKey },
     requestId: origin.requestId,
     logger: origin.logger,
     run: async (scope) => {
+      const attachments = await checkedUploads(deps.gate, owner.clientId, uploads);
       const admitted = await deps.gate.admit(owner, {
         ...(model ? { model } : {}),
         ...(systemPrompt ? { systemPrompt } : {}),
         newConversation: true,
-        turn: message !== undefined,
+        turn: message !== undefined || attachments.length > 0,
       });
       const start: StartInput = {
         owner,
         ...(chat ? { chat } : {}),
         ...(message ? { message } : {}),
+        ...(language ? { language } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
         ...admitted,
       };
       const result = await deps.gate.metered(owner, () => deps.service.start(start, scope));
@@ -70,19 +82,34 @@ export function startCall(deps: TurnCallDeps, origin: CallOrigin, input: StartTu
 }
 
 export function continueCall(deps: TurnCallDeps, origin: CallOrigin, input: ContinueTurnInput): TurnCall {
-  const { owner } = input;
+  const { owner, uploads = [], ...rest } = input;
   return {
     key: { owner, method: 'ContinueConversation', idempotencyKey: origin.idempotencyKey },
     requestId: origin.requestId,
     logger: origin.logger,
     run: async (scope, retryOfFailure) => {
+      const attachments = await checkedUploads(deps.gate, owner.clientId, uploads);
       await deps.gate.admit(owner, {});
-      const turn = await deps.gate.metered(owner, () =>
-        deps.service.continue({ ...input, retryOfFailure }, scope),
-      );
+      const continued: ContinueInput = {
+        ...rest,
+        owner,
+        retryOfFailure,
+        ...(attachments.length > 0 ? { attachments } : {}),
+      };
+      const turn = await deps.gate.metered(owner, () => deps.service.continue(continued, scope));
       return { type: 'done', conversation: turn.conversation, turn };
     },
   };
+}
+
+/** The request's files checked against the client's policy (before admission spends any limit). */
+function checkedUploads(
+  gate: TurnGate,
+  clientId: string,
+  uploads: readonly AttachmentUpload[],
+): Promise<CheckedUpload[]> {
+  if (uploads.length === 0) return Promise.resolve([]);
+  return checkUploads(uploads, gate.policyOf(clientId).attachments ?? DEFAULT_ATTACHMENTS);
 }
 
 /**

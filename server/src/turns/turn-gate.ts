@@ -90,9 +90,9 @@ export class TurnGate {
   async charge(
     owner: UsageOwner,
     model: string,
-    used: { inputTokens: number; outputTokens: number },
+    used: { inputTokens: number; outputTokens: number; audioSeconds?: number },
   ): Promise<void> {
-    if (used.inputTokens === 0 && used.outputTokens === 0) return;
+    if (used.inputTokens === 0 && used.outputTokens === 0 && !used.audioSeconds) return;
     const amount = await this.#deps.guard.charge(owner, model, used);
     this.#deps.metrics.charged(owner.clientId, model, amount);
   }

@@ -5,6 +5,8 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { ChatService } from "./chat";
+import type { GetAttachmentResponse } from "./chat";
+import type { GetAttachmentRequest } from "./chat";
 import type { ListToolsResponse } from "./chat";
 import type { ListToolsRequest } from "./chat";
 import type { GetSessionResponse } from "./chat";
@@ -86,6 +88,12 @@ export interface IChatServiceClient {
      * @generated from protobuf rpc: ListTools
      */
     listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse>;
+    /**
+     * One attachment of the caller's conversations, with its bytes (not_found for anyone else's).
+     *
+     * @generated from protobuf rpc: GetAttachment
+     */
+    getAttachment(input: GetAttachmentRequest, options?: RpcOptions): UnaryCall<GetAttachmentRequest, GetAttachmentResponse>;
 }
 /**
  * ChatService is Parley's whole public contract. Every client (the Telegram bot, the CLI, any service)
@@ -177,5 +185,14 @@ export class ChatServiceClient implements IChatServiceClient, ServiceInfo {
     listTools(input: ListToolsRequest, options?: RpcOptions): UnaryCall<ListToolsRequest, ListToolsResponse> {
         const method = this.methods[7], opt = this._transport.mergeOptions(options);
         return stackIntercept<ListToolsRequest, ListToolsResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * One attachment of the caller's conversations, with its bytes (not_found for anyone else's).
+     *
+     * @generated from protobuf rpc: GetAttachment
+     */
+    getAttachment(input: GetAttachmentRequest, options?: RpcOptions): UnaryCall<GetAttachmentRequest, GetAttachmentResponse> {
+        const method = this.methods[8], opt = this._transport.mergeOptions(options);
+        return stackIntercept<GetAttachmentRequest, GetAttachmentResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -37,6 +37,13 @@ export interface SessionMetadata {
      * @generated from protobuf field: string chat_id = 3
      */
     chatId: string;
+    /**
+     * The user's language as the client knows it (BCP 47, e.g. Telegram's language_code "ru"): the model
+     * is told it as a hint. A language the person chose (IdentityService.SetLanguage) comes first.
+     *
+     * @generated from protobuf field: optional string language = 4
+     */
+    language?: string;
 }
 /**
  * @generated from protobuf message parley.chat.v1.ToolCall
@@ -99,6 +106,80 @@ export interface Message {
      * @generated from protobuf field: optional bool interrupted = 6
      */
     interrupted?: boolean;
+    /**
+     * The files sent with a user message (metadata only; the bytes come from GetAttachment).
+     *
+     * @generated from protobuf field: repeated parley.chat.v1.Attachment attachments = 7
+     */
+    attachments: Attachment[];
+}
+/**
+ * A file sent with a user message: its bytes, and what the sender says it is. The server never trusts
+ * `media_type` or the name's extension: it sniffs the type from the bytes and refuses what it cannot
+ * use (see docs/attachments.md for the kinds, types and limits).
+ *
+ * @generated from protobuf message parley.chat.v1.AttachmentUpload
+ */
+export interface AttachmentUpload {
+    /**
+     * @generated from protobuf field: bytes data = 1
+     */
+    data: Uint8Array;
+    /**
+     * Optional hint, e.g. "image/jpeg"; the type sniffed from the bytes wins.
+     *
+     * @generated from protobuf field: string media_type = 2
+     */
+    mediaType: string;
+    /**
+     * Optional file name, shown back to the user (at most 255 characters).
+     *
+     * @generated from protobuf field: string file_name = 3
+     */
+    fileName: string;
+}
+/**
+ * A stored attachment's metadata.
+ *
+ * @generated from protobuf message parley.chat.v1.Attachment
+ */
+export interface Attachment {
+    /**
+     * @generated from protobuf field: string id = 1
+     */
+    id: string;
+    /**
+     * @generated from protobuf field: parley.chat.v1.AttachmentKind kind = 2
+     */
+    kind: AttachmentKind;
+    /**
+     * The media type sniffed from the bytes, e.g. "image/png", "audio/ogg", "application/pdf".
+     *
+     * @generated from protobuf field: string media_type = 3
+     */
+    mediaType: string;
+    /**
+     * The file name the sender gave ('' when none).
+     *
+     * @generated from protobuf field: string name = 4
+     */
+    name: string;
+    /**
+     * @generated from protobuf field: int64 size_bytes = 5
+     */
+    sizeBytes: string;
+    /**
+     * Audio only: what was heard.
+     *
+     * @generated from protobuf field: string transcript = 6
+     */
+    transcript: string;
+    /**
+     * Documents only: true when the text was too long for the prompt and only its beginning was used.
+     *
+     * @generated from protobuf field: bool truncated = 7
+     */
+    truncated: boolean;
 }
 /**
  * @generated from protobuf message parley.chat.v1.Usage
@@ -190,6 +271,12 @@ export interface StartConversationRequest {
      * @generated from protobuf field: string model = 5
      */
     model: string;
+    /**
+     * Files sent with the first message (a message may then be empty).
+     *
+     * @generated from protobuf field: repeated parley.chat.v1.AttachmentUpload attachments = 6
+     */
+    attachments: AttachmentUpload[];
 }
 /**
  * @generated from protobuf message parley.chat.v1.StartConversationResponse
@@ -232,6 +319,12 @@ export interface ContinueConversationRequest {
      * @generated from protobuf field: string request_id = 4
      */
     requestId: string;
+    /**
+     * Files sent with the message; with at least one, `message` may be empty.
+     *
+     * @generated from protobuf field: repeated parley.chat.v1.AttachmentUpload attachments = 5
+     */
+    attachments: AttachmentUpload[];
 }
 /**
  * @generated from protobuf message parley.chat.v1.ContinueConversationResponse
@@ -613,6 +706,38 @@ export interface ToolInfo {
     source: string;
 }
 /**
+ * @generated from protobuf message parley.chat.v1.GetAttachmentRequest
+ */
+export interface GetAttachmentRequest {
+    /**
+     * @generated from protobuf field: string attachment_id = 1
+     */
+    attachmentId: string;
+    /**
+     * @generated from protobuf field: parley.chat.v1.SessionMetadata session = 2
+     */
+    session?: SessionMetadata;
+}
+/**
+ * @generated from protobuf message parley.chat.v1.GetAttachmentResponse
+ */
+export interface GetAttachmentResponse {
+    /**
+     * @generated from protobuf field: parley.chat.v1.Attachment attachment = 1
+     */
+    attachment?: Attachment;
+    /**
+     * @generated from protobuf field: bytes data = 2
+     */
+    data: Uint8Array;
+    /**
+     * The conversation whose message carries it.
+     *
+     * @generated from protobuf field: string conversation_id = 3
+     */
+    conversationId: string;
+}
+/**
  * @generated from protobuf enum parley.chat.v1.Role
  */
 export enum Role {
@@ -636,6 +761,33 @@ export enum Role {
      * @generated from protobuf enum value: ROLE_TOOL = 4;
      */
     TOOL = 4
+}
+/**
+ * @generated from protobuf enum parley.chat.v1.AttachmentKind
+ */
+export enum AttachmentKind {
+    /**
+     * @generated from protobuf enum value: ATTACHMENT_KIND_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * JPEG, PNG, GIF or WebP: sent to the model as an image (vision models only).
+     *
+     * @generated from protobuf enum value: ATTACHMENT_KIND_IMAGE = 1;
+     */
+    IMAGE = 1,
+    /**
+     * A voice note or audio file: transcribed, and the transcript is what the model reads.
+     *
+     * @generated from protobuf enum value: ATTACHMENT_KIND_AUDIO = 2;
+     */
+    AUDIO = 2,
+    /**
+     * Text-like files and PDFs: their text goes into the prompt.
+     *
+     * @generated from protobuf enum value: ATTACHMENT_KIND_DOCUMENT = 3;
+     */
+    DOCUMENT = 3
 }
 /**
  * @generated from protobuf enum parley.chat.v1.ToolPhase
@@ -664,7 +816,8 @@ class SessionMetadata$Type extends MessageType<SessionMetadata> {
         super("parley.chat.v1.SessionMetadata", [
             { no: 1, name: "platform", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 3, name: "chat_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 3, name: "chat_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "language", kind: "scalar", opt: true, T: 9 /*ScalarType.STRING*/ }
         ]);
     }
     create(value?: PartialMessage<SessionMetadata>): SessionMetadata {
@@ -690,6 +843,9 @@ class SessionMetadata$Type extends MessageType<SessionMetadata> {
                 case /* string chat_id */ 3:
                     message.chatId = reader.string();
                     break;
+                case /* optional string language */ 4:
+                    message.language = reader.string();
+                    break;
                 default:
                     let u = options.readUnknownField;
                     if (u === "throw")
@@ -711,6 +867,9 @@ class SessionMetadata$Type extends MessageType<SessionMetadata> {
         /* string chat_id = 3; */
         if (message.chatId !== "")
             writer.tag(3, WireType.LengthDelimited).string(message.chatId);
+        /* optional string language = 4; */
+        if (message.language !== undefined)
+            writer.tag(4, WireType.LengthDelimited).string(message.language);
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
@@ -809,7 +968,8 @@ class Message$Type extends MessageType<Message> {
             { no: 3, name: "content", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 4, name: "created_at", kind: "message", T: () => Timestamp },
             { no: 5, name: "tool_calls", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => ToolCall },
-            { no: 6, name: "interrupted", kind: "scalar", opt: true, T: 8 /*ScalarType.BOOL*/ }
+            { no: 6, name: "interrupted", kind: "scalar", opt: true, T: 8 /*ScalarType.BOOL*/ },
+            { no: 7, name: "attachments", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Attachment }
         ]);
     }
     create(value?: PartialMessage<Message>): Message {
@@ -818,6 +978,7 @@ class Message$Type extends MessageType<Message> {
         message.role = 0;
         message.content = "";
         message.toolCalls = [];
+        message.attachments = [];
         if (value !== undefined)
             reflectionMergePartial<Message>(this, message, value);
         return message;
@@ -844,6 +1005,9 @@ class Message$Type extends MessageType<Message> {
                     break;
                 case /* optional bool interrupted */ 6:
                     message.interrupted = reader.bool();
+                    break;
+                case /* repeated parley.chat.v1.Attachment attachments */ 7:
+                    message.attachments.push(Attachment.internalBinaryRead(reader, reader.uint32(), options));
                     break;
                 default:
                     let u = options.readUnknownField;
@@ -875,6 +1039,9 @@ class Message$Type extends MessageType<Message> {
         /* optional bool interrupted = 6; */
         if (message.interrupted !== undefined)
             writer.tag(6, WireType.Varint).bool(message.interrupted);
+        /* repeated parley.chat.v1.Attachment attachments = 7; */
+        for (let i = 0; i < message.attachments.length; i++)
+            Attachment.internalBinaryWrite(message.attachments[i], writer.tag(7, WireType.LengthDelimited).fork(), options).join();
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
@@ -885,6 +1052,164 @@ class Message$Type extends MessageType<Message> {
  * @generated MessageType for protobuf message parley.chat.v1.Message
  */
 export const Message = new Message$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class AttachmentUpload$Type extends MessageType<AttachmentUpload> {
+    constructor() {
+        super("parley.chat.v1.AttachmentUpload", [
+            { no: 1, name: "data", kind: "scalar", T: 12 /*ScalarType.BYTES*/ },
+            { no: 2, name: "media_type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "file_name", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<AttachmentUpload>): AttachmentUpload {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.data = new Uint8Array(0);
+        message.mediaType = "";
+        message.fileName = "";
+        if (value !== undefined)
+            reflectionMergePartial<AttachmentUpload>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: AttachmentUpload): AttachmentUpload {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* bytes data */ 1:
+                    message.data = reader.bytes();
+                    break;
+                case /* string media_type */ 2:
+                    message.mediaType = reader.string();
+                    break;
+                case /* string file_name */ 3:
+                    message.fileName = reader.string();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: AttachmentUpload, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* bytes data = 1; */
+        if (message.data.length)
+            writer.tag(1, WireType.LengthDelimited).bytes(message.data);
+        /* string media_type = 2; */
+        if (message.mediaType !== "")
+            writer.tag(2, WireType.LengthDelimited).string(message.mediaType);
+        /* string file_name = 3; */
+        if (message.fileName !== "")
+            writer.tag(3, WireType.LengthDelimited).string(message.fileName);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.AttachmentUpload
+ */
+export const AttachmentUpload = new AttachmentUpload$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class Attachment$Type extends MessageType<Attachment> {
+    constructor() {
+        super("parley.chat.v1.Attachment", [
+            { no: 1, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "kind", kind: "enum", T: () => ["parley.chat.v1.AttachmentKind", AttachmentKind, "ATTACHMENT_KIND_"] },
+            { no: 3, name: "media_type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "name", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 5, name: "size_bytes", kind: "scalar", T: 3 /*ScalarType.INT64*/ },
+            { no: 6, name: "transcript", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 7, name: "truncated", kind: "scalar", T: 8 /*ScalarType.BOOL*/ }
+        ]);
+    }
+    create(value?: PartialMessage<Attachment>): Attachment {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.id = "";
+        message.kind = 0;
+        message.mediaType = "";
+        message.name = "";
+        message.sizeBytes = "0";
+        message.transcript = "";
+        message.truncated = false;
+        if (value !== undefined)
+            reflectionMergePartial<Attachment>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: Attachment): Attachment {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string id */ 1:
+                    message.id = reader.string();
+                    break;
+                case /* parley.chat.v1.AttachmentKind kind */ 2:
+                    message.kind = reader.int32();
+                    break;
+                case /* string media_type */ 3:
+                    message.mediaType = reader.string();
+                    break;
+                case /* string name */ 4:
+                    message.name = reader.string();
+                    break;
+                case /* int64 size_bytes */ 5:
+                    message.sizeBytes = reader.int64().toString();
+                    break;
+                case /* string transcript */ 6:
+                    message.transcript = reader.string();
+                    break;
+                case /* bool truncated */ 7:
+                    message.truncated = reader.bool();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: Attachment, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string id = 1; */
+        if (message.id !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.id);
+        /* parley.chat.v1.AttachmentKind kind = 2; */
+        if (message.kind !== 0)
+            writer.tag(2, WireType.Varint).int32(message.kind);
+        /* string media_type = 3; */
+        if (message.mediaType !== "")
+            writer.tag(3, WireType.LengthDelimited).string(message.mediaType);
+        /* string name = 4; */
+        if (message.name !== "")
+            writer.tag(4, WireType.LengthDelimited).string(message.name);
+        /* int64 size_bytes = 5; */
+        if (message.sizeBytes !== "0")
+            writer.tag(5, WireType.Varint).int64(message.sizeBytes);
+        /* string transcript = 6; */
+        if (message.transcript !== "")
+            writer.tag(6, WireType.LengthDelimited).string(message.transcript);
+        /* bool truncated = 7; */
+        if (message.truncated !== false)
+            writer.tag(7, WireType.Varint).bool(message.truncated);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.Attachment
+ */
+export const Attachment = new Attachment$Type();
 // @generated message type with reflection information, may provide speed optimized methods
 class Usage$Type extends MessageType<Usage> {
     constructor() {
@@ -1057,7 +1382,8 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
             { no: 2, name: "session", kind: "message", T: () => SessionMetadata },
             { no: 3, name: "request_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 4, name: "system_prompt", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 5, name: "model", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 5, name: "model", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 6, name: "attachments", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => AttachmentUpload }
         ]);
     }
     create(value?: PartialMessage<StartConversationRequest>): StartConversationRequest {
@@ -1066,6 +1392,7 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
         message.requestId = "";
         message.systemPrompt = "";
         message.model = "";
+        message.attachments = [];
         if (value !== undefined)
             reflectionMergePartial<StartConversationRequest>(this, message, value);
         return message;
@@ -1089,6 +1416,9 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
                     break;
                 case /* string model */ 5:
                     message.model = reader.string();
+                    break;
+                case /* repeated parley.chat.v1.AttachmentUpload attachments */ 6:
+                    message.attachments.push(AttachmentUpload.internalBinaryRead(reader, reader.uint32(), options));
                     break;
                 default:
                     let u = options.readUnknownField;
@@ -1117,6 +1447,9 @@ class StartConversationRequest$Type extends MessageType<StartConversationRequest
         /* string model = 5; */
         if (message.model !== "")
             writer.tag(5, WireType.LengthDelimited).string(message.model);
+        /* repeated parley.chat.v1.AttachmentUpload attachments = 6; */
+        for (let i = 0; i < message.attachments.length; i++)
+            AttachmentUpload.internalBinaryWrite(message.attachments[i], writer.tag(6, WireType.LengthDelimited).fork(), options).join();
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
@@ -1194,7 +1527,8 @@ class ContinueConversationRequest$Type extends MessageType<ContinueConversationR
             { no: 1, name: "message", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "conversation_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 3, name: "session", kind: "message", T: () => SessionMetadata },
-            { no: 4, name: "request_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 4, name: "request_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 5, name: "attachments", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => AttachmentUpload }
         ]);
     }
     create(value?: PartialMessage<ContinueConversationRequest>): ContinueConversationRequest {
@@ -1202,6 +1536,7 @@ class ContinueConversationRequest$Type extends MessageType<ContinueConversationR
         message.message = "";
         message.conversationId = "";
         message.requestId = "";
+        message.attachments = [];
         if (value !== undefined)
             reflectionMergePartial<ContinueConversationRequest>(this, message, value);
         return message;
@@ -1222,6 +1557,9 @@ class ContinueConversationRequest$Type extends MessageType<ContinueConversationR
                     break;
                 case /* string request_id */ 4:
                     message.requestId = reader.string();
+                    break;
+                case /* repeated parley.chat.v1.AttachmentUpload attachments */ 5:
+                    message.attachments.push(AttachmentUpload.internalBinaryRead(reader, reader.uint32(), options));
                     break;
                 default:
                     let u = options.readUnknownField;
@@ -1247,6 +1585,9 @@ class ContinueConversationRequest$Type extends MessageType<ContinueConversationR
         /* string request_id = 4; */
         if (message.requestId !== "")
             writer.tag(4, WireType.LengthDelimited).string(message.requestId);
+        /* repeated parley.chat.v1.AttachmentUpload attachments = 5; */
+        for (let i = 0; i < message.attachments.length; i++)
+            AttachmentUpload.internalBinaryWrite(message.attachments[i], writer.tag(5, WireType.LengthDelimited).fork(), options).join();
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
@@ -2464,6 +2805,122 @@ class ToolInfo$Type extends MessageType<ToolInfo> {
  * @generated MessageType for protobuf message parley.chat.v1.ToolInfo
  */
 export const ToolInfo = new ToolInfo$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class GetAttachmentRequest$Type extends MessageType<GetAttachmentRequest> {
+    constructor() {
+        super("parley.chat.v1.GetAttachmentRequest", [
+            { no: 1, name: "attachment_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "session", kind: "message", T: () => SessionMetadata }
+        ]);
+    }
+    create(value?: PartialMessage<GetAttachmentRequest>): GetAttachmentRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.attachmentId = "";
+        if (value !== undefined)
+            reflectionMergePartial<GetAttachmentRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: GetAttachmentRequest): GetAttachmentRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string attachment_id */ 1:
+                    message.attachmentId = reader.string();
+                    break;
+                case /* parley.chat.v1.SessionMetadata session */ 2:
+                    message.session = SessionMetadata.internalBinaryRead(reader, reader.uint32(), options, message.session);
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: GetAttachmentRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string attachment_id = 1; */
+        if (message.attachmentId !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.attachmentId);
+        /* parley.chat.v1.SessionMetadata session = 2; */
+        if (message.session)
+            SessionMetadata.internalBinaryWrite(message.session, writer.tag(2, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.GetAttachmentRequest
+ */
+export const GetAttachmentRequest = new GetAttachmentRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class GetAttachmentResponse$Type extends MessageType<GetAttachmentResponse> {
+    constructor() {
+        super("parley.chat.v1.GetAttachmentResponse", [
+            { no: 1, name: "attachment", kind: "message", T: () => Attachment },
+            { no: 2, name: "data", kind: "scalar", T: 12 /*ScalarType.BYTES*/ },
+            { no: 3, name: "conversation_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<GetAttachmentResponse>): GetAttachmentResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.data = new Uint8Array(0);
+        message.conversationId = "";
+        if (value !== undefined)
+            reflectionMergePartial<GetAttachmentResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: GetAttachmentResponse): GetAttachmentResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* parley.chat.v1.Attachment attachment */ 1:
+                    message.attachment = Attachment.internalBinaryRead(reader, reader.uint32(), options, message.attachment);
+                    break;
+                case /* bytes data */ 2:
+                    message.data = reader.bytes();
+                    break;
+                case /* string conversation_id */ 3:
+                    message.conversationId = reader.string();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: GetAttachmentResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* parley.chat.v1.Attachment attachment = 1; */
+        if (message.attachment)
+            Attachment.internalBinaryWrite(message.attachment, writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        /* bytes data = 2; */
+        if (message.data.length)
+            writer.tag(2, WireType.LengthDelimited).bytes(message.data);
+        /* string conversation_id = 3; */
+        if (message.conversationId !== "")
+            writer.tag(3, WireType.LengthDelimited).string(message.conversationId);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.chat.v1.GetAttachmentResponse
+ */
+export const GetAttachmentResponse = new GetAttachmentResponse$Type();
 /**
  * @generated ServiceType for protobuf service parley.chat.v1.ChatService
  */
@@ -2475,5 +2932,6 @@ export const ChatService = new ServiceType("parley.chat.v1.ChatService", [
     { name: "DeleteConversation", options: {}, I: DeleteConversationRequest, O: DeleteConversationResponse },
     { name: "SwitchConversation", options: {}, I: SwitchConversationRequest, O: SwitchConversationResponse },
     { name: "GetSession", options: {}, I: GetSessionRequest, O: GetSessionResponse },
-    { name: "ListTools", options: {}, I: ListToolsRequest, O: ListToolsResponse }
+    { name: "ListTools", options: {}, I: ListToolsRequest, O: ListToolsResponse },
+    { name: "GetAttachment", options: {}, I: GetAttachmentRequest, O: GetAttachmentResponse }
 ]);

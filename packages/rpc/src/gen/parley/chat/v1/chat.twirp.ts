@@ -25,6 +25,8 @@ import {
   GetSessionResponse,
   ListToolsRequest,
   ListToolsResponse,
+  GetAttachmentRequest,
+  GetAttachmentResponse,
 } from "./chat";
 
 //==================================//
@@ -61,6 +63,7 @@ export interface ChatServiceClient {
   ): Promise<SwitchConversationResponse>;
   GetSession(request: GetSessionRequest): Promise<GetSessionResponse>;
   ListTools(request: ListToolsRequest): Promise<ListToolsResponse>;
+  GetAttachment(request: GetAttachmentRequest): Promise<GetAttachmentResponse>;
 }
 
 export class ChatServiceClientJSON implements ChatServiceClient {
@@ -75,6 +78,7 @@ export class ChatServiceClientJSON implements ChatServiceClient {
     this.SwitchConversation.bind(this);
     this.GetSession.bind(this);
     this.ListTools.bind(this);
+    this.GetAttachment.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -227,6 +231,22 @@ export class ChatServiceClientJSON implements ChatServiceClient {
       ListToolsResponse.fromJson(data as any, { ignoreUnknownFields: true })
     );
   }
+
+  GetAttachment(request: GetAttachmentRequest): Promise<GetAttachmentResponse> {
+    const data = GetAttachmentRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "GetAttachment",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      GetAttachmentResponse.fromJson(data as any, { ignoreUnknownFields: true })
+    );
+  }
 }
 
 export class ChatServiceClientProtobuf implements ChatServiceClient {
@@ -241,6 +261,7 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
     this.SwitchConversation.bind(this);
     this.GetSession.bind(this);
     this.ListTools.bind(this);
+    this.GetAttachment.bind(this);
   }
   StartConversation(
     request: StartConversationRequest
@@ -357,6 +378,19 @@ export class ChatServiceClientProtobuf implements ChatServiceClient {
       ListToolsResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  GetAttachment(request: GetAttachmentRequest): Promise<GetAttachmentResponse> {
+    const data = GetAttachmentRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.chat.v1.ChatService",
+      "GetAttachment",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      GetAttachmentResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -390,6 +424,10 @@ export interface ChatServiceTwirp<T extends TwirpContext = TwirpContext> {
   ): Promise<SwitchConversationResponse>;
   GetSession(ctx: T, request: GetSessionRequest): Promise<GetSessionResponse>;
   ListTools(ctx: T, request: ListToolsRequest): Promise<ListToolsResponse>;
+  GetAttachment(
+    ctx: T,
+    request: GetAttachmentRequest
+  ): Promise<GetAttachmentResponse>;
 }
 
 export enum ChatServiceMethod {
@@ -401,6 +439,7 @@ export enum ChatServiceMethod {
   SwitchConversation = "SwitchConversation",
   GetSession = "GetSession",
   ListTools = "ListTools",
+  GetAttachment = "GetAttachment",
 }
 
 export const ChatServiceMethodList = [
@@ -412,6 +451,7 @@ export const ChatServiceMethodList = [
   ChatServiceMethod.SwitchConversation,
   ChatServiceMethod.GetSession,
   ChatServiceMethod.ListTools,
+  ChatServiceMethod.GetAttachment,
 ];
 
 export function createChatServiceServer<T extends TwirpContext = TwirpContext>(
@@ -577,6 +617,26 @@ function matchChatServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "ListTools" };
         await events.onMatch(ctx);
         return handleChatServiceListToolsRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "GetAttachment":
+      return async (
+        ctx: T,
+        service: ChatServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<
+          T,
+          GetAttachmentRequest,
+          GetAttachmentResponse
+        >[]
+      ) => {
+        ctx = { ...ctx, methodName: "GetAttachment" };
+        await events.onMatch(ctx);
+        return handleChatServiceGetAttachmentRequest(
           ctx,
           service,
           data,
@@ -835,6 +895,35 @@ function handleChatServiceListToolsRequest<
       );
     case TwirpContentType.Protobuf:
       return handleChatServiceListToolsProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleChatServiceGetAttachmentRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetAttachmentRequest, GetAttachmentResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleChatServiceGetAttachmentJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleChatServiceGetAttachmentProtobuf<T>(
         ctx,
         service,
         data,
@@ -1216,6 +1305,50 @@ async function handleChatServiceListToolsJSON<
     }) as string
   );
 }
+
+async function handleChatServiceGetAttachmentJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetAttachmentRequest, GetAttachmentResponse>[]
+) {
+  let request: GetAttachmentRequest;
+  let response: GetAttachmentResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = GetAttachmentRequest.fromJson(body, {
+      ignoreUnknownFields: true,
+    });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      GetAttachmentRequest,
+      GetAttachmentResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.GetAttachment(ctx, inputReq);
+    });
+  } else {
+    response = await service.GetAttachment(ctx, request!);
+  }
+
+  return JSON.stringify(
+    GetAttachmentResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleChatServiceStartConversationProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1526,4 +1659,40 @@ async function handleChatServiceListToolsProtobuf<
   }
 
   return Buffer.from(ListToolsResponse.toBinary(response));
+}
+
+async function handleChatServiceGetAttachmentProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: ChatServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, GetAttachmentRequest, GetAttachmentResponse>[]
+) {
+  let request: GetAttachmentRequest;
+  let response: GetAttachmentResponse;
+
+  try {
+    request = GetAttachmentRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      GetAttachmentRequest,
+      GetAttachmentResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.GetAttachment(ctx, inputReq);
+    });
+  } else {
+    response = await service.GetAttachment(ctx, request!);
+  }
+
+  return Buffer.from(GetAttachmentResponse.toBinary(response));
 }
