@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { PublicError } from '../errors/public-error.ts';
 import type { TurnEvent } from '../turns/turn-event.ts';
 import type { Flushable, FlushClock } from './flush-clock.ts';
 import { sseFrame } from './turn-wire.ts';
@@ -125,4 +126,40 @@ export class SseStream implements Flushable {
     this.#options.clock.cancel(this);
     this.#res.destroy();
   }
+}
+
+export interface TurnStreamOptions extends SseStreamOptions {
+  /** Told when a stream opens (+1) and closes (-1). */
+  onStreamsOpen?: (delta: number) => void;
+}
+
+/**
+ * A turn listener's `onEvent` that relays the turn to `res` as Server-Sent Events: the response opens at
+ * the first event (`beforeOpen` may set headers from it), and a turn that fails before that answers
+ * with `refuse` (an ordinary error response). Every front door's streams go through here.
+ */
+export function relayToStream(
+  res: ServerResponse,
+  context: { code?: string },
+  options: TurnStreamOptions,
+  hooks: {
+    refuse(error: PublicError): void;
+    beforeOpen?(event: TurnEvent): void;
+    frame?: (event: TurnEvent) => string;
+  },
+): (event: TurnEvent) => void {
+  let stream: SseStream | undefined;
+  return (event) => {
+    if (!stream) {
+      if (event.type === 'error') return hooks.refuse(event.error);
+      hooks.beforeOpen?.(event);
+      stream = new SseStream(res, options, hooks.frame);
+      stream.open();
+      options.onStreamsOpen?.(1);
+      res.once('close', () => options.onStreamsOpen?.(-1));
+    }
+    if (event.type === 'error') context.code = event.error.code;
+    stream.send(event);
+    if (event.type === 'done' || event.type === 'error') stream.end();
+  };
 }
