@@ -6,7 +6,9 @@ import {
   type AdminServiceTwirp,
   createAdminServiceServer,
   createChatServiceServer,
+  createIdentityServiceServer,
   createUsageServiceServer,
+  type IdentityServiceTwirp,
   type UsageServiceTwirp,
 } from '@parley/rpc';
 import { type TwirpContext, type TwirpError, TwirpErrorCode, type TwirpServer } from 'twirp-ts';
@@ -30,6 +32,7 @@ import {
   requestIdOf,
   sendTwirpError,
 } from './rpc/edge.ts';
+import { FlushClock } from './rpc/flush-clock.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
 import type { Idempotency } from './turns/idempotency.ts';
@@ -44,12 +47,17 @@ export interface AppDeps {
   gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
+  /** Linking a person's identities across clients, and their language. */
+  identity: IdentityServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
   engine: TurnEngine;
   /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
   limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
-  /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
-  streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
+  /**
+   * Streams: keep-alive comment interval (default 15 s), the send buffer a slow reader may fill (1 MiB),
+   * and the window text after the first gathers in before it is written (50 ms).
+   */
+  streams?: { keepAliveMs?: number; maxBufferedBytes?: number; flushMs?: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
@@ -83,6 +91,7 @@ export function createApp(deps: AppDeps): App {
   const streams = {
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
     maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    clock: new FlushClock(deps.streams?.flushMs ?? 50),
     onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
   };
   const serveSse = createSseHandler({
@@ -117,6 +126,7 @@ export function createApp(deps: AppDeps): App {
     chatService,
     mountService(deps.metrics, createUsageServiceServer(deps.usage)),
     mountService(deps.metrics, createAdminServiceServer(deps.admin)),
+    mountService(deps.metrics, createIdentityServiceServer(deps.identity)),
   ])
     services.set(mounted.name, mounted);
 

@@ -76,7 +76,8 @@ export class HistoryTurns {
         // continues the conversation and the other starts its own.
         const pending = `pending:${randomUUID()}`;
         if (!(await this.#deps.store.advanceTranscript(found.id, history, pending))) return undefined;
-        const fresh = input.messages.slice(input.newFrom);
+        // The client's system messages are the conversation's prompt, not messages of it.
+        const fresh = input.messages.slice(input.newFrom).filter((m) => m.role !== 'system');
         return this.#stored(input, found, fresh, { from: history, pending }, false, scope);
       });
       if (continued) return continued;

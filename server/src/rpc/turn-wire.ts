@@ -14,6 +14,7 @@ import { twirpErrorOf } from './errors.ts';
 import {
   type ChatServiceLimits,
   chatOf,
+  languageOf,
   optionalText,
   ownerOf,
   validId,
@@ -39,9 +40,11 @@ export function startInput(
   const chat = chatOf(req.session);
   const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
   const model = optionalText(req.model, 'model', 100);
+  const language = languageOf(req.session);
   return {
     owner,
     ...(chat ? { chat } : {}),
+    ...(language ? { language } : {}),
     ...(message ? { message } : {}),
     ...(systemPrompt ? { systemPrompt } : {}),
     ...(model ? { model } : {}),
@@ -61,11 +64,13 @@ export function continueInput(
   const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, limits);
   const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
   const chat = chatOf(req.session);
+  const language = languageOf(req.session);
   return {
     owner,
     message,
     ...(conversationId ? { conversationId } : {}),
     ...(chat ? { chat } : {}),
+    ...(language ? { language } : {}),
     ...(uploads.length > 0 ? { uploads } : {}),
   };
 }
@@ -109,10 +114,14 @@ export function toWireEvent(event: TurnEvent): WireEvent {
  * Deltas, most of a stream, are written by hand (the same JSON; a test holds them to the proto writer).
  */
 export function sseFrame(event: TurnEvent): string {
-  if (event.type === 'delta')
-    return `event: delta\ndata: {"delta":{"text":${JSON.stringify(event.text)}}}\n\n`;
+  if (event.type === 'delta') return deltaFrame(event.text);
   const wire = toWireEvent(event);
   return `event: ${wire.oneofKind}\ndata: ${WireTurnEvent.toJsonString({ event: wire }, JSON_OPTIONS)}\n\n`;
+}
+
+/** A `delta` frame, written by hand: the same JSON as the protobuf writer's (a test holds it to that). */
+export function deltaFrame(text: string): string {
+  return `event: delta\ndata: {"delta":{"text":${JSON.stringify(text)}}}\n\n`;
 }
 
 function wireDone(event: TurnDone): WireDone {
