@@ -4,6 +4,7 @@ import type { UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
+import { attachmentsFeature } from './features/attachments.ts';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
@@ -22,6 +23,7 @@ import { traceUpdates } from './middleware/trace-updates.ts';
 import { DraftChats } from './streaming/draft-chats.ts';
 import type { PreviewApi } from './streaming/live-reply.ts';
 import { ChatLimits } from './telegram/chat-limits.ts';
+import { type FileDownloader, telegramDownloader } from './telegram/file-downloads.ts';
 import { Outbox } from './telegram/outbox.ts';
 import { ChatQueue } from './updates/chat-queue.ts';
 import { answerCallback, type FeatureDeps, type ParleyClient } from './updates/feature-deps.ts';
@@ -61,6 +63,8 @@ export interface BotDeps {
   maxPendingPerChat?: number;
   /** Where each person's chosen language is kept (the server); absent: their Telegram app's language. */
   languages?: LanguageStore;
+  /** Fetches files users send; Telegram's file downloads by default (tests put a fake). */
+  files?: FileDownloader;
 }
 
 export interface ParleyBot {
@@ -133,6 +137,7 @@ const FEATURES = [
   shortcutsFeature,
   usageFeature,
   modelFeature,
+  attachmentsFeature,
   conversationFeature,
 ];
 
@@ -170,6 +175,7 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
       logger: deps.logger,
       ...(deps.languages ? { store: deps.languages } : {}),
     }),
+    files: deps.files ?? telegramDownloader(telegraf.telegram, deps.rpcTimeoutMs),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
 import type { Languages } from '../i18n/languages.ts';
 import type { Texts } from '../i18n/texts.ts';
 import type { LiveReplyDeps } from '../streaming/live-reply.ts';
+import type { FileDownloader } from '../telegram/file-downloads.ts';
 import type { Outbox } from '../telegram/outbox.ts';
 import type { ChatQueue } from './chat-queue.ts';
 import { describeForUser, type UserFacingError } from './errors.ts';
@@ -33,6 +34,8 @@ export interface FeatureDeps {
   showTools: boolean;
   /** The language each user is answered in (their choice, kept on the server, or their app's). */
   languages: Languages;
+  /** Fetches the files users send (photos, voice notes, documents) from Telegram. */
+  files: FileDownloader;
 }
 
 /**
