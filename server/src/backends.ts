@@ -95,6 +95,9 @@ export async function createBackends(
       };
       // Sessions fall back to the store when Redis is down: reported, but the server stays ready.
       if (redis) components.redis = { ...(await check(() => redis.ping(), 'redis')), optional: true };
+      // The workers' shared sessions, locks and idempotency (WORKERS > 1 without Redis).
+      const { ping } = coordination;
+      if (ping) components.coordination = await check(ping, 'sqlite');
       return components;
     },
     async close() {
@@ -106,6 +109,8 @@ export async function createBackends(
 }
 
 type Coordination = Pick<Backends, 'sessions' | 'lock' | 'idempotency' | 'sharedRateLimits'> & {
+  /** The shared coordination file's health, when there is one. */
+  ping?(): Promise<void>;
   close(): void;
 };
 
@@ -151,6 +156,9 @@ function embeddedCoordination(config: Readonly<ServerConfig>, logger: Logger): C
     lock: layeredLock(new LocalLock(), new SqliteLock({ db, logger })),
     idempotency: new SqliteIdempotencyStore(db),
     sharedRateLimits: { db, table: RATE_LIMIT_TABLE },
+    ping: async () => {
+      db.prepare('SELECT 1 FROM locks LIMIT 1').get();
+    },
     close: () => {
       clearInterval(sweep);
       if (db.open) db.close();

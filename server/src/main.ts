@@ -17,7 +17,6 @@ import {
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
-import { createParleyServer } from './parley-server.ts';
 import { poolMetrics, runWorkerPool } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
@@ -41,6 +40,8 @@ async function main(): Promise<void> {
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');
 
   const tracing = await startTracing(process.env);
+  // Loaded here, not at the top: a pool's primary serves nothing and never needs the server's modules.
+  const { createParleyServer } = await import('./parley-server.ts');
   const registry = new Registry();
   const parley = await createParleyServer(config, logger, {
     registry,

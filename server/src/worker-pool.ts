@@ -53,6 +53,9 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
 
   const fork = (slot: number) => {
     const worker = cluster.fork();
+    // A worker that exits while the primary writes to it (EPIPE) is reported by 'exit'; unhandled, the
+    // error would end the primary and with it every other worker.
+    worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'could not talk to a server worker'));
     slots.set(worker, slot);
     startedAt.set(worker, Date.now());
   };

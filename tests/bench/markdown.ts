@@ -4,6 +4,7 @@ import type { ProfileSummary } from './profile.ts';
 import type { RedisTripsCase } from './redis-trips.ts';
 import type { BenchResults } from './report.ts';
 import { streamingSection } from './streaming-report.ts';
+import { workersSection } from './workers.ts';
 
 /** The whole report as Markdown: what `pnpm bench` prints and writes to results/latest.md. */
 export function toMarkdown(r: BenchResults): string {
@@ -36,6 +37,7 @@ export function toMarkdown(r: BenchResults): string {
   ];
   if (r.redisTrips) out.push('', ...redisTripsSection(r.redisTrips));
   if (r.streaming) out.push('', ...streamingSection(r.streaming));
+  if (r.workers) out.push('', ...workersSection(r.workers));
   if (r.memory) out.push('', ...memorySection(r.memory));
   if (r.profile) out.push('', ...profileSection(r.profile));
   if (r.metrics) out.push('', '## /metrics (excerpt)', '', '```', ...r.metrics, '```');

@@ -2,12 +2,14 @@
 // so the runner can read the heap as well as RSS: the server exposes neither yet. It only answers the
 // parent's questions over the IPC channel: no timers, nothing on the request path.
 
+import cluster from 'node:cluster';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 // 'loop-start' and 'loop' measure event-loop delay between them (its sampling timer runs only then).
 let loop: IntervalHistogram | undefined;
 
-if (process.send) {
+// A WORKERS > 1 server's workers inherit the preload; their channel is the cluster's, not the runner's.
+if (process.send && cluster.isPrimary) {
   process.on('message', (message) => {
     if (message === 'loop-start') {
       loop = monitorEventLoopDelay({ resolution: 10 });

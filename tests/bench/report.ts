@@ -7,6 +7,7 @@ import type { ProfileSummary } from './profile.ts';
 import type { RedisTripsCase } from './redis-trips.ts';
 import type { StreamingResults } from './streaming.ts';
 import { streamingTargets } from './streaming-report.ts';
+import type { WorkersRow } from './workers.ts';
 
 export interface Machine {
   nproc: number;
@@ -46,6 +47,8 @@ export interface BenchResults {
   metrics: string[] | null;
   streaming: StreamingResults | null;
   redisTrips: RedisTripsCase[] | null;
+  /** WORKERS=1 vs WORKERS=2 (absent from runs before it existed). */
+  workers?: WorkersRow[] | null;
   targets: Target[];
 }
 

@@ -25,6 +25,7 @@ import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow
 import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
 import { measureStartup, startupMarkdown } from './startup.ts';
 import { concurrentRun, cpuRun, firstTextRun, type StreamingResults } from './streaming.ts';
+import { workersRun } from './workers.ts';
 
 // `pnpm bench`: prints throughput, latency, growth, memory, protocol and profile numbers and writes them
 // to tests/bench/results/latest.{json,md}. Asserts nothing: these machines are shared and noisy.
@@ -39,8 +40,12 @@ const settings = {
   startup: env.BENCH_STARTUP !== '0',
   redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   streaming: env.BENCH_STREAMING !== '0',
-  /** `streaming`: run only the streaming benchmarks (about 90 s). */
+  /**
+   * `streaming`: run only the streaming benchmarks (about 90 s); `cpu`: only their CPU per turn (about
+   * 40 s); `workers`: only WORKERS=1 vs 2 (~1 min).
+   */
   only: env.BENCH_ONLY ?? '',
+  workers: env.BENCH_WORKERS !== '0',
   concurrentStreams: Number(env.BENCH_STREAMS ?? 2000),
 };
 const CONNECTIONS = [1, 16, 64];
@@ -65,8 +70,23 @@ async function main(): Promise<void> {
   const results = emptyResults();
   try {
     const model = track(await startModel());
-    if (settings.streaming) results.streaming = await streamingRun(work, model.url, prefix);
-    if (settings.only !== 'streaming') await mainPhases(work, prefix, results, model.url);
+    const only = settings.only;
+    if (settings.streaming && only !== 'workers')
+      results.streaming = await streamingRun(work, model.url, prefix);
+    if (settings.workers && only !== 'streaming' && only !== 'cpu') {
+      results.workers = await workersRun({
+        work,
+        modelUrl: model.url,
+        redisUrl: settings.redisUrl,
+        prefix,
+        durationSec: settings.durationSec,
+        connections: 64,
+        log,
+        track,
+        stop,
+      });
+    }
+    if (only === '') await mainPhases(work, prefix, results, model.url);
   } finally {
     for (const proc of started.reverse()) await proc.stop();
     await deleteKeys(prefix);
@@ -144,10 +164,12 @@ async function streamingRun(work: string, modelUrl: string, prefix: string): Pro
   const results: StreamingResults = { firstText: [], concurrent: null, cpu: null };
   log('streaming: warm-up, then first text at 1 and 64 streams (8 s each)');
   await firstTextRun(server.url, 8, 2);
-  for (const streams of [1, 64]) results.firstText.push(await firstTextRun(server.url, streams, 8));
-  log(`streaming: ${settings.concurrentStreams} concurrent 10 s streams`);
-  results.concurrent = await concurrentRun(server.url, server.proc, settings.concurrentStreams);
-  log('streaming: server CPU per turn, unary vs streamed (20 s)');
+  if (settings.only !== 'cpu') {
+    for (const streams of [1, 64]) results.firstText.push(await firstTextRun(server.url, streams, 8));
+    log(`streaming: ${settings.concurrentStreams} concurrent 10 s streams`);
+    results.concurrent = await concurrentRun(server.url, server.proc, settings.concurrentStreams);
+  }
+  log('streaming: server CPU per turn, unary vs SSE-streamed vs OpenAI-streamed (30 s)');
   // Right after 2,000 streams a loaded machine sometimes refuses a connection: keep the numbers so far.
   results.cpu = await cpuRun(server.url, server.proc, 10).catch((err: unknown) => {
     log(`streaming: CPU per turn not measured (${String(err)})`);
@@ -218,8 +240,8 @@ async function writeResults(results: BenchResults): Promise<void> {
   results.targets = evaluateTargets(results);
   const markdown = toMarkdown(results);
   await mkdir(RESULTS_DIR, { recursive: true });
-  // A streaming-only run keeps the last full run's files.
-  const name = settings.only === 'streaming' ? 'latest-streaming' : 'latest';
+  // A streaming-, CPU- or workers-only run keeps the last full run's files.
+  const name = settings.only ? `latest-${settings.only}` : 'latest';
   await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);
   process.stdout.write(markdown);

@@ -36,6 +36,8 @@ export interface ParleyOptions {
   cpuProfDir?: string;
   /** Use the MongoDB store at this URL instead of the embedded SQLite file. */
   mongoUrl?: string;
+  /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
       GENERATE_TITLES: 'false',
       TOOLS: 'none',
       ...(options.mongoUrl ? { MONGODB_URL: options.mongoUrl } : {}),
+      ...options.env,
     },
   });
   const url = `http://127.0.0.1:${port}`;

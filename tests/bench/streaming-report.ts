@@ -43,6 +43,14 @@ export function streamingTargets(s: StreamingResults | null): Target[] {
         : '-',
       met: cpu ? cpu.ratio <= 1.3 : null,
     },
+    {
+      target: 'Server CPU per turn, OpenAI-compatible streamed ≤ Parley streamed (SSE)',
+      measured:
+        cpu?.openAiTurns !== undefined
+          ? `${f2(cpu.openAiRatio)}× (${f2(cpu.openAiMsPerTurn)} vs ${f2(cpu.streamedMsPerTurn)} ms)`
+          : '-',
+      met: cpu?.openAiTurns !== undefined ? cpu.openAiRatio <= 1 : null,
+    },
   ];
 }
 
@@ -83,6 +91,9 @@ export function streamingSection(s: StreamingResults): string[] {
       '',
       `Server CPU per turn (16 workers, 10 unpaced chunks a reply, alternating): unary ${f2(c.unaryMsPerTurn)} ms`,
       `(${c.unaryTurns} turns), streamed ${f2(c.streamedMsPerTurn)} ms (${c.streamedTurns} turns): ${f2(c.ratio)}×.`,
+      `Streamed through the OpenAI-compatible API (\`/v1/chat/completions\`, the openai SDK, each worker sending`,
+      `its conversation's history, a new conversation every 10 turns): ${f2(c.openAiMsPerTurn)} ms (${c.openAiTurns}`,
+      `turns, ${c.openAiErrors} errors): ${f2(c.openAiRatio)}× the SSE stream.`,
     );
   }
   return out;

@@ -1,5 +1,6 @@
 import { type ChatClient, createChatClient, createChatStreamClient } from '@parley/rpc';
 import { API_KEY } from './fixtures.ts';
+import { type OpenAiWorker, openAiStreamTurn, openAiWorker } from './openai-turn.ts';
 import { type BenchProcess, cpuTimeMs, readMemory } from './processes.ts';
 
 // The streaming benchmarks (issue 11): time to first text through the server, delay per chunk, 2,000
@@ -41,6 +42,12 @@ export interface CpuRow {
   unaryMsPerTurn: number;
   streamedMsPerTurn: number;
   ratio: number;
+  /** Streamed completions through the OpenAI-compatible API (`/v1/chat/completions`), the same turns. */
+  openAiTurns: number;
+  openAiMsPerTurn: number;
+  /** OpenAI-compatible streamed ÷ Parley streamed (SSE). */
+  openAiRatio: number;
+  openAiErrors: number;
 }
 
 export interface StreamingResults {
@@ -164,16 +171,21 @@ export async function concurrentRun(
   };
 }
 
-/** Server CPU per turn: the same turns (10 chunks, unpaced) as unary calls and as streams, alternated. */
+/**
+ * Server CPU per turn: the same turns (10 chunks, unpaced) as unary calls, as SSE streams and as streamed
+ * OpenAI-compatible completions (each worker holding its conversation's history), alternated.
+ */
 export async function cpuRun(baseUrl: string, server: BenchProcess, seconds: number): Promise<CpuRow> {
   const unary = createChatClient({ baseUrl, apiKey: API_KEY });
   const workers = 16;
   const conversations = await Promise.all(
     Array.from({ length: workers }, (_, i) => newConversation(unary, `cpu-${i}`)),
   );
-  const totals = { unary: { ms: 0, turns: 0 }, streamed: { ms: 0, turns: 0 } };
+  const totals = { unary: { ms: 0, turns: 0 }, streamed: { ms: 0, turns: 0 }, openai: { ms: 0, turns: 0 } };
   const times: StreamTimes = { first: [], chunks: [] };
-  for (const mode of ['unary', 'streamed', 'unary', 'streamed'] as const) {
+  const openAi = conversations.map((_, i) => openAiWorker(baseUrl, `cpu-openai-${i}`));
+  let openAiErrors = 0;
+  for (const mode of ['unary', 'streamed', 'openai', 'unary', 'streamed', 'openai'] as const) {
     const before = cpuTimeMs(server.child.pid ?? 0) ?? 0;
     const until = Date.now() + (seconds / 2) * 1000;
     let turns = 0;
@@ -186,7 +198,9 @@ export async function cpuRun(baseUrl: string, server: BenchProcess, seconds: num
               ...request,
               session: { platform: '', userId: request.userId, chatId: '' },
             });
-          else await streamTurn(baseUrl, request, times);
+          else if (mode === 'openai') {
+            if (await openAiStreamTurn(openAi[i] as OpenAiWorker, request.message)) openAiErrors++;
+          } else await streamTurn(baseUrl, request, times);
           turns++;
         }
       }),
@@ -196,12 +210,17 @@ export async function cpuRun(baseUrl: string, server: BenchProcess, seconds: num
   }
   const unaryMsPerTurn = totals.unary.ms / totals.unary.turns;
   const streamedMsPerTurn = totals.streamed.ms / totals.streamed.turns;
+  const openAiMsPerTurn = totals.openai.ms / totals.openai.turns;
   return {
     unaryTurns: totals.unary.turns,
     streamedTurns: totals.streamed.turns,
     unaryMsPerTurn,
     streamedMsPerTurn,
     ratio: streamedMsPerTurn / unaryMsPerTurn,
+    openAiTurns: totals.openai.turns,
+    openAiMsPerTurn,
+    openAiRatio: openAiMsPerTurn / streamedMsPerTurn,
+    openAiErrors,
   };
 }
 

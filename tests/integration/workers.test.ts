@@ -240,6 +240,11 @@ describe('WORKERS=2 on the embedded default (SQLite files in a fresh DATA_DIR)',
       workers.add((JSON.parse(health.body) as { worker: number }).worker);
     }
     expect(workers.size).toBe(2);
+    const ready = await getOnNewConnection(`${pool.url}/ready`);
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 'ready',
+      components: { coordination: { ok: true, detail: 'sqlite' } },
+    });
   });
 
   describeSharedState(() => ({ pool, standIn }));

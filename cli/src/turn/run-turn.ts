@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Conversation, Message, Role, TurnEvent } from '@parley/rpc';
 import type { CommandContext } from '../io/command-context.ts';
+import { resumeOnDrop } from './resume.ts';
 import type { TurnView } from './turn-view.ts';
 
 export interface TurnRequest {
@@ -34,7 +35,7 @@ export async function runTurn(
 ): Promise<TurnOutcome> {
   let conversationId = request.conversationId;
   try {
-    for await (const event of turnEvents(ctx, request, options)) {
+    for await (const event of turnEvents(ctx, request, view, options)) {
       const { event: e } = event;
       if (e.oneofKind === 'started') conversationId = e.started.conversationId || conversationId;
       if (e.oneofKind === 'done') conversationId = e.done.conversation?.id || conversationId;
@@ -55,14 +56,22 @@ export async function runTurn(
 function turnEvents(
   ctx: CommandContext,
   { message, conversationId }: TurnRequest,
+  view: TurnView,
   options: TurnOptions,
 ): AsyncIterable<TurnEvent> {
+  // One request id for the turn: a re-attach after a dropped stream repeats it, never runs a second turn.
   const base = { message, session: ctx.session, requestId: randomUUID() };
   if (!options.stream) return unaryTurn(ctx, { ...base, conversationId }, options.signal);
   const call = { signal: options.signal };
-  return conversationId
-    ? ctx.client.streamContinueConversation({ ...base, conversationId }, call)
-    : ctx.client.streamStartConversation(base, call);
+  return resumeOnDrop({
+    open: () =>
+      conversationId
+        ? ctx.client.streamContinueConversation({ ...base, conversationId }, call)
+        : ctx.client.streamStartConversation(base, call),
+    signal: options.signal,
+    onResumed: ({ restarted }) =>
+      view.notice(restarted ? 'the server started the answer over:' : 'reconnected'),
+  });
 }
 
 /** `--no-stream`: the unary call, told as the events a stream would have carried, so one view fits both. */

@@ -16,6 +16,8 @@ export type TurnOutcomeKind = 'done' | 'interrupted' | 'failed';
 /** Shows one turn as its events arrive. */
 export interface TurnView {
   event(event: TurnEvent): void;
+  /** A short line about the turn itself (e.g. "reconnected"), never mixed into the reply's text. */
+  notice(line: string): void;
   /** After the last event; a `failed` turn's error line is printed next, by the caller. */
   finish(outcome: TurnOutcomeKind): void;
 }
@@ -31,7 +33,7 @@ export interface TurnViewOptions {
  * stdout holds the reply alone.
  */
 export function createTurnView(io: Io, mode: { json?: boolean }, options: TurnViewOptions = {}): TurnView {
-  if (mode.json) return new JsonLinesView(io.stdout);
+  if (mode.json) return new JsonLinesView(io.stdout, io.stderr);
   return io.stdout.isTTY === true ? new TerminalView(io, options) : new PlainView(io, options);
 }
 
@@ -101,6 +103,10 @@ abstract class StatusView implements TurnView {
     if (outcome === 'interrupted') writeLine(this.io.stderr, this.style.dim('(interrupted)'));
   }
 
+  notice(line: string): void {
+    this.noticeLine(this.style.dim(`↻ ${line}`));
+  }
+
   /** Writes a piece of the reply. */
   protected abstract text(delta: string): void;
   /** True once any text of the reply was written. */
@@ -112,6 +118,11 @@ abstract class StatusView implements TurnView {
     this.stopWaiting();
     this.endLine();
     writeLine(this.io.stderr, line);
+  }
+
+  /** A notice mid-reply: on a terminal it gets a line of its own; a pipe's reply is left untouched. */
+  protected noticeLine(line: string): void {
+    this.status(line);
   }
 
   private wait(): void {
@@ -156,14 +167,27 @@ class PlainView extends StatusView {
     if (this.lineOpen) writeLine(this.io.stdout);
     this.lineOpen = false;
   }
+
+  /** stdout carries the reply alone, byte for byte: the notice goes to stderr without ending its line. */
+  protected override noticeLine(line: string): void {
+    writeLine(this.io.stderr, line);
+  }
 }
 
 /** `--json`: every event as one line of protobuf JSON, for `jq` and scripts. */
 class JsonLinesView implements TurnView {
-  constructor(private readonly stdout: OutStream) {}
+  constructor(
+    private readonly stdout: OutStream,
+    private readonly stderr: OutStream,
+  ) {}
 
   event(event: TurnEvent): void {
     writeLine(this.stdout, JSON.stringify(TurnEventJson.toJson(event)));
+  }
+
+  /** stdout is one event per line for scripts; a notice goes to stderr. */
+  notice(line: string): void {
+    writeLine(this.stderr, `↻ ${line}`);
   }
 
   finish(): void {}

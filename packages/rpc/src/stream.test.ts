@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { collectTurn } from './collect-turn.ts';
 import { Role, ToolPhase, TurnEvent } from './gen/parley/chat/v1/chat.ts';
 import { describeRpcError, isRpcError } from './index.ts';
-import { createChatStreamClient, SSE_ROUTES } from './stream.ts';
+import { createChatStreamClient, isBrokenStream, SSE_ROUTES } from './stream.ts';
 
 // A real node:http server speaking SSE, so fetch, chunking and connection closes are the real ones.
 
@@ -170,6 +170,7 @@ describe('createChatStreamClient', () => {
       detail: 'slow down',
       retryAfterSeconds: 7,
     });
+    expect(isBrokenStream(err)).toBe(false);
   });
 
   it('copes with a proxy answering HTML', async () => {
@@ -216,6 +217,8 @@ describe('createChatStreamClient', () => {
       detail: 'the model is unavailable',
       retryAfterSeconds: 2,
     });
+    // The server said so: not a stream broken in transit.
+    expect(isBrokenStream(err)).toBe(false);
   });
 
   it('skips event kinds it does not know', async () => {
@@ -237,6 +240,17 @@ describe('createChatStreamClient', () => {
     const stream = createChatStreamClient({ baseUrl: url }).streamContinueConversation({});
     const err = await collectTurn(stream).catch((e: unknown) => e);
     expect(describeRpcError(err)).toMatchObject({ code: 'unavailable' });
+    expect(isBrokenStream(err)).toBe(true);
+  });
+
+  it('marks a connection lost mid-stream as broken: re-attaching may pick the turn up', async () => {
+    const { url } = await serve((res) => {
+      sse(res);
+      res.write(frame(turn[0] as TurnEvent), () => res.destroy());
+    });
+    const err = await failure(createChatStreamClient({ baseUrl: url }).streamContinueConversation({}));
+    expect(describeRpcError(err)).toMatchObject({ code: 'unavailable' });
+    expect(isBrokenStream(err)).toBe(true);
   });
 
   it('closes the HTTP request when the signal aborts, and throws cancelled', async () => {
@@ -254,6 +268,7 @@ describe('createChatStreamClient', () => {
     controller.abort();
     const err = await stream.next().catch((e: unknown) => e);
     expect(describeRpcError(err)).toMatchObject({ code: 'cancelled' });
+    expect(isBrokenStream(err)).toBe(false);
     await seen.closedEarly;
   });
 
@@ -281,6 +296,7 @@ describe('createChatStreamClient', () => {
     const client = createChatStreamClient({ baseUrl: url, idleTimeoutMs: 150 });
     const err = await failure(client.streamContinueConversation({}));
     expect(describeRpcError(err)).toMatchObject({ code: 'deadline_exceeded' });
+    expect(isBrokenStream(err)).toBe(true);
   });
 
   it('does not time a caller that takes its time with each event', async () => {
@@ -303,5 +319,6 @@ describe('createChatStreamClient', () => {
     server?.close();
     const err = await failure(createChatStreamClient({ baseUrl: url }).streamContinueConversation({}));
     expect(describeRpcError(err)).toMatchObject({ code: 'unreachable' });
+    expect(isBrokenStream(err)).toBe(true);
   });
 });

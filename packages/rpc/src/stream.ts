@@ -64,6 +64,28 @@ export interface ChatStreamClient {
   ): AsyncGenerator<TurnEvent, void, undefined>;
 }
 
+const BROKEN = Symbol.for('parley.brokenStream');
+
+/**
+ * True when a streamed call failed in transit, not by the server's word: no answer at all (connection
+ * refused or reset), a connection lost or gone silent mid-stream, a stream that ended before `done`. The
+ * turn may still be running (or finished) on the server: calling again with the same `request_id`
+ * re-attaches to it and replays what was missed. False for errors the server sent and for a cancel.
+ */
+export function isBrokenStream(err: unknown): boolean {
+  return err instanceof RpcError && (err as RpcError & { [BROKEN]?: boolean })[BROKEN] === true;
+}
+
+/** A stream broken in transit, as {@link isBrokenStream} knows it: for fakes that play a dropped stream. */
+export function brokenStreamError(message = 'the stream ended before the turn finished'): RpcError {
+  return broken(new RpcError(message, 'unavailable'));
+}
+
+function broken(err: RpcError): RpcError {
+  if (err.code !== 'cancelled') Object.assign(err, { [BROKEN]: true });
+  return err;
+}
+
 /** A single event (one `data:` field) larger than this is refused rather than buffered. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
@@ -136,7 +158,7 @@ async function open(call: StreamCall, watchdog: Watchdog): Promise<ReadableStrea
       signal: watchdog.signal,
     });
   } catch (err) {
-    throw watchdog.failure(err, 'unknown');
+    throw broken(watchdog.failure(err, 'unknown'));
   }
   if (!response.ok) throw await errorFromResponse(response);
   const type = response.headers.get('content-type') ?? '';
@@ -184,9 +206,11 @@ async function* readEvents(
       watchdog.arm(call.idleTimeoutMs);
     }
   } catch (err) {
-    throw watchdog.failure(err, 'unavailable');
+    // Errors the server sent (an `error` event, an unreadable event) stand; the transport's are marked.
+    if (err instanceof RpcError) throw err;
+    throw broken(watchdog.failure(err, 'unavailable'));
   }
-  throw new RpcError('the stream ended before the turn finished', 'unavailable');
+  throw broken(new RpcError('the stream ended before the turn finished', 'unavailable'));
 }
 
 function decodeEvent(data: string): TurnEvent {

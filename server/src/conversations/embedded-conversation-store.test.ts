@@ -72,6 +72,19 @@ describe('EmbeddedConversationStore on SQLite', () => {
     expect(() => open()).toThrow(expect.objectContaining({ code: 'failed_precondition' }));
   });
 
+  it('numbers appends from several connections to one file without a gap or a duplicate', async () => {
+    // Each connection stands for a server process of a WORKERS > 1 pool sharing DATA_DIR.
+    const [a, b] = [open(), open()];
+    const { id } = await a.create({ owner, title: 'shared', platform: '', chatId: '' });
+    const appended = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append(id, { role: 'user', content: `m${i}` })),
+    );
+    expect(appended.map((m) => m.seq).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    expect((await b.get(id, owner))?.messageCount).toBe(40);
+  });
+
   it('never moves updatedAt backwards when the clock does', async () => {
     const times = [10_000, 10_000, 5_000, 5_000];
     const store = open(() => new Date(times.shift() ?? 20_000));
