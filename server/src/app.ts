@@ -6,7 +6,9 @@ import {
   type AdminServiceTwirp,
   createAdminServiceServer,
   createChatServiceServer,
+  createIdentityServiceServer,
   createUsageServiceServer,
+  type IdentityServiceTwirp,
   type UsageServiceTwirp,
 } from '@parley/rpc';
 import { type TwirpContext, type TwirpError, TwirpErrorCode, type TwirpServer } from 'twirp-ts';
@@ -44,6 +46,8 @@ export interface AppDeps {
   gate: TurnGate;
   usage: UsageServiceTwirp;
   admin: AdminServiceTwirp;
+  /** Linking a person's identities across clients, and their language. */
+  identity: IdentityServiceTwirp;
   /** The turn engine behind StartConversation and ContinueConversation, unary and streaming. */
   engine: TurnEngine;
   /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
@@ -117,6 +121,7 @@ export function createApp(deps: AppDeps): App {
     chatService,
     mountService(deps.metrics, createUsageServiceServer(deps.usage)),
     mountService(deps.metrics, createAdminServiceServer(deps.admin)),
+    mountService(deps.metrics, createIdentityServiceServer(deps.identity)),
   ])
     services.set(mounted.name, mounted);
 

@@ -20,6 +20,7 @@ import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
 import { HistoryTurns } from './conversations/history-turns.ts';
+import { LinkedConversationStore } from './conversations/linked-conversation-store.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
@@ -31,6 +32,8 @@ import { createMetrics, type ParleyMetrics } from './observability/metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
 import { tracedStore } from './observability/traced-store.ts';
 import { ModelCatalog } from './openai-api/models.ts';
+import type { IdentityStore } from './people/identity-store.ts';
+import { createPeople } from './people-setup.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
 import type { BreakerState } from './providers/resilience.ts';
@@ -57,6 +60,8 @@ export interface ParleyOverrides extends BackendOverrides {
   policy?: Readonly<PolicyConfig>;
   /** A usage ledger instead of the configured one. */
   ledger?: UsageLedger;
+  /** An identity store instead of the configured one. */
+  identities?: IdentityStore;
   /** MCP servers whose tools the assistant may use (MCP_CONFIG / MCP_SERVERS). */
   mcpServers?: readonly McpServerConfig[];
   /** Client policies by client name for MCP tool access, when they differ from `policy` (tests). */
@@ -88,7 +93,21 @@ export async function createParleyServer(
   const metrics = createMetrics(registry);
   const breakers = new BreakerBoard(metrics, ['model', 'weather', 'holidays']);
   const backends = await createBackends(config, logger, overrides);
-  const store = tracedStore(backends.store, config.mongodb ? 'mongodb' : 'sqlite');
+  // A linked person reaches the conversations of each of their identities (see people/).
+  const store = new LinkedConversationStore(
+    tracedStore(backends.store, config.mongodb ? 'mongodb' : 'sqlite'),
+  );
+  const shared = {
+    ...(backends.redis ? { redis: backends.redis } : {}),
+    ...(backends.sharedRateLimits ? { sharedRateLimits: backends.sharedRateLimits } : {}),
+  };
+  const people = await createPeople({
+    config,
+    logger,
+    clock,
+    ...shared,
+    ...(overrides.identities ? { store: overrides.identities } : {}),
+  });
   const policyConfig =
     overrides.policy ??
     loadPolicyConfig({}, { clients: config.apiKeys.map((k) => k.client), defaultModel: config.openai.model });
@@ -98,9 +117,9 @@ export async function createParleyServer(
     logger,
     clock,
     registry,
-    ...(backends.redis ? { redis: backends.redis } : {}),
-    ...(backends.sharedRateLimits ? { sharedRateLimits: backends.sharedRateLimits } : {}),
+    ...shared,
     ...(overrides.ledger ? { ledger: overrides.ledger } : {}),
+    people: people.people,
   });
   const llm = policy.metered(
     new InstrumentedLlm({
@@ -133,6 +152,7 @@ export async function createParleyServer(
     assistant,
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
+    people: people.people,
     intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
     logger,
   });
@@ -164,6 +184,7 @@ export async function createParleyServer(
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
     ledger: await policy.readiness(),
+    people: await people.readiness(),
     ...mcp.readiness(),
   });
   const app = createApp({
@@ -174,6 +195,7 @@ export async function createParleyServer(
     gate: policy.gate,
     usage: policy.usage,
     admin: policy.admin,
+    identity: people.identity,
     streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
     limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,
@@ -214,7 +236,7 @@ export async function createParleyServer(
       clearTimeout(force);
       await engine.drain();
       await service.drain();
-      await Promise.allSettled([policy.close(), mcp.close()]);
+      await Promise.allSettled([policy.close(), mcp.close(), people.close()]);
       await backends.close();
     },
   };

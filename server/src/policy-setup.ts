@@ -7,6 +7,7 @@ import type { Llm } from './assistant/llm.ts';
 import type { Transcriber } from './attachments/transcriber.ts';
 import { createPolicyMetrics } from './observability/policy-metrics.ts';
 import type { ComponentStatus } from './observability/readiness.ts';
+import type { People } from './people/people.ts';
 import { EmbeddedUsageLedger } from './policy/embedded-usage-ledger.ts';
 import { PolicyGuard } from './policy/policy-guard.ts';
 import { RateLimiter, type RateLimiterDeps } from './policy/rate-limiter.ts';
@@ -29,6 +30,8 @@ export interface PolicySetupDeps {
   sharedRateLimits?: RateLimiterDeps['sqlite'];
   /** A ledger to use instead of the configured one (tests). */
   ledger?: UsageLedger;
+  /** Linked identities share usage and budgets; admins list and undo links. */
+  people: People;
 }
 
 /** Client policy as the server runs it: the turn gate, the usage and admin services, and their store. */
@@ -70,6 +73,7 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
     limiter,
     prices: policy.prices,
     defaultModel: policy.defaultModel,
+    people: deps.people,
     clock,
     logger,
   });
@@ -94,7 +98,14 @@ export async function createPolicy(deps: PolicySetupDeps): Promise<PolicySetup> 
   return {
     gate,
     usage: createUsageService({ ...common, guard, defaultModel: policy.defaultModel }),
-    admin: createAdminService({ ...common, ledger, clients: Object.keys(policy.clients), clock, metrics }),
+    admin: createAdminService({
+      ...common,
+      ledger,
+      clients: Object.keys(policy.clients),
+      clock,
+      metrics,
+      people: deps.people,
+    }),
     metered: (llm) => new MeteredLlm({ llm, meter, defaultModel: policy.defaultModel }),
     meteredTranscriber: (transcriber) => new MeteredTranscriber({ transcriber, meter }),
     async readiness() {

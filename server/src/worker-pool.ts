@@ -84,7 +84,7 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
       }
       const inARow = upMs >= STABLE_MS ? 0 : (crashes.get(slot) ?? 0);
       crashes.set(slot, inARow + 1);
-      const delayMs = Math.min(maxMs, initialMs * 2 ** inARow);
+      const delayMs = restartDelayMs(inARow, initialMs, maxMs);
       logger.error(
         { worker: worker.id, code, signal, restartInMs: delayMs },
         'a server worker died; restarting it',
@@ -113,6 +113,11 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
     logger.info({ workers }, 'starting %d server workers on one port', workers);
     for (let slot = 0; slot < workers; slot++) fork(slot);
   });
+}
+
+/** The pause before a restart after `inARow` earlier crashes in a row: doubling from `initialMs`, capped. */
+export function restartDelayMs(inARow: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.min(inARow, 30));
 }
 
 /**

@@ -8,7 +8,9 @@ import {
   type ChatClient,
   createAdminClient,
   createChatClient,
+  createIdentityClient,
   createUsageClient,
+  type IdentityClient,
   type UsageClient,
 } from '@parley/rpc';
 import { createParleyServer, type ParleyOverrides } from '../../server/src/parley-server.ts';
@@ -22,6 +24,7 @@ export interface RunningParley {
   client(options?: { json?: boolean; apiKey?: string }): ChatClient;
   usage(options?: { json?: boolean; apiKey?: string }): UsageClient;
   admin(options?: { json?: boolean; apiKey?: string }): AdminClient;
+  identity(options?: { json?: boolean; apiKey?: string }): IdentityClient;
   /** Stops the server; the data directory stays until {@link RunningParley.cleanup}. */
   stop(): Promise<void>;
   cleanup(): Promise<void>;
@@ -75,6 +78,8 @@ export async function startParley(
       createUsageClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
     admin: ({ json = false, apiKey = TEST_KEY } = {}) =>
       createAdminClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
+    identity: ({ json = false, apiKey = TEST_KEY } = {}) =>
+      createIdentityClient({ baseUrl: url, apiKey, json, timeoutMs: 20_000 }),
     stop,
     async cleanup() {
       await stop();

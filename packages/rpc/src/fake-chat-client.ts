@@ -121,4 +121,5 @@ function echoingClient(): ChatClient {
   };
 }
 
+export { FakeIdentityClient } from './fake-identity-client.ts';
 export { FakeAdminClient, type FakePolicyCall, FakeUsageClient } from './fake-policy-clients.ts';

@@ -3,9 +3,11 @@ import {
   BlockUserResponse,
   GetUsageReportResponse,
   ListBlockedUsersResponse,
+  ListLinkedPeopleResponse,
   ListTopUsersResponse,
   SetUserBudgetResponse,
   UnblockUserResponse,
+  UnlinkIdentityResponse,
 } from './gen/parley/admin/v1/admin.ts';
 import { GetUsageResponse } from './gen/parley/usage/v1/usage.ts';
 import type { AdminClient, UsageClient } from './policy-clients.ts';
@@ -57,6 +59,8 @@ export class FakeAdminClient implements AdminClient {
       unblockUser: async () => UnblockUserResponse.create({ wasBlocked: true }),
       listBlockedUsers: async () => ListBlockedUsersResponse.create(),
       setUserBudget: async () => SetUserBudgetResponse.create(),
+      listLinkedPeople: async () => ListLinkedPeopleResponse.create(),
+      unlinkIdentity: async () => UnlinkIdentityResponse.create({ wasLinked: true }),
       ...overrides,
     };
   }
@@ -68,6 +72,9 @@ export class FakeAdminClient implements AdminClient {
   listBlockedUsers: AdminClient['listBlockedUsers'] = (req, opts) =>
     this.#call('listBlockedUsers', req, opts);
   setUserBudget: AdminClient['setUserBudget'] = (req, opts) => this.#call('setUserBudget', req, opts);
+  listLinkedPeople: AdminClient['listLinkedPeople'] = (req, opts) =>
+    this.#call('listLinkedPeople', req, opts);
+  unlinkIdentity: AdminClient['unlinkIdentity'] = (req, opts) => this.#call('unlinkIdentity', req, opts);
 
   #call<M extends AdminMethod>(
     method: M,

@@ -29,8 +29,14 @@ export * from './gen/parley/admin/v1/admin.ts';
 export { type AdminServiceTwirp, createAdminServiceServer } from './gen/parley/admin/v1/admin.twirp.ts';
 export * from './gen/parley/chat/v1/chat.ts';
 export { type ChatServiceTwirp, createChatServiceServer } from './gen/parley/chat/v1/chat.twirp.ts';
+export * from './gen/parley/identity/v1/identity.ts';
+export {
+  createIdentityServiceServer,
+  type IdentityServiceTwirp,
+} from './gen/parley/identity/v1/identity.twirp.ts';
 export * from './gen/parley/usage/v1/usage.ts';
 export { createUsageServiceServer, type UsageServiceTwirp } from './gen/parley/usage/v1/usage.twirp.ts';
+export * from './identity-client.ts';
 export * from './policy-clients.ts';
 export * from './stream.ts';
 

@@ -8,12 +8,16 @@ import {
   type GetUsageReportResponse,
   ListBlockedUsersRequest,
   type ListBlockedUsersResponse,
+  ListLinkedPeopleRequest,
+  type ListLinkedPeopleResponse,
   ListTopUsersRequest,
   type ListTopUsersResponse,
   SetUserBudgetRequest,
   type SetUserBudgetResponse,
   UnblockUserRequest,
   type UnblockUserResponse,
+  UnlinkIdentityRequest,
+  type UnlinkIdentityResponse,
 } from './gen/parley/admin/v1/admin.ts';
 import { UsageServiceClient as GeneratedUsageClient } from './gen/parley/usage/v1/usage.client.ts';
 import { GetUsageRequest, type GetUsageResponse } from './gen/parley/usage/v1/usage.ts';
@@ -36,6 +40,8 @@ export interface AdminClient {
   unblockUser(req: Req<UnblockUserRequest>, opts?: RpcOptions): Promise<UnblockUserResponse>;
   listBlockedUsers(req: Req<ListBlockedUsersRequest>, opts?: RpcOptions): Promise<ListBlockedUsersResponse>;
   setUserBudget(req: Req<SetUserBudgetRequest>, opts?: RpcOptions): Promise<SetUserBudgetResponse>;
+  listLinkedPeople(req: Req<ListLinkedPeopleRequest>, opts?: RpcOptions): Promise<ListLinkedPeopleResponse>;
+  unlinkIdentity(req: Req<UnlinkIdentityRequest>, opts?: RpcOptions): Promise<UnlinkIdentityResponse>;
 }
 
 /** Creates a UsageService client; the options are those of `createChatClient`. */
@@ -65,6 +71,10 @@ export function createAdminClient(options: ChatClientOptions): AdminClient {
       (await client.listBlockedUsers(ListBlockedUsersRequest.create(req), withDeadline(opts))).response,
     setUserBudget: async (req, opts) =>
       (await client.setUserBudget(SetUserBudgetRequest.create(req), withDeadline(opts))).response,
+    listLinkedPeople: async (req, opts) =>
+      (await client.listLinkedPeople(ListLinkedPeopleRequest.create(req), withDeadline(opts))).response,
+    unlinkIdentity: async (req, opts) =>
+      (await client.unlinkIdentity(UnlinkIdentityRequest.create(req), withDeadline(opts))).response,
   };
 }
 

@@ -74,6 +74,8 @@ export interface ReplyOptions {
    * model calling one ends the reply with the call pending ({@link AssistantReply.pendingToolCalls}).
    */
   clientTools?: readonly ToolDefinition[];
+  /** The user's language (BCP 47): the system message tells the model, as a hint. */
+  language?: string;
   /** Reads stored images for the prompt (vision models only); without it images are named in words. */
   loadImage?: ImageLoader;
 }
@@ -112,7 +114,7 @@ export class Assistant {
     scope: ReplyScope,
     options: ReplyOptions = {},
   ): Promise<AssistantReply> {
-    const system = this.#systemMessage(conversation);
+    const system = withLanguage(this.#systemMessage(conversation), options.language);
     const model = conversation.model || undefined;
     const clientId = conversation.owner?.clientId;
     if (options.context) {
@@ -293,4 +295,19 @@ function addUsage(total: LlmUsage, response: LlmResponse): void {
   total.promptTokens += response.usage.promptTokens;
   total.completionTokens += response.usage.completionTokens;
   total.totalTokens += response.usage.totalTokens;
+}
+
+/**
+ * The system message with a line naming the user's language, so a reply (and a tool's wording) suits
+ * them even when their message is short or in another script: "The user's language: Russian (ru)…".
+ */
+export function withLanguage(system: string, language: string | undefined): string {
+  if (!language) return system;
+  let name = language;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language;
+  } catch {
+    // Not a tag Intl knows: named by the tag itself.
+  }
+  return `${system}\n\nThe user's language: ${name} (${language}). Answer in it unless they write in another language or ask for one.`;
 }

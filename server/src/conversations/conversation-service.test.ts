@@ -5,6 +5,7 @@ import { ScriptedLlm } from '../assistant/scripted-llm.ts';
 import { Summarizer } from '../assistant/summarizer.ts';
 import { LocalLock } from '../coordination/keyed-lock.ts';
 import { UnavailableError } from '../errors/app-error.ts';
+import { UNLINKED } from '../people/identity.ts';
 import { MemorySessionStore } from '../sessions/memory-session-store.ts';
 import { getDatetime } from '../tools/datetime.ts';
 import { fakeToolServices } from '../tools/fake-tool-services.ts';
@@ -57,6 +58,7 @@ function setup(options: { script?: ConstructorParameters<typeof ScriptedLlm>[0];
       assistant: deps(assistant),
       lock: new LocalLock(),
       generateTitles: options.titles ?? false,
+      people: UNLINKED,
       logger,
     });
   return { store, llm, service };

@@ -5,6 +5,7 @@ import type { AttachmentIntake } from '../attachments/attachment-intake.ts';
 import type { CheckedUpload } from '../attachments/attachment-types.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import { NotFoundError, ValidationError } from '../errors/app-error.ts';
+import type { PersonResolver } from '../people/identity.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -27,6 +28,11 @@ export interface ConversationServiceDeps {
   lock: KeyedLock;
   /** Ask the model for a title after a conversation's first reply (in the background). */
   generateTitles: boolean;
+  /**
+   * Finds the caller's person: a linked identity reaches the conversations of every identity of its
+   * person (the store must be a LinkedConversationStore for that).
+   */
+  people: PersonResolver;
   /** Transcribes audio and reads documents sent with messages; without it, files are refused. */
   intake?: AttachmentIntake;
   logger: Logger;
@@ -44,6 +50,8 @@ export interface TurnResult {
 
 export interface StartInput {
   owner: Owner;
+  /** The user's language as the client knows it; the person's own choice comes first. */
+  language?: string;
   chat?: ChatRef;
   message?: string;
   systemPrompt?: string;
@@ -54,6 +62,8 @@ export interface StartInput {
 
 export interface ContinueInput {
   owner: Owner;
+  /** The user's language as the client knows it; the person's own choice comes first. */
+  language?: string;
   message: string;
   conversationId?: string;
   chat?: ChatRef;
@@ -90,7 +100,8 @@ export class ConversationService {
       scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
       return { conversation };
     }
-    const turn = { message: input.message ?? '', uploads, isNew: true, retryOfFailure: false };
+    const language = await this.#language(input.owner, input.language);
+    const turn = { message: input.message ?? '', uploads, isNew: true, retryOfFailure: false, language };
     const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
     return { conversation: result.conversation, turn: result };
   }
@@ -100,9 +111,11 @@ export class ConversationService {
     input: ContinueInput,
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<TurnResult> {
-    const { owner, chat, conversationId, message, retryOfFailure = false } = input;
+    const { chat, conversationId, message, retryOfFailure = false } = input;
+    const owner = await this.#deps.people.resolve(input.owner);
+    const language = await this.#language(owner, input.language);
     const uploads = input.attachments ?? [];
-    const existing = { message, uploads, isNew: false, retryOfFailure };
+    const existing = { message, uploads, isNew: false, retryOfFailure, language };
     if (conversationId) {
       // The turn reads the conversation under the lock (checking the owner there): one read per turn.
       const bound = { ...existing, ...(chat ? { bindChat: chat } : {}) };
@@ -118,7 +131,7 @@ export class ConversationService {
         return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
       const conversation = await this.#create({ owner, chat, message });
-      const first = { message, uploads, isNew: true, retryOfFailure: false };
+      const first = { message, uploads, isNew: true, retryOfFailure: false, language };
       return this.#locked(conversation.id, () => this.#turn(conversation, first, scope));
     });
   }
@@ -127,7 +140,7 @@ export class ConversationService {
     owner: Owner,
     options: { limit: number; after?: ConversationCursor },
   ): Promise<ConversationRecord[]> {
-    return this.#deps.store.list(owner, options);
+    return this.#deps.store.list(await this.#deps.people.resolve(owner), options);
   }
 
   async describe(
@@ -135,12 +148,13 @@ export class ConversationService {
     id: string,
     page: { afterSeq: number; limit: number },
   ): Promise<{ conversation: ConversationRecord; messages: StoredMessage[] }> {
-    const conversation = await this.#owned(id, owner);
+    const conversation = await this.#owned(id, await this.#deps.people.resolve(owner));
     const messages = await this.#deps.store.messages(id, page);
     return { conversation, messages };
   }
 
-  async delete(owner: Owner, id: string, chat?: ChatRef): Promise<void> {
+  async delete(caller: Owner, id: string, chat?: ChatRef): Promise<void> {
+    const owner = await this.#deps.people.resolve(caller);
     const conversation = await this.#owned(id, owner);
     const deleted = await this.#locked(id, () => this.#deps.store.delete(id, owner));
     if (!deleted) throw new NotFoundError('conversation');
@@ -150,21 +164,22 @@ export class ConversationService {
     if (boundChat) await this.#deps.sessionManager.unbind(boundChat, id);
   }
 
-  /** One of the owner's attachments with its bytes; not_found for anyone else's. */
+  /** One of the owner's (the person's) attachments with its bytes; not_found for anyone else's. */
   async attachment(owner: Owner, id: string): Promise<StoredAttachment> {
-    const found = await this.#deps.store.attachment(id, owner);
+    const found = await this.#deps.store.attachment(id, await this.#deps.people.resolve(owner));
     if (!found) throw new NotFoundError('attachment');
     return found;
   }
 
   /** The chat's current conversation (where its next message goes), or null. */
   async current(owner: Owner, chat: ChatRef): Promise<ConversationRecord | null> {
-    return (await this.#deps.sessionManager.current(owner, chat))?.conversation ?? null;
+    const person = await this.#deps.people.resolve(owner);
+    return (await this.#deps.sessionManager.current(person, chat))?.conversation ?? null;
   }
 
   /** Makes an existing conversation of the owner the chat's current one. */
   async switchTo(owner: Owner, id: string, chat: ChatRef): Promise<ConversationRecord> {
-    const conversation = await this.#owned(id, owner);
+    const conversation = await this.#owned(id, await this.#deps.people.resolve(owner));
     await this.#deps.sessionManager.bind(chat, id);
     return conversation;
   }
@@ -216,7 +231,7 @@ export class ConversationService {
     }
     scope.emit({ type: 'started', conversationId: current.id, isNew, userMessage });
     const history = await store.recentMessages(current.id, assistant.windowSize);
-    const answer = await this.#answer(current, history, scope);
+    const answer = await this.#answer(current, history, scope, turn.language);
     const reply = await store.append(current.id, {
       role: 'assistant',
       content: answer.content,
@@ -230,9 +245,17 @@ export class ConversationService {
     return { conversation: updated, reply, usage: answer.usage, toolsUsed: answer.toolsUsed, isNew };
   }
 
-  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope) {
+  #answer(conversation: ConversationRecord, history: StoredMessage[], scope: TurnScope, language: string) {
     const loadImage = imageLoader(this.#deps.store, conversation.owner);
-    return recordedAnswer(this.#deps, conversation, history, scope, { loadImage });
+    return recordedAnswer(this.#deps, conversation, history, scope, {
+      loadImage,
+      ...(language ? { language } : {}),
+    });
+  }
+
+  /** The language the model is told the user speaks: the person's choice, else the client's hint. */
+  async #language(owner: Owner, hint: string | undefined): Promise<string> {
+    return (await this.#deps.people.language(owner)) || hint || '';
   }
 
   /** Waits for background work (titles) to finish: for shutdown and tests. */
@@ -271,6 +294,8 @@ export class ConversationService {
 
 interface TurnInput {
   message: string;
+  /** The user's language for the model's hint ('' when unknown). */
+  language: string;
   /** Files sent with the message (checked; made ready for the model inside the turn). */
   uploads: CheckedUpload[];
   isNew: boolean;

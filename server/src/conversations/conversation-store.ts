@@ -1,11 +1,13 @@
 import type { AttachmentKind, PreparedAttachment } from '../attachments/attachment-types.ts';
+import type { ActingIdentity } from '../people/identity.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
 
-/** Who owns a conversation: the authenticated client and the user it vouches for. */
-export interface Owner {
-  clientId: string;
-  userId: string;
-}
+/**
+ * Who owns a conversation: the authenticated client and the user it vouches for. A caller's owner may
+ * carry `linked` (every identity of its person, see people/): it then reaches their conversations too,
+ * through LinkedConversationStore. A stored conversation's owner is the identity that started it.
+ */
+export type Owner = ActingIdentity;
 
 export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
 

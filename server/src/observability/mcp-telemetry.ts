@@ -38,12 +38,15 @@ export function createMcpMetrics(registry: Registry): McpMetrics {
       name: 'parley_mcp_server_up',
       help: 'Whether an MCP server is connected and its tools offered (1) or not (0)',
       labelNames: ['server'],
+      // WORKERS > 1: every worker connects on its own; the pool reports up only while all of them are.
+      aggregator: 'min',
       registers,
     }),
     tools: new Gauge({
       name: 'parley_mcp_server_tools',
       help: 'Tools an MCP server offers now',
       labelNames: ['server'],
+      aggregator: 'max',
       registers,
     }),
   };

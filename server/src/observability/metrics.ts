@@ -100,6 +100,8 @@ export function createMetrics(registry: Registry): ParleyMetrics {
       name: 'parley_circuit_breaker_state',
       help: 'Circuit breaker state: 0 closed, 1 open, 2 half-open',
       labelNames: ['breaker'],
+      // WORKERS > 1: each worker has its own breaker; the pool reports the furthest from closed.
+      aggregator: 'max',
       registers,
     }),
     sessionLookups: new Counter({

@@ -1,15 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { Logger } from '@parley/logger';
-import {
-  type Collection,
-  type Db,
-  type Document,
-  MongoClient,
-  type MongoClientOptions,
-  MongoServerError,
-  ObjectId,
-} from 'mongodb';
-import { UnavailableError } from '../errors/app-error.ts';
+import type { Collection, Db, Document, MongoClient, ObjectId } from 'mongodb';
+import { derivedId, retryOnDuplicate } from '../mongo/derived-id.ts';
+import { connectOwnClient, type OwnClientOptions } from '../mongo/own-client.ts';
 import {
   type BlockRecord,
   type BudgetOverride,
@@ -75,23 +66,8 @@ export class MongoUsageLedger implements UsageLedger {
   }
 
   /** Connects its own client (failing fast when unreachable) and ensures the indexes. */
-  static async connect(options: {
-    url: string;
-    dbName: string;
-    logger: Logger;
-    clientOptions?: MongoClientOptions;
-  }): Promise<MongoUsageLedger> {
-    const client = new MongoClient(options.url, { serverSelectionTimeoutMS: 5000, ...options.clientOptions });
-    try {
-      await client.connect();
-      const ledger = new MongoUsageLedger({ db: client.db(options.dbName), client });
-      await ledger.ensureIndexes();
-      options.logger.info({ dbName: options.dbName }, 'usage ledger on MongoDB');
-      return ledger;
-    } catch (err) {
-      await client.close().catch(() => {});
-      throw new UnavailableError('usage ledger unavailable', { cause: err });
-    }
+  static connect(options: OwnClientOptions): Promise<MongoUsageLedger> {
+    return connectOwnClient(options, 'usage ledger', (db, client) => new MongoUsageLedger({ db, client }));
   }
 
   /** Idempotent; run at start. Totals read by (client, user, day); reports by day range. */
@@ -226,20 +202,4 @@ export class MongoUsageLedger implements UsageLedger {
 
 function controlsId(owner: UsageOwner): ObjectId {
   return derivedId('controls', owner.clientId, owner.userId);
-}
-
-/** 12 bytes of SHA-256 over the key parts: one stable ObjectId per key (2^-96 collision odds). */
-function derivedId(...parts: string[]): ObjectId {
-  const hash = createHash('sha256').update(JSON.stringify(parts)).digest();
-  return new ObjectId(hash.subarray(0, 12));
-}
-
-/** Two first upserts of one `_id` race: the loser sees E11000, and its retry finds the document. */
-async function retryOnDuplicate<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (err instanceof MongoServerError && err.code === 11000) return write();
-    throw err;
-  }
 }

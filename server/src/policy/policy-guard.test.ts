@@ -1,6 +1,7 @@
 import { type ClientPolicy, permissiveLocalPolicy } from '@parley/config';
 import { createLogger } from '@parley/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UNLINKED } from '../people/identity.ts';
 import { EmbeddedUsageLedger } from './embedded-usage-ledger.ts';
 import { PolicyGuard } from './policy-guard.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -44,6 +45,7 @@ describe('PolicyGuard', () => {
       limiter: new RateLimiter({ logger }),
       prices: { 'gpt-4o': { input: 2.5, output: 10 } },
       defaultModel: 'gpt-4o-mini',
+      people: UNLINKED,
       clock: () => now,
       logger,
     });
@@ -196,6 +198,7 @@ describe('PolicyGuard', () => {
       limiter: new RateLimiter({ logger }),
       prices: {},
       defaultModel: 'gpt-4o-mini',
+      people: UNLINKED,
       clock: () => now,
       logger: watched,
     });

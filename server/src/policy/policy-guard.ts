@@ -1,6 +1,7 @@
 import type { BudgetLimit, Budgets, ClientPolicy, ModelPrice } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import { AppError } from '../errors/app-error.ts';
+import { type ActingIdentity, identitiesOf, type PersonResolver } from '../people/identity.ts';
 import { resolveModel } from './client-rules.ts';
 import type { RateLimiter, RateRule } from './rate-limiter.ts';
 import type { DayRange, UsageAmount, UsageLedger, UsageOwner, UsageTotals } from './usage-ledger.ts';
@@ -12,6 +13,8 @@ export interface PolicyGuardDeps {
   /** Price per 1M tokens by model; a model without a price costs nothing. */
   prices: Readonly<Record<string, ModelPrice>>;
   defaultModel: string;
+  /** Usage and budgets are the person's: a linked identity's usage counts with its person's. */
+  people: PersonResolver;
   clock: () => Date;
   logger: Logger;
 }
@@ -85,7 +88,8 @@ export class PolicyGuard {
     );
     if (turn) {
       try {
-        await this.#checkBudgets(owner, effectiveBudgets(policy.budgets, controls.budget));
+        const person = await this.#deps.people.resolve(owner);
+        await this.#checkBudgets(person, effectiveBudgets(policy.budgets, controls.budget));
       } catch (err) {
         // The conversation was not created, so it does not count; the attempt still counts as a turn.
         const conversations = consumed.filter(([rule]) => rule.name === 'user-conversations');
@@ -125,12 +129,15 @@ export class PolicyGuard {
   /** The user's usage this day and month, the limits that apply and what is left (GetUsage). */
   async status(policy: ClientPolicy, owner: UsageOwner): Promise<UsageStatus> {
     const now = this.#deps.clock();
-    const controls = await this.#deps.ledger.controls(owner);
+    const [controls, person] = await Promise.all([
+      this.#deps.ledger.controls(owner),
+      this.#deps.people.resolve(owner),
+    ]);
     const budgets = effectiveBudgets(policy.budgets, controls.budget);
     const [daily, monthly] = await Promise.all(
       PERIODS.map(async (period): Promise<PeriodStatus> => {
         const range = periodRange(period, now);
-        const used = await this.#deps.ledger.totals(owner, range);
+        const used = await this.#totals(person, range);
         const limit = budgets[period];
         const remaining: BudgetLimit = {};
         if (limit.tokens !== undefined) remaining.tokens = Math.max(0, limit.tokens - tokensOf(used));
@@ -163,12 +170,29 @@ export class PolicyGuard {
     return consumed;
   }
 
-  async #checkBudgets(owner: UsageOwner, budgets: Budgets): Promise<void> {
+  /** What the person used over `range`: the sum over every identity of theirs. */
+  async #totals(person: ActingIdentity, range: DayRange): Promise<UsageTotals> {
+    const each = await Promise.all(
+      identitiesOf(person).map(({ clientId, userId }) =>
+        this.#deps.ledger.totals({ clientId, userId }, range),
+      ),
+    );
+    const sum: UsageTotals = { inputTokens: 0, outputTokens: 0, costMicros: 0, turns: 0 };
+    for (const t of each) {
+      sum.inputTokens += t.inputTokens;
+      sum.outputTokens += t.outputTokens;
+      sum.costMicros += t.costMicros;
+      sum.turns += t.turns;
+    }
+    return sum;
+  }
+
+  async #checkBudgets(owner: ActingIdentity, budgets: Budgets): Promise<void> {
     const now = this.#deps.clock();
     for (const period of PERIODS) {
       const limit = budgets[period];
       if (limit.tokens === undefined && limit.costMicros === undefined) continue;
-      const used = await this.#deps.ledger.totals(owner, periodRange(period, now));
+      const used = await this.#totals(owner, periodRange(period, now));
       const over =
         limit.tokens !== undefined && tokensOf(used) >= limit.tokens
           ? 'tokens'

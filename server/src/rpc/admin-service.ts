@@ -3,6 +3,7 @@ import { UsageGrouping } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
 import { AppError, tooLong, ValidationError } from '../errors/app-error.ts';
 import type { PolicyMetrics } from '../observability/policy-metrics.ts';
+import type { People } from '../people/people.ts';
 import { requireAdmin } from '../policy/client-rules.ts';
 import {
   DAY,
@@ -14,6 +15,7 @@ import {
 import { periodRange } from '../policy/usage-periods.ts';
 import type { TurnGate } from '../turns/turn-gate.ts';
 import { withErrorTranslation } from './error-translation.ts';
+import { toWirePerson } from './identity-service.ts';
 import { requestContext } from './request-context.ts';
 import { fromWireLimit, toTimestamp, toWireTotals } from './usage-service.ts';
 
@@ -25,6 +27,8 @@ export interface AdminServiceDeps {
   currency: string;
   clock: () => Date;
   metrics: PolicyMetrics;
+  /** Linked people: listed and undone by admins. */
+  people: People;
 }
 
 const MAX_FIELD = 128;
@@ -115,6 +119,18 @@ export function createAdminService(deps: AdminServiceDeps): AdminServiceTwirp {
         ...(req.monthly ? { monthly: fromWireLimit(req.monthly, 'monthly') } : {}),
       });
       return {};
+    },
+
+    async ListLinkedPeople(ctx, req) {
+      admin(ctx);
+      const limit = limitOf(req.limit, 100, 1000);
+      const people = await deps.people.people({ ...filterOf(req.clientId, ''), limit });
+      return { people: people.map(toWirePerson) };
+    },
+
+    async UnlinkIdentity(ctx, req) {
+      admin(ctx);
+      return { wasLinked: await deps.people.undo(userOf(req, deps.clients)) };
     },
   });
 }

@@ -14,6 +14,7 @@ import { twirpErrorOf } from './errors.ts';
 import {
   type ChatServiceLimits,
   chatOf,
+  languageOf,
   optionalText,
   ownerOf,
   validId,
@@ -39,9 +40,11 @@ export function startInput(
   const chat = chatOf(req.session);
   const systemPrompt = optionalText(req.systemPrompt, 'system_prompt', limits.maxMessageChars);
   const model = optionalText(req.model, 'model', 100);
+  const language = languageOf(req.session);
   return {
     owner,
     ...(chat ? { chat } : {}),
+    ...(language ? { language } : {}),
     ...(message ? { message } : {}),
     ...(systemPrompt ? { systemPrompt } : {}),
     ...(model ? { model } : {}),
@@ -61,11 +64,13 @@ export function continueInput(
   const message = uploads.length > 0 && !req.message.trim() ? '' : validMessage(req.message, limits);
   const conversationId = req.conversationId ? validId(req.conversationId, 'conversation_id') : undefined;
   const chat = chatOf(req.session);
+  const language = languageOf(req.session);
   return {
     owner,
     message,
     ...(conversationId ? { conversationId } : {}),
     ...(chat ? { chat } : {}),
+    ...(language ? { language } : {}),
     ...(uploads.length > 0 ? { uploads } : {}),
   };
 }

@@ -19,6 +19,14 @@ export function ownerOf(clientId: string, session: SessionMetadata | undefined):
   return { clientId, userId };
 }
 
+const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/;
+
+/** The session's language hint; one that is not a language tag is ignored (it is only a hint). */
+export function languageOf(session: SessionMetadata | undefined): string | undefined {
+  const language = session?.language ?? '';
+  return language.length <= 35 && LANGUAGE.test(language) ? language : undefined;
+}
+
 export function chatOf(session: SessionMetadata | undefined): ChatRef | undefined {
   if (!session?.chatId) return undefined;
   if (session.chatId.length > MAX_FIELD) {

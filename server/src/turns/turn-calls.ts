@@ -38,6 +38,8 @@ export interface StartTurnInput {
   /** The caller's own system prompt (appended to the operator's, if its policy allows). */
   systemPrompt?: string;
   model?: string;
+  /** The user's language as the client knows it: a hint for the model. */
+  language?: string;
   /** Files sent with the first message, as the client sent them (checked here, by its policy). */
   uploads?: AttachmentUpload[];
 }
@@ -48,7 +50,7 @@ export type ContinueTurnInput = Omit<ContinueInput, 'retryOfFailure' | 'attachme
 };
 
 export function startCall(deps: TurnCallDeps, origin: CallOrigin, input: StartTurnInput): TurnCall {
-  const { owner, chat, message, systemPrompt, model, uploads = [] } = input;
+  const { owner, chat, message, systemPrompt, model, language, uploads = [] } = input;
   return {
     key: { owner, method: 'StartConversation', idempotencyKey: origin.idempotencyKey },
     requestId: origin.requestId,
@@ -65,6 +67,7 @@ export function startCall(deps: TurnCallDeps, origin: CallOrigin, input: StartTu
         owner,
         ...(chat ? { chat } : {}),
         ...(message ? { message } : {}),
+        ...(language ? { language } : {}),
         ...(attachments.length > 0 ? { attachments } : {}),
         ...admitted,
       };

@@ -5,6 +5,10 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { AdminService } from "./admin";
+import type { UnlinkIdentityResponse } from "./admin";
+import type { UnlinkIdentityRequest } from "./admin";
+import type { ListLinkedPeopleResponse } from "./admin";
+import type { ListLinkedPeopleRequest } from "./admin";
 import type { SetUserBudgetResponse } from "./admin";
 import type { SetUserBudgetRequest } from "./admin";
 import type { ListBlockedUsersResponse } from "./admin";
@@ -60,6 +64,18 @@ export interface IAdminServiceClient {
      * @generated from protobuf rpc: SetUserBudget
      */
     setUserBudget(input: SetUserBudgetRequest, options?: RpcOptions): UnaryCall<SetUserBudgetRequest, SetUserBudgetResponse>;
+    /**
+     * People who linked identities across clients (see IdentityService), with their identities.
+     *
+     * @generated from protobuf rpc: ListLinkedPeople
+     */
+    listLinkedPeople(input: ListLinkedPeopleRequest, options?: RpcOptions): UnaryCall<ListLinkedPeopleRequest, ListLinkedPeopleResponse>;
+    /**
+     * Undoes a link: takes the identity out of its person (a person left with one identity is dissolved).
+     *
+     * @generated from protobuf rpc: UnlinkIdentity
+     */
+    unlinkIdentity(input: UnlinkIdentityRequest, options?: RpcOptions): UnaryCall<UnlinkIdentityRequest, UnlinkIdentityResponse>;
 }
 /**
  * AdminService is for operators: usage reports and per-user controls. Only keys whose client policy
@@ -123,5 +139,23 @@ export class AdminServiceClient implements IAdminServiceClient, ServiceInfo {
     setUserBudget(input: SetUserBudgetRequest, options?: RpcOptions): UnaryCall<SetUserBudgetRequest, SetUserBudgetResponse> {
         const method = this.methods[5], opt = this._transport.mergeOptions(options);
         return stackIntercept<SetUserBudgetRequest, SetUserBudgetResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * People who linked identities across clients (see IdentityService), with their identities.
+     *
+     * @generated from protobuf rpc: ListLinkedPeople
+     */
+    listLinkedPeople(input: ListLinkedPeopleRequest, options?: RpcOptions): UnaryCall<ListLinkedPeopleRequest, ListLinkedPeopleResponse> {
+        const method = this.methods[6], opt = this._transport.mergeOptions(options);
+        return stackIntercept<ListLinkedPeopleRequest, ListLinkedPeopleResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Undoes a link: takes the identity out of its person (a person left with one identity is dissolved).
+     *
+     * @generated from protobuf rpc: UnlinkIdentity
+     */
+    unlinkIdentity(input: UnlinkIdentityRequest, options?: RpcOptions): UnaryCall<UnlinkIdentityRequest, UnlinkIdentityResponse> {
+        const method = this.methods[7], opt = this._transport.mergeOptions(options);
+        return stackIntercept<UnlinkIdentityRequest, UnlinkIdentityResponse>("unary", this._transport, method, opt, input);
     }
 }

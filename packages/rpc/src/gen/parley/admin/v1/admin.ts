@@ -12,6 +12,7 @@ import { UnknownFieldHandler } from "@protobuf-ts/runtime";
 import type { PartialMessage } from "@protobuf-ts/runtime";
 import { reflectionMergePartial } from "@protobuf-ts/runtime";
 import { MessageType } from "@protobuf-ts/runtime";
+import { Person } from "../../identity/v1/identity";
 import { BudgetLimit } from "../../usage/v1/usage";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { UsageTotals } from "../../usage/v1/usage";
@@ -260,6 +261,56 @@ export interface SetUserBudgetRequest {
  * @generated from protobuf message parley.admin.v1.SetUserBudgetResponse
  */
 export interface SetUserBudgetResponse {
+}
+/**
+ * @generated from protobuf message parley.admin.v1.ListLinkedPeopleRequest
+ */
+export interface ListLinkedPeopleRequest {
+    /**
+     * Only people with an identity on this client when set.
+     *
+     * @generated from protobuf field: string client_id = 1
+     */
+    clientId: string;
+    /**
+     * At most this many people (default 100, at most 1000).
+     *
+     * @generated from protobuf field: int32 limit = 2
+     */
+    limit: number;
+}
+/**
+ * @generated from protobuf message parley.admin.v1.ListLinkedPeopleResponse
+ */
+export interface ListLinkedPeopleResponse {
+    /**
+     * @generated from protobuf field: repeated parley.identity.v1.Person people = 1
+     */
+    people: Person[];
+}
+/**
+ * @generated from protobuf message parley.admin.v1.UnlinkIdentityRequest
+ */
+export interface UnlinkIdentityRequest {
+    /**
+     * @generated from protobuf field: string client_id = 1
+     */
+    clientId: string;
+    /**
+     * @generated from protobuf field: string user_id = 2
+     */
+    userId: string;
+}
+/**
+ * @generated from protobuf message parley.admin.v1.UnlinkIdentityResponse
+ */
+export interface UnlinkIdentityResponse {
+    /**
+     * False when the identity was not linked.
+     *
+     * @generated from protobuf field: bool was_linked = 1
+     */
+    wasLinked: boolean;
 }
 /**
  * @generated from protobuf enum parley.admin.v1.UsageGrouping
@@ -1122,6 +1173,210 @@ class SetUserBudgetResponse$Type extends MessageType<SetUserBudgetResponse> {
  * @generated MessageType for protobuf message parley.admin.v1.SetUserBudgetResponse
  */
 export const SetUserBudgetResponse = new SetUserBudgetResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ListLinkedPeopleRequest$Type extends MessageType<ListLinkedPeopleRequest> {
+    constructor() {
+        super("parley.admin.v1.ListLinkedPeopleRequest", [
+            { no: 1, name: "client_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "limit", kind: "scalar", T: 5 /*ScalarType.INT32*/ }
+        ]);
+    }
+    create(value?: PartialMessage<ListLinkedPeopleRequest>): ListLinkedPeopleRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.clientId = "";
+        message.limit = 0;
+        if (value !== undefined)
+            reflectionMergePartial<ListLinkedPeopleRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: ListLinkedPeopleRequest): ListLinkedPeopleRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string client_id */ 1:
+                    message.clientId = reader.string();
+                    break;
+                case /* int32 limit */ 2:
+                    message.limit = reader.int32();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: ListLinkedPeopleRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string client_id = 1; */
+        if (message.clientId !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.clientId);
+        /* int32 limit = 2; */
+        if (message.limit !== 0)
+            writer.tag(2, WireType.Varint).int32(message.limit);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.admin.v1.ListLinkedPeopleRequest
+ */
+export const ListLinkedPeopleRequest = new ListLinkedPeopleRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ListLinkedPeopleResponse$Type extends MessageType<ListLinkedPeopleResponse> {
+    constructor() {
+        super("parley.admin.v1.ListLinkedPeopleResponse", [
+            { no: 1, name: "people", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Person }
+        ]);
+    }
+    create(value?: PartialMessage<ListLinkedPeopleResponse>): ListLinkedPeopleResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.people = [];
+        if (value !== undefined)
+            reflectionMergePartial<ListLinkedPeopleResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: ListLinkedPeopleResponse): ListLinkedPeopleResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* repeated parley.identity.v1.Person people */ 1:
+                    message.people.push(Person.internalBinaryRead(reader, reader.uint32(), options));
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: ListLinkedPeopleResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* repeated parley.identity.v1.Person people = 1; */
+        for (let i = 0; i < message.people.length; i++)
+            Person.internalBinaryWrite(message.people[i], writer.tag(1, WireType.LengthDelimited).fork(), options).join();
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.admin.v1.ListLinkedPeopleResponse
+ */
+export const ListLinkedPeopleResponse = new ListLinkedPeopleResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class UnlinkIdentityRequest$Type extends MessageType<UnlinkIdentityRequest> {
+    constructor() {
+        super("parley.admin.v1.UnlinkIdentityRequest", [
+            { no: 1, name: "client_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+    create(value?: PartialMessage<UnlinkIdentityRequest>): UnlinkIdentityRequest {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.clientId = "";
+        message.userId = "";
+        if (value !== undefined)
+            reflectionMergePartial<UnlinkIdentityRequest>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: UnlinkIdentityRequest): UnlinkIdentityRequest {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* string client_id */ 1:
+                    message.clientId = reader.string();
+                    break;
+                case /* string user_id */ 2:
+                    message.userId = reader.string();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: UnlinkIdentityRequest, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* string client_id = 1; */
+        if (message.clientId !== "")
+            writer.tag(1, WireType.LengthDelimited).string(message.clientId);
+        /* string user_id = 2; */
+        if (message.userId !== "")
+            writer.tag(2, WireType.LengthDelimited).string(message.userId);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.admin.v1.UnlinkIdentityRequest
+ */
+export const UnlinkIdentityRequest = new UnlinkIdentityRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class UnlinkIdentityResponse$Type extends MessageType<UnlinkIdentityResponse> {
+    constructor() {
+        super("parley.admin.v1.UnlinkIdentityResponse", [
+            { no: 1, name: "was_linked", kind: "scalar", T: 8 /*ScalarType.BOOL*/ }
+        ]);
+    }
+    create(value?: PartialMessage<UnlinkIdentityResponse>): UnlinkIdentityResponse {
+        const message = globalThis.Object.create((this.messagePrototype!));
+        message.wasLinked = false;
+        if (value !== undefined)
+            reflectionMergePartial<UnlinkIdentityResponse>(this, message, value);
+        return message;
+    }
+    internalBinaryRead(reader: IBinaryReader, length: number, options: BinaryReadOptions, target?: UnlinkIdentityResponse): UnlinkIdentityResponse {
+        let message = target ?? this.create(), end = reader.pos + length;
+        while (reader.pos < end) {
+            let [fieldNo, wireType] = reader.tag();
+            switch (fieldNo) {
+                case /* bool was_linked */ 1:
+                    message.wasLinked = reader.bool();
+                    break;
+                default:
+                    let u = options.readUnknownField;
+                    if (u === "throw")
+                        throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
+                    let d = reader.skip(wireType);
+                    if (u !== false)
+                        (u === true ? UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+            }
+        }
+        return message;
+    }
+    internalBinaryWrite(message: UnlinkIdentityResponse, writer: IBinaryWriter, options: BinaryWriteOptions): IBinaryWriter {
+        /* bool was_linked = 1; */
+        if (message.wasLinked !== false)
+            writer.tag(1, WireType.Varint).bool(message.wasLinked);
+        let u = options.writeUnknownFields;
+        if (u !== false)
+            (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+        return writer;
+    }
+}
+/**
+ * @generated MessageType for protobuf message parley.admin.v1.UnlinkIdentityResponse
+ */
+export const UnlinkIdentityResponse = new UnlinkIdentityResponse$Type();
 /**
  * @generated ServiceType for protobuf service parley.admin.v1.AdminService
  */
@@ -1131,5 +1386,7 @@ export const AdminService = new ServiceType("parley.admin.v1.AdminService", [
     { name: "BlockUser", options: {}, I: BlockUserRequest, O: BlockUserResponse },
     { name: "UnblockUser", options: {}, I: UnblockUserRequest, O: UnblockUserResponse },
     { name: "ListBlockedUsers", options: {}, I: ListBlockedUsersRequest, O: ListBlockedUsersResponse },
-    { name: "SetUserBudget", options: {}, I: SetUserBudgetRequest, O: SetUserBudgetResponse }
+    { name: "SetUserBudget", options: {}, I: SetUserBudgetRequest, O: SetUserBudgetResponse },
+    { name: "ListLinkedPeople", options: {}, I: ListLinkedPeopleRequest, O: ListLinkedPeopleResponse },
+    { name: "UnlinkIdentity", options: {}, I: UnlinkIdentityRequest, O: UnlinkIdentityResponse }
 ]);

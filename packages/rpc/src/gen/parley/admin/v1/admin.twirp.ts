@@ -21,6 +21,10 @@ import {
   ListBlockedUsersResponse,
   SetUserBudgetRequest,
   SetUserBudgetResponse,
+  ListLinkedPeopleRequest,
+  ListLinkedPeopleResponse,
+  UnlinkIdentityRequest,
+  UnlinkIdentityResponse,
 } from "./admin";
 
 //==================================//
@@ -47,6 +51,12 @@ export interface AdminServiceClient {
     request: ListBlockedUsersRequest
   ): Promise<ListBlockedUsersResponse>;
   SetUserBudget(request: SetUserBudgetRequest): Promise<SetUserBudgetResponse>;
+  ListLinkedPeople(
+    request: ListLinkedPeopleRequest
+  ): Promise<ListLinkedPeopleResponse>;
+  UnlinkIdentity(
+    request: UnlinkIdentityRequest
+  ): Promise<UnlinkIdentityResponse>;
 }
 
 export class AdminServiceClientJSON implements AdminServiceClient {
@@ -59,6 +69,8 @@ export class AdminServiceClientJSON implements AdminServiceClient {
     this.UnblockUser.bind(this);
     this.ListBlockedUsers.bind(this);
     this.SetUserBudget.bind(this);
+    this.ListLinkedPeople.bind(this);
+    this.UnlinkIdentity.bind(this);
   }
   GetUsageReport(
     request: GetUsageReportRequest
@@ -163,6 +175,46 @@ export class AdminServiceClientJSON implements AdminServiceClient {
       SetUserBudgetResponse.fromJson(data as any, { ignoreUnknownFields: true })
     );
   }
+
+  ListLinkedPeople(
+    request: ListLinkedPeopleRequest
+  ): Promise<ListLinkedPeopleResponse> {
+    const data = ListLinkedPeopleRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.admin.v1.AdminService",
+      "ListLinkedPeople",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      ListLinkedPeopleResponse.fromJson(data as any, {
+        ignoreUnknownFields: true,
+      })
+    );
+  }
+
+  UnlinkIdentity(
+    request: UnlinkIdentityRequest
+  ): Promise<UnlinkIdentityResponse> {
+    const data = UnlinkIdentityRequest.toJson(request, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    });
+    const promise = this.rpc.request(
+      "parley.admin.v1.AdminService",
+      "UnlinkIdentity",
+      "application/json",
+      data as object
+    );
+    return promise.then((data) =>
+      UnlinkIdentityResponse.fromJson(data as any, {
+        ignoreUnknownFields: true,
+      })
+    );
+  }
 }
 
 export class AdminServiceClientProtobuf implements AdminServiceClient {
@@ -175,6 +227,8 @@ export class AdminServiceClientProtobuf implements AdminServiceClient {
     this.UnblockUser.bind(this);
     this.ListBlockedUsers.bind(this);
     this.SetUserBudget.bind(this);
+    this.ListLinkedPeople.bind(this);
+    this.UnlinkIdentity.bind(this);
   }
   GetUsageReport(
     request: GetUsageReportRequest
@@ -257,6 +311,36 @@ export class AdminServiceClientProtobuf implements AdminServiceClient {
       SetUserBudgetResponse.fromBinary(data as Uint8Array)
     );
   }
+
+  ListLinkedPeople(
+    request: ListLinkedPeopleRequest
+  ): Promise<ListLinkedPeopleResponse> {
+    const data = ListLinkedPeopleRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.admin.v1.AdminService",
+      "ListLinkedPeople",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      ListLinkedPeopleResponse.fromBinary(data as Uint8Array)
+    );
+  }
+
+  UnlinkIdentity(
+    request: UnlinkIdentityRequest
+  ): Promise<UnlinkIdentityResponse> {
+    const data = UnlinkIdentityRequest.toBinary(request);
+    const promise = this.rpc.request(
+      "parley.admin.v1.AdminService",
+      "UnlinkIdentity",
+      "application/protobuf",
+      data
+    );
+    return promise.then((data) =>
+      UnlinkIdentityResponse.fromBinary(data as Uint8Array)
+    );
+  }
 }
 
 //==================================//
@@ -285,6 +369,14 @@ export interface AdminServiceTwirp<T extends TwirpContext = TwirpContext> {
     ctx: T,
     request: SetUserBudgetRequest
   ): Promise<SetUserBudgetResponse>;
+  ListLinkedPeople(
+    ctx: T,
+    request: ListLinkedPeopleRequest
+  ): Promise<ListLinkedPeopleResponse>;
+  UnlinkIdentity(
+    ctx: T,
+    request: UnlinkIdentityRequest
+  ): Promise<UnlinkIdentityResponse>;
 }
 
 export enum AdminServiceMethod {
@@ -294,6 +386,8 @@ export enum AdminServiceMethod {
   UnblockUser = "UnblockUser",
   ListBlockedUsers = "ListBlockedUsers",
   SetUserBudget = "SetUserBudget",
+  ListLinkedPeople = "ListLinkedPeople",
+  UnlinkIdentity = "UnlinkIdentity",
 }
 
 export const AdminServiceMethodList = [
@@ -303,6 +397,8 @@ export const AdminServiceMethodList = [
   AdminServiceMethod.UnblockUser,
   AdminServiceMethod.ListBlockedUsers,
   AdminServiceMethod.SetUserBudget,
+  AdminServiceMethod.ListLinkedPeople,
+  AdminServiceMethod.UnlinkIdentity,
 ];
 
 export function createAdminServiceServer<T extends TwirpContext = TwirpContext>(
@@ -428,6 +524,46 @@ function matchAdminServiceRoute<T extends TwirpContext = TwirpContext>(
         ctx = { ...ctx, methodName: "SetUserBudget" };
         await events.onMatch(ctx);
         return handleAdminServiceSetUserBudgetRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "ListLinkedPeople":
+      return async (
+        ctx: T,
+        service: AdminServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<
+          T,
+          ListLinkedPeopleRequest,
+          ListLinkedPeopleResponse
+        >[]
+      ) => {
+        ctx = { ...ctx, methodName: "ListLinkedPeople" };
+        await events.onMatch(ctx);
+        return handleAdminServiceListLinkedPeopleRequest(
+          ctx,
+          service,
+          data,
+          interceptors
+        );
+      };
+    case "UnlinkIdentity":
+      return async (
+        ctx: T,
+        service: AdminServiceTwirp,
+        data: Buffer,
+        interceptors?: Interceptor<
+          T,
+          UnlinkIdentityRequest,
+          UnlinkIdentityResponse
+        >[]
+      ) => {
+        ctx = { ...ctx, methodName: "UnlinkIdentity" };
+        await events.onMatch(ctx);
+        return handleAdminServiceUnlinkIdentityRequest(
           ctx,
           service,
           data,
@@ -608,6 +744,68 @@ function handleAdminServiceSetUserBudgetRequest<
       );
     case TwirpContentType.Protobuf:
       return handleAdminServiceSetUserBudgetProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleAdminServiceListLinkedPeopleRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: AdminServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<
+    T,
+    ListLinkedPeopleRequest,
+    ListLinkedPeopleResponse
+  >[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleAdminServiceListLinkedPeopleJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleAdminServiceListLinkedPeopleProtobuf<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    default:
+      const msg = "unexpected Content-Type";
+      throw new TwirpError(TwirpErrorCode.BadRoute, msg);
+  }
+}
+
+function handleAdminServiceUnlinkIdentityRequest<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: AdminServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, UnlinkIdentityRequest, UnlinkIdentityResponse>[]
+): Promise<string | Uint8Array> {
+  switch (ctx.contentType) {
+    case TwirpContentType.JSON:
+      return handleAdminServiceUnlinkIdentityJSON<T>(
+        ctx,
+        service,
+        data,
+        interceptors
+      );
+    case TwirpContentType.Protobuf:
+      return handleAdminServiceUnlinkIdentityProtobuf<T>(
         ctx,
         service,
         data,
@@ -879,6 +1077,98 @@ async function handleAdminServiceSetUserBudgetJSON<
     }) as string
   );
 }
+
+async function handleAdminServiceListLinkedPeopleJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: AdminServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<
+    T,
+    ListLinkedPeopleRequest,
+    ListLinkedPeopleResponse
+  >[]
+) {
+  let request: ListLinkedPeopleRequest;
+  let response: ListLinkedPeopleResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = ListLinkedPeopleRequest.fromJson(body, {
+      ignoreUnknownFields: true,
+    });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListLinkedPeopleRequest,
+      ListLinkedPeopleResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListLinkedPeople(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListLinkedPeople(ctx, request!);
+  }
+
+  return JSON.stringify(
+    ListLinkedPeopleResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
+
+async function handleAdminServiceUnlinkIdentityJSON<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: AdminServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, UnlinkIdentityRequest, UnlinkIdentityResponse>[]
+) {
+  let request: UnlinkIdentityRequest;
+  let response: UnlinkIdentityResponse;
+
+  try {
+    const body = JSON.parse(data.toString() || "{}");
+    request = UnlinkIdentityRequest.fromJson(body, {
+      ignoreUnknownFields: true,
+    });
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the json request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      UnlinkIdentityRequest,
+      UnlinkIdentityResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.UnlinkIdentity(ctx, inputReq);
+    });
+  } else {
+    response = await service.UnlinkIdentity(ctx, request!);
+  }
+
+  return JSON.stringify(
+    UnlinkIdentityResponse.toJson(response, {
+      useProtoFieldName: true,
+      emitDefaultValues: false,
+    }) as string
+  );
+}
 async function handleAdminServiceGetUsageReportProtobuf<
   T extends TwirpContext = TwirpContext
 >(
@@ -1097,4 +1387,80 @@ async function handleAdminServiceSetUserBudgetProtobuf<
   }
 
   return Buffer.from(SetUserBudgetResponse.toBinary(response));
+}
+
+async function handleAdminServiceListLinkedPeopleProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: AdminServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<
+    T,
+    ListLinkedPeopleRequest,
+    ListLinkedPeopleResponse
+  >[]
+) {
+  let request: ListLinkedPeopleRequest;
+  let response: ListLinkedPeopleResponse;
+
+  try {
+    request = ListLinkedPeopleRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      ListLinkedPeopleRequest,
+      ListLinkedPeopleResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.ListLinkedPeople(ctx, inputReq);
+    });
+  } else {
+    response = await service.ListLinkedPeople(ctx, request!);
+  }
+
+  return Buffer.from(ListLinkedPeopleResponse.toBinary(response));
+}
+
+async function handleAdminServiceUnlinkIdentityProtobuf<
+  T extends TwirpContext = TwirpContext
+>(
+  ctx: T,
+  service: AdminServiceTwirp,
+  data: Buffer,
+  interceptors?: Interceptor<T, UnlinkIdentityRequest, UnlinkIdentityResponse>[]
+) {
+  let request: UnlinkIdentityRequest;
+  let response: UnlinkIdentityResponse;
+
+  try {
+    request = UnlinkIdentityRequest.fromBinary(data);
+  } catch (e) {
+    if (e instanceof Error) {
+      const msg = "the protobuf request could not be decoded";
+      throw new TwirpError(TwirpErrorCode.Malformed, msg).withCause(e, true);
+    }
+  }
+
+  if (interceptors && interceptors.length > 0) {
+    const interceptor = chainInterceptors(...interceptors) as Interceptor<
+      T,
+      UnlinkIdentityRequest,
+      UnlinkIdentityResponse
+    >;
+    response = await interceptor(ctx, request!, (ctx, inputReq) => {
+      return service.UnlinkIdentity(ctx, inputReq);
+    });
+  } else {
+    response = await service.UnlinkIdentity(ctx, request!);
+  }
+
+  return Buffer.from(UnlinkIdentityResponse.toBinary(response));
 }

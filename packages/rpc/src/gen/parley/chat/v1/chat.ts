@@ -37,6 +37,13 @@ export interface SessionMetadata {
      * @generated from protobuf field: string chat_id = 3
      */
     chatId: string;
+    /**
+     * The user's language as the client knows it (BCP 47, e.g. Telegram's language_code "ru"): the model
+     * is told it as a hint. A language the person chose (IdentityService.SetLanguage) comes first.
+     *
+     * @generated from protobuf field: optional string language = 4
+     */
+    language?: string;
 }
 /**
  * @generated from protobuf message parley.chat.v1.ToolCall
@@ -809,7 +816,8 @@ class SessionMetadata$Type extends MessageType<SessionMetadata> {
         super("parley.chat.v1.SessionMetadata", [
             { no: 1, name: "platform", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 3, name: "chat_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 3, name: "chat_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "language", kind: "scalar", opt: true, T: 9 /*ScalarType.STRING*/ }
         ]);
     }
     create(value?: PartialMessage<SessionMetadata>): SessionMetadata {
@@ -835,6 +843,9 @@ class SessionMetadata$Type extends MessageType<SessionMetadata> {
                 case /* string chat_id */ 3:
                     message.chatId = reader.string();
                     break;
+                case /* optional string language */ 4:
+                    message.language = reader.string();
+                    break;
                 default:
                     let u = options.readUnknownField;
                     if (u === "throw")
@@ -856,6 +867,9 @@ class SessionMetadata$Type extends MessageType<SessionMetadata> {
         /* string chat_id = 3; */
         if (message.chatId !== "")
             writer.tag(3, WireType.LengthDelimited).string(message.chatId);
+        /* optional string language = 4; */
+        if (message.language !== undefined)
+            writer.tag(4, WireType.LengthDelimited).string(message.language);
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);

@@ -1,0 +1,170 @@
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
+import type { Identity } from './identity.ts';
+import type { IdentityStore, LinkedIdentity, NewLinkCode, PersonRecord } from './identity-store.ts';
+
+const MIGRATIONS = [
+  `CREATE TABLE identities (
+     client_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     person_id TEXT,
+     linked_at INTEGER,
+     language TEXT NOT NULL DEFAULT '',
+     language_set_at INTEGER,
+     PRIMARY KEY (client_id, user_id)
+   );
+   CREATE INDEX identities_by_person ON identities (person_id, linked_at) WHERE person_id IS NOT NULL;
+   CREATE TABLE link_codes (
+     code_hash TEXT PRIMARY KEY,
+     client_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     redeemed_at INTEGER,
+     redeemed_by_client TEXT,
+     redeemed_by_user TEXT
+   );
+   CREATE INDEX link_codes_by_issuer ON link_codes (client_id, user_id);
+   CREATE INDEX link_codes_by_expiry ON link_codes (expires_at);`,
+];
+
+const SQL = {
+  personId: 'SELECT person_id FROM identities WHERE client_id = ? AND user_id = ? AND person_id IS NOT NULL',
+  members: `SELECT client_id, user_id, person_id, linked_at FROM identities WHERE person_id = ?
+    ORDER BY linked_at, client_id, user_id`,
+  dropCodes: `DELETE FROM link_codes WHERE expires_at <= ?
+    OR (client_id = ? AND user_id = ? AND redeemed_at IS NULL)`,
+  liveCode: 'SELECT 1 FROM link_codes WHERE code_hash = ? AND redeemed_at IS NULL AND expires_at > ?',
+  // A redeemed code keeps its row until it expires: a second claim finds it redeemed.
+  insertCode: `INSERT OR REPLACE INTO link_codes (code_hash, client_id, user_id, created_at, expires_at)
+    VALUES (?, ?, ?, ?, ?)`,
+  claim: `UPDATE link_codes SET redeemed_at = ?, redeemed_by_client = ?, redeemed_by_user = ?
+    WHERE code_hash = ? AND redeemed_at IS NULL AND expires_at > ? RETURNING client_id, user_id`,
+  join: `INSERT INTO identities (client_id, user_id, person_id, linked_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (client_id, user_id) DO UPDATE SET person_id = excluded.person_id, linked_at = excluded.linked_at
+    WHERE person_id IS NOT excluded.person_id`,
+  merge: 'UPDATE identities SET person_id = ? WHERE person_id = ?',
+  leave: `UPDATE identities SET person_id = NULL, linked_at = NULL
+    WHERE client_id = ? AND user_id = ? AND person_id IS NOT NULL`,
+  people: `SELECT client_id, user_id, person_id, linked_at FROM identities WHERE person_id IN (
+      SELECT DISTINCT person_id FROM identities
+      WHERE person_id IS NOT NULL AND (? IS NULL OR client_id = ?) ORDER BY person_id LIMIT ?)
+    ORDER BY person_id, linked_at, client_id, user_id`,
+  setLanguage: `INSERT INTO identities (client_id, user_id, language, language_set_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (client_id, user_id) DO UPDATE SET
+      language = excluded.language, language_set_at = excluded.language_set_at`,
+} as const;
+
+interface MemberRow {
+  client_id: string;
+  user_id: string;
+  person_id: string;
+  linked_at: number;
+}
+
+/**
+ * IdentityStore in an embedded SQLite file (beside the conversations). Each method is one statement or
+ * one transaction: processes sharing the file (WORKERS > 1) see each claim exactly once.
+ */
+export class EmbeddedIdentityStore implements IdentityStore {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement<unknown[]>>();
+  readonly #saveCode: (code: NewLinkCode) => boolean;
+
+  constructor(options: { path: string }) {
+    this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'identity database' });
+    this.#saveCode = this.#db.transaction((code: NewLinkCode) => {
+      const now = code.createdAt.getTime();
+      const { clientId, userId } = code.issuer;
+      this.#prepare(SQL.dropCodes).run(now, clientId, userId);
+      if (this.#prepare(SQL.liveCode).get(code.codeHash, now)) return false;
+      this.#prepare(SQL.insertCode).run(code.codeHash, clientId, userId, now, code.expiresAt.getTime());
+      return true;
+    });
+  }
+
+  async personOf(identity: Identity): Promise<PersonRecord | null> {
+    const row = this.#prepare<{ person_id: string }>(SQL.personId).get(identity.clientId, identity.userId);
+    if (!row) return null;
+    const members = this.#prepare<MemberRow>(SQL.members).all(row.person_id);
+    return { personId: row.person_id, identities: members.map(toLinked) };
+  }
+
+  async saveCode(code: NewLinkCode): Promise<boolean> {
+    return this.#saveCode(code);
+  }
+
+  async claimCode(codeHash: string, redeemer: Identity, now: Date): Promise<Identity | null> {
+    const row = this.#prepare<{ client_id: string; user_id: string }>(SQL.claim).get(
+      now.getTime(),
+      redeemer.clientId,
+      redeemer.userId,
+      codeHash,
+      now.getTime(),
+    );
+    return row ? { clientId: row.client_id, userId: row.user_id } : null;
+  }
+
+  async join(personId: string, identities: readonly Identity[], at: Date): Promise<void> {
+    const statement = this.#prepare(SQL.join);
+    this.#db.transaction(() => {
+      for (const { clientId, userId } of identities) statement.run(clientId, userId, personId, at.getTime());
+    })();
+  }
+
+  async merge(from: string, to: string): Promise<void> {
+    this.#prepare(SQL.merge).run(to, from);
+  }
+
+  async leave(identity: Identity): Promise<boolean> {
+    return this.#prepare(SQL.leave).run(identity.clientId, identity.userId).changes > 0;
+  }
+
+  async people(options: { clientId?: string; limit: number }): Promise<PersonRecord[]> {
+    const client = options.clientId ?? null;
+    const rows = this.#prepare<MemberRow>(SQL.people).all(client, client, options.limit);
+    const people = new Map<string, PersonRecord>();
+    for (const row of rows) {
+      const person = people.get(row.person_id) ?? { personId: row.person_id, identities: [] };
+      person.identities.push(toLinked(row));
+      people.set(row.person_id, person);
+    }
+    return [...people.values()];
+  }
+
+  async language(identities: readonly Identity[]): Promise<string> {
+    if (identities.length === 0) return '';
+    const match = identities.map(() => '(client_id = ? AND user_id = ?)').join(' OR ');
+    const sql = `SELECT language FROM identities WHERE (${match}) AND language_set_at IS NOT NULL
+      ORDER BY language_set_at DESC LIMIT 1`;
+    const row = this.#prepare<{ language: string }>(sql).get(
+      ...identities.flatMap((i) => [i.clientId, i.userId]),
+    );
+    return row?.language ?? '';
+  }
+
+  async setLanguage(identity: Identity, language: string, at: Date): Promise<void> {
+    this.#prepare(SQL.setLanguage).run(identity.clientId, identity.userId, language, at.getTime());
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #prepare<T = unknown>(sql: string): Database.Statement<unknown[], T> {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], T>;
+  }
+}
+
+function toLinked(row: MemberRow): LinkedIdentity {
+  return { clientId: row.client_id, userId: row.user_id, linkedAt: new Date(row.linked_at) };
+}
