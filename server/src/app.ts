@@ -32,6 +32,7 @@ import {
   requestIdOf,
   sendTwirpError,
 } from './rpc/edge.ts';
+import { FlushClock } from './rpc/flush-clock.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
 import type { Idempotency } from './turns/idempotency.ts';
@@ -52,8 +53,11 @@ export interface AppDeps {
   engine: TurnEngine;
   /** `maxTurnBodyBytes`: the body limit of the turn-taking calls, whose files make them larger. */
   limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
-  /** Streams: keep-alive comment interval (default 15 s) and the send buffer a slow reader may fill (1 MiB). */
-  streams?: { keepAliveMs?: number; maxBufferedBytes?: number };
+  /**
+   * Streams: keep-alive comment interval (default 15 s), the send buffer a slow reader may fill (1 MiB),
+   * and the window text after the first gathers in before it is written (50 ms).
+   */
+  streams?: { keepAliveMs?: number; maxBufferedBytes?: number; flushMs?: number };
   logger: Logger;
   readiness: Readiness;
   metrics: ParleyMetrics;
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps): App {
   const streams = {
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
     maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
+    clock: new FlushClock(deps.streams?.flushMs ?? 50),
     onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
   };
   const serveSse = createSseHandler({

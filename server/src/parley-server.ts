@@ -196,7 +196,11 @@ export async function createParleyServer(
     usage: policy.usage,
     admin: policy.admin,
     identity: people.identity,
-    streams: withoutUndefined({ keepAliveMs: tuning.keepAliveMs, maxBufferedBytes: tuning.maxBufferedBytes }),
+    streams: withoutUndefined({
+      keepAliveMs: tuning.keepAliveMs,
+      maxBufferedBytes: tuning.maxBufferedBytes,
+      flushMs: tuning.flushMs,
+    }),
     limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,
     readiness,

@@ -13,12 +13,19 @@ export interface WorkerPoolOptions {
   shutdownTimeoutMs: number;
   /** Pause before restarting a crashed worker: doubles per crash in a row, up to `maxMs`. */
   restart?: { initialMs?: number; maxMs?: number };
+  /** The script a worker runs (tests); by default this process's own entry point. */
+  exec?: string;
 }
 
 /** A worker that stayed up this long is healthy again: its next crash restarts it after the first pause. */
 const STABLE_MS = 30_000;
 /** How long after the drain time a worker that has not exited is killed. */
 const KILL_GRACE_MS = 5_000;
+/**
+ * Workers in a row that died before they ever listened (a port in use, a store that cannot be opened):
+ * then the pool stops and exits 1, as a single server would, instead of retrying forever.
+ */
+const GIVE_UP_AFTER = 4;
 
 const METRICS_REQUEST = 'parley:metrics-request';
 const METRICS_RESPONSE = 'parley:metrics-response';
@@ -40,79 +47,115 @@ interface MetricsResponse {
  * and waits for them to drain. Resolves with the exit code once every worker has exited.
  */
 export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
-  const { workers, logger, shutdownTimeoutMs } = options;
-  const initialMs = options.restart?.initialMs ?? 500;
-  const maxMs = options.restart?.maxMs ?? 30_000;
-  const aggregator = new AggregatorRegistry();
-  const crashes = new Map<number, number>();
-  const startedAt = new Map<Worker, number>();
-  const slots = new Map<Worker, number>();
-  const restarts = new Set<NodeJS.Timeout>();
-  let stopping = false;
-  let failed = false;
+  return new Promise<number>((resolve) => new WorkerPool(options, resolve).start());
+}
 
-  const fork = (slot: number) => {
+class WorkerPool {
+  readonly #options: WorkerPoolOptions;
+  readonly #done: (code: number) => void;
+  readonly #aggregator = new AggregatorRegistry();
+  /** Live workers and the slot (0 … workers - 1) each fills. */
+  readonly #slots = new Map<Worker, { slot: number; startedAt: number; listening: boolean }>();
+  readonly #crashes = new Map<number, number>();
+  readonly #restarts = new Set<NodeJS.Timeout>();
+  #diedBeforeListening = 0;
+  #stopping = false;
+  #exitCode = 0;
+
+  constructor(options: WorkerPoolOptions, done: (code: number) => void) {
+    this.#options = options;
+    this.#done = done;
+  }
+
+  start(): void {
+    const { workers, logger, exec } = this.#options;
+    if (exec) cluster.setupPrimary({ exec });
+    cluster.on('message', (worker, message: unknown) => this.#answerMetrics(worker, message));
+    cluster.on('exit', (worker, code, signal) => this.#exited(worker, code, signal));
+    process.on('SIGTERM', () => this.#stop('SIGTERM', 0));
+    process.on('SIGINT', () => this.#stop('SIGINT', 0));
+    logger.info({ workers }, 'starting %d server workers on one port', workers);
+    for (let slot = 0; slot < workers; slot++) this.#fork(slot);
+  }
+
+  #fork(slot: number): void {
     const worker = cluster.fork();
+    const entry = { slot, startedAt: Date.now(), listening: false };
+    this.#slots.set(worker, entry);
+    worker.on('listening', () => {
+      entry.listening = true;
+      this.#diedBeforeListening = 0;
+    });
     // A worker that exits while the primary writes to it (EPIPE) is reported by 'exit'; unhandled, the
     // error would end the primary and with it every other worker.
-    worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'could not talk to a server worker'));
-    slots.set(worker, slot);
-    startedAt.set(worker, Date.now());
-  };
+    worker.on('error', (err) =>
+      this.#options.logger.warn({ err, worker: worker.id }, 'could not talk to a server worker'),
+    );
+  }
 
-  cluster.on('message', (worker, message: unknown) => {
+  #exited(worker: Worker, code: number | null, signal: string | null): void {
+    const entry = this.#slots.get(worker);
+    this.#slots.delete(worker);
+    if (this.#stopping) {
+      if (code !== 0) this.#exitCode = 1;
+      if (this.#slots.size === 0) this.#done(this.#exitCode);
+      return;
+    }
+    const { logger } = this.#options;
+    const slot = entry?.slot ?? 0;
+    if (!entry?.listening && ++this.#diedBeforeListening >= GIVE_UP_AFTER) {
+      logger.error(
+        { worker: worker.id, code, signal },
+        'server workers keep dying before they listen; stopping',
+      );
+      this.#stop('workers failing', 1);
+      return;
+    }
+    const upMs = Date.now() - (entry?.startedAt ?? Date.now());
+    const inARow = upMs >= STABLE_MS ? 0 : (this.#crashes.get(slot) ?? 0);
+    this.#crashes.set(slot, inARow + 1);
+    const { initialMs = 500, maxMs = 30_000 } = this.#options.restart ?? {};
+    const delayMs = restartDelayMs(inARow, initialMs, maxMs);
+    logger.error(
+      { worker: worker.id, code, signal, restartInMs: delayMs },
+      'a server worker died; restarting it',
+    );
+    const timer = setTimeout(() => {
+      this.#restarts.delete(timer);
+      if (!this.#stopping) this.#fork(slot);
+    }, delayMs);
+    this.#restarts.add(timer);
+  }
+
+  #stop(reason: string, exitCode: number): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#exitCode = exitCode;
+    this.#options.logger.info(
+      { reason, workers: this.#slots.size },
+      'shutting down: asking every worker to drain',
+    );
+    for (const timer of this.#restarts) clearTimeout(timer);
+    if (this.#slots.size === 0) {
+      this.#done(exitCode);
+      return;
+    }
+    for (const worker of this.#slots.keys()) worker.process.kill('SIGTERM');
+    setTimeout(() => {
+      for (const worker of this.#slots.keys()) worker.process.kill('SIGKILL');
+    }, this.#options.shutdownTimeoutMs + KILL_GRACE_MS).unref();
+  }
+
+  #answerMetrics(worker: Worker, message: unknown): void {
     if (!isMetricsRequest(message)) return;
     const reply = (response: Omit<MetricsResponse, 'type' | 'id'>) => {
       if (worker.isConnected()) worker.send({ type: METRICS_RESPONSE, id: message.id, ...response });
     };
-    aggregator.clusterMetrics().then(
+    this.#aggregator.clusterMetrics().then(
       (text) => reply({ text }),
       (err: unknown) => reply({ error: err instanceof Error ? err.message : 'failed' }),
     );
-  });
-
-  return new Promise<number>((resolve) => {
-    cluster.on('exit', (worker, code, signal) => {
-      const slot = slots.get(worker) ?? 0;
-      const upMs = Date.now() - (startedAt.get(worker) ?? Date.now());
-      slots.delete(worker);
-      startedAt.delete(worker);
-      if (stopping) {
-        if (code !== 0) failed = true;
-        if (slots.size === 0) resolve(failed ? 1 : 0);
-        return;
-      }
-      const inARow = upMs >= STABLE_MS ? 0 : (crashes.get(slot) ?? 0);
-      crashes.set(slot, inARow + 1);
-      const delayMs = restartDelayMs(inARow, initialMs, maxMs);
-      logger.error(
-        { worker: worker.id, code, signal, restartInMs: delayMs },
-        'a server worker died; restarting it',
-      );
-      const timer = setTimeout(() => {
-        restarts.delete(timer);
-        if (!stopping) fork(slot);
-      }, delayMs);
-      restarts.add(timer);
-    });
-
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal, workers: slots.size }, 'shutting down: asking every worker to drain');
-      for (const timer of restarts) clearTimeout(timer);
-      if (slots.size === 0) return resolve(0);
-      for (const worker of slots.keys()) worker.process.kill('SIGTERM');
-      setTimeout(() => {
-        for (const worker of slots.keys()) worker.process.kill('SIGKILL');
-      }, shutdownTimeoutMs + KILL_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-
-    logger.info({ workers }, 'starting %d server workers on one port', workers);
-    for (let slot = 0; slot < workers; slot++) fork(slot);
-  });
+  }
 }
 
 /** The pause before a restart after `inARow` earlier crashes in a row: doubling from `initialMs`, capped. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pieceStamp } from './piece-stamp.ts';
 
 /**
  * The benchmarks' OpenAI-compatible stand-in, run as its own process: answers every chat completion at
@@ -47,27 +48,35 @@ interface Completion {
   usage: unknown;
 }
 
+interface Pace {
+  chunks: number;
+  intervalMs: number;
+  /** Eight-character pieces (`@` + a compact stamp + `|`), as a real model streams, instead of the long stamp. */
+  compact: boolean;
+}
+
 /**
  * `pace:<chunks>x<ms>` anywhere in the last user message streams the answer as that many chunks that far
  * apart, each starting with `@<send time in ms, high resolution>|` so a client can time every chunk's trip
  * through the server (same machine: `performance.timeOrigin + performance.now()` agree across processes).
+ * `piece:<chunks>x<ms>` does the same with 8-character pieces (piece-stamp.ts).
  */
-function parseRequest(raw: Buffer): { stream: boolean; pace: { chunks: number; intervalMs: number } } {
+function parseRequest(raw: Buffer): { stream: boolean; pace: Pace } {
   const body = JSON.parse(raw.toString('utf8')) as { stream?: boolean; messages?: ChatMessage[] };
   const last = body.messages?.findLast((m) => m.role === 'user');
-  const match = /pace:(\d+)x(\d+)/.exec(typeof last?.content === 'string' ? last.content : '');
+  const match = /(pace|piece):(\d+)x(\d+)/.exec(typeof last?.content === 'string' ? last.content : '');
   return {
     stream: body.stream === true,
-    pace: { chunks: Number(match?.[1] ?? 1), intervalMs: Number(match?.[2] ?? 0) },
+    pace: {
+      chunks: Number(match?.[2] ?? 1),
+      intervalMs: Number(match?.[3] ?? 0),
+      compact: match?.[1] === 'piece',
+    },
   };
 }
 
 /** The answer as OpenAI streams it: role, content chunks (paced), finish, usage, `[DONE]`. */
-function streamAnswer(
-  res: ServerResponse,
-  completion: Completion,
-  pace: { chunks: number; intervalMs: number },
-) {
+function streamAnswer(res: ServerResponse, completion: Completion, pace: Pace) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const frame = (choices: unknown[], usage: unknown = null) =>
     `data: ${JSON.stringify({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices, usage })}\n\n`;
@@ -80,7 +89,7 @@ function streamAnswer(
     if (res.destroyed) return;
     if (sent < pace.chunks) {
       const stamp = (performance.timeOrigin + performance.now()).toFixed(3);
-      const content = paced ? `@${stamp}|` : text;
+      const content = pace.compact ? pieceStamp() : paced ? `@${stamp}|` : text;
       res.write(sent === 0 ? delta({ role: 'assistant', content }) : delta({ content }));
       sent++;
       if (pace.intervalMs > 0) setTimeout(next, pace.intervalMs);

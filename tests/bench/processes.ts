@@ -148,4 +148,19 @@ export function cpuTimeMs(pid: number): number | null {
   }
 }
 
+/** CPU time of a process and every process below it (a primary and its workers), ms. */
+export function treeCpuMs(pid: number): number {
+  let total = cpuTimeMs(pid) ?? 0;
+  for (const child of childPids(pid)) total += treeCpuMs(child);
+  return total;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 export { freePort } from '../support/free-port.ts';

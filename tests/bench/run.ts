@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,11 +19,26 @@ import {
   type TurnTarget,
   turnLoad,
 } from './phases.ts';
-import type { BenchProcess } from './processes.ts';
+import { type BenchProcess, REPO_ROOT } from './processes.ts';
 import { monotonicUs, summarizeProfile } from './profile.ts';
 import { measureRedisTrips } from './redis-trips.ts';
+import {
+  parleyStreamBody,
+  type RelayPacing,
+  type RelayRow,
+  type RelayTarget,
+  relayRun,
+} from './relay-bench.ts';
+import { type RelayResults, relayMarkdown } from './relay-report.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
-import { type RunningServer, startBaseline, startCongoProcess, startModel, startParley } from './servers.ts';
+import {
+  type RunningServer,
+  startBaseline,
+  startCongoProcess,
+  startModel,
+  startParley,
+  startRelayBaseline,
+} from './servers.ts';
 import { measureStartup, startupMarkdown } from './startup.ts';
 import { concurrentRun, cpuRun, firstTextRun, type StreamingResults } from './streaming.ts';
 import { workersRun } from './workers.ts';
@@ -42,11 +58,19 @@ const settings = {
   streaming: env.BENCH_STREAMING !== '0',
   /**
    * `streaming`: run only the streaming benchmarks (about 90 s); `cpu`: only their CPU per turn (about
-   * 40 s); `workers`: only WORKERS=1 vs 2 (~1 min).
+   * 40 s); `workers`: only WORKERS=1 vs 2 (~1 min);
+   * `relay`: only the relay side by side (about 4 min).
    */
   only: env.BENCH_ONLY ?? '',
   workers: env.BENCH_WORKERS !== '0',
   concurrentStreams: Number(env.BENCH_STREAMS ?? 2000),
+  relay: env.BENCH_RELAY !== '0',
+  /** `--quick` (or BENCH_QUICK=1): a smoke run of the relay side by side (100 streams, 5 s). */
+  quick: process.argv.includes('--quick') || env.BENCH_QUICK === '1',
+  /** Numbers of concurrent streams for the relay side by side (default 100,300,600,1000). */
+  relayStreams: env.BENCH_RELAY_STREAMS ?? '100,300,600,1000',
+  /** Server processes for a second Parley row set (WORKERS), 0 for none. */
+  relayWorkers: Number(env.BENCH_RELAY_WORKERS ?? 0),
 };
 const CONNECTIONS = [1, 16, 64];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -64,12 +88,15 @@ const stop = async (server: RunningServer) => {
 
 async function main(): Promise<void> {
   // First, before the load phases heat the machine: compiled server start, idle RSS, CLI --help.
-  const startup = settings.startup ? startupMarkdown(await measureStartup()) : '';
+  const relayOnly = settings.only === 'relay';
+  const startup = settings.startup && !relayOnly ? startupMarkdown(await measureStartup()) : '';
   const work = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const prefix = `parley-bench-${randomUUID().slice(0, 8)}:`;
   const results = emptyResults();
   try {
     const model = track(await startModel());
+    if ((settings.relay && settings.only === '') || relayOnly) await relayPhase(work, model.url, prefix);
+    if (relayOnly) return;
     const only = settings.only;
     if (settings.streaming && only !== 'workers')
       results.streaming = await streamingRun(work, model.url, prefix);
@@ -92,11 +119,115 @@ async function main(): Promise<void> {
     await deleteKeys(prefix);
     await rm(work, { recursive: true, force: true });
   }
+  if (relayOnly) return;
   await writeResults(results);
   if (startup) {
     await writeFile(join(RESULTS_DIR, 'startup.md'), startup);
     process.stdout.write(`\n${startup}`);
   }
+}
+
+/**
+ * The streaming relay side by side (issue 18): the compiled server's SSE endpoint next to a bare relay,
+ * at each number of concurrent streams, alternating which goes first. Written to latest-relay.{json,md}.
+ */
+async function relayPhase(work: string, modelUrl: string, prefix: string): Promise<void> {
+  const pacing: RelayPacing = { pieces: 100, intervalMs: 40, seconds: settings.quick ? 5 : 12 };
+  const levels = settings.quick ? [100] : relayLevels();
+  if (!settings.startup || settings.only === 'relay') {
+    log('relay: pnpm build');
+    execFileSync('pnpm', ['build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  }
+  const bare = track(await startRelayBaseline(modelUrl));
+  const parley = track(
+    await startParley({
+      name: 'parley (compiled)',
+      compiled: true,
+      noRedis: true,
+      modelUrl,
+      dataDir: join(work, 'relay'),
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}relay:`,
+    }),
+  );
+  const targets = [bareTarget(bare), parleyRelayTarget('parley', parley)];
+  const rows: RelayRow[] = [];
+  for (const [i, streams] of levels.entries()) {
+    for (const target of i % 2 === 0 ? targets : [...targets].reverse()) {
+      log(`relay: ${target.name} at ${streams} streams (${pacing.seconds} s + the last replies)`);
+      rows.push(await relayRun(target, streams, pacing));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+  await stop(bare);
+  await stop(parley);
+  if (settings.relayWorkers > 1 && !settings.quick)
+    rows.push(...(await relayWorkersRun(work, modelUrl, prefix, pacing)));
+  const results: RelayResults = {
+    startedAt: new Date().toISOString(),
+    machine: machineLine(),
+    pacing,
+    rows,
+  };
+  const name = settings.quick ? 'latest-relay-quick' : 'latest-relay';
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, `${name}.md`), relayMarkdown(results));
+  process.stdout.write(relayMarkdown(results));
+}
+
+/** Parley with WORKERS processes sharing Redis, at the two highest numbers of streams. */
+async function relayWorkersRun(work: string, modelUrl: string, prefix: string, pacing: RelayPacing) {
+  const workers = settings.relayWorkers;
+  const server = track(
+    await startParley({
+      name: `parley ×${workers}`,
+      compiled: true,
+      modelUrl,
+      dataDir: join(work, 'relay-workers'),
+      redisUrl: settings.redisUrl,
+      redisPrefix: `${prefix}relay-workers:`,
+      env: { WORKERS: String(workers) },
+    }),
+  );
+  const rows: RelayRow[] = [];
+  for (const streams of relayLevels().slice(-2)) {
+    log(`relay: parley ×${workers} at ${streams} streams`);
+    rows.push(await relayRun(parleyRelayTarget(`parley ×${workers} (Redis)`, server), streams, pacing));
+  }
+  await stop(server);
+  return rows;
+}
+
+function relayLevels(): number[] {
+  return settings.relayStreams.split(',').map(Number);
+}
+
+function bareTarget(server: RunningServer): RelayTarget {
+  return {
+    name: 'bare relay',
+    url: server.url,
+    path: '/stream',
+    headers: { 'content-type': 'application/json' },
+    body: (_worker, message) => JSON.stringify({ message }),
+    proc: server.proc,
+  };
+}
+
+function parleyRelayTarget(name: string, server: RunningServer): RelayTarget {
+  return {
+    name,
+    url: server.url,
+    path: '/sse/parley.chat.v1.ChatService/StartConversation',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: parleyStreamBody,
+    proc: server.proc,
+  };
+}
+
+function machineLine(): string {
+  const m = describeMachine();
+  return `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}`;
 }
 
 /** Throughput, growth, protocol, memory, profile and CongoDB phases (all but streaming). */

@@ -36,6 +36,10 @@ export interface ParleyOptions {
   cpuProfDir?: string;
   /** Use the MongoDB store at this URL instead of the embedded SQLite file. */
   mongoUrl?: string;
+  /** Run the compiled server (`pnpm build`'s server/dist/main.js) instead of the sources under tsx. */
+  compiled?: boolean;
+  /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
+  noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
   env?: Record<string, string | undefined>;
 }
@@ -54,12 +58,16 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
     ipc: true,
     args: [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-      '--conditions=@parley/source',
-      '--import',
-      'tsx',
-      '--import',
-      here('./memory-probe.ts'),
-      'server/src/main.ts',
+      ...(options.compiled
+        ? ['--import', here('./memory-probe.ts'), 'server/dist/main.js']
+        : [
+            '--conditions=@parley/source',
+            '--import',
+            'tsx',
+            '--import',
+            here('./memory-probe.ts'),
+            'server/src/main.ts',
+          ]),
     ],
     env: {
       ...cleared,
@@ -67,7 +75,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
       HOST: '127.0.0.1',
       API_KEYS: `${CLIENT}=${API_KEY}`,
       DATA_DIR: options.dataDir,
-      REDIS_URL: options.redisUrl,
+      ...(options.noRedis ? { REDIS_URL: undefined } : { REDIS_URL: options.redisUrl }),
       REDIS_KEY_PREFIX: options.redisPrefix,
       OPENAI_BASE_URL: options.modelUrl,
       OPENAI_API_KEY: 'bench',
@@ -114,6 +122,24 @@ export async function startBaseline(options: {
     },
   });
   const url = await waitForLine(proc, /BASELINE_URL=(\S+)/);
+  return { proc, url };
+}
+
+/** The bare streaming relay (relay-baseline.ts), with the memory probe, run by Node itself (no tsx). */
+export async function startRelayBaseline(modelUrl: string, cpuProfDir?: string): Promise<RunningServer> {
+  const proc = spawnNode({
+    name: 'bare relay',
+    ipc: true,
+    args: [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      '--disable-warning=ExperimentalWarning',
+      '--import',
+      here('./memory-probe.ts'),
+      here('./relay-baseline.ts'),
+    ],
+    env: { PORT: '0', OPENAI_BASE_URL: modelUrl },
+  });
+  const url = await waitForLine(proc, /RELAY_URL=(\S+)/);
   return { proc, url };
 }
 

@@ -224,7 +224,8 @@ export async function cpuRun(baseUrl: string, server: BenchProcess, seconds: num
   };
 }
 
-function readLoop(server: BenchProcess): Promise<{ p99: number; max: number } | null> {
+/** Event-loop delay since 'loop-start', from the server's memory probe. */
+export function readLoop(server: BenchProcess): Promise<{ p99: number; max: number } | null> {
   const { child } = server;
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(null), 2_000);

@@ -68,6 +68,11 @@ async function start(image: ReplayedImage, env: Record<string, string>, ready: (
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Rejects when the process exits: raced with a wait, a crash fails the test at once, with its output.
+  const exited = once(child, 'exit').then(() => {
+    throw new Error(`${image.cmd.join(' ')} exited ${child.exitCode}:\n${output}`);
+  });
+  exited.catch(() => {});
   const deadline = Date.now() + 15_000;
   while (!(await ready())) {
     if (child.exitCode !== null)
@@ -75,7 +80,7 @@ async function start(image: ReplayedImage, env: Record<string, string>, ready: (
     if (Date.now() > deadline) throw new Error(`${image.cmd.join(' ')} not ready in 15 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, output: () => output };
+  return { child, output: () => output, exited };
 }
 
 /** Runs the image's HEALTHCHECK command as Docker would, inside the running container's environment. */
@@ -139,14 +144,29 @@ describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dock
   });
 });
 
+// The model both images talk to; the bot's conversation goes through the server image.
+let model: OpenAiStandIn;
+let serverImage: ReplayedImage | undefined;
+beforeAll(async () => {
+  model = await startOpenAiStandIn();
+});
+afterAll(() => model?.close());
+
+/** The server image started with its CMD and ENV on a free port, keyed for `clientKey`; its URL. */
+async function startServerImage(image: ReplayedImage, clientKey: string): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { PORT: String(port), HOST: '127.0.0.1', API_KEYS: `replay=${clientKey}` };
+  await start(image, { ...env, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'test' }, up(`${url}/ready`));
+  return url;
+}
+
 describe('the server image, replayed', () => {
   let image: ReplayedImage;
-  let model: OpenAiStandIn;
-  beforeAll(async () => {
-    model = await startOpenAiStandIn();
+  beforeAll(() => {
     image = replay('deploy/Dockerfile.server');
+    serverImage = image;
   }, REPLAY_MS);
-  afterAll(() => model?.close());
 
   it('holds only the compiled server and its production dependencies', () => {
     expect(image.user).toBe('node');
@@ -154,16 +174,8 @@ describe('the server image, replayed', () => {
   });
 
   it('starts with node dist/main.js, reaches /ready, passes its HEALTHCHECK and answers a turn', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      API_KEYS: 'replay=replay-key-0123456789',
-      OPENAI_BASE_URL: model.url,
-    };
-    await start(image, { ...env, OPENAI_API_KEY: 'test' }, up(`${url}/ready`));
-    expect(healthcheck(image, env)).toBe(0);
+    const url = await startServerImage(image, 'replay-key-0123456789');
+    expect(healthcheck(image, { PORT: new URL(url).port })).toBe(0);
 
     model.script({ reply: 'compiled and running' });
     const chat = createChatClient({ baseUrl: url, apiKey: 'replay-key-0123456789' });
@@ -224,6 +236,7 @@ describe('the bot image, replayed', () => {
   beforeAll(async () => {
     telegram = await startTelegramEmulator();
     image = replay('deploy/Dockerfile.bot');
+    serverImage ??= replay('deploy/Dockerfile.server');
   }, REPLAY_MS);
   afterAll(() => telegram?.close());
 
@@ -243,8 +256,10 @@ describe('the bot image, replayed', () => {
     expect(result.stderr).toContain('TELEGRAM_BOT_TOKEN');
   });
 
-  it('starts with node dist/main.js, passes its HEALTHCHECK and answers a command', async () => {
+  it('starts with node dist/main.js, passes its HEALTHCHECK and holds a conversation through the server image', async () => {
     const token = '123456:parley-replay-token';
+    const key = 'replay-bot-key-0123456789';
+    const parleyUrl = await startServerImage(serverImage as ReplayedImage, key);
     const env = { BOT_PORT: String(await freePort()), BOT_HOST: '127.0.0.1' };
     const bot = await start(
       image,
@@ -252,21 +267,27 @@ describe('the bot image, replayed', () => {
         ...env,
         TELEGRAM_BOT_TOKEN: token,
         TELEGRAM_API_ROOT: telegram.apiRoot,
-        PARLEY_URL: 'http://127.0.0.1:9',
-        PARLEY_API_KEY: 'replay-key',
-        LOG_LEVEL: 'info',
+        PARLEY_URL: parleyUrl,
+        PARLEY_API_KEY: key,
       },
       up(`http://127.0.0.1:${env.BOT_PORT}/health`),
     );
     expect(healthcheck(image, env)).toBe(0);
-    // A command that needs no server, answered through the bundled HTTP client; a second getUpdates
-    // proves the first poll came back (a bundle that broke node-fetch's signal check died before
-    // sending its first poll).
+    // Its first getUpdates went through the bundled HTTP client (a bundle that broke node-fetch's
+    // signal check died before sending it); the answer then streams back through both images.
+    await Promise.race([telegram.waitForPolls(1), bot.exited]);
     const user = telegram.server.getClient(token, { userId: 77, chatId: 77, type: 'private' });
-    await user.sendCommand(user.makeCommand('/help'));
-    const [help] = await waitForBotMessages(telegram, token, 77, 1);
-    expect(help?.text).toContain('/new');
-    await telegram.waitForPolls(2);
+    const replies = () => Promise.race([waitForBotMessages(telegram, token, 77, 1), bot.exited]);
+    model.script({ reply: 'Hello from both images, streamed', stream: { chunks: 8, intervalMs: 80 } });
+    await user.sendMessage(user.makeMessage('hello images'));
+    const [answer] = await replies();
+    expect(answer?.text, bot.output()).toBe('Hello from both images, streamed');
+    expect(telegram.drafts.some((d) => d.chatId === 77)).toBe(true);
+    await user.sendCommand(user.makeCommand('/new'));
+    const [started] = await replies();
+    expect(started?.text).toMatch(/Started a new conversation/);
+    // The bot polled again after the update came back: its client reads answers, not only sends.
+    await Promise.race([telegram.waitForPolls(2), bot.exited]);
     expect(bot.child.exitCode, bot.output()).toBeNull();
     bot.child.kill('SIGTERM');
   });

@@ -15,7 +15,7 @@ describe('client policy through the OpenAI-compatible API', () => {
     const policy = {
       clients: {
         test: { system_prompt: 'append', rate_limits: { turns_per_minute_per_user: 3 } },
-        other: { models: ['gpt-4o-mini', 'gpt-4o'] },
+        other: { models: ['gpt-4o-mini', 'gpt-4o'], rate_limits: { conversations_per_day_per_user: 1 } },
       },
     };
     // The scripted model uses 15 tokens a call: two turns fit the budget, the third is refused.
@@ -101,6 +101,20 @@ describe('client policy through the OpenAI-compatible API', () => {
     const limited = overRate as InstanceType<typeof OpenAI.RateLimitError>;
     expect(limited.code).toBe('rate_limit_exceeded');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('counts a turn against new conversations only when it starts one', async () => {
+    const openai = client(OTHER_KEY);
+    const first = await ask(openai, 'Start', { user: 'daily' });
+    const history: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Start' },
+      { role: 'assistant', content: first.choices[0]?.message.content ?? '' },
+      { role: 'user', content: 'Go on' },
+    ];
+    await openai.chat.completions.create({ model: 'parley', messages: history, user: 'daily' });
+    const another = ask(openai, 'Something else', { user: 'daily' });
+    await expect(another).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(another).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
   });
 
   it('owns a conversation by the key’s client and the X-Parley-User header when there is no user field', async () => {

@@ -14,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayEnv } from '../support/dockerfile-replay.ts';
+import { type PackedCli, packedCli } from '../support/shipped-artifacts.ts';
 
-// What people outside this repository get: `parley` installed globally from the packed CLI, and
-// @parley/rpc packed and imported by another TypeScript project with plain node. `pnpm pack` builds
-// first (prepack), so these run from a fresh clone.
+// What people outside this repository get: `parley` installed globally from the packed CLI (the one
+// tests/e2e/shipped.test.ts runs its journeys with), and @parley/rpc packed and imported by another
+// TypeScript project with plain node. `pnpm pack` builds first (prepack), so these run from a fresh clone.
 
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'parley-packs-'));
@@ -43,30 +44,18 @@ function pack(name: string): string {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the parley command', () => {
-  const prefix = join(scratch, 'global');
-  beforeAll(() => {
-    // No registry access needed: the CLI is one bundle without runtime dependencies.
-    run('npm', [
-      'install',
-      '--global',
-      '--offline',
-      '--no-audit',
-      '--no-fund',
-      '--prefix',
-      prefix,
-      pack('@parley/cli'),
-    ]);
-  }, 60_000);
+  let cli: PackedCli;
+  beforeAll(async () => {
+    cli = await packedCli();
+  }, 120_000);
 
   it('installs as a binary that shows its help and version', () => {
-    const parley = join(prefix, 'bin', 'parley');
-    expect(run(parley, ['--help'])).toContain('Usage: parley');
-    expect(run(parley, ['--version']).trim()).toBe('0.1.0');
+    expect(run(cli.bin, ['--help'])).toContain('Usage: parley');
+    expect(run(cli.bin, ['--version']).trim()).toBe('0.1.0');
   });
 
   it('needs no other package at run time', () => {
-    const installed = join(prefix, 'lib', 'node_modules', '@parley', 'cli');
-    expect(readdirSync(installed).sort()).toEqual(['dist', 'package.json']);
+    expect(readdirSync(cli.dir).sort()).toEqual(['dist', 'package.json']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
 
@@ -91,11 +91,20 @@ export interface ParleyProcess {
   result: Promise<ParleyResult>;
 }
 
-/** Starts `node cli/bin/parley.js ...args` with stdin, stdout and stderr as pipes. */
-export function spawnParley(args: string[], env: Record<string, string | undefined>): ParleyProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Starts `node cli/bin/parley.js ...args` (or an installed `parley` command, `bin`) with stdin, stdout and
+ * stderr as pipes. An installed command runs through its `#!/usr/bin/env node`: this process's Node
+ * comes first on PATH.
+ */
+export function spawnParley(
+  args: string[],
+  env: Record<string, string | undefined>,
+  bin?: string,
+): ParleyProcess {
+  const PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
+  const child = spawn(bin ?? process.execPath, bin ? args : [CLI, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];

@@ -238,7 +238,7 @@ function copyOperands(args: string): { sources: string[]; dest: string; from: st
   return { sources: operands, dest, from };
 }
 
-function envPairs(args: string): [string, string][] {
+export function envPairs(args: string): [string, string][] {
   return [...args.matchAll(/(\w+)=("([^"]*)"|\S*)/g)].map((m) => [m[1] ?? '', m[3] ?? m[2] ?? '']);
 }
 

@@ -61,8 +61,8 @@ export interface TelegramEmulator {
   /** Lets calls to a refused chat through again (the user unblocked the bot). */
   accept(chatId: number): void;
   /**
-   * Resolves once the bot has sent `count` getUpdates in all. A second poll proves the first one went
-   * through the bot's HTTP client and was answered; rejects after `timeoutMs`.
+   * Resolves once the bot has sent `count` long polls (getUpdates with a timeout) in all: the first
+   * proves its HTTP client could send one, a second that the first came back. Rejects after `timeoutMs`.
    */
   waitForPolls(count: number, timeoutMs?: number): Promise<void>;
   /** Keeps a file for the bot to fetch; `size` is what Telegram reports (default: its length). */
@@ -135,7 +135,7 @@ interface FrontState {
   wake: EventEmitter;
   /** Counts wake-ups, so an update added while the emulator is asked is not waited for. */
   version: number;
-  /** getUpdates requests received; `wake` emits `poll` on each. */
+  /** Long polls received; `wake` emits `poll` on each. */
   polls: number;
   extras: BotApiExtras;
   files: TelegramFiles;
@@ -161,9 +161,13 @@ async function handle(
     if (method) state.extras.record(method, params, at, status);
     return;
   }
-  state.polls++;
-  state.wake.emit('poll');
   const timeoutSeconds = Number((JSON.parse(body.toString() || '{}') as { timeout?: unknown }).timeout ?? 0);
+  // Only long polls count: telegraf's stop confirms its offset with a getUpdates without a timeout,
+  // which a bot that could never poll still sends on its way out.
+  if (timeoutSeconds > 0) {
+    state.polls++;
+    state.wake.emit('poll');
+  }
   const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0) * 1000, MAX_HOLD_MS);
   for (;;) {
     const seen = state.version;
@@ -208,7 +212,7 @@ function waitForPolls(state: FrontState, count: number, timeoutMs: number): Prom
     };
     const timer = setTimeout(() => {
       state.wake.off('poll', check);
-      reject(new Error(`the bot sent ${state.polls} getUpdates, not ${count}, within ${timeoutMs} ms`));
+      reject(new Error(`the bot sent ${state.polls} long polls, not ${count}, within ${timeoutMs} ms`));
     }, timeoutMs);
     state.wake.on('poll', check);
     check();

@@ -63,6 +63,19 @@ describe('ChatLimits', () => {
     expect(waiting).toEqual([1_000]);
   });
 
+  it('keeps all chats together to 30 a second, previews to 25', async () => {
+    const limits = new ChatLimits();
+    const start = Date.now();
+    const granted: number[] = [];
+    for (let chat = 1; chat <= 32; chat++)
+      void limits.take(chat).then(() => granted.push(Date.now() - start));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted).toHaveLength(30);
+    expect(limits.tryPreview(99)).toBe(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(granted.slice(30)).toEqual([1_000, 1_000]);
+  });
+
   it('pauses one chat for a 429’s retry_after, and no other', async () => {
     const limits = new ChatLimits();
     expect(limits.failed(-1, { code: 429, description: 'Too Many Requests', retryAfter: 7 })).toBe('paused');

@@ -16,10 +16,14 @@ export interface ChatRate {
 export const GROUP_RATE: ChatRate = { limit: 20, windowMs: 60_000, reserve: 2 };
 /** About one message a second in any one chat. */
 export const PRIVATE_RATE: ChatRate = { limit: 1, windowMs: 1_000, reserve: 0 };
+/** About 30 messages a second over all chats together. */
+export const OVERALL_RATE: ChatRate = { limit: 30, windowMs: 1_000, reserve: 5 };
 
 export interface ChatLimitsOptions {
   group?: ChatRate;
   private?: ChatRate;
+  /** What the bot sends over all chats together. */
+  overall?: ChatRate;
   /** Called when Telegram refuses a chat for good (counted by the metrics). */
   onUnreachable?: (reason: UnreachableReason) => void;
   /** Longest a 429 may pause a chat; Telegram's answer is capped to this. */
@@ -46,7 +50,7 @@ const REMEMBERED_UNREACHABLE = 10_000;
 /**
  * Telegram's limits per chat, shared by everything the bot sends there: the outbox's messages and edits,
  * every live reply's previews. A group gets 20 a minute, other chats one a second (ids below zero are
- * groups, supergroups and channels). Messages that must go out wait their turn ({@link take}); previews
+ * groups, supergroups and channels), and all chats together about 30 a second. Messages that must go out wait their turn ({@link take}); previews
  * only take what is left after a reserve, spread evenly over the window ({@link tryPreview}), so
  * several replies streaming into one chat share the budget and their finals still go out. A 429 pauses
  * that chat alone ({@link failed}); a 403 or "chat not found" marks it unreachable until it writes again.
@@ -54,11 +58,19 @@ const REMEMBERED_UNREACHABLE = 10_000;
 export class ChatLimits {
   readonly #chats = new Map<string, ChatState>();
   readonly #unreachable = new RecentIds<string>(REMEMBERED_UNREACHABLE);
+  /** When each message of the last overall window went out, over all chats. */
+  readonly #overall: number[] = [];
   readonly #options: Required<Omit<ChatLimitsOptions, 'onUnreachable'>> &
     Pick<ChatLimitsOptions, 'onUnreachable'>;
 
   constructor(options: ChatLimitsOptions = {}) {
-    this.#options = { group: GROUP_RATE, private: PRIVATE_RATE, maxPauseMs: 300_000, ...options };
+    this.#options = {
+      group: GROUP_RATE,
+      private: PRIVATE_RATE,
+      overall: OVERALL_RATE,
+      maxPauseMs: 300_000,
+      ...options,
+    };
   }
 
   /**
@@ -71,9 +83,9 @@ export class ChatLimits {
     const turn = chat.tail.then(async () => {
       for (;;) {
         if (this.isUnreachable(chatId)) return false;
-        const wait = this.#waitFor(chat, chat.rate.limit);
+        const wait = this.#waitFor(chat, chat.rate.limit, this.#options.overall.limit);
         if (wait === 0) {
-          chat.sent.push(Date.now());
+          this.#count(chat, Date.now());
           return true;
         }
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -93,14 +105,15 @@ export class ChatLimits {
     const chat = this.#chat(chatId);
     const { limit, reserve, windowMs } = chat.rate;
     const spacing = windowMs / Math.max(1, limit - reserve);
+    const overall = this.#options.overall;
     const now = Date.now();
     const wait = Math.max(
-      this.#waitFor(chat, Math.max(1, limit - reserve)),
+      this.#waitFor(chat, Math.max(1, limit - reserve), Math.max(1, overall.limit - overall.reserve)),
       chat.lastPreviewAt + spacing - now,
       chat.waiting > 0 ? spacing : 0,
     );
     if (wait > 0) return Math.ceil(wait);
-    chat.sent.push(now);
+    this.#count(chat, now);
     chat.lastPreviewAt = now;
     return 0;
   }
@@ -141,14 +154,20 @@ export class ChatLimits {
     this.#unreachable.delete(String(chatId));
   }
 
-  /** Milliseconds until the chat has fewer than `limit` messages in its window and no pause. */
-  #waitFor(chat: ChatState, limit: number): number {
+  /**
+   * Milliseconds until the chat has fewer than `limit` messages in its window, all chats together fewer
+   * than `overall`, and the chat no pause.
+   */
+  #waitFor(chat: ChatState, limit: number, overall: number): number {
     const now = Date.now();
-    const { windowMs } = chat.rate;
-    while (chat.sent.length > 0 && (chat.sent[0] ?? 0) <= now - windowMs) chat.sent.shift();
-    const full =
-      chat.sent.length >= limit ? (chat.sent[chat.sent.length - limit] ?? now) + windowMs - now : 0;
-    return Math.max(0, full, chat.pausedUntil - now);
+    const chatWait = untilRoom(chat.sent, limit, chat.rate.windowMs, now);
+    const overallWait = untilRoom(this.#overall, overall, this.#options.overall.windowMs, now);
+    return Math.max(chatWait, overallWait, chat.pausedUntil - now);
+  }
+
+  #count(chat: ChatState, now: number): void {
+    chat.sent.push(now);
+    this.#overall.push(now);
   }
 
   #chat(chatId: number | string): ChatState {
@@ -180,6 +199,13 @@ export class ChatLimits {
       }
     }
   }
+}
+
+/** Drops the times that left the window; then milliseconds until fewer than `limit` remain in it. */
+function untilRoom(sent: number[], limit: number, windowMs: number, now: number): number {
+  while (sent.length > 0 && (sent[0] ?? 0) <= now - windowMs) sent.shift();
+  if (sent.length < limit) return 0;
+  return Math.max(0, (sent[sent.length - limit] ?? now) + windowMs - now);
 }
 
 /** Telegram's ids: users (private chats) are positive; groups, supergroups and channels negative. */

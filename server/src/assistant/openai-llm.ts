@@ -11,7 +11,6 @@ import {
 } from 'cockatiel';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type {
-  ChatCompletion,
   ChatCompletionCreateParamsStreaming,
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
@@ -21,12 +20,7 @@ import type { FetchFunction } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
 import { type Llm, type LlmMessage, type LlmRequest, type LlmResponse, withUsageOfFailure } from './llm.ts';
-import {
-  collectChatStream,
-  estimateUsage,
-  IncompleteAnswerError,
-  readChatCompletion,
-} from './openai-stream.ts';
+import { estimateUsage, IncompleteAnswerError, readChatStream } from './openai-stream.ts';
 
 export interface OpenAiLlmOptions {
   /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
@@ -151,8 +145,9 @@ export class OpenAiLlm implements Llm {
   }
 
   /**
-   * One streamed call. The SDK's timeout ends when the answer starts, so a watchdog bounds the silence
-   * before each chunk too: a provider that stalls mid-answer fails like one that never answers.
+   * One streamed call. The SDK makes the call; its answer is read in one pass (readChatStream). The SDK's
+   * timeout ends when the answer starts, so a watchdog bounds the silence between chunks too: a provider
+   * that stalls mid-answer fails like one that never answers.
    */
   async #attempt(
     body: ChatCompletionCreateParamsStreaming,
@@ -160,28 +155,18 @@ export class OpenAiLlm implements Llm {
     attemptSignal: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): Promise<LlmResponse> {
-    const idle = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(), this.#timeoutMs);
-    };
+    const idle = new IdleWatch(this.#timeoutMs);
     const signals = [attemptSignal, idle.signal, ...(callerSignal ? [callerSignal] : [])];
-    arm();
     try {
-      const { data: stream, response } = await this.#client.chat.completions
+      const response = await this.#client.chat.completions
         .create(body, { signal: AbortSignal.any(signals) })
-        .withResponse();
-      const read = { ...options, onChunk: arm };
-      // Some compatible servers and proxies ignore `stream: true` and answer one JSON completion, which
-      // the SDK's stream reader would take for an empty stream.
-      if (isJson(response)) return readChatCompletion((await response.json()) as ChatCompletion, read);
-      return await collectChatStream(stream, read);
+        .asResponse();
+      return await readChatStream(response, { ...options, onBytes: idle.touch });
     } catch (err) {
       if (idle.signal.aborted && !callerSignal?.aborted) throw new APIConnectionTimeoutError();
       throw err;
     } finally {
-      clearTimeout(timer);
+      idle.stop();
     }
   }
 
@@ -236,16 +221,46 @@ export class OpenAiLlm implements Llm {
   }
 }
 
+/**
+ * Aborts after `ms` without a `touch()`. Coarse on purpose: a touch only notes the time (no timer is
+ * cleared and set again per chunk); the one timer, when it fires, re-arms for what is left of the window.
+ */
+class IdleWatch {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #last = performance.now();
+  #timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.#timer = setTimeout(this.#check, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  readonly touch = (): void => {
+    this.#last = performance.now();
+  };
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  readonly #check = (): void => {
+    const quiet = performance.now() - this.#last;
+    if (quiet >= this.#ms) this.#controller.abort();
+    else this.#timer = setTimeout(this.#check, this.#ms - quiet);
+  };
+}
+
 /** Failures worth retrying and counting against the provider: it may well answer a moment later. */
 function isTransient(err: unknown): boolean {
   if (err instanceof StreamBrokenError) return isTransient(err.cause);
   if (err instanceof APIConnectionError || err instanceof IncompleteAnswerError) return true;
   const status = err instanceof APIError ? err.status : undefined;
   return status !== undefined && (status === 408 || status === 409 || status === 429 || status >= 500);
-}
-
-function isJson(response: Response): boolean {
-  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(response.headers.get('content-type')?.trim() ?? '');
 }
 
 function isTimeout(reason: unknown): boolean {

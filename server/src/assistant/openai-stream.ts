@@ -1,4 +1,7 @@
+import type { Readable } from 'node:stream';
+import { APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { claimNodeBody } from '../providers/keep-alive-fetch.ts';
 import type { LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
 
 /**
@@ -13,16 +16,16 @@ export class IncompleteAnswerError extends Error {
   }
 }
 
-/** What a streamed attempt needs besides the chunks. */
-export interface StreamCollectOptions {
+/** What a streamed attempt needs besides the response. */
+export interface StreamReadOptions {
   /** The requested model, used when the provider's chunks name none. */
   model: string;
   /** Characters of the prompt, to estimate usage when the provider reports none (Ollama, older vLLM). */
   promptChars: number;
   /** Told each piece of text as it arrives. */
   onDelta?: ((text: string) => void) | undefined;
-  /** Told every chunk (the idle watchdog resets on it). */
-  onChunk(): void;
+  /** Told every time bytes arrive (the idle watchdog). */
+  onBytes(): void;
 }
 
 interface PartialToolCall {
@@ -32,54 +35,175 @@ interface PartialToolCall {
 }
 
 /**
- * Folds OpenAI `chat.completion.chunk`s into one response: text deltas joined (and reported as they come),
- * tool calls assembled by `index` (the id and name arrive first, the arguments in pieces), usage from the
- * final `include_usage` chunk or estimated when the provider sends none.
+ * Reads a chat completion's answer in one pass: the body's bytes (the Node stream under our keep-alive
+ * fetch when there is one, else the web stream), split into SSE lines, each `data:` JSON-parsed and folded
+ * into one response as it comes: text deltas joined and told, tool calls assembled by `index`, usage from
+ * the final `include_usage` chunk (or estimated). The openai SDK makes the call (auth, headers, timeout,
+ * HTTP errors); its own chunk iterator (web streams and three async generators a chunk) is skipped. A
+ * server that ignored `stream: true` and answered one JSON completion is read as that.
  */
-export async function collectChatStream(
-  chunks: AsyncIterable<ChatCompletionChunk>,
-  options: StreamCollectOptions,
-): Promise<LlmResponse> {
-  let content = '';
-  let model = '';
-  let usage: LlmUsage | undefined;
-  let finished = false;
-  let received = 0;
-  const calls = new Map<number, PartialToolCall>();
-  for await (const chunk of chunks) {
-    options.onChunk();
-    received++;
-    if (chunk.model) model = chunk.model;
-    if (chunk.usage) usage = fromUsage(chunk.usage);
-    if (chunk.choices[0]?.finish_reason) finished = true;
-    const delta = chunk.choices[0]?.delta;
-    if (!delta) continue;
+export async function readChatStream(response: Response, options: StreamReadOptions): Promise<LlmResponse> {
+  const fold = new ChunkFold(options);
+  // Some compatible servers and proxies ignore `stream: true` and answer one JSON completion.
+  if (isJson(response)) {
+    return readChatCompletion((await response.json()) as ChatCompletion, options);
+  }
+  const lines = new SseData((data, event) => fold.addData(data, event, response.headers));
+  const node = claimNodeBody(response);
+  if (node) await readNode(node, (text) => lines.push(text), options.onBytes);
+  else if (response.body) {
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+      options.onBytes();
+      lines.push(decoder.decode(bytes, { stream: true }));
+    }
+  }
+  lines.push('\n\n');
+  return fold.result();
+}
+
+/**
+ * Reads a Node stream through its 'data' events: no promise per chunk (an async iterator makes several,
+ * and each pays for the async hooks that AsyncLocalStorage installs). A throwing `onText` ends the read.
+ */
+function readNode(node: Readable, onText: (text: string) => void, onBytes: () => void): Promise<void> {
+  node.setEncoding('utf8');
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown) => {
+      node.off('data', onData);
+      node.destroy();
+      reject(err);
+    };
+    const onData = (text: string) => {
+      onBytes();
+      try {
+        onText(text);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    node.on('data', onData);
+    node.once('end', resolve);
+    node.once('error', fail);
+    // A socket that closes before the end of the body (the server died) must not leave a reader waiting.
+    node.once('close', () => {
+      if (!node.readableEnded) fail(new Error('the connection closed before the response ended'));
+    });
+  });
+}
+
+/** Server-sent events' `data` fields and event names, one call per event (multi-line data joined). */
+class SseData {
+  readonly #onData: (data: string, event: string) => void;
+  #pending = '';
+  #data: string[] = [];
+  #event = '';
+
+  constructor(onData: (data: string, event: string) => void) {
+    this.#onData = onData;
+  }
+
+  push(text: string): void {
+    const buffer = this.#pending + text;
+    let start = 0;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
+      const line =
+        buffer.charCodeAt(end - 1) === 13 ? buffer.slice(start, end - 1) : buffer.slice(start, end);
+      start = end + 1;
+      if (line === '') {
+        if (this.#data.length > 0) this.#onData(this.#data.join('\n'), this.#event);
+        this.#data = [];
+        this.#event = '';
+      } else if (line.startsWith('data:')) {
+        this.#data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+      } else if (line.startsWith('event:')) {
+        this.#event = line.slice(6).trim();
+      }
+    }
+    this.#pending = buffer.slice(start);
+  }
+}
+
+/** Folds chunks (or one whole completion) into the {@link LlmResponse}. */
+class ChunkFold {
+  readonly #options: StreamReadOptions;
+  #content = '';
+  #model = '';
+  #usage: LlmUsage | undefined;
+  #done = false;
+  #finished = false;
+  #received = 0;
+  readonly #calls = new Map<number, PartialToolCall>();
+
+  constructor(options: StreamReadOptions) {
+    this.#options = options;
+  }
+
+  /** One event's data; as the SDK's own reader does, an `error` event or an `error` field throws. */
+  addData(data: string, event: string, headers: Headers): void {
+    if (this.#done) return;
+    if (data === '[DONE]') {
+      this.#done = true;
+      return;
+    }
+    let chunk: ChatCompletionChunk & { error?: unknown };
+    try {
+      chunk = JSON.parse(data) as typeof chunk;
+    } catch {
+      throw new SyntaxError('Error reading response: malformed server-sent event JSON.');
+    }
+    if (event === 'error' || chunk.error) {
+      throw new APIError(undefined, errorBody(chunk.error ?? chunk), undefined, headers);
+    }
+    this.addChunk(chunk);
+  }
+
+  addChunk(chunk: ChatCompletionChunk): void {
+    this.#received++;
+    if (chunk.model) this.#model = chunk.model;
+    if (chunk.usage) this.#usage = fromUsage(chunk.usage);
+    if (chunk.choices?.[0]?.finish_reason) this.#finished = true;
+    const delta = chunk.choices?.[0]?.delta;
+    if (!delta) return;
     if (delta.content) {
-      content += delta.content;
-      options.onDelta?.(delta.content);
+      this.#content += delta.content;
+      this.#options.onDelta?.(delta.content);
     }
     for (const part of delta.tool_calls ?? []) {
-      const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
+      const call = this.#calls.get(part.index) ?? { id: '', name: '', arguments: '' };
       if (part.id) call.id = part.id;
       if (part.function?.name) call.name += part.function.name;
       if (part.function?.arguments) call.arguments += part.function.arguments;
-      calls.set(part.index, call);
+      this.#calls.set(part.index, call);
     }
   }
-  // The SDK ends the iteration quietly when the body ends without `[DONE]`: only the finish reason,
-  // which every complete answer carries, tells a whole answer from a cut one.
-  if (!finished) throw new IncompleteAnswerError(`a stream of ${received} chunk(s) without a finish reason`);
-  const toolCalls: LlmToolCall[] = [...calls.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
-  return answer(content, toolCalls, usage, model, options);
+
+  result(): LlmResponse {
+    // A body that ends without `[DONE]` or a finish reason was cut: only the finish reason, which every
+    // complete answer carries, tells a whole answer from a cut one.
+    if (!this.#finished) {
+      throw new IncompleteAnswerError(`a stream of ${this.#received} chunk(s) without a finish reason`);
+    }
+    const toolCalls: LlmToolCall[] = [...this.#calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
+    return answer(this.#content, toolCalls, this.#usage, this.#model, this.#options);
+  }
+}
+
+function isJson(response: Response): boolean {
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(response.headers.get('content-type')?.trim() ?? '');
+}
+
+function errorBody(error: unknown): Record<string, unknown> | undefined {
+  return error && typeof error === 'object' ? (error as Record<string, unknown>) : undefined;
 }
 
 /**
  * Reads a whole `chat.completion` given in answer to a streamed request (some OpenAI-compatible servers
  * and proxies ignore `stream: true`): the same reply a stream would have given, its text told at once.
  */
-export function readChatCompletion(completion: ChatCompletion, options: StreamCollectOptions): LlmResponse {
+export function readChatCompletion(completion: ChatCompletion, options: StreamReadOptions): LlmResponse {
   const choice = completion.choices?.[0];
   const content = choice?.message?.content ?? '';
   const toolCalls: LlmToolCall[] = (choice?.message?.tool_calls ?? []).flatMap((call, index) =>
@@ -106,7 +230,7 @@ function answer(
   toolCalls: LlmToolCall[],
   usage: LlmUsage | undefined,
   model: string,
-  options: StreamCollectOptions,
+  options: StreamReadOptions,
 ): LlmResponse {
   const output = content.length + toolCalls.reduce((sum, call) => sum + call.arguments.length, 0);
   return {

@@ -66,17 +66,32 @@ export class HistoryTurns {
     this.#deps = deps;
   }
 
-  async run(input: HistoryTurnInput, scope: TurnScope): Promise<HistoryTurnResult> {
-    const history = extendTranscript(EMPTY_TRANSCRIPT, input.messages.slice(0, input.newFrom));
+  /**
+   * Runs the turn. `admit` is asked, before anything is stored or the model is called, whether the turn
+   * may go ahead (told whether it starts a conversation); what it returns (the system prompt and model
+   * the policy settled on) replaces the input's.
+   */
+  async run(
+    request: HistoryTurnInput,
+    scope: TurnScope,
+    admit: (
+      newConversation: boolean,
+    ) => Promise<Pick<HistoryTurnInput, 'systemPrompt' | 'model'>> = async () => ({}),
+  ): Promise<HistoryTurnResult> {
+    const history = extendTranscript(EMPTY_TRANSCRIPT, request.messages.slice(0, request.newFrom));
+    const { store } = this.#deps;
+    const found =
+      request.store && request.newFrom > 0 ? await store.findByTranscript(request.owner, history) : null;
+    const input = { ...request, ...(await admit(request.store && !found)) };
     if (!input.store) return this.#turn(input, undefined, false, scope);
-    const found = input.newFrom > 0 ? await this.#deps.store.findByTranscript(input.owner, history) : null;
     if (found) {
       const continued = await this.#deps.lock.run(`conversation:${found.id}`, async () => {
         // Claimed under the lock and by compare-and-set: of two requests with the same history, one
         // continues the conversation and the other starts its own.
         const pending = `pending:${randomUUID()}`;
         if (!(await this.#deps.store.advanceTranscript(found.id, history, pending))) return undefined;
-        const fresh = input.messages.slice(input.newFrom);
+        // The client's system messages are the conversation's prompt, not messages of it.
+        const fresh = input.messages.slice(input.newFrom).filter((m) => m.role !== 'system');
         return this.#stored(input, found, fresh, { from: history, pending }, false, scope);
       });
       if (continued) return continued;

@@ -3,7 +3,7 @@ import type { HistoryTurns } from '../conversations/history-turns.ts';
 import { ValidationError } from '../errors/app-error.ts';
 import { toPublicError } from '../errors/public-error.ts';
 import type { RequestContext } from '../rpc/request-context.ts';
-import { SseStream, type SseStreamOptions } from '../rpc/sse-stream.ts';
+import { relayToStream, type TurnStreamOptions } from '../rpc/sse-stream.ts';
 import { historyCall } from '../turns/history-call.ts';
 import { collect } from '../turns/turn-calls.ts';
 import type { TurnCall, TurnEngine } from '../turns/turn-engine.ts';
@@ -25,14 +25,12 @@ export const USER_HEADER = 'x-parley-user';
 /** The response header carrying the conversation a completion was stored in. */
 export const CONVERSATION_HEADER = 'x-parley-conversation-id';
 
-export interface ChatCompletionsDeps extends SseStreamOptions {
+export interface ChatCompletionsDeps extends TurnStreamOptions {
   engine: TurnEngine;
   gate: TurnGate;
   history: HistoryTurns;
   models: ModelCatalog;
   maxMessageChars: number;
-  /** Told when a stream opens (+1) and closes (-1). */
-  onStreamsOpen?: (delta: number) => void;
 }
 
 /**
@@ -100,24 +98,17 @@ async function stream(
   call: TurnCall,
   request: CompletionRequest,
 ): Promise<void> {
-  let sse: SseStream | undefined;
   await deps.engine.join(call, {
     transport: 'openai',
     signal: context.signal,
-    onEvent: (event: TurnEvent) => {
-      if (!sse) {
-        if (event.type === 'error') return fail(res, context, event.error);
+    onEvent: relayToStream(res, context, deps, {
+      refuse: (error) => fail(res, context, error),
+      beforeOpen: (event) => {
         if (event.type === 'started' && event.conversationId)
           res.setHeader(CONVERSATION_HEADER, event.conversationId);
-        sse = new SseStream(res, deps, framesFor(request));
-        sse.open();
-        deps.onStreamsOpen?.(1);
-        res.once('close', () => deps.onStreamsOpen?.(-1));
-      }
-      if (event.type === 'error') context.code = event.error.code;
-      sse.send(event);
-      if (event.type === 'done' || event.type === 'error') sse.end();
-    },
+      },
+      frame: framesFor(request),
+    }),
   });
 }
 

@@ -20,6 +20,20 @@ export interface KeepAliveFetch {
   close(): void;
 }
 
+/** The Node stream under each Response this fetch made, until its web body starts reading it or it is claimed. */
+const nodeBodies = new WeakMap<Response, Readable>();
+
+/**
+ * The Node stream under a Response from a keep-alive fetch, for a reader that would rather take it than
+ * the web stream (no WHATWG stream machinery per chunk). Undefined for any other Response, or once its
+ * web body started reading. After this, the Response's own body never yields.
+ */
+export function claimNodeBody(response: Response): Readable | undefined {
+  const source = nodeBodies.get(response);
+  nodeBodies.delete(response);
+  return source;
+}
+
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
@@ -58,11 +72,11 @@ export function createKeepAliveFetch(options: KeepAliveFetchOptions = {}): KeepA
     }
     const hasBody = !NULL_BODY_STATUS.has(status) && method !== 'HEAD';
     if (!hasBody) res.resume();
-    return new Response(hasBody ? webStream(decoded(res, headers), init.signal) : null, {
-      status,
-      statusText: res.statusMessage ?? '',
-      headers,
-    });
+    const source = hasBody ? decoded(res, headers) : undefined;
+    const stream = source ? webStream(source, init.signal, () => nodeBodies.delete(response)) : null;
+    const response = new Response(stream, { status, statusText: res.statusMessage ?? '', headers });
+    if (source) nodeBodies.set(response, source);
+    return response;
   };
 
   return {
@@ -122,39 +136,55 @@ function decoded(res: http.IncomingMessage, headers: Headers): Readable {
   return res.pipe(decoder);
 }
 
-/** A web stream over a Node stream: pauses the socket while the reader is behind. */
-function webStream(source: Readable, signal: AbortSignal | null | undefined): ReadableStream<Uint8Array> {
+/**
+ * A web stream over a Node stream: pauses the socket while the reader is behind. It starts reading at its
+ * first pull (a high-water mark of 0), so a caller may claim the Node stream instead (claimNodeBody).
+ */
+function webStream(
+  source: Readable,
+  signal: AbortSignal | null | undefined,
+  onStart: () => void,
+): ReadableStream<Uint8Array> {
   let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const fail = (err: unknown) => {
-        if (done) return;
-        done = true;
-        controller.error(signal?.aborted ? signal.reason : err);
-      };
-      source.on('data', (chunk: Buffer) => {
-        if (done) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 1) <= 0) source.pause();
-      });
-      source.once('end', () => {
-        if (done) return;
-        done = true;
-        controller.close();
-      });
-      source.once('error', fail);
-      // A socket that closes before the end of the body (the server died) must not leave a reader
-      // waiting forever.
-      source.once('close', () => {
-        if (!source.readableEnded) fail(new Error('the connection closed before the response ended'));
-      });
-    },
-    pull() {
-      source.resume();
-    },
-    cancel() {
+  let started = false;
+  const start = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    onStart();
+    const fail = (err: unknown) => {
+      if (done) return;
       done = true;
-      source.destroy();
+      controller.error(signal?.aborted ? signal.reason : err);
+    };
+    source.on('data', (chunk: Buffer) => {
+      if (done) return;
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if ((controller.desiredSize ?? 1) <= 0) source.pause();
+    });
+    source.once('end', () => {
+      if (done) return;
+      done = true;
+      controller.close();
+    });
+    source.once('error', fail);
+    // A socket that closes before the end of the body (the server died) must not leave a reader
+    // waiting forever.
+    source.once('close', () => {
+      if (!source.readableEnded) fail(new Error('the connection closed before the response ended'));
+    });
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (!started) {
+          started = true;
+          start(controller);
+        }
+        source.resume();
+      },
+      cancel() {
+        done = true;
+        source.destroy();
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }

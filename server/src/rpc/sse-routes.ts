@@ -3,11 +3,10 @@ import { ContinueConversationRequest, StartConversationRequest } from '@parley/r
 import { TwirpError, type TwirpErrorCode } from 'twirp-ts';
 import { continueCall, startCall, type TurnCallDeps } from '../turns/turn-calls.ts';
 import type { TurnCall, TurnEngine } from '../turns/turn-engine.ts';
-import type { TurnEvent } from '../turns/turn-event.ts';
 import { sendTwirpError } from './edge.ts';
 import { toTwirpError, twirpErrorOf } from './errors.ts';
 import { originOf, type RequestContext } from './request-context.ts';
-import { SseStream, type SseStreamOptions } from './sse-stream.ts';
+import { relayToStream, type SseStreamOptions } from './sse-stream.ts';
 import { continueInput, startInput } from './turn-wire.ts';
 import type { ChatServiceLimits } from './validation.ts';
 
@@ -47,22 +46,12 @@ export function createSseHandler(deps: SseRoutesDeps) {
     } catch (err) {
       return fail(res, context, toTwirpError(err, context.logger));
     }
-    let stream: SseStream | undefined;
     await deps.engine.join(call, {
       transport: 'sse',
       signal: context.signal,
-      onEvent: (event: TurnEvent) => {
-        if (!stream) {
-          if (event.type === 'error') return fail(res, context, twirpErrorOf(event.error));
-          stream = new SseStream(res, deps);
-          stream.open();
-          deps.onStreamsOpen?.(1);
-          res.once('close', () => deps.onStreamsOpen?.(-1));
-        }
-        if (event.type === 'error') context.code = event.error.code;
-        stream.send(event);
-        if (event.type === 'done' || event.type === 'error') stream.end();
-      },
+      onEvent: relayToStream(res, context, deps, {
+        refuse: (error) => fail(res, context, twirpErrorOf(error)),
+      }),
     });
   };
 }

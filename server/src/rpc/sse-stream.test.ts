@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent } from '../turns/turn-event.ts';
+import { type Flushable, FlushClock } from './flush-clock.ts';
 import { SseStream } from './sse-stream.ts';
 
 /** A response whose socket is full until `drain()`: records what was written. */
@@ -11,13 +12,6 @@ class FullSocket extends EventEmitter {
   destroyed = false;
   ended = false;
   accepting = true;
-  corked = 0;
-  cork() {
-    this.corked++;
-  }
-  uncork() {
-    this.corked--;
-  }
   writeHead() {
     return this;
   }
@@ -44,30 +38,49 @@ class FullSocket extends EventEmitter {
 const delta = (text: string): TurnEvent => ({ type: 'delta', text });
 const started: TurnEvent = { type: 'started', conversationId: 'c', isNew: false };
 
-function open(socket: FullSocket, maxBufferedBytes = 10_000): SseStream {
+function open(socket: FullSocket, maxBufferedBytes = 10_000, clock = new FlushClock(60_000)): SseStream {
   const stream = new SseStream(socket as unknown as ServerResponse, {
     keepAliveMs: 60_000,
     maxBufferedBytes,
+    clock,
   });
   stream.open();
   return stream;
 }
 
+/** A flush clock whose window ends when the test says. */
+class ManualClock extends FlushClock {
+  readonly due = new Set<Flushable>();
+  override schedule(stream: Flushable): void {
+    this.due.add(stream);
+  }
+  tick(): void {
+    for (const stream of this.due) stream.flush();
+    this.due.clear();
+  }
+}
+
 describe('SseStream', () => {
-  it('holds the events of one tick in one cork, released on the next tick or at the end', async () => {
+  it('writes the first text at once and merges later text until the clock ticks', () => {
     const socket = new FullSocket();
-    const stream = open(socket);
+    const clock = new ManualClock(50);
+    const stream = open(socket, 10_000, clock);
     stream.send(started);
     stream.send(delta('a'));
     stream.send(delta('b'));
-    expect(socket.corked).toBe(1);
-    await new Promise<void>((resolve) => process.nextTick(resolve));
-    expect(socket.corked).toBe(0);
-    expect(socket.written).toHaveLength(3);
     stream.send(delta('c'));
-    expect(socket.corked).toBe(1);
+    expect(socket.written).toEqual([
+      'event: started\ndata: {"started":{"conversation_id":"c"}}\n\n',
+      'event: delta\ndata: {"delta":{"text":"a"}}\n\n',
+    ]);
+    clock.tick();
+    expect(socket.written.at(-1)).toBe('event: delta\ndata: {"delta":{"text":"bc"}}\n\n');
+    stream.send(delta('d'));
+    stream.send({ type: 'error', error: { code: 'unavailable', message: 'gone', meta: {} } });
+    expect(socket.written.at(-1)).toBe(
+      'event: delta\ndata: {"delta":{"text":"d"}}\n\nevent: error\ndata: {"error":{"code":"unavailable","msg":"gone"}}\n\n',
+    );
     stream.end();
-    expect(socket.corked).toBe(0);
     expect(socket.ended).toBe(true);
   });
 
@@ -89,6 +102,7 @@ describe('SseStream', () => {
     const stream = open(socket);
     socket.accepting = false;
     stream.send(delta('a'));
+    expect(socket.written).toHaveLength(1);
     for (const piece of ['b', 'c', 'd']) stream.send(delta(piece));
     stream.send({ type: 'error', error: { code: 'unavailable', message: 'gone', meta: {} } });
     stream.end();

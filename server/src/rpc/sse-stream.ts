@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import type { PublicError } from '../errors/public-error.ts';
 import type { TurnEvent } from '../turns/turn-event.ts';
+import type { Flushable, FlushClock } from './flush-clock.ts';
 import { sseFrame } from './turn-wire.ts';
 
 export interface SseStreamOptions {
@@ -7,22 +9,27 @@ export interface SseStreamOptions {
   keepAliveMs: number;
   /** A client that lets more than this many bytes queue up is dropped rather than buffered for. */
   maxBufferedBytes: number;
+  /** Writes every stream's merged text once per short window. */
+  clock: FlushClock;
 }
 
 /**
- * One Server-Sent Events response carrying a turn's events. Writes never buffer without end: while the
- * socket is full, deltas are merged into one pending piece (order kept), and a reader so slow that the
- * queue passes `maxBufferedBytes` is disconnected.
+ * One Server-Sent Events response carrying a turn's events. The first text goes out at once; later text
+ * gathers until the flush clock's next tick (one `delta` frame for all of it), and any other event goes
+ * out at once, after the text before it. While the socket is full everything waits, merged, in order; a
+ * reader so slow that more than `maxBufferedBytes` would queue up is disconnected.
  */
-export class SseStream {
+export class SseStream implements Flushable {
   readonly #res: ServerResponse;
   readonly #options: SseStreamOptions;
-  readonly #queue: string[] = [];
-  #queuedBytes = 0;
-  #pendingDelta = '';
+  /** Frames ready to write, in order, before `#text`. */
+  #frames = '';
+  /** Text of deltas not yet framed. */
+  #text = '';
+  #toldText = false;
   #waiting = false;
+  #ending = false;
   #wroteSinceTick = false;
-  #corked = false;
   #keepAlive: NodeJS.Timeout | undefined;
   readonly #frame: (event: TurnEvent) => string;
 
@@ -50,79 +57,63 @@ export class SseStream {
     });
     this.#res.flushHeaders();
     this.#keepAlive = setInterval(() => this.#tick(), this.#options.keepAliveMs);
-    this.#res.once('close', () => clearInterval(this.#keepAlive));
+    this.#res.once('close', () => {
+      clearInterval(this.#keepAlive);
+      this.#options.clock.cancel(this);
+    });
   }
 
   send(event: TurnEvent): void {
     if (this.#res.destroyed) return;
-    if (!this.#waiting) {
-      const text = this.#frame(event);
-      if (text) this.#write(text);
-      return;
-    }
     if (event.type === 'delta') {
-      this.#pendingDelta += event.text;
-      this.#queuedBytes += event.text.length;
+      this.#text += event.text;
+      if (!this.#toldText) {
+        // The first text never waits for a window.
+        this.#toldText = true;
+        this.flush();
+      } else if (!this.#waiting) this.#options.clock.schedule(this);
     } else {
-      this.#queuePendingDelta();
-      this.#enqueue(this.#frame(event));
+      this.#frameText();
+      this.#frames += this.#frame(event);
+      this.flush();
     }
-    if (this.#queuedBytes + this.#res.writableLength > this.#options.maxBufferedBytes) this.#drop();
+    if (this.#frames.length + this.#text.length + this.#res.writableLength > this.#options.maxBufferedBytes) {
+      this.#drop();
+    }
   }
 
   /** Ends the response once everything queued is written. */
   end(): void {
     clearInterval(this.#keepAlive);
-    this.#uncork();
-    if (!this.#waiting) {
-      this.#res.end();
-      return;
+    this.#options.clock.cancel(this);
+    this.#ending = true;
+    this.flush();
+  }
+
+  /** Writes what is pending (unless the socket is full); ends the response when asked to and done. */
+  flush(): void {
+    if (this.#waiting || this.#res.destroyed) return;
+    this.#frameText();
+    const text = this.#frames;
+    this.#frames = '';
+    if (text) {
+      this.#wroteSinceTick = true;
+      if (!this.#res.write(text)) {
+        this.#waiting = true;
+        this.#res.once('drain', () => {
+          this.#waiting = false;
+          this.flush();
+        });
+        return;
+      }
     }
-    this.#res.once('drain', () => this.#res.end());
+    if (this.#ending) this.#res.end();
   }
 
-  #write(text: string): void {
-    this.#wroteSinceTick = true;
-    // Events ready in the same tick (a network read often carries several model chunks) leave in one
-    // socket write instead of one writev each.
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#res.cork();
-      process.nextTick(this.#uncork);
-    }
-    if (this.#res.write(text)) return;
-    if (this.#res.writableLength > this.#options.maxBufferedBytes) {
-      this.#drop();
-      return;
-    }
-    this.#waiting = true;
-    this.#res.once('drain', () => this.#flush());
-  }
-
-  // Also called by end(), before the response ends: after that the socket may serve the next response.
-  readonly #uncork = () => {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#res.uncork();
-  };
-
-  #flush(): void {
-    this.#waiting = false;
-    this.#queuePendingDelta();
-    const text = this.#queue.splice(0).join('');
-    this.#queuedBytes = 0;
-    if (text) this.#write(text);
-  }
-
-  #queuePendingDelta(): void {
-    if (!this.#pendingDelta) return;
-    this.#queue.push(this.#frame({ type: 'delta', text: this.#pendingDelta }));
-    this.#pendingDelta = '';
-  }
-
-  #enqueue(text: string): void {
-    this.#queue.push(text);
-    this.#queuedBytes += text.length;
+  #frameText(): void {
+    if (!this.#text) return;
+    this.#frames += this.#frame({ type: 'delta', text: this.#text });
+    this.#text = '';
   }
 
   #tick(): void {
@@ -132,6 +123,43 @@ export class SseStream {
 
   #drop(): void {
     clearInterval(this.#keepAlive);
+    this.#options.clock.cancel(this);
     this.#res.destroy();
   }
+}
+
+export interface TurnStreamOptions extends SseStreamOptions {
+  /** Told when a stream opens (+1) and closes (-1). */
+  onStreamsOpen?: (delta: number) => void;
+}
+
+/**
+ * A turn listener's `onEvent` that relays the turn to `res` as Server-Sent Events: the response opens at
+ * the first event (`beforeOpen` may set headers from it), and a turn that fails before that answers
+ * with `refuse` (an ordinary error response). Every front door's streams go through here.
+ */
+export function relayToStream(
+  res: ServerResponse,
+  context: { code?: string },
+  options: TurnStreamOptions,
+  hooks: {
+    refuse(error: PublicError): void;
+    beforeOpen?(event: TurnEvent): void;
+    frame?: (event: TurnEvent) => string;
+  },
+): (event: TurnEvent) => void {
+  let stream: SseStream | undefined;
+  return (event) => {
+    if (!stream) {
+      if (event.type === 'error') return hooks.refuse(event.error);
+      hooks.beforeOpen?.(event);
+      stream = new SseStream(res, options, hooks.frame);
+      stream.open();
+      options.onStreamsOpen?.(1);
+      res.once('close', () => options.onStreamsOpen?.(-1));
+    }
+    if (event.type === 'error') context.code = event.error.code;
+    stream.send(event);
+    if (event.type === 'done' || event.type === 'error') stream.end();
+  };
 }

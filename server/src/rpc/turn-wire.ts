@@ -114,10 +114,14 @@ export function toWireEvent(event: TurnEvent): WireEvent {
  * Deltas, most of a stream, are written by hand (the same JSON; a test holds them to the proto writer).
  */
 export function sseFrame(event: TurnEvent): string {
-  if (event.type === 'delta')
-    return `event: delta\ndata: {"delta":{"text":${JSON.stringify(event.text)}}}\n\n`;
+  if (event.type === 'delta') return deltaFrame(event.text);
   const wire = toWireEvent(event);
   return `event: ${wire.oneofKind}\ndata: ${WireTurnEvent.toJsonString({ event: wire }, JSON_OPTIONS)}\n\n`;
+}
+
+/** A `delta` frame, written by hand: the same JSON as the protobuf writer's (a test holds it to that). */
+export function deltaFrame(text: string): string {
+  return `event: delta\ndata: {"delta":{"text":${JSON.stringify(text)}}}\n\n`;
 }
 
 function wireDone(event: TurnDone): WireDone {

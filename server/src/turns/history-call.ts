@@ -20,18 +20,19 @@ export function historyCall(deps: HistoryCallDeps, origin: CallOrigin, input: Hi
     requestId: origin.requestId,
     logger: origin.logger,
     run: async (scope) => {
-      const admitted = await deps.gate.admit(owner, {
-        ...(input.model ? { model: input.model } : {}),
-        ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
-        // A request without history starts a conversation (one with history may too, when none matches).
-        newConversation: input.store && input.newFrom === 0,
-      });
-      const admittedInput: HistoryTurnInput = {
-        ...input,
-        ...(admitted.systemPrompt ? { systemPrompt: admitted.systemPrompt } : {}),
-        ...(admitted.model ? { model: admitted.model } : {}),
+      // Admitted once the history was looked up: only a turn that starts a conversation counts as one.
+      const admit = async (newConversation: boolean) => {
+        const admitted = await deps.gate.admit(owner, {
+          ...(input.model ? { model: input.model } : {}),
+          ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
+          newConversation,
+        });
+        return {
+          ...(admitted.systemPrompt ? { systemPrompt: admitted.systemPrompt } : {}),
+          ...(admitted.model ? { model: admitted.model } : {}),
+        };
       };
-      const result = await deps.gate.metered(owner, () => deps.history.run(admittedInput, scope));
+      const result = await deps.gate.metered(owner, () => deps.history.run(input, scope, admit));
       return { type: 'done', conversation: result.conversation, turn: result };
     },
   };

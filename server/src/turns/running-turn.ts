@@ -76,6 +76,8 @@ export class Delivery {
 export class RunningTurn {
   readonly controller = new AbortController();
   readonly #log: TurnEvent[] = [];
+  /** Text of the deltas since the last other event: the log's next delta, once something else comes. */
+  #text = '';
   readonly #listeners = new Set<Delivery>();
   readonly #graceMs: number;
   readonly #onDisconnect: (transport: string) => void;
@@ -89,6 +91,7 @@ export class RunningTurn {
 
   attach(delivery: Delivery): void {
     for (const event of this.#log) delivery.send(event);
+    if (this.#text) delivery.send({ type: 'delta', text: this.#text });
     if (this.#finished || (delivery.over && !delivery.left)) return;
     clearTimeout(this.#grace);
     this.#listeners.add(delivery);
@@ -107,11 +110,12 @@ export class RunningTurn {
   }
 
   #remember(event: TurnEvent): void {
-    const last = this.#log.at(-1);
-    if (event.type === 'delta' && last?.type === 'delta') {
-      this.#log[this.#log.length - 1] = { type: 'delta', text: last.text + event.text };
+    if (event.type === 'delta') {
+      this.#text += event.text;
       return;
     }
+    if (this.#text) this.#log.push({ type: 'delta', text: this.#text });
+    this.#text = '';
     this.#log.push(event);
   }
 

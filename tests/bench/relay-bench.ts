@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { msSince, PIECE_PATTERN } from './piece-stamp.ts';
+import { type BenchProcess, readMemory, treeCpuMs } from './processes.ts';
+import { type Percentiles, percentiles, readLoop } from './streaming.ts';
+
+// The streaming relay benchmark (issue 18): the compiled server's SSE endpoint next to a bare node:http
+// relay (relay-baseline.ts), same stand-in pacing 8-character pieces like a real model, at several
+// numbers of concurrent streams. Each stream is kept open by one worker that starts the next as soon as
+// one ends; every tenth stream hangs up early. The client is a raw node:http reader that only looks for
+// the stand-in's stamps, so its own cost stays small next to the servers'.
+
+export interface RelayTarget {
+  name: string;
+  url: string;
+  /** The SSE route, e.g. `/sse/parley.chat.v1.ChatService/StartConversation`. */
+  path: string;
+  headers: Record<string, string>;
+  body(worker: number, message: string): string;
+  /** The server's process: CPU (with its children), memory and event-loop lag (its memory probe). */
+  proc: BenchProcess;
+}
+
+export interface RelayPacing {
+  pieces: number;
+  intervalMs: number;
+  /** Seconds the streams are kept up (new ones started); those running then finish. */
+  seconds: number;
+}
+
+export interface RelayRow {
+  server: string;
+  streams: number;
+  /** Streams opened, answered in full, cut by the client on purpose, and failed. */
+  opened: number;
+  completed: number;
+  hungUp: number;
+  errors: number;
+  firstError?: string;
+  pieces: number;
+  seconds: number;
+  cpuMs: number;
+  cpuUsPerPiece: number;
+  cpuMsPerStream: number;
+  /** The request sent → its first text at the client, ms. */
+  firstDelta: Percentiles;
+  /** The first text at the client minus the stand-in sending it: what the server adds, ms. */
+  firstTextOverhead: Percentiles;
+  /** Every later piece, the stand-in sending it → the client reading it, ms. */
+  pieceDelay: Percentiles;
+  loopLagP99Ms: number;
+  loopLagMaxMs: number;
+  rssStartMiB: number;
+  rssPeakMiB: number;
+}
+
+interface Tally {
+  opened: number;
+  completed: number;
+  hungUp: number;
+  errors: number;
+  firstError?: string;
+  pieces: number;
+  firstDelta: number[];
+  firstText: number[];
+  pieceDelay: number[];
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+
+type Outcome = 'completed' | 'hung up' | string;
+
+/** One stream: reads until the server ends it, or hangs up after `hangUpAfter` pieces. */
+function oneStream(
+  target: RelayTarget,
+  worker: number,
+  pacing: RelayPacing,
+  hangUpAfter: number,
+  tally: Tally,
+) {
+  return new Promise<Outcome>((resolve) => {
+    const sent = performance.now();
+    let carry = '';
+    let received = 0;
+    let failed = '';
+    let finished = false;
+    let over = false;
+    const req = request(`${target.url}${target.path}`, { method: 'POST', agent, headers: target.headers });
+    const settle = (outcome: Outcome) => {
+      if (finished) return;
+      finished = true;
+      resolve(outcome);
+    };
+    req.on('error', (err) => settle(received >= hangUpAfter ? 'hung up' : `request: ${err.message}`));
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) failed = `HTTP ${res.statusCode}`;
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => {
+        if (over) return;
+        const buffer = carry + text;
+        // `done` carries the whole reply again: only the deltas before it count.
+        const doneAt = buffer.indexOf('event: done');
+        if (doneAt >= 0) over = true;
+        let end = 0;
+        for (const match of buffer.matchAll(PIECE_PATTERN)) {
+          if (doneAt >= 0 && (match.index ?? 0) > doneAt) break;
+          const delay = msSince(match[1] ?? '');
+          if (received === 0) {
+            tally.firstDelta.push(performance.now() - sent);
+            tally.firstText.push(delay);
+          } else tally.pieceDelay.push(delay);
+          received++;
+          end = (match.index ?? 0) + match[0].length;
+        }
+        if (!failed && buffer.includes('event: error')) failed = errorText(buffer);
+        carry = buffer.slice(Math.max(end, buffer.length - 64));
+        if (received >= hangUpAfter) {
+          req.destroy();
+          settle('hung up');
+        }
+      });
+      res.on('end', () => settle(failed || (received > 0 ? 'completed' : 'no pieces')));
+      res.on('error', () => settle(failed || 'response cut'));
+    });
+    req.end(target.body(worker, `piece:${pacing.pieces}x${pacing.intervalMs}`));
+  }).then((outcome) => {
+    if (outcome === 'completed') tally.completed++;
+    else if (outcome === 'hung up') tally.hungUp++;
+    else {
+      tally.errors++;
+      tally.firstError ??= outcome;
+    }
+  });
+}
+
+function errorText(buffer: string): string {
+  const at = buffer.indexOf('event: error');
+  return buffer.slice(at, at + 200).replaceAll('\n', ' ');
+}
+
+/** `streams` concurrent streams kept up for `pacing.seconds`, opened over the first second. */
+export async function relayRun(target: RelayTarget, streams: number, pacing: RelayPacing): Promise<RelayRow> {
+  const tally: Tally = {
+    opened: 0,
+    completed: 0,
+    hungUp: 0,
+    errors: 0,
+    pieces: 0,
+    firstDelta: [],
+    firstText: [],
+    pieceDelay: [],
+  };
+  const { proc } = target;
+  const rssStart = (await readMemory(proc))?.rss ?? 0;
+  let rssPeak = rssStart;
+  const sampler = setInterval(() => {
+    void readMemory(proc).then((m) => {
+      if (m && m.rss > rssPeak) rssPeak = m.rss;
+    });
+  }, 500);
+  proc.child.send('loop-start');
+  const cpuBefore = treeCpuMs(proc.pid);
+  const began = performance.now();
+  const until = Date.now() + pacing.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: streams }, async (_, worker) => {
+      await new Promise((resolve) => setTimeout(resolve, (worker * 1000) / streams));
+      for (let n = 0; Date.now() < until; n++) {
+        // Every tenth stream hangs up after a few pieces, somewhere in the first half of the reply.
+        const early = (worker + n) % 10 === 9;
+        const hangUpAfter = early ? 3 + ((worker * 7 + n) % (pacing.pieces / 2)) : Number.POSITIVE_INFINITY;
+        tally.opened++;
+        await oneStream(target, worker, pacing, hangUpAfter, tally);
+      }
+    }),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  const cpuMs = treeCpuMs(proc.pid) - cpuBefore;
+  clearInterval(sampler);
+  const loop = await readLoop(proc);
+  tally.pieces = tally.firstText.length + tally.pieceDelay.length;
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  return {
+    server: target.name,
+    streams,
+    opened: tally.opened,
+    completed: tally.completed,
+    hungUp: tally.hungUp,
+    errors: tally.errors,
+    ...(tally.firstError ? { firstError: tally.firstError } : {}),
+    pieces: tally.pieces,
+    seconds,
+    cpuMs,
+    cpuUsPerPiece: (cpuMs * 1000) / Math.max(1, tally.pieces),
+    cpuMsPerStream: cpuMs / Math.max(1, tally.opened),
+    firstDelta: percentiles(tally.firstDelta),
+    firstTextOverhead: percentiles(tally.firstText),
+    pieceDelay: percentiles(tally.pieceDelay),
+    loopLagP99Ms: loop?.p99 ?? Number.NaN,
+    loopLagMaxMs: loop?.max ?? Number.NaN,
+    rssStartMiB: mib(rssStart),
+    rssPeakMiB: mib(rssPeak),
+  };
+}
+
+/** The SSE body of a Parley stream: a new conversation per stream, a request_id as the CLI sends. */
+export function parleyStreamBody(worker: number, message: string): string {
+  return JSON.stringify({
+    message,
+    session: { platform: 'bench', user_id: `relay-${worker}` },
+    request_id: randomUUID(),
+  });
+}

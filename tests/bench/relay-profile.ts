@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API_KEY } from './fixtures.ts';
+import { monotonicUs, summarizeProfile } from './profile.ts';
+import { parleyStreamBody, type RelayTarget, relayRun } from './relay-bench.ts';
+import { type RunningServer, startModel, startParley, startRelayBaseline } from './servers.ts';
+
+// Where a streamed piece's CPU goes: one server (the compiled Parley, or BENCH_TARGET=bare for the bare
+// relay) under --cpu-prof while BENCH_STREAMS (300) streams of BENCH_PIECES (100) pieces run for
+// BENCH_DURATION (8) s; prints the row and the hottest functions and places. BENCH_PROFILE=0 skips the
+// profiler (e.g. to split CPU per stream from CPU per piece with a few pieces a stream). Needs `pnpm build`.
+// Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
+
+const env = process.env;
+const streams = Number(env.BENCH_STREAMS ?? 300);
+const seconds = Number(env.BENCH_DURATION ?? 8);
+const pieces = Number(env.BENCH_PIECES ?? 100);
+const bare = env.BENCH_TARGET === 'bare';
+const profiled = env.BENCH_PROFILE !== '0';
+const work = await mkdtemp(join(tmpdir(), 'parley-relay-profile-'));
+const profileDir = join(work, 'profile');
+const model = await startModel();
+let server: RunningServer | undefined;
+try {
+  server = bare
+    ? await startRelayBaseline(model.url, profiled ? profileDir : undefined)
+    : await startParley({
+        name: 'parley (profiled)',
+        compiled: true,
+        noRedis: true,
+        modelUrl: model.url,
+        dataDir: join(work, 'data'),
+        redisUrl: '',
+        redisPrefix: '',
+        ...(profiled ? { cpuProfDir: profileDir } : {}),
+      });
+  const target: RelayTarget = {
+    name: bare ? 'bare relay' : 'parley',
+    url: server.url,
+    path: bare ? '/stream' : '/sse/parley.chat.v1.ChatService/StartConversation',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: bare ? (_worker, message) => JSON.stringify({ message }) : parleyStreamBody,
+    proc: server.proc,
+  };
+  const fromUs = monotonicUs();
+  const row = await relayRun(target, streams, { pieces, intervalMs: 40, seconds });
+  const toUs = monotonicUs();
+  await server.proc.stop();
+  const { firstDelta, firstTextOverhead, pieceDelay, ...rest } = row;
+  const p = (x: { p50: number; p99: number }) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
+  process.stdout.write(
+    `${JSON.stringify(rest)}\nfirst delta ${p(firstDelta)}, overhead ${p(firstTextOverhead)}, `,
+  );
+  process.stdout.write(`delay per piece ${p(pieceDelay)}\n`);
+  if (profiled) {
+    const summary = await summarizeProfile(profileDir, { fromUs, toUs }, 70);
+    process.stdout.write(`non-idle ${summary.totalMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms\n`);
+    for (const f of summary.functions)
+      process.stdout.write(`${f.percent.toFixed(1).padStart(5)}%  ${f.name}\n`);
+    process.stdout.write('\n');
+    for (const f of summary.places) process.stdout.write(`${f.percent.toFixed(1).padStart(5)}%  ${f.name}\n`);
+  }
+} finally {
+  await server?.proc.stop();
+  await model.proc.stop();
+  await rm(work, { recursive: true, force: true });
+}

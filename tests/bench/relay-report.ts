@@ -1,0 +1,41 @@
+import type { RelayPacing, RelayRow } from './relay-bench.ts';
+
+export interface RelayResults {
+  startedAt: string;
+  machine: string;
+  pacing: RelayPacing;
+  rows: RelayRow[];
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
+
+/** The side-by-side table: one row per server and number of streams. */
+export function relayMarkdown(results: RelayResults): string {
+  const { pacing } = results;
+  const lines = [
+    '# Streaming relay: Parley (compiled) vs. a bare node:http relay',
+    '',
+    `Run ${results.startedAt}. Machine: ${results.machine}. The load generator, the stand-in, Redis and the`,
+    'server share these cores (and, while other work runs, other processes too): compare within a run.',
+    '',
+    `The stand-in streams ${pacing.pieces} pieces of 8 characters ${pacing.intervalMs} ms apart per reply; every tenth`,
+    `stream hangs up early; streams are kept up for ${pacing.seconds} s (each worker starts the next when one ends), then`,
+    'the running ones finish. Parley: StartConversation over SSE with a request_id, titles off (one model',
+    'call per stream). CPU is user + system time of the server process (and its workers).',
+    '',
+    '| server | streams | opened | done | hung up | errors | pieces | CPU µs/piece | CPU ms/stream | first delta p50 / p99 ms | first-text overhead p50 / p99 ms | delay per piece p50 / p99 ms | loop lag p99 / max ms | RSS start → peak MiB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results.rows) {
+    lines.push(
+      `| ${r.server} | ${r.streams} | ${r.opened} | ${r.completed} | ${r.hungUp} | ${r.errors} | ${r.pieces} | ${f0(r.cpuUsPerPiece)} | ${f1(r.cpuMsPerStream)} | ${f0(r.firstDelta.p50)} / ${f0(r.firstDelta.p99)} | ${f1(r.firstTextOverhead.p50)} / ${f1(r.firstTextOverhead.p99)} | ${f1(r.pieceDelay.p50)} / ${f1(r.pieceDelay.p99)} | ${f1(r.loopLagP99Ms)} / ${f1(r.loopLagMaxMs)} | ${f0(r.rssStartMiB)} → ${f0(r.rssPeakMiB)} |`,
+    );
+  }
+  const errors = results.rows.filter((r) => r.firstError);
+  if (errors.length > 0) {
+    lines.push('', 'First error of each row that had one:', '');
+    for (const r of errors) lines.push(`- ${r.server} at ${r.streams}: ${r.firstError}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
