@@ -95,6 +95,11 @@ export class SseStream implements Flushable {
     this.#frameText();
     const text = this.#frames;
     this.#frames = '';
+    if (text && this.#ending) {
+      // The last frames and the end of the response leave in one write.
+      this.#res.end(text);
+      return;
+    }
     if (text) {
       this.#wroteSinceTick = true;
       if (!this.#res.write(text)) {
