@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChatClient, createChatStreamClient, type TurnEvent } from '@parley/rpc';
+import OpenAI from 'openai';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ParleyResult, spawnParley } from '../support/cli-processes.ts';
@@ -46,6 +47,7 @@ beforeAll(async () => {
   });
   telegram = await startTelegramEmulator();
   server = startShipped(serverApp, {
+    HOME: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -59,6 +61,7 @@ beforeAll(async () => {
   // The server logs where it listens once it does (it picked the port: PORT=0).
   url = (await server.waitForOutput(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1] ?? '';
   bot = startShipped(botApp, {
+    HOME: dataDir,
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: telegram.apiRoot,
     PARLEY_URL: url,
@@ -137,6 +140,32 @@ describe('the bundled server', () => {
       STORY,
       story,
     ]);
+  });
+});
+
+describe('the bundled server’s OpenAI-compatible API', () => {
+  it('streams a completion to the openai SDK and continues the conversation it stored', async () => {
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: CLI_KEY, maxRetries: 0, timeout: 10_000 });
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'parley', messages: [{ role: 'user', content: STORY }], stream: true, user: 'sdk' })
+      .withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(story);
+    const next = await openai.chat.completions
+      .create({
+        model: 'parley',
+        user: 'sdk',
+        messages: [
+          { role: 'user', content: STORY },
+          { role: 'assistant', content: text },
+          { role: 'user', content: 'again' },
+        ],
+      })
+      .withResponse();
+    expect(next.data.choices[0]?.message.content).toBe('Echo: again');
+    const id = response.headers.get('x-parley-conversation-id');
+    expect(next.response.headers.get('x-parley-conversation-id')).toBe(id);
   });
 });
 
