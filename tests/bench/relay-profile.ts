@@ -49,7 +49,8 @@ try {
       ? (_worker, message) => JSON.stringify({ message })
       : requestIds
         ? parleyStreamBody
-        : (worker, message) => JSON.stringify({ message, session: { platform: 'bench', user_id: `r-${worker}` } }),
+        : (worker, message) =>
+            JSON.stringify({ message, session: { platform: 'bench', user_id: `r-${worker}` } }),
     proc: server.proc,
   };
   const fromUs = monotonicUs();
