@@ -1,6 +1,13 @@
 import { createLogger } from '@parley/logger';
 import { RpcError, TurnEvent } from '@parley/rpc';
-import { FakeChatClient, type FakeTurnStep, FakeUsageClient, playTurn, turnEvent } from '@parley/rpc/testing';
+import {
+  FakeChatClient,
+  FakeIdentityClient,
+  type FakeTurnStep,
+  FakeUsageClient,
+  playTurn,
+  turnEvent,
+} from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
@@ -28,6 +35,7 @@ function setup(
     token: '1:test',
     parley,
     usage: new FakeUsageClient(),
+    identity: new FakeIdentityClient(),
     logger,
     registry,
     allowedUsers,

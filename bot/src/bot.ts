@@ -1,18 +1,20 @@
 import type { AllowedUsers } from '@parley/config';
 import type { Logger } from '@parley/logger';
-import type { UsageClient } from '@parley/rpc';
+import type { IdentityClient, UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
+import { LANGUAGE_MENU, languageFeature } from './features/language.ts';
+import { LINK_MENU, linkFeature } from './features/link.ts';
 import { MODEL_MENU, modelFeature } from './features/model-picker.ts';
 import { NEW_CONVERSATION_MENU, newConversationFeature } from './features/new-conversation.ts';
 import { SHORTCUT_MENU, shortcutsFeature } from './features/shortcuts.ts';
 import { START_MENU, startFeature } from './features/start.ts';
 import { USAGE_MENU, usageFeature } from './features/usage.ts';
-import { type LanguageStore, Languages } from './i18n/languages.ts';
+import { Languages } from './i18n/languages.ts';
 import { commandMenu, type MenuEntry } from './i18n/menu.ts';
 import { DEFAULT_LOCALE, LOCALES, textsFor } from './i18n/texts.ts';
 import { accessControl, createAccessPolicy } from './middleware/access-control.ts';
@@ -38,6 +40,8 @@ export const COMMAND_MENU: MenuEntry[] = [
   ...SHORTCUT_MENU,
   ...USAGE_MENU,
   ...MODEL_MENU,
+  ...LANGUAGE_MENU,
+  ...LINK_MENU,
   ...START_MENU,
 ];
 
@@ -59,8 +63,8 @@ export interface BotDeps {
   botInfo?: UserFromGetMe;
   /** Pending turns one chat may have before it is asked to wait. */
   maxPendingPerChat?: number;
-  /** Where each person's chosen language is kept (the server); absent: their Telegram app's language. */
-  languages?: LanguageStore;
+  /** The server's IdentityService: /link, and each person's language (kept on the server). */
+  identity: IdentityClient;
 }
 
 export interface ParleyBot {
@@ -133,6 +137,8 @@ const FEATURES = [
   shortcutsFeature,
   usageFeature,
   modelFeature,
+  languageFeature,
+  linkFeature,
   conversationFeature,
 ];
 
@@ -166,9 +172,13 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
     metrics,
     logger: deps.logger,
     showTools: deps.showTools,
+    identity: deps.identity,
     languages: new Languages({
       logger: deps.logger,
-      ...(deps.languages ? { store: deps.languages } : {}),
+      store: {
+        get: async (userId) => (await deps.identity.getPreferences({ userId })).language,
+        set: async (userId, language) => void (await deps.identity.setLanguage({ userId, language })),
+      },
     }),
   };
 }

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { type BotConfig, ConfigError, loadBotConfig, redact } from '@parley/config';
 import { createLogger, type Logger } from '@parley/logger';
-import { createChatClient, createChatStreamClient, createUsageClient } from '@parley/rpc';
+import {
+  createChatClient,
+  createChatStreamClient,
+  createIdentityClient,
+  createUsageClient,
+} from '@parley/rpc';
 import { startTracing } from '@parley/telemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createBot, type ParleyBot } from './bot.ts';
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
     ...(config.telegram.apiRoot ? { apiRoot: config.telegram.apiRoot } : {}),
     parley: { ...createChatClient(parleyServer), ...createChatStreamClient(parleyServer) },
     usage: createUsageClient(parleyServer),
+    identity: createIdentityClient(parleyServer),
     logger,
     registry,
     allowedUsers: config.allowedUsers,

@@ -1,6 +1,12 @@
 import { trace } from '@opentelemetry/api';
 import { createLogger } from '@parley/logger';
-import { FakeChatClient, FakeUsageClient, playTurn, turnEvent } from '@parley/rpc/testing';
+import {
+  FakeChatClient,
+  FakeIdentityClient,
+  FakeUsageClient,
+  playTurn,
+  turnEvent,
+} from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
@@ -30,6 +36,7 @@ describe('the bot’s trace context', () => {
       token: '1:test',
       parley,
       usage: new FakeUsageClient(),
+      identity: new FakeIdentityClient(),
       logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
       registry: new Registry(),
       allowedUsers: { ids: [], usernames: [] },

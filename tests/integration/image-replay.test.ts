@@ -2,8 +2,6 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChatClient } from '@parley/rpc';
@@ -18,6 +16,7 @@ import {
 } from '../support/dockerfile-replay.ts';
 import { freePort } from '../support/free-port.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+import { startOtlpCollector } from '../support/otlp-collector.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import { waitForBotMessages } from '../support/telegram-stack.ts';
 
@@ -188,46 +187,46 @@ describe('the server image, replayed', () => {
     expect(readdirSync(image.env.DATA_DIR ?? '').length).toBeGreaterThan(0);
   });
 
-  it('exports spans over OTLP when OTEL_* asks (the SDK is a chunk of the bundle, loaded then)', async () => {
-    const received: string[] = [];
-    const collector = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        received.push(`${req.url} ${body}`);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    collector.listen(0, '127.0.0.1');
-    await once(collector, 'listening');
-    try {
-      const port = await freePort();
-      const server = await start(
-        image,
-        {
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          API_KEYS: 'replay=replay-key-0123456789',
-          OPENAI_API_KEY: 'test',
-          OPENAI_BASE_URL: model.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        },
-        up(`http://127.0.0.1:${port}/ready`),
-      );
-      const chat = createChatClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'replay-key-0123456789' });
-      await chat.listConversations({ session: { platform: 'replay', userId: 'u1', chatId: 'c1' } });
-      // SIGTERM flushes the queued spans before the server exits.
-      server.child.kill('SIGTERM');
-      await once(server.child, 'exit');
-      expect(
-        received.some((r) => r.startsWith('/v1/traces ') && r.includes('ListConversations')),
-        server.output(),
-      ).toBe(true);
-    } finally {
-      collector.close();
-    }
-  });
+  // gRPC too: its exporter loads @grpc/grpc-js lazily through createRequire, which a bundle must not lose.
+  it.each([
+    ['http/json', /^\/v1\/traces /],
+    ['grpc', /^\/opentelemetry\.proto\.collector\.trace\.v1\.TraceService\/Export /],
+  ] as const)(
+    'exports spans over OTLP %s when OTEL_* asks (the SDK is a chunk of the bundle, loaded then)',
+    async (protocol, path) => {
+      const collector = await startOtlpCollector(protocol);
+      try {
+        const port = await freePort();
+        const server = await start(
+          image,
+          {
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            API_KEYS: 'replay=replay-key-0123456789',
+            OPENAI_API_KEY: 'test',
+            OPENAI_BASE_URL: model.url,
+            OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+            OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+          },
+          up(`http://127.0.0.1:${port}/ready`),
+        );
+        const chat = createChatClient({
+          baseUrl: `http://127.0.0.1:${port}`,
+          apiKey: 'replay-key-0123456789',
+        });
+        await chat.listConversations({ session: { platform: 'replay', userId: 'u1', chatId: 'c1' } });
+        // SIGTERM flushes the queued spans before the server exits.
+        server.child.kill('SIGTERM');
+        await once(server.child, 'exit');
+        expect(
+          collector.received.some((r) => path.test(r) && r.includes('ListConversations')),
+          server.output(),
+        ).toBe(true);
+      } finally {
+        await collector.close();
+      }
+    },
+  );
 });
 
 describe('the bot image, replayed', () => {

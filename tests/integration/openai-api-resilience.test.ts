@@ -86,6 +86,22 @@ describe('the OpenAI-compatible API under retries and hang-ups', () => {
     );
   });
 
+  it('ends a stream whose model fails after it began with an error event the SDK raises', async () => {
+    model.script({ dropConnection: true });
+    const stream = await client().chat.completions.create({
+      model: 'parley',
+      messages: [{ role: 'user', content: 'Fail midway' }],
+      stream: true,
+    });
+    const read = (async () => {
+      for await (const _ of stream);
+    })();
+    await expect(read).rejects.toBeInstanceOf(OpenAI.APIError);
+    await expect(read).rejects.toMatchObject({
+      error: { type: 'server_error', code: 'service_unavailable' },
+    });
+  });
+
   it('honours Idempotency-Key: a retry gets the first answer and the model is asked once', async () => {
     model.script({ reply: 'Only once.' });
     const headers = { 'Idempotency-Key': `idem-${Date.now()}` };

@@ -259,5 +259,14 @@ describe('the OpenAI-compatible API through the openai SDK', () => {
     expect(await missing.json()).toMatchObject({
       error: { type: 'invalid_request_error', code: 'unknown_url' },
     });
+    // Counted like every other call, by method and code (no user or conversation labels).
+    const metrics = await (await fetch(`${parley.url}/metrics`)).text();
+    expect(metrics).toMatch(/parley_rpc_requests_total\{method="OpenAiChatCompletions",code="ok"\} [1-9]/);
+    expect(metrics).toMatch(
+      /parley_rpc_requests_total\{method="OpenAiChatCompletions",code="permission_denied"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /parley_rpc_requests_total\{method="OpenAiListModels",code="unauthenticated"\} 1/,
+    );
   });
 });

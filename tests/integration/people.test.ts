@@ -96,7 +96,7 @@ describe('people across clients', () => {
     // The CLI's "42" is its own user, not the Telegram user 42: nothing of theirs is reachable.
     expect((await cli.listLinks({ userId: '42' })).identities).toEqual([]);
     const foreign = await refusal(
-      cli.unlink({ userId: 'mallory', identity: { clientId: 'test', userId: '42' } }),
+      cli.unlink({ userId: 'mallory', identity: { clientId: 'test', userId: '42', caller: false } }),
     );
     expect(foreign.code).toBe('not_found');
     expect((await parley.identity().listLinks({ userId: '42' })).identities).toHaveLength(2);

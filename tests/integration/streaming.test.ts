@@ -299,6 +299,57 @@ describe('re-attaching across two replicas sharing Redis', () => {
   });
 });
 
+describe('re-attaching on another replica after the client left the first', () => {
+  let model: OpenAiStandIn;
+  let a: RunningParley;
+  let b: RunningParley;
+
+  beforeAll(async () => {
+    model = await startOpenAiStandIn();
+    const env = {
+      OPENAI_BASE_URL: model.url,
+      OPENAI_API_KEY: 'test',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `parley-stream-test:${randomUUID()}:`,
+    };
+    // A short grace: without the other replica's attendance, A would cut the turn long before it ends.
+    a = await startParley({ env, overrides: { turns: { graceMs: 100 } } });
+    b = await startParley({ env, dataDir: a.dataDir, overrides: { turns: { graceMs: 100 } } });
+    await Promise.all([waitForRedis(a.url), waitForRedis(b.url)]);
+  });
+  afterAll(async () => {
+    await b.stop();
+    await a.cleanup();
+    await model.close();
+  });
+
+  it('keeps the turn alive for the listener on B: the whole reply, stored whole, one model call', async () => {
+    const words = 'one two three four five six seven eight nine ten eleven twelve';
+    model.script({ reply: words, stream: { chunks: 12, intervalMs: 80 } });
+    const request = { message: 'count', session: { ...session, chatId: 'hop' }, requestId: randomUUID() };
+    const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
+    const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
+    let deltas = 0;
+    for await (const { event } of onA.streamContinueConversation(request)) {
+      if (event.oneofKind === 'delta' && ++deltas === 3) break;
+    }
+    const followed = await all(onB.streamContinueConversation(request));
+    expect(text(followed)).toBe(words);
+    const done = followed.at(-1)?.event;
+    if (done?.oneofKind !== 'done') throw new Error(`the stream ended with ${done?.oneofKind}`);
+    expect(done.done.reply?.content).toBe(words);
+    const described = await b.client().describeConversation({
+      conversationId: done.done.conversation?.id ?? '',
+      session: request.session,
+    });
+    expect(described.messages.map((m) => [m.content, m.interrupted ?? false])).toEqual([
+      ['count', false],
+      [words, false],
+    ]);
+    expect(chatRequests(model)).toHaveLength(1);
+  });
+});
+
 async function waitForRedis(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ready = (await (await fetch(`${url}/ready`)).json()) as {

@@ -1,6 +1,6 @@
 import { createLogger } from '@parley/logger';
-import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
-import { FakeChatClient, FakeUsageClient } from '@parley/rpc/testing';
+import type { ChatClient, ChatStreamClient, IdentityClient, UsageClient } from '@parley/rpc';
+import { FakeChatClient, FakeIdentityClient, FakeUsageClient } from '@parley/rpc/testing';
 import { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
@@ -27,6 +27,8 @@ export interface BotCall {
 export interface HarnessOptions {
   parley?: Partial<ChatClient & ChatStreamClient>;
   usage?: UsageClient;
+  /** Scripted IdentityService answers (languages are kept in memory unless scripted). */
+  identity?: Partial<IdentityClient>;
   /** Answers a call with an error instead (a Bot API refusal, see {@link telegramError}). */
   refuse?: (method: string, payload: Record<string, unknown>) => Error | undefined;
 }
@@ -34,11 +36,13 @@ export interface HarnessOptions {
 export function botHarness(clients: HarnessOptions = {}) {
   const parley = new FakeChatClient(clients.parley);
   const usage = clients.usage ?? new FakeUsageClient();
+  const identity = new FakeIdentityClient(clients.identity);
   const registry = new Registry();
   const bot = createBot({
     token: '1:test',
     parley,
     usage,
+    identity,
     logger: createLogger({ name: 'test', level: 'silent', pretty: false }),
     registry,
     allowedUsers: { ids: [], usernames: [] },
@@ -57,6 +61,7 @@ export function botHarness(clients: HarnessOptions = {}) {
   return {
     parley,
     usage,
+    identity,
     calls,
     callsTo: (method: string) => calls.filter((c) => c.method === method).map((c) => c.payload),
     messages: () => calls.filter((c) => c.method === 'sendMessage').map((c) => c.payload),

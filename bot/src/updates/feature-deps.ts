@@ -1,5 +1,5 @@
 import type { Logger } from '@parley/logger';
-import type { ChatClient, ChatStreamClient, UsageClient } from '@parley/rpc';
+import type { ChatClient, ChatStreamClient, IdentityClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
 import type { Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
 import type { Languages } from '../i18n/languages.ts';
@@ -33,6 +33,8 @@ export interface FeatureDeps {
   showTools: boolean;
   /** The language each user is answered in (their choice, kept on the server, or their app's). */
   languages: Languages;
+  /** The server's IdentityService: linking with other clients, the person's language. */
+  identity: IdentityClient;
 }
 
 /**

@@ -18,5 +18,7 @@ export function isGroupChat(chat: Chat): boolean {
 export function sessionMetadataFor(chat: Chat, from: User | undefined): SessionMetadata {
   const chatId = String(chat.id);
   const userId = isGroupChat(chat) || !from ? `group:${chatId}` : String(from.id);
-  return { platform: PLATFORM, userId, chatId };
+  // The sender's app language: a hint for the model (a language the person chose wins on the server).
+  const language = from?.language_code;
+  return { platform: PLATFORM, userId, chatId, ...(language ? { language } : {}) };
 }

@@ -2,7 +2,9 @@ import {
   type AdminClient,
   type ChatClientOptions,
   createAdminClient,
+  createIdentityClient,
   createUsageClient,
+  type IdentityClient,
   type UsageClient,
 } from '@parley/rpc';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -31,12 +33,14 @@ import {
   runBudget,
   runUnblock,
 } from './admin-users.ts';
+import { runAdminLinks, runAdminUnlink, runLink, runLinks, runUnlink } from './link.ts';
 import { runUsage, type UsageOptions } from './usage.ts';
 
 /** Replaceable client factories of the usage and admin commands; tests pass fakes. */
 export interface PolicyClientFactories {
   createUsageClient?: (options: ChatClientOptions) => UsageClient;
   createAdminClient?: (options: ChatClientOptions) => AdminClient;
+  createIdentityClient?: (options: ChatClientOptions) => IdentityClient;
 }
 
 /** What the actions report back to the program: the exit code, and what to say if a call fails. */
@@ -69,7 +73,48 @@ export function addPolicyCommands(
       const client = usageClient(command);
       state.exitCode = await runUsage(io, client, cliSession(io.env).userId, options);
     });
+  const identityClient = (command: Command) =>
+    (factories.createIdentityClient ?? createIdentityClient)(connect(command, false));
+  addLinkCommands(program, io, state, identityClient);
   addAdminCommands(program, io, state, adminClient);
+}
+
+/** `parley link`, `links`, `unlink`: this user and their identities on other clients (Telegram, …). */
+function addLinkCommands(
+  program: Command,
+  io: Io,
+  state: CommandState,
+  identityClient: (command: Command) => IdentityClient,
+): void {
+  const user = () => cliSession(io.env).userId;
+  program
+    .command('link')
+    .description('link with Telegram (or another app): show a one-time code, or redeem one shown there')
+    .argument('[code]', 'a code /link showed in Telegram')
+    .action(async (code: string | undefined, _options: unknown, command: Command) => {
+      state.exitCode = await runLink(io, identityClient(command), user(), code);
+    });
+  program
+    .command('links')
+    .description('the apps this user is linked with (conversations, usage and budget shared)')
+    .option('--json', 'print the response as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      state.exitCode = await runLinks(io, identityClient(command), user(), options);
+    });
+  program
+    .command('unlink')
+    .description('undo a link: number n of `parley links`, or this user by default')
+    .argument('[n]', 'the number in parley links', parseIndex)
+    .action(async (index: number | undefined, _options: unknown, command: Command) => {
+      state.exitCode = await runUnlink(io, identityClient(command), user(), index);
+    });
+}
+
+function parseIndex(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new InvalidArgumentError('expected a number from parley links');
+  return n;
 }
 
 function addAdminCommands(
@@ -93,6 +138,22 @@ function addAdminCommands(
     },
   );
   addBlockCommands(admin, io, state, adminClient);
+  admin
+    .command('links')
+    .description('people who linked identities across clients')
+    .option('--client <name>', 'only people with a user on this client')
+    .option('--json', 'print the response as JSON')
+    .action(async (options: { client?: string; json?: boolean }, command: Command) => {
+      state.exitCode = await runAdminLinks(io, adminClient(command), options);
+    });
+  admin
+    .command('unlink')
+    .description('undo a link: take the user out of their person')
+    .argument('<client>', 'the client the user belongs to')
+    .argument('<user>', 'the user id on that client')
+    .action(async (client: string, user: string, _options: unknown, command: Command) => {
+      state.exitCode = await runAdminUnlink(io, adminClient(command), { client, user });
+    });
   addBudgetCommand(admin, io, state, adminClient);
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@parley/logger';
 import type { RedisClient, RedisConnection } from '../redis/redis-client.ts';
 
@@ -10,6 +11,13 @@ export interface TurnRelay {
    * event), `signal` aborts, or nothing arrives for `idleMs` (the running replica died).
    */
   read(key: string, options: { signal: AbortSignal; idleMs: number }): AsyncGenerator<string>;
+  /**
+   * Marks one listener in this process as following the turn, until `leave()`: the process running the
+   * turn keeps it alive for it even when none of its own listeners are left.
+   */
+  attend(key: string): { leave(): void };
+  /** True while a listener in any process attends the turn. */
+  attended(key: string): Promise<boolean>;
 }
 
 export interface RedisTurnRelayOptions {
@@ -23,6 +31,22 @@ export interface RedisTurnRelayOptions {
 }
 
 const BLOCK_MS = 1_000;
+
+/** How long one attendance mark lasts without being renewed; renewed every third of it. */
+const ATTEND_MS = 3_000;
+
+// A sorted set per turn: each attending listener, scored by when its mark runs out (Redis's clock).
+const ATTEND = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[2]))
+return 1`;
+const ATTENDED = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZCARD', KEYS[1])`;
 
 /**
  * A turn's events in a Redis Stream (`XADD` with `MAXLEN ~` and a TTL) that readers on any replica
@@ -54,6 +78,16 @@ export class RedisTurnRelay implements TurnRelay {
     });
   }
 
+  attend(key: string): { leave(): void } {
+    return attendance(this.#redis, `${this.#prefix}attend:${key}`, this.#logger);
+  }
+
+  async attended(key: string): Promise<boolean> {
+    const setKey = `${this.#prefix}attend:${key}`;
+    const count = await this.#redis.run((client) => client.eval(ATTENDED, { keys: [setKey] }));
+    return Number(count) > 0;
+  }
+
   async *read(key: string, options: { signal: AbortSignal; idleMs: number }): AsyncGenerator<string> {
     const client = this.#redis.client.duplicate() as RedisClient;
     client.on('error', (err: unknown) => this.#logger.debug({ err }, 'turn relay reader connection error'));
@@ -76,6 +110,23 @@ export class RedisTurnRelay implements TurnRelay {
       if (client.isOpen) client.destroy();
     }
   }
+}
+
+/** Attendance marks: renewed on a timer until left; a failure to mark is only logged (the turn may end). */
+function attendance(redis: RedisConnection, setKey: string, logger: Logger): { leave(): void } {
+  const id = randomUUID();
+  const mark = () =>
+    redis
+      .run((client) => client.eval(ATTEND, { keys: [setKey], arguments: [id, String(ATTEND_MS)] }))
+      .catch((err: unknown) => logger.debug({ err }, 'could not mark a turn as attended'));
+  void mark();
+  const timer = setInterval(() => void mark(), ATTEND_MS / 3);
+  return {
+    leave() {
+      clearInterval(timer);
+      void redis.run((client) => client.zRem(setKey, id)).catch(() => undefined);
+    },
+  };
 }
 
 async function readBatch(

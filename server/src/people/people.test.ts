@@ -82,7 +82,10 @@ describe('People: linking', () => {
   it('refuses a code redeemed by the identity that asked for it, and one that is not a code', async () => {
     const { people } = setup();
     const { code } = await people.createCode(tg);
-    await expect(people.redeem(tg, code)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(people.redeem(tg, code)).rejects.toMatchObject({
+      code: 'failed_precondition',
+      meta: { reason: 'same_identity' },
+    });
     await expect(people.redeem(cli, 'not a code at all')).rejects.toMatchObject({
       code: 'invalid_argument',
     });

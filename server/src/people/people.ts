@@ -66,7 +66,9 @@ export class People {
     // Unknown, used and expired look the same: nothing tells a guesser which codes exist.
     if (!issuer) throw new NotFoundError('link code (unknown, used or expired)');
     if (sameIdentity(issuer, redeemer)) {
-      throw new ValidationError('code', 'was asked for by this same user: redeem it from the other app');
+      throw new AppError('failed_precondition', 'this code was asked for by this same user', {
+        meta: { reason: 'same_identity' },
+      });
     }
     const [theirs, ours] = await Promise.all([
       this.#deps.store.personOf(issuer),

@@ -1,7 +1,7 @@
 import type { IdentityServiceTwirp, Person, Identity as WireIdentity } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
 import { AppError, tooLong, ValidationError } from '../errors/app-error.ts';
-import type { Identity } from '../people/identity.ts';
+import { type Identity, sameIdentity } from '../people/identity.ts';
 import type { LinkedIdentity, PersonRecord } from '../people/identity-store.ts';
 import type { People } from '../people/people.ts';
 import type { RateLimiter, RateRule } from '../policy/rate-limiter.ts';
@@ -53,11 +53,13 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
       const identity = callerOf(ctx, req.userId);
       if (req.code.length > 32) throw tooLong('code', 32);
       await limited(LINK_RULES.redeem, identity);
-      return { identities: (await people.redeem(identity, req.code)).map(toWireIdentity) };
+      const identities = await people.redeem(identity, req.code);
+      return { identities: identities.map((i) => toWireIdentity(i, identity)) };
     },
 
     async ListLinks(ctx, req) {
-      return { identities: (await people.links(callerOf(ctx, req.userId))).map(toWireIdentity) };
+      const identity = callerOf(ctx, req.userId);
+      return { identities: (await people.links(identity)).map((i) => toWireIdentity(i, identity)) };
     },
 
     async Unlink(ctx, req) {
@@ -96,14 +98,16 @@ function targetOf(identity: WireIdentity): Identity {
   return { clientId: identity.clientId, userId: identity.userId };
 }
 
-export function toWireIdentity(identity: LinkedIdentity): WireIdentity {
+/** An identity on the wire; `caller` marks the one that made the call. */
+export function toWireIdentity(identity: LinkedIdentity, caller?: Identity): WireIdentity {
   return {
     clientId: identity.clientId,
     userId: identity.userId,
     linkedAt: toTimestamp(identity.linkedAt),
+    caller: caller !== undefined && sameIdentity(identity, caller),
   };
 }
 
 export function toWirePerson(person: PersonRecord): Person {
-  return { personId: person.personId, identities: person.identities.map(toWireIdentity) };
+  return { personId: person.personId, identities: person.identities.map((i) => toWireIdentity(i)) };
 }

@@ -71,7 +71,8 @@ export class Delivery {
 /**
  * A turn running in this process and everyone following it. Its log keeps what a re-attaching request
  * must replay, with consecutive deltas merged (so it grows with the reply's text, not its chunk count).
- * When the last listener leaves, the turn is aborted after a short grace (a reconnecting client keeps it).
+ * When the last listener leaves, the turn is aborted after a short grace, unless a client reconnected
+ * here or follows it from another process.
  */
 export class RunningTurn {
   readonly controller = new AbortController();
@@ -81,12 +82,19 @@ export class RunningTurn {
   readonly #listeners = new Set<Delivery>();
   readonly #graceMs: number;
   readonly #onDisconnect: (transport: string) => void;
+  readonly #attendedElsewhere: (() => Promise<boolean>) | undefined;
   #grace: NodeJS.Timeout | undefined;
   #finished = false;
 
-  constructor(options: { graceMs: number; onDisconnect: (transport: string) => void }) {
+  constructor(options: {
+    graceMs: number;
+    onDisconnect: (transport: string) => void;
+    /** Whether a listener in another process follows this turn (through the relay). */
+    attendedElsewhere?: () => Promise<boolean>;
+  }) {
     this.#graceMs = options.graceMs;
     this.#onDisconnect = options.onDisconnect;
+    this.#attendedElsewhere = options.attendedElsewhere;
   }
 
   attach(delivery: Delivery): void {
@@ -123,6 +131,19 @@ export class RunningTurn {
     if (!this.#listeners.delete(delivery) || this.#finished) return;
     this.#onDisconnect(delivery.transport);
     if (this.#listeners.size > 0) return;
-    this.#grace = setTimeout(() => this.controller.abort(new Error('every client left')), this.#graceMs);
+    this.#waitForListeners();
+  }
+
+  /**
+   * After the grace, the turn is cut short unless a listener came back here or one follows it from
+   * another process (asked again after each grace while one does).
+   */
+  #waitForListeners(): void {
+    this.#grace = setTimeout(async () => {
+      const elsewhere = await this.#attendedElsewhere?.().catch(() => false);
+      if (this.#finished || this.#listeners.size > 0) return;
+      if (elsewhere) this.#waitForListeners();
+      else this.controller.abort(new Error('every client left'));
+    }, this.#graceMs);
   }
 }

@@ -124,9 +124,11 @@ export class TurnEngine {
   }
 
   #start(call: TurnCall, key: string, retryOfFailure: boolean, delivery: Delivery): void {
+    const { relay } = this.#deps;
     const turn = new RunningTurn({
       graceMs: this.#graceMs,
       onDisconnect: (transport) => this.#deps.events?.disconnect?.(transport),
+      ...(key && relay ? { attendedElsewhere: () => relay.attended(key) } : {}),
     });
     if (key) this.#running.set(key, turn);
     turn.attach(delivery);
@@ -203,6 +205,8 @@ export class TurnEngine {
   async #follow(relay: TurnRelay, key: string, delivery: Delivery, logger: Logger): Promise<void> {
     const controller = new AbortController();
     delivery.onLeave(() => controller.abort());
+    // The process running the turn keeps it while this listener follows it.
+    const attendance = relay.attend(key);
     try {
       const events = relay.read(key, { signal: controller.signal, idleMs: this.#deps.turnTimeoutMs });
       for await (const json of events) {
@@ -212,6 +216,8 @@ export class TurnEngine {
       }
     } catch (err) {
       if (!controller.signal.aborted) logger.warn({ err }, 'could not follow a turn in another process');
+    } finally {
+      attendance.leave();
     }
     if (delivery.over) return;
     const lost = new UnavailableError('the turn with this request_id stopped answering; retry');

@@ -47,8 +47,8 @@ export interface IIdentityServiceClient {
     /**
      * Redeems a code another identity asked for: both become one person (joining the people they were
      * already part of). not_found for a code that is unknown, used or expired; resource_exhausted (with
-     * retry_after) after too many attempts; failed_precondition when the person would have too many
-     * identities.
+     * retry_after) after too many attempts; failed_precondition when the code was asked for by the same
+     * user (meta reason=same_identity) or the person would have too many identities (meta max_identities).
      *
      * @generated from protobuf rpc: RedeemLinkCode
      */
@@ -115,8 +115,8 @@ export class IdentityServiceClient implements IIdentityServiceClient, ServiceInf
     /**
      * Redeems a code another identity asked for: both become one person (joining the people they were
      * already part of). not_found for a code that is unknown, used or expired; resource_exhausted (with
-     * retry_after) after too many attempts; failed_precondition when the person would have too many
-     * identities.
+     * retry_after) after too many attempts; failed_precondition when the code was asked for by the same
+     * user (meta reason=same_identity) or the person would have too many identities (meta max_identities).
      *
      * @generated from protobuf rpc: RedeemLinkCode
      */

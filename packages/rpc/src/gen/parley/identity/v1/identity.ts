@@ -33,6 +33,12 @@ export interface Identity {
      * @generated from protobuf field: google.protobuf.Timestamp linked_at = 3
      */
     linkedAt?: Timestamp;
+    /**
+     * This is the identity that made the call (the caller's own user).
+     *
+     * @generated from protobuf field: bool caller = 4
+     */
+    caller: boolean;
 }
 /**
  * Identities linked into one person (for admins).
@@ -189,13 +195,15 @@ class Identity$Type extends MessageType<Identity> {
         super("parley.identity.v1.Identity", [
             { no: 1, name: "client_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 3, name: "linked_at", kind: "message", T: () => Timestamp }
+            { no: 3, name: "linked_at", kind: "message", T: () => Timestamp },
+            { no: 4, name: "caller", kind: "scalar", T: 8 /*ScalarType.BOOL*/ }
         ]);
     }
     create(value?: PartialMessage<Identity>): Identity {
         const message = globalThis.Object.create((this.messagePrototype!));
         message.clientId = "";
         message.userId = "";
+        message.caller = false;
         if (value !== undefined)
             reflectionMergePartial<Identity>(this, message, value);
         return message;
@@ -213,6 +221,9 @@ class Identity$Type extends MessageType<Identity> {
                     break;
                 case /* google.protobuf.Timestamp linked_at */ 3:
                     message.linkedAt = Timestamp.internalBinaryRead(reader, reader.uint32(), options, message.linkedAt);
+                    break;
+                case /* bool caller */ 4:
+                    message.caller = reader.bool();
                     break;
                 default:
                     let u = options.readUnknownField;
@@ -235,6 +246,9 @@ class Identity$Type extends MessageType<Identity> {
         /* google.protobuf.Timestamp linked_at = 3; */
         if (message.linkedAt)
             Timestamp.internalBinaryWrite(message.linkedAt, writer.tag(3, WireType.LengthDelimited).fork(), options).join();
+        /* bool caller = 4; */
+        if (message.caller !== false)
+            writer.tag(4, WireType.Varint).bool(message.caller);
         let u = options.writeUnknownFields;
         if (u !== false)
             (u == true ? UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
