@@ -71,7 +71,7 @@ describe('the shipped server with WORKERS=2', () => {
     const client = createChatClient({ baseUrl: url, apiKey: KEY });
     const turn = await client.startConversation({
       message: 'hello pool',
-      session: { platform: 'cli', userId: 'u' },
+      session: { platform: 'cli', userId: 'u', chatId: '' },
     });
     expect(turn.reply?.content).toBe('Echo: hello pool');
     const metrics = await get(`${url}/metrics`);
