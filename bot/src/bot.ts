@@ -4,6 +4,7 @@ import type { IdentityClient, UsageClient } from '@parley/rpc';
 import type { Registry } from 'prom-client';
 import { type Context, type MiddlewareFn, Telegraf, type Telegram } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
+import { attachmentsFeature } from './features/attachments.ts';
 import { conversationFeature } from './features/conversation.ts';
 import { DELETE_MENU, deleteFeature } from './features/delete-conversation.ts';
 import { HISTORY_MENU, historyFeature } from './features/history.ts';
@@ -24,6 +25,7 @@ import { traceUpdates } from './middleware/trace-updates.ts';
 import { DraftChats } from './streaming/draft-chats.ts';
 import type { PreviewApi } from './streaming/live-reply.ts';
 import { ChatLimits } from './telegram/chat-limits.ts';
+import { type FileDownloader, telegramDownloader } from './telegram/file-downloads.ts';
 import { Outbox } from './telegram/outbox.ts';
 import { ChatQueue } from './updates/chat-queue.ts';
 import { answerCallback, type FeatureDeps, type ParleyClient } from './updates/feature-deps.ts';
@@ -65,6 +67,8 @@ export interface BotDeps {
   maxPendingPerChat?: number;
   /** The server's IdentityService: /link, and each person's language (kept on the server). */
   identity: IdentityClient;
+  /** Fetches files users send; Telegram's file downloads by default (tests put a fake). */
+  files?: FileDownloader;
 }
 
 export interface ParleyBot {
@@ -139,6 +143,7 @@ const FEATURES = [
   modelFeature,
   languageFeature,
   linkFeature,
+  attachmentsFeature,
   conversationFeature,
 ];
 
@@ -180,6 +185,7 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
         set: async (userId, language) => void (await deps.identity.setLanguage({ userId, language })),
       },
     }),
+    files: deps.files ?? telegramDownloader(telegraf.telegram, deps.rpcTimeoutMs),
   };
 }
 

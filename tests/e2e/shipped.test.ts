@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChatClient, createChatStreamClient, type TurnEvent } from '@parley/rpc';
+import OpenAI from 'openai';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ParleyResult, spawnParley } from '../support/cli-processes.ts';
@@ -137,6 +138,32 @@ describe('the bundled server', () => {
       STORY,
       story,
     ]);
+  });
+});
+
+describe('the bundled server’s OpenAI-compatible API', () => {
+  it('streams a completion to the openai SDK and continues the conversation it stored', async () => {
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: CLI_KEY, maxRetries: 0, timeout: 10_000 });
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'parley', messages: [{ role: 'user', content: STORY }], stream: true, user: 'sdk' })
+      .withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(story);
+    const next = await openai.chat.completions
+      .create({
+        model: 'parley',
+        user: 'sdk',
+        messages: [
+          { role: 'user', content: STORY },
+          { role: 'assistant', content: text },
+          { role: 'user', content: 'again' },
+        ],
+      })
+      .withResponse();
+    expect(next.data.choices[0]?.message.content).toBe('Echo: again');
+    const id = response.headers.get('x-parley-conversation-id');
+    expect(next.response.headers.get('x-parley-conversation-id')).toBe(id);
   });
 });
 

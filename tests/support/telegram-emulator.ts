@@ -13,8 +13,9 @@ import {
   type InjectedFailure,
   type Refusal,
 } from './telegram-bot-api-extras.ts';
+import { type TelegramFileRef, TelegramFiles } from './telegram-files.ts';
 
-export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure, Refusal };
+export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure, Refusal, TelegramFileRef };
 
 /**
  * The `telegram-test-api` Bot API emulator behind a small front that fixes what it lacks for a real bot
@@ -32,6 +33,8 @@ export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure, Refusa
  *   kicked) or 400 "chat not found", as Telegram does once a user blocks the bot.
  * - **Command menus.** `setMyCommands` and `getMyCommands` with `language_code` (default scope), kept in
  *   {@link TelegramEmulator.commands}, checked as Telegram checks them.
+ * - **Files.** {@link TelegramEmulator.addFile} keeps a file a user sends; `getFile` answers for it
+ *   (refusing files over Telegram's 20 MB bot limit) and `<apiRoot>/file/bot<token>/<path>` serves it.
  * Everything else is passed through untouched, including the emulator's 500 for `sendChatAction`, which
  * the bot must survive.
  */
@@ -62,6 +65,10 @@ export interface TelegramEmulator {
    * proves its HTTP client could send one, a second that the first came back. Rejects after `timeoutMs`.
    */
   waitForPolls(count: number, timeoutMs?: number): Promise<void>;
+  /** Keeps a file for the bot to fetch; `size` is what Telegram reports (default: its length). */
+  addFile(data: Buffer, options?: { size?: number; name?: string }): TelegramFileRef;
+  /** File paths the bot downloaded, in order. */
+  readonly downloads: string[];
   close(): Promise<void>;
 }
 
@@ -85,6 +92,7 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     version: 0,
     polls: 0,
     extras: new BotApiExtras(),
+    files: new TelegramFiles(),
   };
   state.wake.setMaxListeners(0);
   state.wake.on('update', () => state.version++);
@@ -110,6 +118,8 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     accept: (chatId) => state.extras.accept(chatId),
     commands: (languageCode = '') => state.extras.menus.get(languageCode),
     waitForPolls: (count, timeoutMs = 15_000) => waitForPolls(state, count, timeoutMs),
+    addFile: (data, options) => state.files.add(data, options),
+    downloads: state.files.downloads,
     async close() {
       state.wake.emit('update');
       await closeServer(front);
@@ -128,6 +138,7 @@ interface FrontState {
   /** Long polls received; `wake` emits `poll` on each. */
   polls: number;
   extras: BotApiExtras;
+  files: TelegramFiles;
 }
 
 async function handle(
@@ -137,11 +148,15 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readBody(req);
+  if (state.files.serve(req.url ?? '', res)) return;
   const method = botApiMethod(req.url);
   if (method !== 'getUpdates') {
     const at = Date.now();
     const params = botApiParams(req.url, body);
-    const answer = method ? state.extras.intercept(method, params) : undefined;
+    const answer = method
+      ? (state.extras.intercept(method, params) ??
+        (method === 'getFile' ? state.files.getFile(params) : undefined))
+      : undefined;
     const status = answer ? sendJson(res, answer.body, answer.status) : await forward(server, req, res, body);
     if (method) state.extras.record(method, params, at, status);
     return;

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type TelegramEmulator } from './telegram-emulator.ts';
 
@@ -117,4 +120,60 @@ export async function waitForBotMessages(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The whole Telegram stack of an end-to-end test: the server and the bot processes over a data dir. */
+export interface BotStack {
+  server: ServerProcess;
+  bot: ChildService;
+  dataDir: string;
+  /** Stops both processes (the bot first) and removes the data dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real server (on the stand-in model, with `serverEnv` added) and the real bot (on the
+ * emulator) as the bot end-to-end tests need them; SHOW_BOT_LOG=1 prints the bot's log at stop.
+ */
+export async function startBotStack(options: {
+  token: string;
+  botKey: string;
+  modelUrl: string;
+  emulator: TelegramEmulator;
+  serverEnv?: Record<string, string>;
+}): Promise<BotStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
+  const server = await startServerProcess({
+    API_KEYS: `bot=${options.botKey}`,
+    DATA_DIR: dataDir,
+    HOME: dataDir,
+    OPENAI_BASE_URL: options.modelUrl,
+    OPENAI_API_KEY: 'test',
+    OPENAI_MAX_RETRIES: '0',
+    GENERATE_TITLES: 'false',
+    LOG_LEVEL: 'warn',
+    ...options.serverEnv,
+  });
+  const bot = await startBotProcess({
+    TELEGRAM_BOT_TOKEN: options.token,
+    TELEGRAM_API_ROOT: options.emulator.apiRoot,
+    PARLEY_URL: server.url,
+    PARLEY_API_KEY: options.botKey,
+    RPC_TIMEOUT_MS: '10000',
+    HOME: dataDir,
+  }).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
+  return {
+    server,
+    bot,
+    dataDir,
+    async stop() {
+      if (process.env.SHOW_BOT_LOG) console.log(bot.output());
+      await bot.stop();
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -55,10 +55,18 @@ describe('captions', () => {
     expect(bot.parley.requests('streamContinueConversation')[0]).toMatchObject({ message: 'look at this' });
   });
 
-  it('still says it reads only text for a photo without a caption', async () => {
+  it('sends a photo without a caption with no text', async () => {
     const bot = botHarness();
     await bot.send(photo(1, undefined));
+    const [request] = bot.parley.requests('streamContinueConversation');
+    expect(request?.message).toBe('');
+    expect(request?.attachments).toHaveLength(1);
+  });
+
+  it('leaves a group photo without a caption alone', async () => {
+    const bot = botHarness();
+    await bot.send(photo(1, undefined, true));
     expect(bot.parley.requests('streamContinueConversation')).toEqual([]);
-    expect(bot.messages()[0]?.text).toBe('I can only read text for now. Please type your message.');
+    expect(bot.downloads).toEqual([]);
   });
 });

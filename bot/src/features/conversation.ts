@@ -1,4 +1,4 @@
-import { RpcError, resumeOnDrop } from '@parley/rpc';
+import { AttachmentKind, type AttachmentUpload, type Message, RpcError, resumeOnDrop } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Chat, User } from 'telegraf/types';
@@ -19,15 +19,18 @@ export interface TurnRequest {
   updateId: number;
   /** The message being answered; replies in groups quote it. */
   messageId: number;
+  /** Files sent with it (photos, a voice note, documents), already downloaded. */
+  attachments?: AttachmentUpload[];
 }
 
 /**
  * Plain text is a turn of the chat's conversation; in groups only text addressed to the bot. Runs after
- * the command features: what it leaves (group chatter, group photos) goes on down the chain unclaimed.
+ * the command features and the files (attachments.ts): what it leaves (group chatter) goes on down the
+ * chain unclaimed.
  */
 export function conversationFeature(deps: FeatureDeps): Composer<Context> {
   const feature = new Composer<Context>();
-  feature.on([message('text'), message('photo'), message('document')], (ctx, next) => {
+  feature.on(message('text'), (ctx, next) => {
     const text = addressedText(ctx.message, ctx.chat, ctx.botInfo);
     if (text === undefined) return next();
     const request: TurnRequest = {
@@ -46,11 +49,11 @@ export function conversationFeature(deps: FeatureDeps): Composer<Context> {
       enqueue(deps, chat, () => runTurn(deps, request), from);
     }
   });
-  // Photos, stickers, voice: say so in a private chat rather than stay silent; groups are left alone.
+  // Anything else (a location, a contact, a poll): say so in a private chat rather than stay silent.
   feature.on('message', (ctx, next) => {
     if (isGroupChat(ctx.chat)) return next();
     const { chat, from } = ctx;
-    enqueue(deps, chat, () => say(deps, { chat, from }, 'conversation.textOnly', {}), from);
+    enqueue(deps, chat, () => say(deps, { chat, from }, 'attachments.unsupported', {}), from);
   });
   return feature;
 }
@@ -59,7 +62,7 @@ export function conversationFeature(deps: FeatureDeps): Composer<Context> {
 async function say(
   deps: FeatureDeps,
   request: Pick<TurnRequest, 'chat' | 'from'>,
-  key: 'conversation.unknownCommand' | 'conversation.yes' | 'conversation.textOnly',
+  key: 'conversation.unknownCommand' | 'conversation.yes' | 'attachments.unsupported',
   options: { replyTo?: number },
 ): Promise<void> {
   const { t } = await deps.languages.textsFor(request.from);
@@ -94,6 +97,7 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
       message: request.text,
       session: sessionMetadataFor(chat, request.from),
       requestId: requestIdFor(request.updateId),
+      ...(request.attachments ? { attachments: request.attachments } : {}),
     };
     const events = resumeOnDrop({
       open: () => deps.parley.streamContinueConversation(call),
@@ -102,14 +106,16 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
         if (restarted) progress.restart();
       },
     });
+    let heard = '';
     for await (const event of events) {
+      if (event.event.oneofKind === 'started') heard = filesNote(event.event.started.userMessage, texts);
       if (progress.apply(event)) reply.show(() => progress.previewHtml());
       if (progress.text) stopTyping();
     }
     stopTyping();
     const { done } = progress;
     if (!done) throw new RpcError('the stream ended before the turn finished', 'unavailable');
-    const html = replyHtml(done.reply?.content ?? '', deps.showTools ? done.toolsUsed : [], texts);
+    const html = heard + replyHtml(done.reply?.content ?? '', deps.showTools ? done.toolsUsed : [], texts);
     await reply.finish(done.reply?.interrupted ? `${html}\n\n${cutShort(texts)}` : html);
   } catch (err) {
     stopTyping();
@@ -121,6 +127,27 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
     stopTyping();
     deps.metrics.turn(outcome, (performance.now() - started) / 1000);
   }
+}
+
+/**
+ * What the user should see of their own files above the reply: what was heard in a voice note (so a
+ * misheard word is noticed), and which documents were too long to read whole.
+ */
+function filesNote(userMessage: Message | undefined, texts: Texts): string {
+  const lines: string[] = [];
+  for (const file of userMessage?.attachments ?? []) {
+    if (file.kind === AttachmentKind.AUDIO) {
+      lines.push(
+        file.transcript
+          ? texts.t('attachments.heard', { transcript: escapeHtml(file.transcript) })
+          : texts.t('attachments.heardNothing'),
+      );
+    }
+    if (file.truncated) {
+      lines.push(texts.t('attachments.truncated', { name: escapeHtml(file.name || 'document') }));
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n\n` : '';
 }
 
 /** The note under a reply that stopped before its end, with the reason when there is one. */

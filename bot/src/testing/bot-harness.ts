@@ -31,6 +31,8 @@ export interface HarnessOptions {
   identity?: Partial<IdentityClient>;
   /** Answers a call with an error instead (a Bot API refusal, see {@link telegramError}). */
   refuse?: (method: string, payload: Record<string, unknown>) => Error | undefined;
+  /** The bytes of files users send, by file id (a file not here downloads as `bytes of <id>`). */
+  files?: Record<string, Buffer>;
 }
 
 export function botHarness(clients: HarnessOptions = {}) {
@@ -38,6 +40,7 @@ export function botHarness(clients: HarnessOptions = {}) {
   const usage = clients.usage ?? new FakeUsageClient();
   const identity = new FakeIdentityClient(clients.identity);
   const registry = new Registry();
+  const downloads: string[] = [];
   const bot = createBot({
     token: '1:test',
     parley,
@@ -49,6 +52,12 @@ export function botHarness(clients: HarnessOptions = {}) {
     showTools: false,
     rpcTimeoutMs: 1_000,
     botInfo: BOT_INFO,
+    files: {
+      download: async (fileId) => {
+        downloads.push(fileId);
+        return clients.files?.[fileId] ?? Buffer.from(`bytes of ${fileId}`);
+      },
+    },
   });
   const calls: BotCall[] = [];
   bot.telegraf.telegram.callApi = (async (method: string, payload: Record<string, unknown>) => {
@@ -63,6 +72,8 @@ export function botHarness(clients: HarnessOptions = {}) {
     usage,
     identity,
     calls,
+    /** File ids downloaded, in order. */
+    downloads,
     callsTo: (method: string) => calls.filter((c) => c.method === method).map((c) => c.payload),
     messages: () => calls.filter((c) => c.method === 'sendMessage').map((c) => c.payload),
     registerCommands: () => bot.registerCommands(),

@@ -17,7 +17,7 @@ export function describeForUser(err: unknown, texts: Texts): UserFacingError {
   const { t } = texts;
   const description = describeRpcError(err);
   const { code, retryAfterSeconds, argument, maxChars } = description;
-  const refusal = policyRefusal(description, texts);
+  const refusal = policyRefusal(description, texts) ?? fileRefusal(description, texts);
   if (refusal) return { code, text: refusal };
   switch (code) {
     case 'unavailable':
@@ -59,4 +59,27 @@ function policyRefusal(d: RpcErrorDescription, texts: Texts): string | undefined
   if (d.blocked) return t('errors.blocked');
   if (d.allowedModels) return t('errors.modelNotAllowed');
   return undefined;
+}
+
+/** A refused file or a server that cannot do what a file needs (docs/attachments.md). */
+function fileRefusal(d: RpcErrorDescription, texts: Texts): string | undefined {
+  const { t } = texts;
+  if (d.reason === 'model_without_vision') return t('attachments.noVision');
+  if (d.reason === 'transcription_not_configured') return t('attachments.noTranscription');
+  const file = d.attachment;
+  if (!file) return undefined;
+  const size = (bytes: number | undefined) =>
+    `${texts.number(Math.round(((bytes ?? 0) / (1024 * 1024)) * 10) / 10)} MB`;
+  switch (file.limit) {
+    case 'attachment_bytes':
+      return t('attachments.fileTooLarge', { size: size(file.maxBytes) });
+    case 'attachment_turn_bytes':
+      return t('attachments.filesTooLarge', { size: size(file.maxBytes) });
+    case 'attachment_count':
+      return t('attachments.tooManyFiles', { count: file.maxCount ?? 0 });
+    case 'attachment_kinds':
+      return t('attachments.kindNotAllowed');
+  }
+  if (file.mediaType === 'application/pdf') return t('attachments.unreadablePdf');
+  return t('attachments.fileType');
 }

@@ -5,6 +5,7 @@ import type { Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
 import type { Languages } from '../i18n/languages.ts';
 import type { Texts } from '../i18n/texts.ts';
 import type { LiveReplyDeps } from '../streaming/live-reply.ts';
+import type { FileDownloader } from '../telegram/file-downloads.ts';
 import type { Outbox } from '../telegram/outbox.ts';
 import type { ChatQueue } from './chat-queue.ts';
 import { describeForUser, type UserFacingError } from './errors.ts';
@@ -35,6 +36,8 @@ export interface FeatureDeps {
   languages: Languages;
   /** The server's IdentityService: linking with other clients, the person's language. */
   identity: IdentityClient;
+  /** Fetches the files users send (photos, voice notes, documents) from Telegram. */
+  files: FileDownloader;
 }
 
 /**

@@ -30,6 +30,22 @@ export interface RpcErrorDescription {
   blocked?: boolean;
   /** The models the client may pick (`meta.allowed_models`), when it asked for another. */
   allowedModels?: string[];
+  /** A file that was refused: the limit it broke, or what type it was (see docs/attachments.md). */
+  attachment?: AttachmentRefusal;
+  /** Why a precondition failed (`meta.reason`, e.g. `model_without_vision`), on `failed_precondition`. */
+  reason?: string;
+}
+
+/** The meta of a refused attachment, read into numbers and lists. */
+export interface AttachmentRefusal {
+  /** `attachment_count`, `attachment_bytes`, `attachment_turn_bytes` or `attachment_kinds`, if a limit. */
+  limit?: string;
+  /** The type the file turned out to be (a type the server does not take, an unreadable PDF). */
+  mediaType?: string;
+  maxBytes?: number;
+  maxCount?: number;
+  /** The kinds the client may send (`image`, `audio`, `document`). */
+  allowedKinds?: string[];
 }
 
 /** The shapes of "no server answered": undici's `fetch failed` and the Node error codes behind it. */
@@ -102,6 +118,7 @@ function fromMeta(description: RpcErrorDescription, meta: RpcError['meta'] | und
   const maxChars = positive(firstMeta(meta, 'max_chars'));
   if (maxChars !== undefined && Number.isInteger(maxChars)) description.maxChars = maxChars;
   fromPolicyMeta(description, meta);
+  fromAttachmentMeta(description, meta);
   description.title = titleOf(description);
   return description;
 }
@@ -115,6 +132,26 @@ function fromPolicyMeta(description: RpcErrorDescription, meta: RpcError['meta']
   if (firstMeta(meta, 'blocked') === 'true') description.blocked = true;
   const models = firstMeta(meta, 'allowed_models');
   if (models !== undefined) description.allowedModels = models.split(',').filter(Boolean);
+}
+
+/** What a refused attachment carries; `meta.reason` of a failed precondition. */
+function fromAttachmentMeta(description: RpcErrorDescription, meta: RpcError['meta'] | undefined): void {
+  const reason = firstMeta(meta, 'reason');
+  if (reason) description.reason = reason;
+  const limit = firstMeta(meta, 'limit');
+  const byLimit = limit?.startsWith('attachment') ?? false;
+  if (!byLimit && !description.argument?.startsWith('attachments')) return;
+  const refusal: AttachmentRefusal = {};
+  if (byLimit) refusal.limit = limit;
+  const mediaType = firstMeta(meta, 'media_type');
+  if (mediaType) refusal.mediaType = mediaType;
+  const maxBytes = positive(firstMeta(meta, 'max_bytes'));
+  if (maxBytes !== undefined) refusal.maxBytes = maxBytes;
+  const maxCount = positive(firstMeta(meta, 'max_count'));
+  if (maxCount !== undefined) refusal.maxCount = maxCount;
+  const kinds = firstMeta(meta, 'allowed_kinds');
+  if (kinds !== undefined) refusal.allowedKinds = kinds.split(',').filter(Boolean);
+  description.attachment = refusal;
 }
 
 /** Titles that the meta makes more precise than the code alone. */
@@ -131,6 +168,10 @@ function titleOf(d: RpcErrorDescription): string {
       ? `the message is too long (at most ${d.maxChars.toLocaleString('en-US')} characters)`
       : 'the message is empty or too long';
   }
+  if (d.reason === 'model_without_vision') return 'this conversation’s model cannot see images';
+  if (d.reason === 'transcription_not_configured') return 'this server cannot transcribe audio';
+  if (d.attachment?.limit === 'attachment_kinds') return 'this client may not send that kind of file';
+  if (d.attachment) return 'a file was refused';
   if (d.code === 'resource_exhausted' && d.retryAfterSeconds) {
     return `too many requests; try again in ${Math.ceil(d.retryAfterSeconds)} s`;
   }
@@ -148,6 +189,7 @@ const TITLES: Record<string, string> = {
   not_found: 'no such conversation (or it is not yours)',
   unauthenticated: 'the API key is missing or not valid',
   permission_denied: 'this client may not do that',
+  failed_precondition: 'the server cannot do that right now',
   bad_route: 'the server does not offer this call',
   internal: 'the server failed with an internal error',
   unknown: 'something went wrong',

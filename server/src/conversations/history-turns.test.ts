@@ -106,6 +106,16 @@ describe('HistoryTurns', () => {
     expect(again.isNew).toBe(true);
   });
 
+  it('of two requests with the same history at once, one continues and the other starts its own', async () => {
+    const { run, store } = setup([{ reply: 'A' }, { reply: 'B' }, { reply: 'C' }]);
+    const first = await run([user('Hi')]);
+    const history = [user('Hi'), assistant('A'), user('Next')];
+    const both = await Promise.all([run(history), run(history)]);
+    expect(both.map((r) => r.isNew).sort()).toEqual([false, true]);
+    expect(both.find((r) => !r.isNew)?.conversation.id).toBe(first.conversation.id);
+    expect(await store.list(ada, { limit: 10 })).toHaveLength(2);
+  });
+
   it('stores nothing with store: false', async () => {
     const { run, store } = setup([{ reply: 'Hello!' }]);
     const result = await run([user('Hi')], { store: false });
