@@ -56,6 +56,7 @@ try {
   const fromUs = monotonicUs();
   const row = await relayRun(target, streams, { pieces, intervalMs: 40, seconds });
   const toUs = monotonicUs();
+  if (env.BENCH_SHOW_OUTPUT === '1') process.stdout.write(`server output (last 4 KB):\n${server.proc.output()}\n`);
   await server.proc.stop();
   const { firstDelta, firstTextOverhead, pieceDelay, ...rest } = row;
   const p = (x: { p50: number; p99: number }) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
