@@ -13,7 +13,7 @@ import { RedisLock } from './coordination/redis-lock.ts';
 import {
   openCoordinationDatabase,
   RATE_LIMIT_TABLE,
-  sweepExpired,
+  sweepInBackground,
 } from './coordination/sqlite-coordination.ts';
 import { SqliteIdempotencyStore } from './coordination/sqlite-idempotency-store.ts';
 import { SqliteLock } from './coordination/sqlite-lock.ts';
@@ -130,9 +130,6 @@ function redisCoordination(
   };
 }
 
-/** How often each process deletes expired rows from the coordination file. */
-const SWEEP_INTERVAL_MS = 60_000;
-
 function embeddedCoordination(config: Readonly<ServerConfig>, logger: Logger): Coordination {
   if (config.workers === 1) {
     return {
@@ -143,14 +140,7 @@ function embeddedCoordination(config: Readonly<ServerConfig>, logger: Logger): C
     };
   }
   const db = openCoordinationDatabase(join(config.dataDir, 'coordination.db'));
-  const sweep = setInterval(() => {
-    try {
-      sweepExpired(db);
-    } catch (err) {
-      logger.warn({ err }, 'could not sweep expired coordination rows');
-    }
-  }, SWEEP_INTERVAL_MS);
-  sweep.unref();
+  const stopSweeping = sweepInBackground(db, logger);
   return {
     sessions: new SqliteSessionStore(db),
     lock: layeredLock(new LocalLock(), new SqliteLock({ db, logger })),
@@ -160,7 +150,7 @@ function embeddedCoordination(config: Readonly<ServerConfig>, logger: Logger): C
       db.prepare('SELECT 1 FROM locks LIMIT 1').get();
     },
     close: () => {
-      clearInterval(sweep);
+      stopSweeping();
       if (db.open) db.close();
     },
   };

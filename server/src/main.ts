@@ -23,18 +23,15 @@ import { poolMetrics, runWorkerPool } from './worker-pool.ts';
 
 async function main(): Promise<void> {
   const { mcpServers, policy, ...loaded } = loadConfiguration();
-  let config: Readonly<ServerConfig> = Object.freeze({
-    ...loaded.config,
-    workers: workerCount(loaded.config),
-  });
+  const workers = workerCount(loaded.config);
+  let config: Readonly<ServerConfig> = Object.freeze({ ...loaded.config, workers });
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const root = createLogger({ name: 'parley-server', level: config.logLevel });
   const logger = worker === undefined ? root : root.child({ worker, pid: process.pid });
   // In a pool the primary makes the local key file first; its workers then all read the same key.
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
-  if (cluster.isPrimary && (config.workers as number) > 1) {
+  if (cluster.isPrimary && workers > 1) {
     logger.debug({ config: redact(config) }, 'configuration');
-    const workers = config.workers as number;
     process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
   }
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');

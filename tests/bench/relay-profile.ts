@@ -18,6 +18,10 @@ const seconds = Number(env.BENCH_DURATION ?? 8);
 const pieces = Number(env.BENCH_PIECES ?? 100);
 const bare = env.BENCH_TARGET === 'bare';
 const profiled = env.BENCH_PROFILE !== '0';
+/** WORKERS for Parley (then on Redis, as several processes need). */
+const workers = Number(env.BENCH_WORKERS ?? 1);
+/** BENCH_REQUEST_ID=0: streams without a request_id (no idempotency record, nothing relayed). */
+const requestIds = env.BENCH_REQUEST_ID !== '0';
 const work = await mkdtemp(join(tmpdir(), 'parley-relay-profile-'));
 const profileDir = join(work, 'profile');
 const model = await startModel();
@@ -28,11 +32,12 @@ try {
     : await startParley({
         name: 'parley (profiled)',
         compiled: true,
-        noRedis: true,
+        noRedis: workers === 1,
         modelUrl: model.url,
         dataDir: join(work, 'data'),
-        redisUrl: '',
-        redisPrefix: '',
+        redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        redisPrefix: `parley-relay-profile-${process.pid}:`,
+        env: { WORKERS: String(workers) },
         ...(profiled ? { cpuProfDir: profileDir } : {}),
       });
   const target: RelayTarget = {
@@ -40,7 +45,12 @@ try {
     url: server.url,
     path: bare ? '/stream' : '/sse/parley.chat.v1.ChatService/StartConversation',
     headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: bare ? (_worker, message) => JSON.stringify({ message }) : parleyStreamBody,
+    body: bare
+      ? (_worker, message) => JSON.stringify({ message })
+      : requestIds
+        ? parleyStreamBody
+        : (worker, message) =>
+            JSON.stringify({ message, session: { platform: 'bench', user_id: `r-${worker}` } }),
     proc: server.proc,
   };
   const fromUs = monotonicUs();

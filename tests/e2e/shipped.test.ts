@@ -47,6 +47,7 @@ beforeAll(async () => {
   });
   telegram = await startTelegramEmulator();
   server = startShipped(serverApp, {
+    HOME: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -60,6 +61,7 @@ beforeAll(async () => {
   // The server logs where it listens once it does (it picked the port: PORT=0).
   url = (await server.waitForOutput(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1] ?? '';
   bot = startShipped(botApp, {
+    HOME: dataDir,
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: telegram.apiRoot,
     PARLEY_URL: url,

@@ -103,6 +103,14 @@ describe('client policy through the OpenAI-compatible API', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('limits and charges a turn with store: false, which stores nothing', async () => {
+    await ask(client(), 'Off the record', { user: 'unstored', store: false });
+    const usage = await parley.usage().getUsage({ userId: 'unstored' });
+    expect(usage.daily?.used).toMatchObject({ inputTokens: '10', outputTokens: '5', turns: '1' });
+    const session = { platform: '', userId: 'unstored', chatId: '' };
+    expect((await parley.client().listConversations({ session })).conversations).toEqual([]);
+  });
+
   it('counts a turn against new conversations only when it starts one', async () => {
     const openai = client(OTHER_KEY);
     const first = await ask(openai, 'Start', { user: 'daily' });

@@ -35,10 +35,12 @@ export async function streamReply(
     onChunk: () => void;
     /** Ends the response cleanly after this many chunks: no finish reason, no usage, no `[DONE]`. */
     endAfterChunks?: number | undefined;
+    /** Sends this many chunks, then leaves the response open without another byte. */
+    stallAfterChunks?: number | undefined;
   },
 ): Promise<number> {
   const all = chunkFrames(reply, options.includeUsage, options.pacing.chunks);
-  const cut = options.endAfterChunks;
+  const cut = options.endAfterChunks ?? options.stallAfterChunks;
   const frames = cut === undefined ? all : all.slice(0, cut);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let sent = 0;
@@ -49,6 +51,8 @@ export async function streamReply(
     sent++;
     options.onChunk();
   }
+  // A stalled answer stays open: the client's watchdog (or the stand-in's close) ends it.
+  if (options.stallAfterChunks !== undefined) return sent;
   if (cut === undefined) res.end('data: [DONE]\n\n');
   else res.end();
   return sent;

@@ -65,6 +65,8 @@ export interface AnswerShape {
    * reason, no usage, no `[DONE]`. 1 sends a stream with nothing in it.
    */
   endAfterChunks?: number;
+  /** Sends this many chunks of a streamed answer, then nothing more, leaving the response open. */
+  stallAfterChunks?: number;
 }
 
 export interface ChatRequestMessage {
@@ -246,8 +248,15 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
       const pacing = step.stream ?? options.stream ?? {};
       // Counted as they go out, so an abort records how far the answer got.
       const onChunk = () => void progress.chunksSent++;
-      const { endAfterChunks } = step;
-      await streamReply(res, reply, { includeUsage, pacing, sleep, onChunk, endAfterChunks });
+      const { endAfterChunks, stallAfterChunks } = step;
+      await streamReply(res, reply, {
+        includeUsage,
+        pacing,
+        sleep,
+        onChunk,
+        endAfterChunks,
+        stallAfterChunks,
+      });
       return;
     }
     sendJson(res, 200, completionBody(reply));

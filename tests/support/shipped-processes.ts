@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { stopProcess } from './cli-processes.ts';
 import type { ShippedApp } from './shipped-artifacts.ts';
 
@@ -24,7 +25,7 @@ export function startShipped(app: ShippedApp, env: Record<string, string>): Ship
   const [command = '', ...args] = app.cmd;
   const child = spawn(command === 'node' ? process.execPath : command, args, {
     cwd: app.dir,
-    env: { PATH: process.env.PATH ?? '', HOME: app.dir, OTEL_SDK_DISABLED: 'true', ...app.env, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), OTEL_SDK_DISABLED: 'true', ...app.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

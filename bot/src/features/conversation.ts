@@ -1,4 +1,4 @@
-import { AttachmentKind, type AttachmentUpload, type Message, RpcError } from '@parley/rpc';
+import { AttachmentKind, type AttachmentUpload, type Message, RpcError, resumeOnDrop } from '@parley/rpc';
 import { Composer, type Context } from 'telegraf';
 import { message } from 'telegraf/filters';
 import type { Chat, User } from 'telegraf/types';
@@ -91,12 +91,20 @@ export async function runTurn(deps: FeatureDeps, request: TurnRequest): Promise<
   const progress = new TurnProgress(deps.showTools, texts);
   let outcome = 'ok';
   try {
-    // The update's request id: a redelivered update re-attaches to the running turn, never pays twice.
-    const events = deps.parley.streamContinueConversation({
+    // The update's request id: a redelivered update re-attaches to the running turn, never pays twice;
+    // so does this bot after a dropped stream (a network cut, a server restart).
+    const call = {
       message: request.text,
       session: sessionMetadataFor(chat, request.from),
       requestId: requestIdFor(request.updateId),
       ...(request.attachments ? { attachments: request.attachments } : {}),
+    };
+    const events = resumeOnDrop({
+      open: () => deps.parley.streamContinueConversation(call),
+      onResumed: ({ restarted }) => {
+        deps.logger.info({ restarted }, 'the stream to the server dropped; re-attached to the turn');
+        if (restarted) progress.restart();
+      },
     });
     let heard = '';
     for await (const event of events) {

@@ -39,6 +39,12 @@ export class TurnProgress {
     return this.#done;
   }
 
+  /** Forgets the text so far: the server ran the turn anew after a dropped stream, its text starts over. */
+  restart(): void {
+    this.#text = '';
+    this.#tool = undefined;
+  }
+
   /** Folds one event in; true when the preview has changed. */
   apply({ event }: TurnEvent): boolean {
     switch (event.oneofKind) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type AttachmentUpload, Conversation, Message, Role, TurnEvent } from '@parley/rpc';
+import { type AttachmentUpload, Conversation, Message, Role, resumeOnDrop, TurnEvent } from '@parley/rpc';
 import type { CommandContext } from '../io/command-context.ts';
-import { resumeOnDrop } from './resume.ts';
 import type { TurnView } from './turn-view.ts';
 
 export interface TurnRequest {

@@ -38,6 +38,7 @@ export * from './gen/parley/usage/v1/usage.ts';
 export { createUsageServiceServer, type UsageServiceTwirp } from './gen/parley/usage/v1/usage.twirp.ts';
 export * from './identity-client.ts';
 export * from './policy-clients.ts';
+export * from './resume-turn.ts';
 export * from './stream.ts';
 
 /** Options of {@link createChatClient}. */

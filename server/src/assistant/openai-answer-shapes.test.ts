@@ -15,12 +15,12 @@ beforeAll(async () => {
 afterAll(() => standIn.close());
 beforeEach(() => standIn.reset());
 
-function makeLlm(maxRetries = 2): OpenAiLlm {
+function makeLlm(maxRetries = 2, timeoutMs = 2_000): OpenAiLlm {
   return new OpenAiLlm({
     apiKey: 'sk-test',
     baseUrl: standIn.url,
     model: 'gpt-test',
-    timeoutMs: 2_000,
+    timeoutMs,
     maxRetries,
     backoff: { initialDelayMs: 1, maxDelayMs: 5 },
   });
@@ -101,6 +101,17 @@ describe('OpenAiLlm with answers that are not a well-formed stream', () => {
     expect(told.join('')).toBe('Once upon a time');
     expect(standIn.requests).toHaveLength(1);
     // 16 characters told: about 4 tokens, as the usage of a stream that never reached its usage chunk.
+    expect(usageOfFailure(error)).toMatchObject({ completionTokens: 4 });
+  });
+
+  it('fails a stream that stalls after its first words as timed out, not as a shorter reply', async () => {
+    // The idle watchdog aborts the attempt: that abort must not pass for the end of the answer.
+    standIn.script({ reply: 'first words, then silence', stream: { chunks: 2 }, stallAfterChunks: 2 });
+    const told: string[] = [];
+    const error = await failure(makeLlm(2, 300).complete(streamed(told)));
+    expect(error.code).toBe('deadline_exceeded');
+    expect(told).toEqual(['first words, ']);
+    expect(standIn.requests).toHaveLength(1);
     expect(usageOfFailure(error)).toMatchObject({ completionTokens: 4 });
   });
 });

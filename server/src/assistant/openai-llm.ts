@@ -16,6 +16,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
+import { linkSignals } from '../providers/abort.ts';
 import type { FetchFunction } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
@@ -156,10 +157,10 @@ export class OpenAiLlm implements Llm {
     callerSignal: AbortSignal | undefined,
   ): Promise<LlmResponse> {
     const idle = new IdleWatch(this.#timeoutMs);
-    const signals = [attemptSignal, idle.signal, ...(callerSignal ? [callerSignal] : [])];
+    const linked = linkSignals([attemptSignal, idle.signal, ...(callerSignal ? [callerSignal] : [])]);
     try {
       const response = await this.#client.chat.completions
-        .create(body, { signal: AbortSignal.any(signals) })
+        .create(body, { signal: linked.signal })
         .asResponse();
       return await readChatStream(response, { ...options, onBytes: idle.touch });
     } catch (err) {
@@ -167,6 +168,7 @@ export class OpenAiLlm implements Llm {
       throw err;
     } finally {
       idle.stop();
+      linked.release();
     }
   }
 

@@ -120,3 +120,25 @@ describe('SqliteSessionStore', () => {
     });
   });
 });
+
+describe('sweepExpired', () => {
+  it('deletes expired rows in bounded batches, found by index, and keeps live ones', () => {
+    const now = Date.now();
+    const insert = db(0).prepare('INSERT INTO idempotency VALUES (?, ?, ?, ?)');
+    db(0).transaction(() => {
+      for (let i = 0; i < 2_500; i++) insert.run(`sweep-old-${i}`, 'done', '{}', now - 1);
+      for (let i = 0; i < 10; i++) insert.run(`sweep-live-${i}`, 'done', '{}', now + 60_000);
+    })();
+    const count = (pattern: string) =>
+      (db(1).prepare('SELECT count(*) AS n FROM idempotency WHERE key LIKE ?').get(pattern) as { n: number })
+        .n;
+    expect(sweepExpired(db(1), now)).toBeGreaterThanOrEqual(2_000);
+    expect(count('sweep-old-%')).toBe(500);
+    sweepExpired(db(2), now);
+    expect([count('sweep-old-%'), count('sweep-live-%')]).toEqual([0, 10]);
+    const plan = db(0)
+      .prepare('EXPLAIN QUERY PLAN SELECT key FROM idempotency WHERE expires_at <= ? LIMIT 10')
+      .all(now) as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('idempotency_by_expiry');
+  });
+});

@@ -50,10 +50,7 @@ export function createOpenAiApi(deps: OpenAiApiDeps) {
         case 'OpenAiListModels':
           return sendJson(res, deps.models.list(clientId));
         case 'OpenAiGetModel':
-          return sendJson(
-            res,
-            deps.models.get(clientId, decodeURIComponent(path.slice('/v1/models/'.length))),
-          );
+          return sendJson(res, deps.models.get(clientId, modelIdOf(path)));
         case 'OpenAiChatCompletions':
           return await completions(res, context, req.headers, await jsonBody(req, res, deps.maxBodyBytes));
         default:
@@ -102,6 +99,15 @@ async function jsonBody(req: IncomingMessage, res: ServerResponse, limit: number
     return JSON.parse(body.toString('utf8'));
   } catch {
     throw new ValidationError('body', 'is not valid JSON');
+  }
+}
+
+/** The model id in `/v1/models/{model}` (ids such as `org/model` keep their slash). */
+function modelIdOf(path: string): string {
+  try {
+    return decodeURIComponent(path.slice('/v1/models/'.length));
+  } catch {
+    throw new ValidationError('model', 'is not a valid URL path segment');
   }
 }
 

@@ -1,3 +1,5 @@
+const BATCH = 64;
+
 /** Something with text waiting to be written. */
 export interface Flushable {
   flush(): void;
@@ -28,8 +30,16 @@ export class FlushClock {
 
   readonly #tick = (): void => {
     this.#timer = undefined;
-    const due = this.#due;
+    const due = [...this.#due];
     this.#due = new Set();
-    for (const stream of due) stream.flush();
+    this.#flush(due, 0);
   };
+
+  // In batches, letting the event loop take I/O in between: a new turn's request or its first model
+  // chunk does not wait behind the writes of a thousand live streams.
+  #flush(due: Flushable[], from: number): void {
+    const end = Math.min(due.length, from + BATCH);
+    for (let i = from; i < end; i++) due[i]?.flush();
+    if (end < due.length) setImmediate(() => this.#flush(due, end));
+  }
 }

@@ -21,7 +21,8 @@ class FullSocket extends EventEmitter {
     if (!this.accepting) this.writableLength += text.length;
     return this.accepting;
   }
-  end() {
+  end(text?: string) {
+    if (text) this.written.push(text);
     this.ended = true;
   }
   destroy() {

@@ -47,7 +47,7 @@ export class SseStream implements Flushable {
     this.#frame = frame;
   }
 
-  /** Sends the status line and headers; events may follow. */
+  /** Sets the status line and headers; they leave with the first event written (one write, not two). */
   open(): void {
     this.#res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -55,7 +55,6 @@ export class SseStream implements Flushable {
       // nginx buffers responses unless told not to.
       'x-accel-buffering': 'no',
     });
-    this.#res.flushHeaders();
     this.#keepAlive = setInterval(() => this.#tick(), this.#options.keepAliveMs);
     this.#res.once('close', () => {
       clearInterval(this.#keepAlive);
@@ -96,6 +95,11 @@ export class SseStream implements Flushable {
     this.#frameText();
     const text = this.#frames;
     this.#frames = '';
+    if (text && this.#ending) {
+      // The last frames and the end of the response leave in one write.
+      this.#res.end(text);
+      return;
+    }
     if (text) {
       this.#wroteSinceTick = true;
       if (!this.#res.write(text)) {
@@ -106,6 +110,10 @@ export class SseStream implements Flushable {
         });
         return;
       }
+    }
+    if (!text && !this.#res.headersSent) {
+      // An event that writes nothing (a front door's frames may skip one) still opens the stream.
+      this.#res.flushHeaders();
     }
     if (this.#ending) this.#res.end();
   }

@@ -1,7 +1,9 @@
-import { brokenStreamError, RpcError, type TurnEvent } from '@parley/rpc';
-import { turnEvent } from '@parley/rpc/testing';
+import { RpcError } from '@protobuf-ts/runtime-rpc';
 import { describe, expect, it } from 'vitest';
-import { type ResumeOptions, resumeOnDrop } from './resume.ts';
+import { turnEvent } from './fake-turn.ts';
+import type { TurnEvent } from './gen/parley/chat/v1/chat.ts';
+import { type ResumeOptions, resumeOnDrop } from './resume-turn.ts';
+import { brokenStreamError } from './stream.ts';
 
 /** One connection: its events, then how it ends (a thrown error; none for a clean end). */
 interface Connection {

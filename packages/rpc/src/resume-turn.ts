@@ -1,4 +1,6 @@
-import { isBrokenStream, RpcError, TurnEvent } from '@parley/rpc';
+import { RpcError } from '@protobuf-ts/runtime-rpc';
+import { TurnEvent } from './gen/parley/chat/v1/chat.ts';
+import { isBrokenStream } from './stream.ts';
 
 /**
  * Waits before each re-attach: the first comes quickly, inside the server's grace (750 ms) for a client
@@ -10,11 +12,11 @@ export interface ResumeOptions {
   /** Opens the turn's stream: the same request (same `request_id`) every time. */
   open: () => AsyncIterable<TurnEvent>;
   /** Aborting stops the turn: no more re-attaching. */
-  signal: AbortSignal;
+  signal?: AbortSignal;
   /** Told once per re-attach that picked the turn up again; `restarted` when its text began anew. */
   onResumed: (how: { restarted: boolean }) => void;
   delaysMs?: readonly number[];
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function* resumeOnDrop(options: ResumeOptions): AsyncGenerator<Turn
       return;
     } catch (err) {
       const delay = delaysMs[attempt];
-      if (delay === undefined || signal.aborted || !seen.began || !resumable(err)) throw err;
+      if (delay === undefined || signal?.aborted || !seen.began || !resumable(err)) throw err;
       await sleep(delay, signal);
     }
   }
@@ -133,13 +135,13 @@ function delta(text: string): TurnEvent {
   return TurnEvent.create({ event: { oneofKind: 'delta', delta: { text } } });
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    signal?.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     }
   });
