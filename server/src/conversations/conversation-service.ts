@@ -100,7 +100,7 @@ export class ConversationService {
       scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
       return { conversation };
     }
-    const language = await this.#language(input.owner, input.language);
+    const language = await this.#language(await this.#deps.people.resolve(input.owner), input.language);
     const turn = { message: input.message ?? '', uploads, isNew: true, retryOfFailure: false, language };
     const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
     return { conversation: result.conversation, turn: result };

@@ -30,8 +30,8 @@ export function reaches(owner: ActingIdentity, identity: Identity): boolean {
 /** Finds the person behind an identity (People), or, where nothing is linked, nobody (tests, tools). */
 export interface PersonResolver {
   resolve<T extends Identity>(identity: T): Promise<T & ActingIdentity>;
-  /** The language the person chose ('' when none). */
-  language(identity: Identity): Promise<string>;
+  /** The language the person chose ('' when none); cheaper for an identity already resolved. */
+  language(identity: ActingIdentity): Promise<string>;
 }
 
 /** Every identity is its own person, with no language chosen: for code that runs without the store. */

@@ -33,10 +33,12 @@ export class People {
     this.#max = deps.maxIdentities ?? DEFAULT_MAX_IDENTITIES;
   }
 
-  /** The identity, with `linked` set to its person's identities when it is linked. */
+  /** The identity, with `linked` set to its person's identities (only itself when not linked). */
   async resolve<T extends Identity>(identity: T): Promise<T & ActingIdentity> {
     const person = await this.#deps.store.personOf(identity);
-    if (!person || person.identities.length < 2) return identity;
+    if (!person || person.identities.length < 2) {
+      return { ...identity, linked: [{ clientId: identity.clientId, userId: identity.userId }] };
+    }
     return { ...identity, linked: person.identities.map(({ clientId, userId }) => ({ clientId, userId })) };
   }
 
@@ -118,7 +120,9 @@ export class People {
   }
 
   /** The language `identity`'s person chose last, from any of their identities ('' when none). */
-  async language(identity: Identity): Promise<string> {
+  async language(identity: ActingIdentity): Promise<string> {
+    // Resolved already (a turn resolves its owner first): one read instead of two.
+    if (identity.linked) return this.#deps.store.language(identity.linked);
     const person = await this.#deps.store.personOf(identity);
     return this.#deps.store.language(person ? person.identities : [identity]);
   }

@@ -88,8 +88,7 @@ export class PolicyGuard {
     );
     if (turn) {
       try {
-        const person = await this.#deps.people.resolve(owner);
-        await this.#checkBudgets(person, effectiveBudgets(policy.budgets, controls.budget));
+        await this.#checkBudgets(owner, effectiveBudgets(policy.budgets, controls.budget));
       } catch (err) {
         // The conversation was not created, so it does not count; the attempt still counts as a turn.
         const conversations = consumed.filter(([rule]) => rule.name === 'user-conversations');
@@ -187,12 +186,15 @@ export class PolicyGuard {
     return sum;
   }
 
-  async #checkBudgets(owner: ActingIdentity, budgets: Budgets): Promise<void> {
+  /** Budgets are the person's: looked up only when a limit applies (no lookup for unlimited clients). */
+  async #checkBudgets(owner: UsageOwner, budgets: Budgets): Promise<void> {
     const now = this.#deps.clock();
+    let person: ActingIdentity | undefined;
     for (const period of PERIODS) {
       const limit = budgets[period];
       if (limit.tokens === undefined && limit.costMicros === undefined) continue;
-      const used = await this.#totals(owner, periodRange(period, now));
+      person ??= await this.#deps.people.resolve(owner);
+      const used = await this.#totals(person, periodRange(period, now));
       const over =
         limit.tokens !== undefined && tokensOf(used) >= limit.tokens
           ? 'tokens'
