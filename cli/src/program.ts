@@ -83,6 +83,11 @@ export function buildProgram(io: Io, createClient: ClientFactory, state: RunStat
   return program;
 }
 
+/** Commander's way of collecting a repeated option into a list. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 type ContextOf = (command: Command, conversationId?: string) => CommandContext;
 
 function addCommands(program: Command, state: RunState, context: ContextOf): void {
@@ -93,6 +98,12 @@ function addCommands(program: Command, state: RunState, context: ContextOf): voi
     )
     .argument('[conversation-id]', 'resume this conversation (its history is printed first)')
     .option('--no-stream', 'show each reply once it is complete instead of as it is written')
+    .option(
+      '-a, --attach <file>',
+      'send a file with your first message (repeatable; /attach adds more)',
+      collect,
+      [],
+    )
     .action(async (id: string | undefined, options: ChatOptions, command: Command) => {
       const { runChat } = await import('./commands/chat.ts');
       state.exitCode = await runChat(context(command, id), id, options);
@@ -100,7 +111,13 @@ function addCommands(program: Command, state: RunState, context: ContextOf): voi
   program
     .command('ask')
     .description('send one message and print the reply as it is written (the conversation id goes to stderr)')
-    .argument('<message...>', 'the message')
+    .argument('[message...]', 'the message (may be left out with --attach)')
+    .option(
+      '-a, --attach <file>',
+      'send a file with the message: an image, audio or a document (repeatable)',
+      collect,
+      [],
+    )
     .option('-c, --conversation <id>', 'continue this conversation instead of starting a new one')
     .option('--json', 'print each event of the reply as a line of JSON (with --no-stream: the response)')
     .option('--no-stream', 'wait for the whole reply instead of printing it as it is written')

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPrivateRedis } from '../support/private-redis.ts';
 import { API_KEY } from './fixtures.ts';
 import { monotonicUs, summarizeProfile } from './profile.ts';
 import { parleyStreamBody, type RelayTarget, relayRun } from './relay-bench.ts';
@@ -25,6 +26,9 @@ const requestIds = env.BENCH_REQUEST_ID !== '0';
 const work = await mkdtemp(join(tmpdir(), 'parley-relay-profile-'));
 const profileDir = join(work, 'profile');
 const model = await startModel();
+// Several processes (or BENCH_WITH_REDIS=1) share a private redis-server (BENCH_REDIS_URL: another one).
+const withRedis = workers > 1 || env.BENCH_WITH_REDIS === '1';
+const redis = withRedis && !env.BENCH_REDIS_URL ? await startPrivateRedis() : undefined;
 let server: RunningServer | undefined;
 try {
   server = bare
@@ -32,10 +36,10 @@ try {
     : await startParley({
         name: 'parley (profiled)',
         compiled: true,
-        noRedis: workers === 1,
+        noRedis: !withRedis,
         modelUrl: model.url,
         dataDir: join(work, 'data'),
-        redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        redisUrl: redis ? `redis://127.0.0.1:${redis.port}` : (env.BENCH_REDIS_URL ?? ''),
         redisPrefix: `parley-relay-profile-${process.pid}:`,
         env: { WORKERS: String(workers) },
         ...(profiled ? { cpuProfDir: profileDir } : {}),
@@ -56,6 +60,8 @@ try {
   const fromUs = monotonicUs();
   const row = await relayRun(target, streams, { pieces, intervalMs: 40, seconds });
   const toUs = monotonicUs();
+  if (env.BENCH_SHOW_OUTPUT === '1')
+    process.stdout.write(`server output (last 4 KB):\n${server.proc.output()}\n`);
   await server.proc.stop();
   const { firstDelta, firstTextOverhead, pieceDelay, ...rest } = row;
   const p = (x: { p50: number; p99: number }) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
@@ -74,5 +80,6 @@ try {
 } finally {
   await server?.proc.stop();
   await model.proc.stop();
+  await redis?.kill();
   await rm(work, { recursive: true, force: true });
 }

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Conversation } from '@parley/rpc';
+import type { AttachmentUpload, Conversation } from '@parley/rpc';
 import {
   describeAll,
   formatConversation,
   formatConversationTable,
 } from '../conversations/conversation-format.ts';
+import { formatSize } from '../io/attachment-format.ts';
 import type { CommandContext } from '../io/command-context.ts';
 import { formatRpcError, isFatalInChat, isUsageError, UsageError } from '../io/errors.ts';
 import { ExitCode } from '../io/exit-codes.ts';
 import { shorten, writeLine } from '../io/output.ts';
+import { readAttachment } from '../turn/attachment-files.ts';
 import { REPL_HELP, type ReplCommand } from './repl-commands.ts';
 import type { ReplInput } from './repl-input.ts';
 
@@ -21,6 +23,8 @@ export interface ChatState {
   turn?: AbortController | undefined;
   /** A question in flight (`/delete` asks first): Ctrl-C answers no. */
   question?: AbortController | undefined;
+  /** Files waiting for the next message (`--attach`, `/attach`). */
+  attachments: AttachmentUpload[];
 }
 
 const LIST_SIZE = 20;
@@ -82,6 +86,13 @@ async function dispatch(
     case 'delete':
       await remove(ctx, state, input, command.target);
       break;
+    case 'attach': {
+      const file = await readAttachment(command.path);
+      state.attachments.push(file);
+      const size = formatSize(file.data.byteLength);
+      writeLine(stderr, `attached ${file.fileName} (${size}): it goes with your next message`);
+      break;
+    }
   }
   return undefined;
 }

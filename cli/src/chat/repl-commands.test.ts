@@ -16,6 +16,8 @@ describe('parseEntry', () => {
     ['/delete 2', { name: 'delete', target: '2' }],
     ['/exit', { name: 'exit' }],
     ['/quit', { name: 'exit' }],
+    ['/attach photo.png', { name: 'attach', path: 'photo.png' }],
+    ['/attach "My Notes.pdf"', { name: 'attach', path: 'My Notes.pdf' }],
   ])('reads %j as a command', (input, command) => {
     expect(parseEntry(input)).toEqual({ kind: 'command', command });
   });
@@ -28,6 +30,7 @@ describe('parseEntry', () => {
     ['/swtich 2', /^unknown command \/swtich \(did you mean \/switch\?\)/],
     ['/switch', /^usage: \/switch <id\|n>/],
     ['/new now', /^\/new takes no argument$/],
+    ['/attach', /^usage: \/attach <file>/],
   ])('explains %j instead of sending it', (input, message) => {
     const entry = parseEntry(input);
     expect(entry).toMatchObject({ kind: 'command', command: { name: 'invalid' } });

@@ -6,6 +6,7 @@ export type ReplCommand =
   | { name: 'switch'; target: string }
   | { name: 'show' }
   | { name: 'delete'; target?: string }
+  | { name: 'attach'; path: string }
   | { name: 'exit' }
   /** Not a command we know, or one used wrongly: `message` says what to do instead. */
   | { name: 'invalid'; message: string };
@@ -23,13 +24,14 @@ export const REPL_HELP = `Commands:
   /switch <id|n>    continue another conversation (n from /list)
   /show             the current conversation with all its messages
   /delete [id|n]    delete the current (or the given) conversation
+  /attach <file>    send a file (image, audio, document) with your next message
   /exit             leave (also /quit, Ctrl-D, or Ctrl-C at an empty prompt)
 Anything else is sent as a message; start it with // to send a message that begins with /.
 Multi-line messages: paste them, or type """ on a line, then the lines, then """ again.
 Ctrl-C while a reply is written cancels it.`;
 
 const ALIASES: Record<string, string> = { quit: 'exit', '?': 'help', ls: 'list' };
-const NAMES = ['help', 'new', 'list', 'switch', 'show', 'delete', 'exit'] as const;
+const NAMES = ['help', 'new', 'list', 'switch', 'show', 'delete', 'attach', 'exit'] as const;
 type Name = (typeof NAMES)[number];
 
 /**
@@ -58,6 +60,10 @@ function toCommand(name: string, argument: string): ReplCommand {
         : { name: 'invalid', message: 'usage: /switch <id|n> (n is a number from /list)' };
     case 'delete':
       return argument ? { name, target: argument } : { name };
+    case 'attach':
+      return argument
+        ? { name, path: argument.replace(/^(["'])(.*)\1$/, '$2') }
+        : { name: 'invalid', message: 'usage: /attach <file> (it goes with your next message)' };
     default:
       return argument ? { name: 'invalid', message: `/${name} takes no argument` } : { name };
   }

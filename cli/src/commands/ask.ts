@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ContinueConversationResponse, StartConversationResponse } from '@parley/rpc';
+import { type AttachmentUpload, ContinueConversationResponse, StartConversationResponse } from '@parley/rpc';
 import type { CommandContext } from '../io/command-context.ts';
 import { UsageError } from '../io/errors.ts';
 import { ExitCode } from '../io/exit-codes.ts';
 import { startSpinner, writeJson, writeLine } from '../io/output.ts';
+import { readAttachments } from '../turn/attachment-files.ts';
 import { runTurn } from '../turn/run-turn.ts';
 import { createTurnView } from '../turn/turn-view.ts';
 
@@ -14,6 +15,8 @@ export interface AskOptions {
   json?: boolean;
   /** False with `--no-stream`: wait for the whole reply. */
   stream?: boolean;
+  /** Files to send with the message (`--attach`, repeatable). */
+  attach?: string[];
 }
 
 /**
@@ -22,8 +25,11 @@ export interface AskOptions {
  */
 export async function runAsk(ctx: CommandContext, words: string[], options: AskOptions): Promise<number> {
   const message = words.join(' ').trim();
-  if (!message) throw new UsageError('the message is empty');
-  if (options.json && options.stream === false) return askForJson(ctx, message, options.conversation);
+  const attachments = await readAttachments(options.attach);
+  if (!message && attachments.length === 0) throw new UsageError('the message is empty');
+  if (options.json && options.stream === false) {
+    return askForJson(ctx, { message, attachments }, options.conversation);
+  }
   const stop = new AbortController();
   // Only the first Ctrl-C cancels politely; the next one gets Node's default and ends the process.
   const unsubscribe = ctx.io.onInterrupt?.(() => {
@@ -32,7 +38,7 @@ export async function runAsk(ctx: CommandContext, words: string[], options: AskO
   });
   try {
     const view = createTurnView(ctx.io, { json: options.json === true });
-    const request = { message, conversationId: options.conversation };
+    const request = { message, attachments, conversationId: options.conversation };
     const outcome = await runTurn(ctx, request, view, {
       stream: options.stream !== false,
       signal: stop.signal,
@@ -45,9 +51,13 @@ export async function runAsk(ctx: CommandContext, words: string[], options: AskO
 }
 
 /** `--json --no-stream`: the unary response as one JSON document, as before streaming existed. */
-async function askForJson(ctx: CommandContext, message: string, conversationId?: string): Promise<number> {
+async function askForJson(
+  ctx: CommandContext,
+  { message, attachments }: { message: string; attachments: AttachmentUpload[] },
+  conversationId?: string,
+): Promise<number> {
   const spinner = startSpinner(ctx.io, 'thinking…');
-  const base = { message, session: ctx.session, requestId: randomUUID() };
+  const base = { message, attachments, session: ctx.session, requestId: randomUUID() };
   let id: string;
   let json: unknown;
   try {

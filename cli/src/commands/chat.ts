@@ -6,12 +6,15 @@ import type { CommandContext } from '../io/command-context.ts';
 import { formatRpcError, isFatalInChat } from '../io/errors.ts';
 import { ExitCode } from '../io/exit-codes.ts';
 import { writeLine } from '../io/output.ts';
+import { readAttachments } from '../turn/attachment-files.ts';
 import { runTurn } from '../turn/run-turn.ts';
 import { createTurnView } from '../turn/turn-view.ts';
 
 export interface ChatOptions {
   /** False with `--no-stream`: each reply is shown once it is complete. */
   stream?: boolean;
+  /** Files sent with the first message (`--attach`, repeatable). */
+  attach?: string[];
 }
 
 /**
@@ -33,7 +36,7 @@ export async function runChat(
     }
     writeLine(ctx.io.stderr, `conversation ${conversationId}`);
   }
-  const state: ChatState = { conversationId, listed: [] };
+  const state: ChatState = { conversationId, listed: [], attachments: await readAttachments(options.attach) };
   let leaving = false;
   const input = new ReplInput(ctx.io, () => {
     if (interrupt(state, input)) return;
@@ -108,7 +111,9 @@ async function turn(
         started.newConversation ? `conversation ${started.conversationId}` : undefined,
     },
   );
-  const request = { message, conversationId: state.conversationId };
+  // Files wait for the next message (--attach, /attach); sent or refused, they are not sent again.
+  const request = { message, conversationId: state.conversationId, attachments: state.attachments };
+  state.attachments = [];
   try {
     const outcome = await runTurn(ctx, request, view, {
       stream: options.stream !== false,

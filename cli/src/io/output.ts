@@ -1,4 +1,5 @@
 import { type Message, Role, Timestamp, type ToolCall } from '@parley/rpc';
+import { formatAttachments } from './attachment-format.ts';
 import type { Io, OutStream } from './command-context.ts';
 
 export function writeLine(stream: OutStream, text = ''): void {
@@ -49,6 +50,7 @@ export function formatMessage(message: Message): string {
   const cut = message.interrupted ? ' (interrupted)' : '';
   const lines = [`[${ROLE_LABELS[message.role] ?? 'message'}] ${formatTime(message.createdAt)}${cut}`];
   if (message.content) lines.push(message.content);
+  lines.push(...formatAttachments(message));
   for (const call of message.toolCalls) lines.push(formatToolCall(call));
   return lines.join('\n');
 }

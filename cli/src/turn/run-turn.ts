@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Conversation, Message, Role, resumeOnDrop, TurnEvent } from '@parley/rpc';
+import { type AttachmentUpload, Conversation, Message, Role, resumeOnDrop, TurnEvent } from '@parley/rpc';
 import type { CommandContext } from '../io/command-context.ts';
 import type { TurnView } from './turn-view.ts';
 
 export interface TurnRequest {
   message: string;
+  /** Files sent with the message (read from disk; the server sniffs what they are). */
+  attachments?: AttachmentUpload[];
   /** Continue this conversation; without one, the turn starts a new conversation. */
   conversationId?: string | undefined;
 }
@@ -54,12 +56,12 @@ export async function runTurn(
 
 function turnEvents(
   ctx: CommandContext,
-  { message, conversationId }: TurnRequest,
+  { message, conversationId, attachments = [] }: TurnRequest,
   view: TurnView,
   options: TurnOptions,
 ): AsyncIterable<TurnEvent> {
   // One request id for the turn: a re-attach after a dropped stream repeats it, never runs a second turn.
-  const base = { message, session: ctx.session, requestId: randomUUID() };
+  const base = { message, session: ctx.session, requestId: randomUUID(), attachments };
   if (!options.stream) return unaryTurn(ctx, { ...base, conversationId }, options.signal);
   const call = { signal: options.signal };
   return resumeOnDrop({
@@ -102,6 +104,7 @@ async function* unaryTurn(
 
 interface UnaryRequest {
   message: string;
+  attachments: AttachmentUpload[];
   session: CommandContext['session'];
   requestId: string;
   conversationId?: string | undefined;

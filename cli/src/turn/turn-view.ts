@@ -6,6 +6,7 @@ import {
   type TurnStarted,
 } from '@parley/rpc';
 import { Chalk } from 'chalk';
+import { attachmentNotes } from '../io/attachment-format.ts';
 import type { Io, OutStream } from '../io/command-context.ts';
 import { shorten, startSpinner, writeLine } from '../io/output.ts';
 import { LiveMarkdown } from '../render/live-markdown.ts';
@@ -77,6 +78,7 @@ abstract class StatusView implements TurnView {
       case 'started': {
         const note = this.options.onStarted?.(event.started);
         if (note) this.status(note);
+        for (const line of attachmentNotes(event.started.userMessage)) this.status(this.style.dim(line));
         break;
       }
       case 'delta':
