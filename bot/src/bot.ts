@@ -166,7 +166,21 @@ function reachableAgain(limits: ChatLimits): MiddlewareFn<Context> {
 function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
   const metrics = createBotMetrics(deps.registry);
   const limits = new ChatLimits({ onUnreachable: metrics.unreachable });
-  const outbox = new Outbox({ api: telegraf.telegram, logger: deps.logger, limits, onEvent: metrics.send });
+  const languages = new Languages({
+    logger: deps.logger,
+    store: {
+      get: async (userId) => (await deps.identity.getPreferences({ userId })).language,
+      set: async (userId, language) => void (await deps.identity.setLanguage({ userId, language })),
+    },
+  });
+  const outbox = new Outbox({
+    api: telegraf.telegram,
+    logger: deps.logger,
+    limits,
+    onEvent: metrics.send,
+    // A private chat's id is its user's: the language that user was last answered in.
+    undelivered: (chatId) => languages.known({ id: Number(chatId) }).t('outbox.undelivered'),
+  });
   return {
     parley: deps.parley,
     usage: deps.usage,
@@ -178,13 +192,7 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
     logger: deps.logger,
     showTools: deps.showTools,
     identity: deps.identity,
-    languages: new Languages({
-      logger: deps.logger,
-      store: {
-        get: async (userId) => (await deps.identity.getPreferences({ userId })).language,
-        set: async (userId, language) => void (await deps.identity.setLanguage({ userId, language })),
-      },
-    }),
+    languages,
     files: deps.files ?? telegramDownloader(telegraf.telegram, deps.rpcTimeoutMs),
   };
 }

@@ -145,6 +145,25 @@ describe('attachments', () => {
     expect(model.requests).toHaveLength(0);
   });
 
+  it('reads turn bodies sized for files, and keeps the small body limit everywhere else', async () => {
+    const big = Buffer.alloc(1_500_000, 'a');
+    // Over MAX_BODY_BYTES (1 MiB) as base64 JSON, so only the turn-taking routes read it: the file is then
+    // refused by its own limit, which names it.
+    const refused = await refusal(
+      parley.client({ json: true }).continueConversation({
+        attachments: [{ data: big, mediaType: '', fileName: 'big.txt' }],
+        session: session('big'),
+      }),
+    );
+    expect(refused.meta).toMatchObject({ limit: 'attachment_bytes', max_bytes: '200000' });
+    const res = await fetch(`${parley.url}/twirp/parley.chat.v1.ChatService/ListConversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ page_token: big.toString('base64') }),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it.each([
     ['a program named notes.txt', program(), 'notes.txt', /application\/x-elf|not supported/],
     ['a zip bomb named notes.txt', zipBomb(), 'notes.txt', /application\/zip.*not supported/],

@@ -1,14 +1,8 @@
 import { createLogger } from '@parley/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { textsFor } from '../i18n/texts.ts';
 import { ChatLimits } from './chat-limits.ts';
-import {
-  htmlToPlainText,
-  type MessageApi,
-  Outbox,
-  type SendEvent,
-  type SendExtra,
-  UNDELIVERED,
-} from './outbox.ts';
+import { htmlToPlainText, type MessageApi, Outbox, type SendEvent, type SendExtra } from './outbox.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
 
@@ -135,7 +129,7 @@ describe('Outbox', () => {
     expect(await box.html(1, `${'a'.repeat(4_000)}\n\n${'b'.repeat(100)}`)).toBe(false);
     expect(waits).toEqual([1_000, 3_000]);
     expect(events).toEqual(['transient_retry', 'transient_retry', 'failed']);
-    expect(api.sent).toEqual([{ text: UNDELIVERED, extra: undefined }]);
+    expect(api.sent).toEqual([{ text: textsFor('en').t('outbox.undelivered'), extra: undefined }]);
   });
 
   it('stops after a part that cannot be delivered', async () => {

@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
+import { DEFAULT_LOCALE, textsFor } from '../i18n/texts.ts';
 import { ChatLimits } from './chat-limits.ts';
 import { escapeHtml } from './reply-format.ts';
 import { splitMessage } from './split-message.ts';
@@ -42,6 +43,8 @@ export interface OutboxDeps {
   maxRetryAfterSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
   onEvent?: (event: SendEvent) => void;
+  /** The notice for a chat that lost part of a reply, in the chat's language (default: English). */
+  undelivered?: (chatId: number | string) => string;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -50,8 +53,6 @@ const MAX_ATTEMPTS = 4;
  * about 4 s, then the chat is told. Bounded because the chat's lane waits meanwhile.
  */
 const TRANSIENT_DELAYS_MS = [1_000, 3_000];
-export const UNDELIVERED =
-  'Sorry, Telegram failed while I was sending my answer, so part of it is missing. Please ask again.';
 /** Telegram refuses an edit that changes nothing; for us that edit has succeeded. */
 const NOT_MODIFIED = /message is not modified/i;
 
@@ -79,6 +80,7 @@ export class Outbox {
       limits: new ChatLimits(),
       maxRetryAfterSeconds: 120,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      undelivered: () => textsFor(DEFAULT_LOCALE).t('outbox.undelivered'),
       ...deps,
     };
   }
@@ -124,7 +126,7 @@ export class Outbox {
   async #tellUndelivered(chatId: number | string): Promise<void> {
     if (!(await this.#deps.limits.take(chatId))) return;
     try {
-      await this.#deps.api.sendMessage(chatId, UNDELIVERED);
+      await this.#deps.api.sendMessage(chatId, this.#deps.undelivered(chatId));
     } catch (err) {
       this.#deps.logger.warn({ err }, 'could not tell the chat that a reply was lost');
     }
