@@ -35,6 +35,10 @@ async function main(): Promise<void> {
     process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
   }
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');
+  // A worker whose primary is gone (killed) has nobody to restart or stop it. Before it serves, it
+  // would wait forever for the primary to hand it the port: it exits; once it serves, it drains first.
+  let onPrimaryGone = (): void => process.exit(1);
+  if (worker !== undefined) process.once('disconnect', () => onPrimaryGone());
 
   const tracing = await startTracing(process.env);
   // Loaded here, not at the top: a pool's primary serves nothing and never needs the server's modules.
@@ -84,8 +88,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // A worker whose primary is gone (killed) has nobody to restart or stop it: it drains and exits.
-  if (worker !== undefined) process.on('disconnect', () => stop('primary gone'));
+  onPrimaryGone = () => stop('primary gone');
 }
 
 /** WORKERS as a number: `auto` is one process per core this process may use. */

@@ -321,4 +321,20 @@ describe('WORKERS=2 with Redis', () => {
   it('keeps no coordination file: Redis holds what the workers share', async () => {
     expect(existsSync(join(dataDir, 'coordination.db'))).toBe(false);
   });
+
+  it('lets the workers drain and exit when the primary is killed', async () => {
+    const pids = listening(logLines(pool)).map((l) => l.pid ?? 0);
+    expect(pids).toHaveLength(2);
+    pool.child.kill('SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 300 && pids.some(alive); i++) await sleep(50);
+    expect(pids.filter(alive)).toEqual([]);
+  });
 });
