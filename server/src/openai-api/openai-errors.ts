@@ -57,6 +57,9 @@ export function toOpenAiError(facts: ErrorFacts): OpenAiError {
       // Images for a model that cannot see them: OpenAI answers such a request 400.
       if (meta.reason === 'model_without_vision')
         return make(400, 'invalid_request_error', 'model_not_vision_capable');
+      // Files this server cannot take (no transcription service, attachments off): a request problem.
+      if (meta.reason === 'transcription_not_configured' || meta.reason === 'attachments_disabled')
+        return make(400, 'invalid_request_error', 'unsupported_file');
       return make(409, 'conflict_error', 'conflict');
     case 'aborted':
       return make(409, 'conflict_error', 'conflict');
