@@ -151,6 +151,21 @@ describe('files in chat completions', () => {
     ]);
   });
 
+  it('streams an answer about an image, and with store: false keeps nothing', async () => {
+    const photo = png();
+    const stream = await client().chat.completions.create({
+      model: 'parley',
+      user: 'streamer',
+      stream: true,
+      store: false,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, imagePart(photo)] }],
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toContain(`[saw 1 image: image/png ${photo.length} bytes]`);
+    expect(await conversationsOf('streamer')).toEqual([]);
+  });
+
   it('refuses a remote image URL, naming the param, and fetches nothing', async () => {
     const refused = ask(
       [
