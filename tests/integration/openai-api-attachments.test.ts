@@ -62,6 +62,8 @@ describe('files in chat completions', () => {
     client()
       .chat.completions.create({ model: 'parley', messages: [{ role: 'user', content }], user, ...extra })
       .withResponse();
+  const askWith = (messages: OpenAI.ChatCompletionMessageParam[], user: string) =>
+    client().chat.completions.create({ model: 'parley', messages, user }).withResponse();
   const messagesOf = async (id: string, user: string) =>
     (
       await parley
@@ -97,9 +99,7 @@ describe('files in chat completions', () => {
       { role: 'assistant', content: first },
       { role: 'user', content: 'And its colour?' },
     ];
-    const next = await client()
-      .chat.completions.create({ model: 'parley', messages: history, user: 'ada' })
-      .withResponse();
+    const next = await askWith(history, 'ada');
     expect(next.response.headers.get(CONVERSATION)).toBe(id);
     expect(imagesIn(model.requests[1]?.body ?? {})).toHaveLength(1);
     expect((await messagesOf(id, 'ada')).map((m) => m.content)).toEqual([
@@ -114,41 +114,52 @@ describe('files in chat completions', () => {
       { role: 'user', content: [question[0] as Part, imagePart(jpeg(), 'image/jpeg')] },
       ...history.slice(1),
     ];
-    const forked = await client()
-      .chat.completions.create({ model: 'parley', messages: other, user: 'ada' })
-      .withResponse();
+    const forked = await askWith(other, 'ada');
     expect(forked.response.headers.get(CONVERSATION)).not.toBe(id);
     expect(await messagesOf(id, 'ada')).toHaveLength(4);
   });
 
-  it('transcribes an audio part and reads a file part like any attachment', async () => {
-    const { data, response } = await ask(
-      [
-        {
-          type: 'input_audio',
-          input_audio: { data: voiceNote('summarise this').toString('base64'), format: 'wav' },
+  it('transcribes an audio part and reads a file part like any attachment, hearing the audio once', async () => {
+    const parts: Part[] = [
+      {
+        type: 'input_audio',
+        input_audio: { data: voiceNote('summarise this').toString('base64'), format: 'wav' },
+      },
+      {
+        type: 'file',
+        file: {
+          filename: 'bill.pdf',
+          file_data: `data:application/pdf;base64,${pdf('Total 42').toString('base64')}`,
         },
-        {
-          type: 'file',
-          file: {
-            filename: 'bill.pdf',
-            file_data: `data:application/pdf;base64,${pdf('Total 42').toString('base64')}`,
-          },
-        },
-      ],
-      'voice',
-    );
+      },
+    ];
+    const { data, response } = await ask(parts, 'voice');
     // The stand-in echoes the user's message as the model read it: the transcript, then the document.
-    expect(data.choices[0]?.message.content).toBe(
+    const first = data.choices[0]?.message.content ?? '';
+    expect(first).toBe(
       'Echo: summarise this\n\n[Document "bill.pdf", application/pdf]\nTotal 42\n[End of document "bill.pdf"]',
     );
     expect(model.transcriptions).toMatchObject([{ fileName: 'audio.ogg' }]);
-    const [user] = await messagesOf(response.headers.get(CONVERSATION) ?? '', 'voice');
+    const id = response.headers.get(CONVERSATION) ?? '';
+    const [user] = await messagesOf(id, 'voice');
     expect(user?.content).toBe('summarise this');
     expect(user?.attachments.map((a) => [a.kind, a.transcript])).toEqual([
       [AttachmentKind.AUDIO, 'summarise this'],
       [AttachmentKind.DOCUMENT, ''],
     ]);
+
+    // The client resends the audio with its history: the stored transcript is used, not heard again.
+    const next = await askWith(
+      [
+        { role: 'user', content: parts },
+        { role: 'assistant', content: first },
+        { role: 'user', content: 'Shorter?' },
+      ],
+      'voice',
+    );
+    expect(next.response.headers.get(CONVERSATION)).toBe(id);
+    expect(model.transcriptions).toHaveLength(1);
+    expect(JSON.stringify(model.requests[1]?.body.messages)).toContain('summarise this');
   });
 
   it('streams an answer about an image, and with store: false keeps nothing', async () => {

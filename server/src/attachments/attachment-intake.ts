@@ -28,8 +28,10 @@ export class AttachmentIntake {
       const base = { kind, mediaType, name, data };
       if (kind === 'audio') {
         const fileName = `${baseName(name) || 'audio'}.${upload.extension}`;
-        const heard = await this.#deps.transcriber.transcribe({ data, mediaType, fileName }, signal);
-        prepared.push({ ...base, transcript: heard.text });
+        const heard =
+          upload.heard ??
+          (await this.#deps.transcriber.transcribe({ data, mediaType, fileName }, signal)).text;
+        prepared.push({ ...base, transcript: heard });
       } else if (kind === 'document') {
         const read = await documentText(upload, Math.max(0, charsLeft), upload.field);
         charsLeft -= read.text.length;

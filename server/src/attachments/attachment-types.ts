@@ -21,6 +21,8 @@ export interface CheckedUpload {
   extension: string;
   /** Where the request carried it (`attachments[2]`, `messages[1].content[0]`): errors name it. */
   field: string;
+  /** Audio already heard (the same bytes, stored with an earlier message): not transcribed again. */
+  heard?: string;
 }
 
 /** A checked upload made ready for the model: audio transcribed, documents turned into text. */

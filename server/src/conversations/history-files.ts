@@ -4,7 +4,7 @@ import type { LlmMessage } from '../assistant/llm.ts';
 import { promptText } from '../assistant/prompt-attachments.ts';
 import type { AttachmentIntake } from '../attachments/attachment-intake.ts';
 import type { CheckedUpload } from '../attachments/attachment-types.ts';
-import type { NewMessage } from './conversation-store.ts';
+import type { ConversationStore, NewMessage } from './conversation-store.ts';
 import { prepareUserMessage } from './user-message.ts';
 
 /** A message of a history turn; a user message may carry files (checked against the client's policy). */
@@ -44,6 +44,37 @@ export async function readyMessages(
     context.push(contextOf(prepared));
   }
   return { stored, context };
+}
+
+/**
+ * The history's audio with the transcripts stored for it, so an OpenAI client resending its history does
+ * not have it transcribed (and charged) again. Only for a history that matched the conversation's
+ * transcript: its fingerprint counts each file's bytes, so the k-th user message of the history is the
+ * conversation's k-th stored user message, with the same files.
+ */
+export async function withStoredTranscripts(
+  messages: readonly HistoryTurnMessage[],
+  newFrom: number,
+  conversation: { id: string; messageCount: number },
+  store: ConversationStore,
+): Promise<readonly HistoryTurnMessage[]> {
+  const audio = (m: HistoryTurnMessage) => m.role === 'user' && m.uploads?.some((u) => u.kind === 'audio');
+  if (!messages.slice(0, newFrom).some(audio)) return messages;
+  const stored = await store.messages(conversation.id, { afterSeq: 0, limit: conversation.messageCount });
+  const storedUsers = stored.filter((m) => m.role === 'user');
+  let k = 0;
+  return messages.map((message, i) => {
+    if (i >= newFrom || message.role !== 'user') return message;
+    const files = storedUsers[k++]?.attachments ?? [];
+    if (!message.uploads || files.length !== message.uploads.length) return message;
+    const uploads = message.uploads.map((upload, j) => {
+      const file = files[j];
+      return upload.kind === 'audio' && file?.kind === 'audio' && file.transcript !== undefined
+        ? { ...upload, heard: file.transcript }
+        : upload;
+    });
+    return { ...message, uploads };
+  });
 }
 
 function contextOf(prepared: NewMessage): ContextMessage {

@@ -18,6 +18,7 @@ import {
   pendingRecord,
   type ReadyMessages,
   readyMessages,
+  withStoredTranscripts,
 } from './history-files.ts';
 import { recordedAnswer } from './recorded-answer.ts';
 import { fallbackTitle } from './title.ts';
@@ -97,8 +98,11 @@ export class HistoryTurns {
       request.store && request.newFrom > 0 ? await store.findByTranscript(request.owner, history) : null;
     const admitted = { ...request, ...(await admit(request.store && !found)) };
     // Files are made ready (audio transcribed, documents read) before anything is stored.
+    const messages = found
+      ? await withStoredTranscripts(admitted.messages, admitted.newFrom, found, store)
+      : admitted.messages;
     const ready = await readyMessages(
-      admitted.messages,
+      messages,
       { model: admitted.model ?? '', signal: scope.signal },
       { assistant: this.#deps.assistant, intake: this.#deps.intake },
     );
