@@ -193,6 +193,7 @@ function featureDeps(telegraf: Telegraf, deps: BotDeps): FeatureDeps {
     showTools: deps.showTools,
     identity: deps.identity,
     languages,
+    commandMenu: (texts) => commandMenu(COMMAND_MENU, texts),
     files: deps.files ?? telegramDownloader(telegraf.telegram, deps.rpcTimeoutMs),
   };
 }

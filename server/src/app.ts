@@ -107,6 +107,7 @@ export function createApp(deps: AppDeps): App {
     gate,
     authenticate,
     maxBodyBytes: limits.maxBodyBytes,
+    maxTurnBodyBytes: limits.maxTurnBodyBytes ?? limits.maxBodyBytes,
     maxMessageChars: limits.maxMessageChars,
     ...streams,
   });

@@ -146,6 +146,7 @@ export async function createParleyServer(
   });
   const tools = createTools({ config, logger, clock, backends, metrics, breakers, overrides, mcp });
   const assistant = createAssistant({ config, logger, llm, tools });
+  const intake = createAttachmentIntake(config, logger, policy.meteredTranscriber);
   const service = new ConversationService({
     store,
     sessionManager,
@@ -153,7 +154,7 @@ export async function createParleyServer(
     lock: backends.lock,
     generateTitles: config.assistant.generateTitles,
     people: people.people,
-    intake: createAttachmentIntake(config, logger, policy.meteredTranscriber),
+    intake,
     logger,
   });
   const tuning = overrides.turns ?? {};
@@ -207,7 +208,7 @@ export async function createParleyServer(
     metrics,
     tools,
     openai: {
-      history: new HistoryTurns({ store, assistant, lock: backends.lock, logger }),
+      history: new HistoryTurns({ store, assistant, lock: backends.lock, intake, logger }),
       models: new ModelCatalog(policyConfig, clock()),
     },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),

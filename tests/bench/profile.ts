@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from './processes.ts';
 
 /** The parts of V8's .cpuprofile format read here. */
@@ -7,7 +10,7 @@ interface CpuProfile {
   nodes: Array<{
     id: number;
     hitCount?: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   }>;
   samples?: number[];
   timeDeltas?: number[];
@@ -60,17 +63,17 @@ export async function summarizeProfile(
   const byPlace = new Map<string, number>();
   let totalMs = 0;
   let idleMs = 0;
+  const original = sourceMapped();
   for (const node of profile.nodes) {
     const ms = selfMsById.get(node.id) ?? 0;
     if (ms === 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url, line } = original(node.callFrame);
     if (functionName === '(idle)') {
       idleMs += ms;
       continue;
     }
     totalMs += ms;
-    // tsx transpiles .ts files on load: V8's line numbers are the transpiled output's, so leave them out.
-    const where = !url ? '' : url.endsWith('.ts') ? shortUrl(url) : `${shortUrl(url)}:${lineNumber + 1}`;
+    const where = !url ? '' : `${shortUrl(url)}${line === undefined ? '' : `:${line}`}`;
     const name = `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
     const place = placeOf(url, functionName);
@@ -83,6 +86,47 @@ export async function summarizeProfile(
     idleMs,
     functions: ranked(byFunction, totalMs, top),
     places: ranked(byPlace, totalMs, top),
+  };
+}
+
+/**
+ * Maps a frame in a bundle (the compiled server's dist/, which has `.map` files beside it) back to the
+ * source file and line it was built from, so a profile of `node server/dist/main.js` names
+ * `server/src/...ts` and packages instead of one minified chunk. Frames without a map stay as they are.
+ */
+function sourceMapped(): (frame: CpuProfile['nodes'][number]['callFrame']) => {
+  functionName: string;
+  url: string;
+  /** 1-based, or undefined when not known. */
+  line: number | undefined;
+} {
+  const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+  const mapOf = (url: string) => {
+    let entry = maps.get(url);
+    if (entry === undefined) {
+      entry = null;
+      if (url.startsWith('file://')) {
+        const path = fileURLToPath(url);
+        try {
+          entry = { map: new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8'))), dir: dirname(path) };
+        } catch {
+          // No map beside it: not a bundle.
+        }
+      }
+      maps.set(url, entry);
+    }
+    return entry;
+  };
+  return (frame) => {
+    const found = mapOf(frame.url);
+    const at = found?.map.findEntry(frame.lineNumber, frame.columnNumber);
+    if (!found || !at || !('originalSource' in at)) {
+      // tsx transpiles .ts files on load: V8's line numbers are the transpiled output's, so leave them out.
+      const line = frame.url && !frame.url.endsWith('.ts') ? frame.lineNumber + 1 : undefined;
+      return { functionName: frame.functionName, url: frame.url, line };
+    }
+    const url = `file://${resolve(found.dir, at.originalSource)}`;
+    return { functionName: frame.functionName, url, line: at.originalLine + 1 };
   };
 }
 

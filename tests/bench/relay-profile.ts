@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPrivateRedis } from '../support/private-redis.ts';
@@ -10,7 +10,8 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // Where a streamed piece's CPU goes: one server (the compiled Parley, or BENCH_TARGET=bare for the bare
 // relay) under --cpu-prof while BENCH_STREAMS (300) streams of BENCH_PIECES (100) pieces run for
 // BENCH_DURATION (8) s; prints the row and the hottest functions and places. BENCH_PROFILE=0 skips the
-// profiler (e.g. to split CPU per stream from CPU per piece with a few pieces a stream). Needs `pnpm build`.
+// profiler (e.g. to split CPU per stream from CPU per piece with a few pieces a stream); BENCH_PROFILE_OUT=dir
+// keeps the .cpuprofile (open it in Chrome DevTools). Needs `pnpm build`.
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
 
 const env = process.env;
@@ -81,5 +82,6 @@ try {
   await server?.proc.stop();
   await model.proc.stop();
   await redis?.kill();
+  if (env.BENCH_PROFILE_OUT) await cp(profileDir, env.BENCH_PROFILE_OUT, { recursive: true }).catch(() => {});
   await rm(work, { recursive: true, force: true });
 }

@@ -153,6 +153,7 @@ describe('a Russian-speaking user in Telegram', () => {
 
     await anya.say('/language en');
     expect((await replies(5001))[0]?.text).toBe('Done. Language: English.');
+    expect(emulator.commands('', 5001)).toContainEqual({ command: 'help', description: 'What I can do' });
     await anya.say('/new');
     expect((await replies(5001))[0]?.text).toBe('Started a new conversation. What’s on your mind?');
   });

@@ -19,6 +19,8 @@ describe('the OpenAI-compatible API under retries and hang-ups', () => {
         OPENAI_API_KEY: 'test',
         OPENAI_MAX_RETRIES: '0',
         TOOLS: 'get_datetime',
+        // Completions may carry files: their body limit is MAX_BODY_BYTES plus the files' (as base64).
+        ATTACHMENT_MAX_TURN_BYTES: '100000',
       },
       overrides: { turns: { keepAliveMs: 50, graceMs: 0 } },
     });

@@ -61,7 +61,10 @@ export class BotApiExtras {
   private readonly chatTypes = new Map<number, string>();
   private readonly failures = new Map<string, { retryAfter: number; remaining: number; chatId?: number }>();
   private readonly refusals = new Map<number, Required<Refusal>>();
-  /** Command menus by `language_code` ('' = for every language without its own), default scope only. */
+  /**
+   * Command menus by scope and `language_code`: `''` or `'ru'` for the default scope ('' = every language
+   * without its own), `chat:<id>|<language>` for one chat's menu.
+   */
   readonly menus = new Map<string, BotCommandRecord[]>();
 
   /** Remembers each chat's type from the updates handed to the bot: only private chats take drafts. */
@@ -114,7 +117,8 @@ export class BotApiExtras {
     if (method === 'setMyCommands') return this.setCommands(params);
     if (method === 'getMyCommands') {
       const language = typeof params.language_code === 'string' ? params.language_code : '';
-      return { status: 200, body: { ok: true, result: this.menus.get(language) ?? [] } };
+      const key = menuKey(params.scope, language);
+      return { status: 200, body: { ok: true, result: (key && this.menus.get(key)) ?? [] } };
     }
     return undefined;
   }
@@ -131,11 +135,10 @@ export class BotApiExtras {
     if (typeof language !== 'string' || !/^([a-z]{2})?$/.test(language)) {
       return badRequest('LANG_CODE_INVALID');
     }
-    if (params.scope !== undefined && JSON.stringify(params.scope) !== '{"type":"default"}') {
-      return badRequest('the emulator keeps the default scope only');
-    }
+    const key = menuKey(params.scope, language);
+    if (key === undefined) return badRequest('the emulator keeps the default and chat scopes only');
     this.menus.set(
-      language,
+      key,
       commands.map(({ command, description }) => ({ command, description })),
     );
     return { status: 200, body: { ok: true, result: true } };
@@ -171,6 +174,16 @@ function isCommandList(value: unknown): value is BotCommandRecord[] {
         c.description.length <= MAX_DESCRIPTION,
     )
   );
+}
+
+/** Where a menu is kept: the default scope by language, a chat's as `chat:<id>|<language>`. */
+function menuKey(scope: unknown, language: string): string | undefined {
+  const parsed = typeof scope === 'string' ? parseJson(scope) : scope;
+  if (parsed === undefined || JSON.stringify(parsed) === '{"type":"default"}') return language;
+  const chat = parsed as { type?: unknown; chat_id?: unknown };
+  if (chat.type === 'chat' && Number.isInteger(Number(chat.chat_id)))
+    return `chat:${chat.chat_id}|${language}`;
+  return undefined;
 }
 
 function badRequest(reason: string): Answer {

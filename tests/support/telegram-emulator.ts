@@ -31,7 +31,7 @@ export type { BotApiCall, BotCommandRecord, DraftRecord, InjectedFailure, Refusa
  *   (edits included) so tests can check throttling.
  * - **Refusals.** {@link TelegramEmulator.refuse} makes a chat answer every call with 403 (blocked,
  *   kicked) or 400 "chat not found", as Telegram does once a user blocks the bot.
- * - **Command menus.** `setMyCommands` and `getMyCommands` with `language_code` (default scope), kept in
+ * - **Command menus.** `setMyCommands` and `getMyCommands` with `language_code` (default and chat scopes), kept in
  *   {@link TelegramEmulator.commands}, checked as Telegram checks them.
  * - **Files.** {@link TelegramEmulator.addFile} keeps a file a user sends; `getFile` answers for it
  *   (refusing files over Telegram's 20 MB bot limit) and `<apiRoot>/file/bot<token>/<path>` serves it.
@@ -52,8 +52,8 @@ export interface TelegramEmulator {
   callsTo(method: string): BotApiCall[];
   /** Drafts shown with `sendMessageDraft`, in order. */
   readonly drafts: DraftRecord[];
-  /** The command menu set for a language ('' or absent: the one for every other language). */
-  commands(languageCode?: string): BotCommandRecord[] | undefined;
+  /** The command menu for a language ('': every other language); of one chat when `chatId` is given. */
+  commands(languageCode?: string, chatId?: number): BotCommandRecord[] | undefined;
   /** Makes the next call(s) of `method` (to one chat, or any) fail with 429 and `retry_after`. */
   failNext(method: string, failure: InjectedFailure): void;
   /** Refuses every call to the chat (403 "bot was blocked by the user" unless told otherwise). */
@@ -116,7 +116,8 @@ export async function startTelegramEmulator(): Promise<TelegramEmulator> {
     failNext: (method, failure) => state.extras.failNext(method, failure),
     refuse: (chatId, refusal) => state.extras.refuse(chatId, refusal),
     accept: (chatId) => state.extras.accept(chatId),
-    commands: (languageCode = '') => state.extras.menus.get(languageCode),
+    commands: (languageCode = '', chatId?: number) =>
+      state.extras.menus.get(chatId === undefined ? languageCode : `chat:${chatId}|${languageCode}`),
     waitForPolls: (count, timeoutMs = 15_000) => waitForPolls(state, count, timeoutMs),
     addFile: (data, options) => state.files.add(data, options),
     downloads: state.files.downloads,

@@ -16,6 +16,9 @@ describe('/language', () => {
       { userId: '7', language: 'ru' },
     ]);
     expect(bot.callsTo('editMessageText').at(-1)?.text).toBe('Готово. Язык: Русский.');
+    const [chatMenu] = bot.callsTo('setMyCommands');
+    expect(chatMenu?.scope).toEqual({ type: 'chat', chat_id: 7 });
+    expect(chatMenu?.commands).toContainEqual({ command: 'help', description: 'Что я умею' });
     await bot.send(command(3, '/new'));
     expect(bot.messages().at(-1)?.text).toBe('Начат новый разговор. О чём поговорим?');
   });

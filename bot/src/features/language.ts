@@ -1,7 +1,7 @@
 import { Composer, type Context } from 'telegraf';
 import type { Chat, InlineKeyboardButton, User } from 'telegraf/types';
 import type { MenuEntry } from '../i18n/menu.ts';
-import { CATALOGS, isLocale, LOCALES, type Locale, textsFor } from '../i18n/texts.ts';
+import { CATALOGS, isLocale, LOCALES, type Locale, type Texts, textsFor } from '../i18n/texts.ts';
 import {
   answerCallback,
   enqueue,
@@ -56,6 +56,17 @@ async function showChoices(deps: FeatureDeps, chat: Chat, from: User | undefined
   await deps.outbox.html(chat.id, html, { keyboard: { inline_keyboard: keyboard } });
 }
 
+/**
+ * Telegram shows a user the menu of their app's language; after a choice in a private chat, that chat
+ * gets its own menu in the chosen language. A failure only leaves the menu as it was.
+ */
+async function chatMenuIn(deps: FeatureDeps, chat: Chat, texts: Texts): Promise<void> {
+  if (chat.type !== 'private') return;
+  await deps.telegram
+    .setMyCommands(deps.commandMenu(texts), { scope: { type: 'chat', chat_id: chat.id } })
+    .catch((err: unknown) => deps.logger.warn({ err }, 'could not set the chat’s command menu'));
+}
+
 interface ChooseRequest {
   chat: Chat;
   from: User | undefined;
@@ -75,6 +86,7 @@ async function choose(deps: FeatureDeps, request: ChooseRequest): Promise<void> 
   try {
     await deps.languages.choose(from, wanted);
     const chosen = textsFor(wanted as Locale);
+    await chatMenuIn(deps, chat, chosen);
     const text = chosen.t('language.set', { language: chosen.t('language.name') });
     if (request.callbackId) {
       await answerCallback(deps, request.callbackId, chosen.t('language.name'));

@@ -1,7 +1,7 @@
 import type { Logger } from '@parley/logger';
 import type { ChatClient, ChatStreamClient, IdentityClient, UsageClient } from '@parley/rpc';
 import type { Telegram } from 'telegraf';
-import type { Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
+import type { BotCommand, Chat, InlineKeyboardMarkup, User } from 'telegraf/types';
 import type { Languages } from '../i18n/languages.ts';
 import type { Texts } from '../i18n/texts.ts';
 import type { LiveReplyDeps } from '../streaming/live-reply.ts';
@@ -36,6 +36,8 @@ export interface FeatureDeps {
   languages: Languages;
   /** The server's IdentityService: linking with other clients, the person's language. */
   identity: IdentityClient;
+  /** Telegram's command menu worded in one language (setMyCommands). */
+  commandMenu(texts: Texts): BotCommand[];
   /** Fetches the files users send (photos, voice notes, documents) from Telegram. */
   files: FileDownloader;
 }

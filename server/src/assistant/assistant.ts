@@ -2,6 +2,7 @@ import type { Logger } from '@parley/logger';
 import { UnavailableError } from '../errors/app-error.ts';
 import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
 import {
+  type ContextMessage,
   estimateTokens,
   fitMessages,
   type HistoryMessage,
@@ -68,7 +69,7 @@ export interface ReplyOptions {
    * The messages the model reads instead of the stored history: a stateless client's whole history and
    * its new message. The newest that fit the context budget go in, after the system prompt.
    */
-  context?: readonly LlmMessage[];
+  context?: readonly ContextMessage[];
   /**
    * Tools the client declared: offered beside the server's own (replacing one of the same name). The
    * model calling one ends the reply with the call pending ({@link AssistantReply.pendingToolCalls}).

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, type HistoryMessage, IMAGE_TOKENS, planContext } from './context-window.ts';
+import {
+  type ContextMessage,
+  estimateTokens,
+  fitMessages,
+  type HistoryMessage,
+  IMAGE_TOKENS,
+  planContext,
+} from './context-window.ts';
 
 const photo = (id: string) => ({ id, kind: 'image' as const, mediaType: 'image/png', name: `${id}.png` });
 const user = (seq: number, content: string, images: string[] = []): HistoryMessage => ({
@@ -70,5 +77,54 @@ describe('planContext with images', () => {
       role: 'user',
       content: 'look\n\n[Image "a.png": not shown: this model cannot see images]',
     });
+  });
+});
+
+describe('fitMessages with images', () => {
+  const image = { mediaType: 'image/png', data: new Uint8Array([1]) };
+  const shown = (content: string): ContextMessage => ({
+    role: 'user',
+    content: `${content} [Image: attached below]`,
+    images: [image],
+    withoutImages: `${content} [Image: not shown any more]`,
+  });
+  const request: ContextMessage[] = [
+    shown('old'),
+    { role: 'assistant', content: 'a cat' },
+    shown('new'),
+    { role: 'assistant', content: 'a dog' },
+    { role: 'user', content: 'compare' },
+  ];
+  const cost = (messages: readonly ContextMessage[]) =>
+    messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+
+  it('keeps every image that fits, counted in the budget', () => {
+    const fitted = fitMessages(request, 0, cost(request) + 2 * IMAGE_TOKENS);
+    expect(fitted.map((m) => (m.role === 'user' ? (m.images?.length ?? 0) : '-'))).toEqual([
+      1,
+      '-',
+      1,
+      '-',
+      0,
+    ]);
+    expect(fitted.some((m) => 'withoutImages' in m)).toBe(false);
+  });
+
+  it('leaves older images out before any text, saying so', () => {
+    const fitted = fitMessages(request, 0, cost(request) + IMAGE_TOKENS + 10);
+    expect(fitted.map((m) => m.content)).toEqual([
+      'old [Image: not shown any more]',
+      'a cat',
+      'new [Image: attached below]',
+      'a dog',
+      'compare',
+    ]);
+    expect(fitted[0]).not.toHaveProperty('images');
+  });
+
+  it('always sends the newest message with its images', () => {
+    expect(fitMessages([shown('only')], 0, 1)).toEqual([
+      { role: 'user', content: 'only [Image: attached below]', images: [image] },
+    ]);
   });
 });

@@ -101,29 +101,66 @@ function fit(
 }
 
 /**
+ * A request's message for the prompt; a user message with images also says how it reads without them
+ * (`withoutImages`), so older images can be left out before any text is.
+ */
+export type ContextMessage = LlmMessage & { withoutImages?: string };
+
+/**
  * The newest of a request's own messages that fit `budgetTokens` (a stateless client sends its whole
  * history each time). An assistant message and the tool results answering it stay together (a provider
- * refuses tool results without their call), and the newest group always goes in.
+ * refuses tool results without their call), and the newest group always goes in. Images count at
+ * {@link IMAGE_TOKENS} each; going back in time, a message whose images do not fit goes in without them.
  */
-export function fitMessages(messages: readonly LlmMessage[], systemTokens: number, budgetTokens: number) {
-  const groups: LlmMessage[][] = [];
+export function fitMessages(
+  messages: readonly ContextMessage[],
+  systemTokens: number,
+  budgetTokens: number,
+): LlmMessage[] {
+  const groups: ContextMessage[][] = [];
   for (const message of messages) {
     const last = groups.at(-1);
     if (message.role === 'tool' && last) last.push(message);
     else groups.push([message]);
   }
   let used = systemTokens;
-  let first = groups.length;
+  const included: LlmMessage[][] = [];
   for (let i = groups.length - 1; i >= 0; i--) {
-    const cost = (groups[i] as LlmMessage[]).reduce((sum, m) => sum + messageTokens(m), 0);
-    if (used + cost > budgetTokens && i < groups.length - 1) break;
-    used += cost;
-    first = i;
+    const newest = i === groups.length - 1;
+    const group = (groups[i] as ContextMessage[]).map(plain);
+    const cost = group.reduce((sum, m) => sum + messageTokens(m), 0);
+    if (used + cost <= budgetTokens || newest) {
+      used += cost;
+      included.unshift(group);
+      continue;
+    }
+    const reduced = withoutImages(groups[i] as ContextMessage[]);
+    const reducedCost = reduced?.reduce((sum, m) => sum + messageTokens(m), 0) ?? Infinity;
+    if (!reduced || used + reducedCost > budgetTokens) break;
+    used += reducedCost;
+    included.unshift(reduced);
   }
-  return groups.slice(first).flat();
+  return included.flat();
+}
+
+function plain(message: ContextMessage): LlmMessage {
+  const { withoutImages: _, ...rest } = message;
+  return rest;
+}
+
+/** The group with its images left out (their places said in words), or null when it has none. */
+function withoutImages(group: ContextMessage[]): LlmMessage[] | null {
+  const [message] = group;
+  if (group.length !== 1 || message?.role !== 'user' || message.withoutImages === undefined) return null;
+  return [{ role: 'user', content: message.withoutImages }];
 }
 
 function messageTokens(message: LlmMessage): number {
   const calls = message.role === 'assistant' ? (message.toolCalls ?? []) : [];
-  return estimateTokens(message.content) + calls.reduce((sum, c) => sum + estimateTokens(c.arguments), 0);
+  const images = message.role === 'user' ? (message.images?.length ?? 0) : 0;
+  return (
+    estimateTokens(message.content) +
+    images * IMAGE_TOKENS +
+    calls.reduce((sum, c) => sum + estimateTokens(c.arguments), 0)
+  );
 }

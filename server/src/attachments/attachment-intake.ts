@@ -23,15 +23,17 @@ export class AttachmentIntake {
   async prepare(uploads: readonly CheckedUpload[], signal: AbortSignal): Promise<PreparedAttachment[]> {
     let charsLeft = this.#deps.documentMaxChars;
     const prepared: PreparedAttachment[] = [];
-    for (const [i, upload] of uploads.entries()) {
+    for (const upload of uploads) {
       const { kind, mediaType, name, data } = upload;
       const base = { kind, mediaType, name, data };
       if (kind === 'audio') {
         const fileName = `${baseName(name) || 'audio'}.${upload.extension}`;
-        const heard = await this.#deps.transcriber.transcribe({ data, mediaType, fileName }, signal);
-        prepared.push({ ...base, transcript: heard.text });
+        const heard =
+          upload.heard ??
+          (await this.#deps.transcriber.transcribe({ data, mediaType, fileName }, signal)).text;
+        prepared.push({ ...base, transcript: heard });
       } else if (kind === 'document') {
-        const read = await documentText(upload, Math.max(0, charsLeft), `attachments[${i}]`);
+        const read = await documentText(upload, Math.max(0, charsLeft), upload.field);
         charsLeft -= read.text.length;
         prepared.push({ ...base, text: read.text, ...(read.truncated ? { truncated: true } : {}) });
       } else {

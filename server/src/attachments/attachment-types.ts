@@ -7,6 +7,8 @@ export interface AttachmentUpload {
   /** The sender's claim; ignored for deciding what the file is. */
   mediaType: string;
   fileName: string;
+  /** Where the request carried it, for errors (`attachments[2]`); that by default. */
+  field?: string;
 }
 
 /** An upload that passed the checks: its kind and media type come from its bytes. */
@@ -17,6 +19,10 @@ export interface CheckedUpload {
   data: Uint8Array;
   /** What a transcription server expects the file to be called ('' for documents). */
   extension: string;
+  /** Where the request carried it (`attachments[2]`, `messages[1].content[0]`): errors name it. */
+  field: string;
+  /** Audio already heard (the same bytes, stored with an earlier message): not transcribed again. */
+  heard?: string;
 }
 
 /** A checked upload made ready for the model: audio transcribed, documents turned into text. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@parley/logger';
 import type { Assistant } from '../assistant/assistant.ts';
 import type { LlmMessage, LlmToolCall } from '../assistant/llm.ts';
+import type { AttachmentIntake } from '../attachments/attachment-intake.ts';
 import type { KeyedLock } from '../coordination/keyed-lock.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
 import type { TurnResult } from './conversation-service.ts';
@@ -12,16 +13,28 @@ import type {
   Owner,
   StoredMessage,
 } from './conversation-store.ts';
+import {
+  type HistoryTurnMessage,
+  pendingRecord,
+  type ReadyMessages,
+  readyMessages,
+  withStoredTranscripts,
+} from './history-files.ts';
 import { recordedAnswer } from './recorded-answer.ts';
 import { fallbackTitle } from './title.ts';
 import { EMPTY_TRANSCRIPT, extendTranscript } from './transcript.ts';
 import type { TurnScope } from './turn-scope.ts';
+import { titleSource } from './user-message.ts';
+
+export type { HistoryTurnMessage } from './history-files.ts';
 
 export interface HistoryTurnsDeps {
   store: ConversationStore;
   assistant: Assistant;
   /** The same per-conversation lock as every other turn. */
   lock: KeyedLock;
+  /** Transcribes audio and reads documents sent with messages; without it, files are refused. */
+  intake?: AttachmentIntake;
   logger: Logger;
 }
 
@@ -31,9 +44,10 @@ export interface HistoryTurnInput {
   /**
    * The request's messages in order (its system messages included: they are part of the transcript).
    * `messages.slice(newFrom)` are the new ones (the user's message, or results of the client's tools);
-   * the messages before are the history a stored conversation must match exactly to be continued.
+   * the messages before are the history a stored conversation must match exactly to be continued (their
+   * files by their bytes).
    */
-  messages: readonly LlmMessage[];
+  messages: readonly HistoryTurnMessage[];
   newFrom: number;
   /** The system prompt the turn runs with (the operator's, with the client's appended when allowed). */
   systemPrompt?: string;
@@ -82,7 +96,17 @@ export class HistoryTurns {
     const { store } = this.#deps;
     const found =
       request.store && request.newFrom > 0 ? await store.findByTranscript(request.owner, history) : null;
-    const input = { ...request, ...(await admit(request.store && !found)) };
+    const admitted = { ...request, ...(await admit(request.store && !found)) };
+    // Files are made ready (audio transcribed, documents read) before anything is stored.
+    const messages = found
+      ? await withStoredTranscripts(admitted.messages, admitted.newFrom, found, store)
+      : admitted.messages;
+    const ready = await readyMessages(
+      messages,
+      { model: admitted.model ?? '', signal: scope.signal },
+      { assistant: this.#deps.assistant, intake: this.#deps.intake },
+    );
+    const input: ReadyInput = { ...admitted, ready };
     if (!input.store) return this.#turn(input, undefined, false, scope);
     if (found) {
       const continued = await this.#deps.lock.run(`conversation:${found.id}`, async () => {
@@ -91,20 +115,20 @@ export class HistoryTurns {
         const pending = `pending:${randomUUID()}`;
         if (!(await this.#deps.store.advanceTranscript(found.id, history, pending))) return undefined;
         // The client's system messages are the conversation's prompt, not messages of it.
-        const fresh = input.messages.slice(input.newFrom).filter((m) => m.role !== 'system');
+        const fresh = ready.stored.slice(input.newFrom).filter((m) => m.role !== 'system');
         return this.#stored(input, found, fresh, { from: history, pending }, false, scope);
       });
       if (continued) return continued;
     }
     const conversation = await this.#deps.store.create({
       owner: input.owner,
-      title: fallbackTitle(titleSource(input.messages)),
+      title: fallbackTitle(titleSource(ready.stored.find((m) => m.role === 'user') ?? { content: '' })),
       platform: 'openai',
       chatId: '',
       ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
       ...(input.model ? { model: input.model } : {}),
     });
-    const all = input.messages.filter((m) => m.role !== 'system');
+    const all = ready.stored.filter((m) => m.role !== 'system');
     return this.#deps.lock.run(`conversation:${conversation.id}`, () =>
       this.#stored(input, conversation, all, { from: '', pending: '' }, true, scope),
     );
@@ -112,16 +136,16 @@ export class HistoryTurns {
 
   /** Stores the new messages (before the model runs), the reply, then the transcript's fingerprint. */
   async #stored(
-    input: HistoryTurnInput,
+    input: ReadyInput,
     conversation: ConversationRecord,
-    toStore: readonly LlmMessage[],
+    toStore: readonly NewMessage[],
     fingerprint: { from: string; pending: string },
     isNew: boolean,
     scope: TurnScope,
   ): Promise<HistoryTurnResult> {
     const { store } = this.#deps;
     try {
-      for (const message of toStore) await store.append(conversation.id, toStored(message));
+      for (const message of toStore) await store.append(conversation.id, message);
       const result = await this.#turn(input, conversation, isNew, scope);
       const reply = await store.append(conversation.id, {
         role: 'assistant',
@@ -140,7 +164,7 @@ export class HistoryTurns {
   }
 
   async #turn(
-    input: HistoryTurnInput,
+    input: ReadyInput,
     conversation: ConversationRecord | undefined,
     isNew: boolean,
     scope: TurnScope,
@@ -155,7 +179,7 @@ export class HistoryTurns {
       summarizedThroughSeq: 0,
       owner: input.owner,
     };
-    const context = input.messages.filter((m) => m.role !== 'system');
+    const context = input.ready.context.filter((m) => m.role !== 'system');
     const answer = await recordedAnswer(this.#deps, settings, [], scope, {
       context,
       clientTools: input.clientTools,
@@ -179,33 +203,6 @@ function clientView(result: HistoryTurnResult): LlmMessage {
   return { role: 'assistant', content: result.reply.content, toolCalls: result.pendingToolCalls };
 }
 
-function toStored(message: LlmMessage): NewMessage {
-  switch (message.role) {
-    case 'assistant':
-      return {
-        role: 'assistant',
-        content: message.content,
-        toolCalls: (message.toolCalls ?? []).map(pendingRecord),
-      };
-    case 'tool':
-      // The call it answers travels as the record's id.
-      return {
-        role: 'tool',
-        content: message.content,
-        toolCalls: [
-          { id: message.toolCallId, name: '', arguments: '', result: message.content, isError: false },
-        ],
-      };
-    default:
-      return { role: message.role, content: message.content };
-  }
-}
-
-/** A call of the client's tool, stored with the reply; its result arrives as a tool message. */
-function pendingRecord(call: LlmToolCall) {
-  return { id: call.id, name: call.name, arguments: call.arguments, result: '', isError: false };
-}
-
 /** The conversation a `store: false` turn runs in: never stored, so it has no id. */
 function unstored(input: HistoryTurnInput): ConversationRecord {
   const now = new Date();
@@ -225,6 +222,5 @@ function unstored(input: HistoryTurnInput): ConversationRecord {
   };
 }
 
-function titleSource(messages: readonly LlmMessage[]): string {
-  return messages.find((m) => m.role === 'user')?.content ?? '';
-}
+/** A turn's input with its messages made ready. */
+type ReadyInput = HistoryTurnInput & { ready: ReadyMessages };

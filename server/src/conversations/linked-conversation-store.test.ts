@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CongoDb, startCongo } from '../../../tests/support/congo.ts';
+import { describe, expect, it } from 'vitest';
+import { useCongoClient } from '../../../tests/support/congo-client.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import { EmbeddedConversationStore } from './embedded-conversation-store.ts';
 import { LinkedConversationStore } from './linked-conversation-store.ts';
@@ -69,22 +68,10 @@ describeLinkedReach('LinkedConversationStore over the embedded store', async (cl
 });
 
 describe('LinkedConversationStore over MongoDB (CongoDB)', () => {
-  let server: CongoDb;
-  let client: MongoClient;
-  beforeAll(async () => {
-    server = await startCongo();
-    client = await new MongoClient(server.url, {
-      serverSelectionTimeoutMS: 5000,
-      ...server.clientOptions,
-    }).connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
-  });
+  const congo = useCongoClient();
   describeLinkedReach('reach', async (clock) => {
     const store = new MongoConversationStore({
-      db: client.db(`parley_linked_${randomUUID().slice(0, 8)}`),
+      db: congo.client().db(`parley_linked_${randomUUID().slice(0, 8)}`),
       clock,
     });
     await store.ensureIndexes();

@@ -7,13 +7,19 @@ import type { LlmMessage } from '../assistant/llm.ts';
  * request whose history has the same fingerprint continues it with one indexed lookup, and any other
  * history (edited, regenerated, trimmed) finds nothing and starts a new conversation.
  *
+ * A user message's files count by their bytes (a SHA-256 of each, in order): the same text with another
+ * picture is another transcript.
+ *
  * The fingerprint is rolling — each message folds into the one before — so the fingerprint after a turn
  * follows from the request history's without reading the conversation back.
  */
 export const EMPTY_TRANSCRIPT = digest('parley-transcript-v1');
 
+/** A message as the transcript counts it: with the bytes of the files a user message carried. */
+export type TranscriptMessage = LlmMessage & { uploads?: readonly { data: Uint8Array }[] };
+
 /** Folds messages into a fingerprint (EMPTY_TRANSCRIPT for a transcript without messages). */
-export function extendTranscript(fingerprint: string, messages: readonly LlmMessage[]): string {
+export function extendTranscript(fingerprint: string, messages: readonly TranscriptMessage[]): string {
   let current = fingerprint;
   for (const message of messages) current = digest(`${current}\n${canonical(message)}`);
   return current;
@@ -23,7 +29,7 @@ export function extendTranscript(fingerprint: string, messages: readonly LlmMess
  * One message as clients echo it: an empty text and a missing one are the same, and tool-call
  * arguments are compared as JSON values (clients such as the Vercel AI SDK parse and re-serialize them).
  */
-function canonical(message: LlmMessage): string {
+function canonical(message: TranscriptMessage): string {
   switch (message.role) {
     case 'assistant': {
       const calls = (message.toolCalls ?? []).map((c) => [c.id, c.name, canonicalJson(c.arguments)]);
@@ -31,8 +37,15 @@ function canonical(message: LlmMessage): string {
     }
     case 'tool':
       return JSON.stringify(['tool', message.content, message.toolCallId]);
-    default:
-      return JSON.stringify([message.role, message.content]);
+    default: {
+      // Without files, the form fingerprints stored before files were counted had: they still match.
+      const files = (message.uploads ?? []).map((f) =>
+        createHash('sha256').update(f.data).digest('base64url'),
+      );
+      return JSON.stringify(
+        files.length > 0 ? [message.role, message.content, files] : [message.role, message.content],
+      );
+    }
   }
 }
 

@@ -20,12 +20,13 @@ export async function prepareUserMessage(
 ): Promise<NewMessage> {
   const { message, uploads } = input;
   if (uploads.length === 0) return { role: 'user', content: message };
-  if (uploads.some((u) => u.kind === 'image') && !deps.assistant.seesImages(input.conversationModel)) {
+  const image = uploads.find((u) => u.kind === 'image');
+  if (image && !deps.assistant.seesImages(input.conversationModel)) {
     const model = deps.assistant.modelFor(input.conversationModel);
     throw new AppError(
       'failed_precondition',
       `the model "${model}" cannot see images: describe the picture in words, or use a vision model`,
-      { meta: { reason: 'model_without_vision', model } },
+      { meta: { reason: 'model_without_vision', model, argument: image.field } },
     );
   }
   if (!deps.intake) {

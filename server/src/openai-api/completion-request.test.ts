@@ -46,6 +46,39 @@ describe('parseCompletionRequest', () => {
     ]);
   });
 
+  it('reads a user message’s image, audio and file parts as uploads naming their part', () => {
+    const base64 = (text: string) => Buffer.from(text).toString('base64');
+    const request = parse({
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look' },
+            {
+              type: 'image_url',
+              image_url: { url: `data:image/png;base64,${base64('png')}`, detail: 'low' },
+            },
+            { type: 'input_audio', input_audio: { data: base64('ogg'), format: 'mp3' } },
+            {
+              type: 'file',
+              file: { filename: 'a.pdf', file_data: `data:application/pdf;base64,${base64('pdf')}` },
+            },
+          ],
+        },
+      ],
+    });
+    const [user] = request.messages;
+    expect(user?.content).toBe('Look');
+    expect(
+      user?.uploads?.map((u) => [u.field, u.mediaType, u.fileName, Buffer.from(u.data).toString()]),
+    ).toEqual([
+      ['messages[0].content[1]', 'image/png', '', 'png'],
+      ['messages[0].content[2]', 'audio/mp3', '', 'ogg'],
+      ['messages[0].content[3]', 'application/pdf', 'a.pdf', 'pdf'],
+    ]);
+  });
+
   it('reads a tool round trip: the assistant’s calls, then the client’s results as the new messages', () => {
     const request = parse({
       model: 'm',
@@ -109,8 +142,63 @@ describe('parseCompletionRequest', () => {
     ],
     [
       { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] },
-      'messages[0].content',
-      /only text/,
+      'messages[0].content[0]',
+      /without its image_url/,
+    ],
+    [
+      { model: 'm', messages: [{ role: 'user', content: [{ type: 'video_url', video_url: {} }] }] },
+      'messages[0].content[0]',
+      /only text, image_url, input_audio and file parts/,
+    ],
+    [
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          {
+            role: 'assistant',
+            content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }],
+          },
+          { role: 'user', content: 'x' },
+        ],
+      },
+      'messages[1].content[0]',
+      /files go in user messages/,
+    ],
+    [
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://example.com/a.png' } }] },
+        ],
+      },
+      'messages[0].content[0].image_url.url',
+      /remote URL; Parley does not fetch URLs/,
+    ],
+    [
+      { model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] },
+      'messages[0].content[0].file.file_data',
+      /file ids are not supported/,
+    ],
+    [
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: [{ type: 'input_audio', input_audio: { data: '%%', format: 'wav' } }] },
+        ],
+      },
+      'messages[0].content[0].input_audio.data',
+      /not valid base64/,
+    ],
+    [
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,abc' } }] },
+        ],
+      },
+      'messages[0].content[0].image_url.url',
+      /must be a base64 data URL/,
     ],
     [{ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }, 'n', /n = 1/],
     [

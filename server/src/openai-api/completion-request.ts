@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import type { LlmMessage } from '../assistant/llm.ts';
+import type { AttachmentUpload } from '../attachments/attachment-types.ts';
 import { ValidationError } from '../errors/app-error.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
+import { type Content, contentSchema as partsOf, readContent } from './content-parts.ts';
 
 /**
  * The limits of one chat-completion request, beside the server's body size limit (MAX_BODY_BYTES) and
@@ -21,9 +23,8 @@ export const COMPLETION_LIMITS = {
 } as const;
 
 const text = z.string().max(COMPLETION_LIMITS.maxHistoryMessageChars);
-const textPart = z.object({ type: z.literal('text'), text });
-/** OpenAI's content: a string or an array of parts; only text parts are understood here. */
-const contentSchema = z.union([text, z.array(z.union([textPart, z.object({ type: z.string() })]))]);
+/** OpenAI's content: a string or an array of parts (files only in user messages). */
+const contentSchema = partsOf(text);
 
 const toolCall = z.object({
   id: z.string().min(1).max(COMPLETION_LIMITS.maxIdChars),
@@ -71,13 +72,16 @@ export const completionRequestSchema = z.object({
 
 export type CompletionRequestBody = z.infer<typeof completionRequestSchema>;
 
+/** A request's message; a user message's files as sent, each naming its part (`messages[1].content[0]`). */
+export type RequestMessage = LlmMessage & { uploads?: AttachmentUpload[] };
+
 /** A checked request, in the engine's terms. */
 export interface CompletionRequest {
   model: string;
   stream: boolean;
   includeUsage: boolean;
   /** Every message in order, system messages included (they are part of the transcript). */
-  messages: LlmMessage[];
+  messages: RequestMessage[];
   /** Where the new messages begin (after the last assistant message). */
   newFrom: number;
   /** The client's system messages, joined: appended to the operator's prompt where the policy allows. */
@@ -135,15 +139,19 @@ export function parseCompletionRequest(body: unknown, maxMessageChars: number): 
   };
 }
 
-type RequestMessage = CompletionRequestBody['messages'][number];
+type BodyMessage = CompletionRequestBody['messages'][number];
 
-function toLlmMessage(m: RequestMessage, index: number): LlmMessage {
+function toLlmMessage(m: BodyMessage, index: number): RequestMessage {
   switch (m.role) {
     case 'system':
     case 'developer':
       return { role: 'system', content: textOf(m.content, index) };
-    case 'user':
-      return { role: 'user', content: textOf(m.content, index) };
+    case 'user': {
+      const read = readContent(m.content, `messages[${index}].content`, true);
+      return read.uploads.length > 0
+        ? { role: 'user', content: read.text, uploads: read.uploads }
+        : { role: 'user', content: read.text };
+    }
     case 'tool':
       return { role: 'tool', content: textOf(m.content, index), toolCallId: m.tool_call_id };
     case 'assistant': {
@@ -160,19 +168,8 @@ function toLlmMessage(m: RequestMessage, index: number): LlmMessage {
   }
 }
 
-function textOf(content: z.infer<typeof contentSchema>, index: number): string {
-  if (typeof content === 'string') return content;
-  let out = '';
-  for (const part of content) {
-    if (!('text' in part) || part.type !== 'text') {
-      throw new ValidationError(
-        `messages[${index}].content`,
-        `has a ${part.type} part; only text is supported`,
-      );
-    }
-    out += part.text;
-  }
-  return out;
+function textOf(content: Content, index: number): string {
+  return readContent(content, `messages[${index}].content`, false).text;
 }
 
 function toToolDefinition(t: NonNullable<CompletionRequestBody['tools']>[number]): ToolDefinition {

@@ -10,6 +10,8 @@ export interface OpenAiApiDeps extends ChatCompletionsDeps {
   /** The same bearer-key check as every other route: the client name, or null. */
   authenticate(header: string | undefined): string | null;
   maxBodyBytes: number;
+  /** The body limit of chat completions, whose messages may carry files (base64). */
+  maxTurnBodyBytes: number;
 }
 
 /** The methods, as the request metrics and spans name them. */
@@ -52,7 +54,12 @@ export function createOpenAiApi(deps: OpenAiApiDeps) {
         case 'OpenAiGetModel':
           return sendJson(res, deps.models.get(clientId, modelIdOf(path)));
         case 'OpenAiChatCompletions':
-          return await completions(res, context, req.headers, await jsonBody(req, res, deps.maxBodyBytes));
+          return await completions(
+            res,
+            context,
+            req.headers,
+            await jsonBody(req, res, deps.maxTurnBodyBytes),
+          );
         default:
           req.resume();
           context.code = 'bad_route';

@@ -36,6 +36,9 @@ export function toOpenAiError(facts: ErrorFacts): OpenAiError {
   switch (code) {
     case 'invalid_argument':
     case 'malformed':
+      // A file over a size limit: 413, as a body over the limit is.
+      if (meta.limit === 'attachment_bytes' || meta.limit === 'attachment_turn_bytes')
+        return make(413, 'invalid_request_error', 'file_too_large');
       return make(400, 'invalid_request_error', meta.max_bytes ? 'request_too_large' : null);
     case 'unauthenticated':
       return make(401, 'invalid_request_error', 'invalid_api_key');
@@ -50,8 +53,15 @@ export function toOpenAiError(facts: ErrorFacts): OpenAiError {
       return meta.budget
         ? make(429, 'insufficient_quota', 'insufficient_quota')
         : make(429, 'rate_limit_error', 'rate_limit_exceeded');
-    case 'aborted':
     case 'failed_precondition':
+      // Images for a model that cannot see them: OpenAI answers such a request 400.
+      if (meta.reason === 'model_without_vision')
+        return make(400, 'invalid_request_error', 'model_not_vision_capable');
+      // Files this server cannot take (no transcription service, attachments off): a request problem.
+      if (meta.reason === 'transcription_not_configured' || meta.reason === 'attachments_disabled')
+        return make(400, 'invalid_request_error', 'unsupported_file');
+      return make(409, 'conflict_error', 'conflict');
+    case 'aborted':
       return make(409, 'conflict_error', 'conflict');
     case 'unavailable':
       return make(503, 'server_error', 'service_unavailable');

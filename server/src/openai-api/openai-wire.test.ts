@@ -82,6 +82,31 @@ describe('OpenAI wire shapes', () => {
     [{ code: 'not_found', meta: {} }, 404, 'invalid_request_error', 'not_found', null],
     [{ code: 'aborted', meta: {} }, 409, 'conflict_error', 'conflict', null],
     [
+      { code: 'invalid_argument', meta: { limit: 'attachment_bytes', argument: 'messages[0].content[1]' } },
+      413,
+      'invalid_request_error',
+      'file_too_large',
+      'messages[0].content[1]',
+    ],
+    [
+      {
+        code: 'failed_precondition',
+        meta: { reason: 'model_without_vision', argument: 'messages[0].content[0]' },
+      },
+      400,
+      'invalid_request_error',
+      'model_not_vision_capable',
+      'messages[0].content[0]',
+    ],
+    [
+      { code: 'failed_precondition', meta: { reason: 'transcription_not_configured' } },
+      400,
+      'invalid_request_error',
+      'unsupported_file',
+      null,
+    ],
+    [{ code: 'failed_precondition', meta: {} }, 409, 'conflict_error', 'conflict', null],
+    [
       { code: 'resource_exhausted', meta: { limit: 'user-turns', retry_after: '3' } },
       429,
       'rate_limit_error',

@@ -1,37 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CongoDb, startCongo } from '../../../tests/support/congo.ts';
+import { describe, expect, it } from 'vitest';
+import { useCongoClient } from '../../../tests/support/congo-client.ts';
 import { describeIdentityStore } from './identity-store.contract.ts';
 import { MongoIdentityStore } from './mongo-identity-store.ts';
 
 const freshDbName = (): string => `parley_people_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
 
 describe('MongoIdentityStore over CongoDB', () => {
-  let server: CongoDb;
-  let client: MongoClient;
-
-  beforeAll(async () => {
-    server = await startCongo();
-    client = await new MongoClient(server.url, {
-      serverSelectionTimeoutMS: 5000,
-      ...server.clientOptions,
-    }).connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
-  });
+  const congo = useCongoClient();
 
   describeIdentityStore('contract', async () => {
-    const db = client.db(freshDbName());
+    const db = congo.client().db(freshDbName());
     const store = new MongoIdentityStore({ db });
     await store.ensureIndexes();
     return { store, cleanup: async () => void (await db.dropDatabase()) };
   });
 
   it('keeps one document per identity when two replicas link it first at once', async () => {
-    const db = client.db(freshDbName());
+    const db = congo.client().db(freshDbName());
     const replicas = [new MongoIdentityStore({ db }), new MongoIdentityStore({ db })];
     const ann = { clientId: 'cli', userId: 'ann' };
     await Promise.all(

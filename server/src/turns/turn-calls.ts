@@ -102,14 +102,18 @@ export function continueCall(deps: TurnCallDeps, origin: CallOrigin, input: Cont
   };
 }
 
-/** The request's files checked against the client's policy (before admission spends any limit). */
-function checkedUploads(
+/**
+ * A message's files checked against the client's policy (before admission spends any limit); refusals
+ * name `allField` for the message's files together, each file's own field otherwise.
+ */
+export function checkedUploads(
   gate: TurnGate,
   clientId: string,
   uploads: readonly AttachmentUpload[],
+  allField?: string,
 ): Promise<CheckedUpload[]> {
   if (uploads.length === 0) return Promise.resolve([]);
-  return checkUploads(uploads, gate.policyOf(clientId).attachments ?? DEFAULT_ATTACHMENTS);
+  return checkUploads(uploads, gate.policyOf(clientId).attachments ?? DEFAULT_ATTACHMENTS, allField);
 }
 
 /**
