@@ -34,8 +34,8 @@ const LONG_STORY = 'tell me a long story';
 
 /** A Markdown reply of 40 words. */
 const story = Array.from({ length: 40 }, (_, i) => (i % 10 === 0 ? `**word${i}**` : `word${i}`)).join(' ');
-/** How much closer two calls may arrive than the bot sent them (see `expectApart`). */
-const DELIVERY_JITTER_MS = 200;
+/** How much closer two drafts may arrive than the bot sent them (see `expectApart`). */
+const DELIVERY_JITTER_MS = 250;
 const longStory = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
 
 let standIn: OpenAiStandIn;
@@ -126,14 +126,15 @@ describe('Telegram bot streaming replies', () => {
   }
 
   /**
-   * The bot spaces its calls `ms` apart when it sends them; the emulator times them when they arrive, in
-   * this (loaded) test process, so two arrivals can come closer by the difference of their deliveries'
-   * delays. The exact spacing is proven with fake timers in bot/src/bot.test.ts; here the real processes
-   * show it end to end, less that delivery jitter (a few ms seen at load 11 on 2 cores; 200 allowed).
+   * The emulator times calls where they arrive (in this test process), not where the bot sends them:
+   * on a loaded machine two arrivals can come closer than the bot spaced them, by the difference of two
+   * deliveries' delays (tens of ms, up to 240 ms seen at load 13 on 2 cores). The exact spacing is proven
+   * with fake timers in bot/src/bot.test.ts; these end-to-end checks hold a lower bound that still
+   * tells paced calls from unpaced ones.
    */
   function expectApart(calls: Array<{ at: number }>, ms: number): void {
     for (let i = 1; i < calls.length; i++) {
-      expect((calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(ms - DELIVERY_JITTER_MS);
+      expect((calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(ms);
     }
   }
 
@@ -144,7 +145,8 @@ describe('Telegram bot streaming replies', () => {
     const drafts = emulator.drafts.filter((d) => d.chatId === 1008);
     // About 4 s of writing: a first draft at once, then one per half second at most.
     expect(drafts.length).toBeGreaterThanOrEqual(3);
-    expectApart(drafts, 500);
+    // Half a second apart when sent (the text arrives every 100 ms).
+    expectApart(drafts, 500 - DELIVERY_JITTER_MS);
     expect(drafts.every((d) => d.parseMode === 'HTML' && d.draftId === drafts[0]?.draftId)).toBe(true);
     expect(drafts.at(-1)?.text).toMatch(/^<b>word0<\/b> word1 word2/);
     const [sent] = callsIn(1008, 'sendMessage');
@@ -191,9 +193,10 @@ describe('Telegram bot streaming replies', () => {
     expect(calls.slice(1).every((c) => c.method === 'editMessageText')).toBe(true);
     // 10 s of writing or more (longer on a loaded machine): the placeholder, the refused edit, at least
     // one preview after it, the final edit. How many depends on how long the writing took; the spacing is
-    // checked: 3.3 s (18 preview slots a minute), never closer than Telegram's 20 a minute.
+    // checked. The bot sends previews 3.3 s apart (18 slots a minute, 2 kept for finals); as they arrive
+    // they are never closer than Telegram's 20 a minute (the reserve covers the delivery jitter).
     expect(calls.length).toBeGreaterThanOrEqual(4);
-    expectApart(calls.slice(0, -1), 60_000 / 18);
+    expectApart(calls.slice(0, -1), 60_000 / 20);
     const refused = calls.findIndex((c) => c.status === 429);
     expect(refused).toBeGreaterThan(0);
     expect((calls[refused + 1]?.at ?? 0) - (calls[refused]?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
