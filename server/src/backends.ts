@@ -75,6 +75,8 @@ export async function createBackends(
           logger,
         })
       : new EmbeddedConversationStore({ path: join(config.dataDir, 'parley.db'), clock }));
+  // Connecting went on while the store opened; serving starts once Redis is up (or known down).
+  await redis?.firstAttempt();
   const coordination = redis
     ? redisCoordination(redis, config, logger)
     : embeddedCoordination(config, logger);

@@ -34,6 +34,8 @@ const LONG_STORY = 'tell me a long story';
 
 /** A Markdown reply of 40 words. */
 const story = Array.from({ length: 40 }, (_, i) => (i % 10 === 0 ? `**word${i}**` : `word${i}`)).join(' ');
+/** How much closer two calls may arrive than the bot sent them (see `expectApart`). */
+const DELIVERY_JITTER_MS = 200;
 const longStory = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
 
 let standIn: OpenAiStandIn;
@@ -123,9 +125,15 @@ describe('Telegram bot streaming replies', () => {
     return emulator.calls.filter((c) => methods.includes(c.method) && Number(c.params.chat_id) === chatId);
   }
 
+  /**
+   * The bot spaces its calls `ms` apart when it sends them; the emulator times them when they arrive, in
+   * this (loaded) test process, so two arrivals can come closer by the difference of their deliveries'
+   * delays. The exact spacing is proven with fake timers in bot/src/bot.test.ts; here the real processes
+   * show it end to end, less that delivery jitter (a few ms seen at load 11 on 2 cores; 200 allowed).
+   */
   function expectApart(calls: Array<{ at: number }>, ms: number): void {
     for (let i = 1; i < calls.length; i++) {
-      expect((calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(ms);
+      expect((calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(ms - DELIVERY_JITTER_MS);
     }
   }
 
@@ -181,8 +189,10 @@ describe('Telegram bot streaming replies', () => {
     const calls = callsIn(-5009, 'sendMessage', 'editMessageText', 'sendMessageDraft');
     expect(calls[0]?.method).toBe('sendMessage');
     expect(calls.slice(1).every((c) => c.method === 'editMessageText')).toBe(true);
-    // 10 s of writing: the placeholder, a few previews, the final edit (before: one every 1.5 s).
-    expect(calls.length).toBeLessThanOrEqual(6);
+    // 10 s of writing or more (longer on a loaded machine): the placeholder, the refused edit, at least
+    // one preview after it, the final edit. How many depends on how long the writing took; the spacing is
+    // checked: 3.3 s (18 preview slots a minute), never closer than Telegram's 20 a minute.
+    expect(calls.length).toBeGreaterThanOrEqual(4);
     expectApart(calls.slice(0, -1), 60_000 / 18);
     const refused = calls.findIndex((c) => c.status === 429);
     expect(refused).toBeGreaterThan(0);

@@ -158,6 +158,20 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = Date.now();
     const path = (req.url ?? '/').split('?')[0]?.replace(/^\/v1(?=\/)/, '') ?? '/';
+    const progress = { chunksSent: 0, dropped: false };
+    // Listened to before the body is read: a client giving up while its body was still arriving (a
+    // deadline on a loaded machine) is an abort too, recorded once the request is.
+    let recorded: RecordedRequest | undefined;
+    let closedEarly = false;
+    const recordAbort = (request: RecordedRequest) => {
+      aborts.push({ request, at: Date.now(), chunksSent: progress.chunksSent });
+      abortEvents.emit('abort');
+    };
+    res.on('close', () => {
+      if (res.writableFinished || progress.dropped || closing) return;
+      if (recorded) recordAbort(recorded);
+      else closedEarly = true;
+    });
     const raw = await readBody(req);
     const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
     const text = multipart ? '' : raw.toString('utf8');
@@ -168,7 +182,7 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
     } catch {
       malformed = true;
     }
-    const recorded = {
+    recorded = {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,
@@ -176,12 +190,7 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
       receivedAt,
     };
     if (options.recordRequests !== false) requests.push(recorded);
-    const progress = { chunksSent: 0, dropped: false };
-    res.on('close', () => {
-      if (res.writableFinished || progress.dropped || closing) return;
-      aborts.push({ request: recorded, at: Date.now(), chunksSent: progress.chunksSent });
-      abortEvents.emit('abort');
-    });
+    if (closedEarly) return recordAbort(recorded);
 
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
       return sendJson(res, 401, errorBody(401, "You didn't provide an API key."));

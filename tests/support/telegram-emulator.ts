@@ -148,11 +148,12 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  // Timed on arrival, before the body is read: throttling tests compare these times.
+  const at = Date.now();
   const body = await readBody(req);
   if (state.files.serve(req.url ?? '', res)) return;
   const method = botApiMethod(req.url);
   if (method !== 'getUpdates') {
-    const at = Date.now();
     const params = botApiParams(req.url, body);
     const answer = method
       ? (state.extras.intercept(method, params) ??

@@ -36,6 +36,12 @@ export interface RedisConnection {
   run<T>(command: (client: RedisClient) => Promise<T>): Promise<T>;
   /** True while connected and past the handshake. */
   isReady(): boolean;
+  /**
+   * Settles when the first connection attempt is over, connected or failed (never rejects; bounded by
+   * the connect timeout). A server awaits it before serving: else a freshly (re)started one would run its
+   * first requests without Redis (a retry unguarded by its request_id) for want of a moment.
+   */
+  firstAttempt(): Promise<void>;
   /** PING under the command timeout, for readiness. */
   ping(): Promise<void>;
   /** Waits for commands in flight through `run` (bounded by the timeout), then drops the connection. */
@@ -69,7 +75,14 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
     },
   });
   const log = watchConnection(client, settings.logger, settings.errorLogIntervalMs);
-  client.connect().catch((err: unknown) => log.error(err));
+  const firstAttempt = new Promise<void>((resolve) => {
+    client.once('ready', () => resolve());
+    client.once('error', () => resolve());
+    client.connect().catch((err: unknown) => {
+      log.error(err);
+      resolve();
+    });
+  });
   const { run, drain } = runner(client, settings.commandTimeoutMs);
   return {
     client,
@@ -77,6 +90,7 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
     commandTimeoutMs: settings.commandTimeoutMs,
     run,
     isReady: () => client.isReady,
+    firstAttempt: () => firstAttempt,
     ping: async () => {
       await run((c) => c.ping());
     },
