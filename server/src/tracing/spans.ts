@@ -30,6 +30,16 @@ export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) =
 }
 
 /**
+ * True inside a span that records nothing: no SDK registered (tracing off or only propagating), or a
+ * trace its sampler dropped. A child span there would record nothing either (the default sampler follows
+ * the parent), so a hot path may skip making one and save the span, the context switch and the promises.
+ */
+export function inUnrecordedSpan(): boolean {
+  const span = trace.getActiveSpan();
+  return span !== undefined && !span.isRecording();
+}
+
+/**
  * Sets the error status and `error.type`. Only an AppError's message (written to be shown to clients)
  * becomes the status text: other messages may carry driver or provider details.
  */
