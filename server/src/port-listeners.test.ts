@@ -129,6 +129,18 @@ describe('listenOnPort', () => {
     expect(joined.sockets).toBe(2);
   });
 
+  it('leaves port 0 in a pool to one socket, so every worker gets the port the primary picked', async () => {
+    const listeners = await listenOnPort(httpServer(), {
+      port: 0,
+      host: HOST,
+      backlog: 511,
+      sockets: 8,
+      pooled: true,
+    });
+    open.push(listeners);
+    expect(listeners.sockets).toBe(1);
+  });
+
   it('listens on one ordinary socket when asked for one', async () => {
     const server = httpServer();
     const listeners = await listen(server, 1);

@@ -18,8 +18,8 @@ export interface PortListenOptions {
   /** Listening sockets in this process: at most this many connections accepted per loop iteration. */
   sockets: number;
   /**
-   * This process is one worker of a pool: its sockets join those its sibling workers bound on the port.
-   * Otherwise the port must be free (another server listening there is an error, as without
+   * This process is one worker of a pool: its sockets join those its sibling workers bound on the port
+   * (with port 0, one socket: the primary's, whose port every worker shares). Otherwise the port must be free (another server listening there is an error, as without
    * SO_REUSEPORT, never a silent share).
    */
   pooled: boolean;
@@ -42,7 +42,9 @@ export interface PortListeners {
 export async function listenOnPort(server: Server, options: PortListenOptions): Promise<PortListeners> {
   const { port, host, backlog } = options;
   let shared = false;
-  if (options.sockets > 1) {
+  // Port 0 in a pool: the primary picks one port for every worker (each binding its own would get its own).
+  const sockets = options.pooled && port === 0 ? 1 : options.sockets;
+  if (sockets > 1) {
     if (!options.pooled) await assertPortFree(host, port);
     shared = await listened(server, { port, host, backlog, reusePort: true });
   }
@@ -52,7 +54,7 @@ export async function listenOnPort(server: Server, options: PortListenOptions): 
   }
   const address = server.address() as AddressInfo;
   const extra: NetServer[] = [];
-  for (let i = 1; shared && i < options.sockets; i++) {
+  for (let i = 1; shared && i < sockets; i++) {
     // Like the HTTP server's own socket: no Nagle delay on the small SSE frames.
     const listener = createServer({ noDelay: true }, (socket) => server.emit('connection', socket));
     if (!(await listened(listener, { port: address.port, host, backlog, reusePort: true }))) break;
