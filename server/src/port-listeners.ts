@@ -55,8 +55,11 @@ export async function listenOnPort(server: Server, options: PortListenOptions): 
   const address = server.address() as AddressInfo;
   const extra: NetServer[] = [];
   for (let i = 1; shared && i < sockets; i++) {
-    // Like the HTTP server's own socket: no Nagle delay on the small SSE frames.
-    const listener = createServer({ noDelay: true }, (socket) => server.emit('connection', socket));
+    // Sockets as the HTTP server's own listener makes them (it handles a client's half-close itself; no
+    // Nagle delay on the small SSE frames).
+    const listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      server.emit('connection', socket),
+    );
     if (!(await listened(listener, { port: address.port, host, backlog, reusePort: true }))) break;
     extra.push(listener);
   }

@@ -80,12 +80,11 @@ interface Tally {
   headers: number[];
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-
 type Outcome = 'completed' | 'hung up' | string;
 
 /** One stream: reads until the server ends it, or hangs up after `hangUpAfter` pieces. */
 function oneStream(
+  agent: Agent,
   target: RelayTarget,
   worker: number,
   pacing: RelayPacing,
@@ -178,6 +177,9 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
       if (m && m.rss > rssPeak) rssPeak = m.rss;
     });
   }, 500);
+  // Its own keep-alive agent: a socket left idle by the previous row may be closed by the server's
+  // keep-alive timeout just as this row reuses it (ECONNRESET under load, seen between two Parley rows).
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   proc.child.send('loop-start');
   const cpuBefore = treeCpuMs(proc.pid);
   const machineBefore = machineCpuTicks();
@@ -191,11 +193,12 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
         const early = (worker + n) % 10 === 9;
         const hangUpAfter = early ? 3 + ((worker * 7 + n) % (pacing.pieces / 2)) : Number.POSITIVE_INFINITY;
         tally.opened++;
-        await oneStream(target, worker, pacing, hangUpAfter, tally);
+        await oneStream(agent, target, worker, pacing, hangUpAfter, tally);
       }
     }),
   );
   const seconds = (performance.now() - began) / 1000;
+  agent.destroy();
   const cpuMs = treeCpuMs(proc.pid) - cpuBefore;
   const machineAfter = machineCpuTicks();
   const machineBusy =
