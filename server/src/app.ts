@@ -35,6 +35,7 @@ import {
 import { FlushClock } from './rpc/flush-clock.ts';
 import { type RequestContext, requestContext, setRequestContext } from './rpc/request-context.ts';
 import { createSseHandler, SSE_METHODS, type SseMethod, sseMethodOf } from './rpc/sse-routes.ts';
+import { createJsonTurnHandler, jsonTurnMethodOf } from './rpc/unary-turns.ts';
 import type { Idempotency } from './turns/idempotency.ts';
 import type { TurnEngine } from './turns/turn-engine.ts';
 import type { TurnGate } from './turns/turn-gate.ts';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): App {
     clock: new FlushClock(deps.streams?.flushMs ?? 50),
     onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
   };
+  const serveJsonTurn = createJsonTurnHandler({ service, engine, gate, limits });
   const serveSse = createSseHandler({
     service,
     engine,
@@ -303,6 +305,8 @@ export function createApp(deps: AppDeps): App {
       return refuseBody(req, res, err.limit);
     }
     if (sse) return serveSse(res, context, sse, body);
+    const jsonTurn = contentType === 'application/json' && req.method === 'POST' && jsonTurnMethodOf(req.url);
+    if (jsonTurn) return serveJsonTurn(res, context, jsonTurn, body);
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     await service.handle(req, res);
   }

@@ -38,6 +38,10 @@ export interface ParleyOptions {
   mongoUrl?: string;
   /** Run the compiled server (`pnpm build`'s server/dist/main.js) instead of the sources under tsx. */
   compiled?: boolean;
+  /** The compiled entry, from the repository root (default server/dist/main.js): e.g. a saved build. */
+  main?: string;
+  /** More `node` flags, before the entry. */
+  nodeArgs?: string[];
   /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
   noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
@@ -45,10 +49,10 @@ export interface ParleyOptions {
 }
 
 /**
- * Starts the real server in its own process from source (`node --import tsx server/src/main.ts`), so
- * the CPU profile names source files; production runs the esbuild bundle of the same code (the startup
- * section measures that), whose CPU per turn measured the same within noise. Plus the benchmark's
- * memory probe, which only answers questions over IPC.
+ * Starts the real server in its own process: the compiled bundle (`compiled`: server/dist/main.js, as
+ * production runs it; profiles name source files through its source maps) or the sources under tsx
+ * (`node --import tsx server/src/main.ts`). Plus the benchmark's memory probe, which only answers
+ * questions over IPC.
  */
 export async function startParley(options: ParleyOptions): Promise<RunningServer> {
   const port = await freePort();
@@ -58,8 +62,9 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
     ipc: true,
     args: [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      ...(options.nodeArgs ?? []),
       ...(options.compiled
-        ? ['--import', here('./memory-probe.ts'), 'server/dist/main.js']
+        ? ['--import', here('./memory-probe.ts'), options.main ?? 'server/dist/main.js']
         : [
             '--conditions=@parley/source',
             '--import',
