@@ -317,7 +317,9 @@ describe('OpenAiLlm', () => {
     standIn.script({ status: 429, headers: { 'retry-after-ms': '30000' } });
     const controller = new AbortController();
     const pending = failure(makeLlm(), { ...hello, signal: controller.signal });
-    await vi.waitFor(() => expect(logLines.some((line) => line.msg === 'retrying')).toBe(true));
+    await vi.waitFor(() => expect(logLines.some((line) => line.msg === 'retrying')).toBe(true), {
+      timeout: 5_000,
+    });
     controller.abort();
     expect((await pending).code).toBe('aborted');
     expect(standIn.requests).toHaveLength(1);
