@@ -15,6 +15,7 @@
 //   WebSocket getters load Node's whole fetch implementation (undici) at start, which costs more than
 //   anything else the server loads before it listens.
 // - Options shared with the CLI's bundle, and why each differs from plain bundling: bundle-options.mjs.
+//   `--no-keep-names` (the server's build) leaves out esbuild's keepNames: see there.
 // - Source maps (dist/**/*.map) map stack traces back to src/ under `node --enable-source-maps`.
 import { readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -39,7 +40,7 @@ const result = await build({
     sourcefile: 'start.js',
     loader: 'js',
   },
-  ...sharedBundleOptions(),
+  ...sharedBundleOptions({ keepNames: !process.argv.includes('--no-keep-names') }),
   outdir: dist,
   entryNames: 'main',
   chunkNames: 'chunks/[name]-[hash]',

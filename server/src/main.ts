@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
 import { assertPortFree } from './port-listeners.ts';
-import { poolMetrics, runWorkerPool } from './worker-pool.ts';
+import { poolMetrics, runWorkerPool, workerChannel } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
 
@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     registry,
     mcpServers,
     policy,
-    ...(worker === undefined ? {} : { pool: { worker, metrics: poolMetrics(registry) } }),
+    ...(worker === undefined
+      ? {}
+      : { pool: { worker, metrics: poolMetrics(registry), channel: workerChannel() } }),
   });
   const address = await parley.listen();
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;

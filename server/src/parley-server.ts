@@ -22,7 +22,9 @@ import { HistoryTurns } from './conversations/history-turns.ts';
 import { LinkedConversationStore } from './conversations/linked-conversation-store.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { ClusterTurnRelay, type RelayChannel } from './coordination/cluster-turn-relay.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
+import type { TurnRelay } from './coordination/turn-relay.ts';
 import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
@@ -68,8 +70,11 @@ export interface ParleyOverrides extends BackendOverrides {
   policies?: Readonly<Record<string, ClientPolicy>>;
   /** MCP connection tuning (tests shorten the reconnect backoff). */
   mcpOptions?: McpSetupDeps['options'];
-  /** This process is one worker of several (WORKERS > 1); see AppDeps.pool. */
-  pool?: AppDeps['pool'];
+  /**
+   * This process is one worker of several (WORKERS > 1); see AppDeps.pool. Without Redis, turns are
+   * followed across the workers through `channel`, the IPC channel to the pool's primary.
+   */
+  pool?: NonNullable<AppDeps['pool']> & { channel: RelayChannel };
   /** Streaming and turn tuning (tests shorten it). */
   turns?: Pick<TurnEngineDeps, 'graceMs'> & { waitMs?: number } & AppDeps['streams'];
 }
@@ -162,17 +167,10 @@ export async function createParleyServer(
     store: backends.idempotency,
     ...withoutUndefined({ waitMs: tuning.waitMs }),
   });
+  const relay = turnRelay(config, backends, logger, overrides.pool);
   const engine = new TurnEngine({
     idempotency,
-    ...(backends.redis
-      ? {
-          relay: new RedisTurnRelay({
-            redis: backends.redis,
-            logger,
-            keyPrefix: config.redis?.keyPrefix ?? '',
-          }),
-        }
-      : {}),
+    ...(relay ? { relay } : {}),
     logger,
     turnTimeoutMs: config.turnTimeoutMs,
     ...withoutUndefined({ graceMs: tuning.graceMs }),
@@ -212,7 +210,7 @@ export async function createParleyServer(
       models: new ModelCatalog(policyConfig, clock()),
     },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
-    ...(overrides.pool ? { pool: overrides.pool } : {}),
+    ...(overrides.pool ? { pool: { worker: overrides.pool.worker, metrics: overrides.pool.metrics } } : {}),
   });
   // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
@@ -248,11 +246,28 @@ export async function createParleyServer(
       clearTimeout(timer);
       clearTimeout(force);
       await engine.drain();
+      if (relay instanceof ClusterTurnRelay) relay.close();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close(), people.close()]);
       await backends.close();
     },
   };
+}
+
+/**
+ * What carries running turns to re-attaching requests in other processes: Redis Streams where Redis is
+ * configured, else the pool's primary when this process is one of several workers; none for one process.
+ */
+function turnRelay(
+  config: Readonly<ServerConfig>,
+  backends: Backends,
+  logger: Logger,
+  pool: ParleyOverrides['pool'],
+): TurnRelay | undefined {
+  if (backends.redis) {
+    return new RedisTurnRelay({ redis: backends.redis, logger, keyPrefix: config.redis?.keyPrefix ?? '' });
+  }
+  return pool ? new ClusterTurnRelay({ channel: pool.channel, logger }) : undefined;
 }
 
 /** How long answers to turns cut off at shutdown get to reach their callers before sockets close. */

@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ChatClient, createChatClient } from '@parley/rpc';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { freePort, startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import {
+  type BotStack,
   type ChildService,
   type SentMessage,
-  type ServerProcess,
   startBotProcess,
-  startServerProcess,
+  startBotStack,
   waitForBotMessages,
 } from '../support/telegram-stack.ts';
 
@@ -26,9 +23,7 @@ const STRANGER = 4242;
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
-let server: ServerProcess | undefined;
-let bot: ChildService | undefined;
-let dataDir: string;
+let stack: BotStack | undefined;
 let parley: ChatClient;
 
 /** A 9000-character Markdown answer in paragraphs. */
@@ -63,7 +58,6 @@ function list(userId: string) {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-bot-'));
   standIn = await startOpenAiStandIn();
   // Keyed on the user's words, not on request order, so background calls (titles) cannot steal a step.
   standIn.setDefault((body) => {
@@ -74,36 +68,20 @@ beforeAll(async () => {
     return { reply: text === LONG ? longReply : `Echo: **${text}**` };
   });
   emulator = await startTelegramEmulator();
-  server = await startServerProcess({
-    API_KEYS: `bot=${BOT_KEY}`,
-    DATA_DIR: dataDir,
-    HOME: dataDir,
-    OPENAI_BASE_URL: standIn.url,
-    OPENAI_API_KEY: 'test',
-    OPENAI_MAX_RETRIES: '0',
-    GENERATE_TITLES: 'false',
-    LOG_LEVEL: 'warn',
+  stack = await startBotStack({
+    token: TOKEN,
+    botKey: BOT_KEY,
+    modelUrl: standIn.url,
+    emulator,
+    botEnv: { TELEGRAM_ALLOWED_USERS: '1001,1002,1003,1004,1005,1006,@user1007' },
   });
-  parley = createChatClient({ baseUrl: server.url, apiKey: BOT_KEY, timeoutMs: 10_000 });
-  bot = await startBotProcess({
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-    TELEGRAM_ALLOWED_USERS: '1001,1002,1003,1004,1005,1006,@user1007',
-    PARLEY_URL: server.url,
-    PARLEY_API_KEY: BOT_KEY,
-    RPC_TIMEOUT_MS: '10000',
-    HOME: dataDir,
-  });
+  parley = createChatClient({ baseUrl: stack.server.url, apiKey: BOT_KEY, timeoutMs: 10_000 });
 }, 60_000);
 
 afterAll(async () => {
-  // SHOW_BOT_LOG=1 prints what the bot process logged, to debug a failing run.
-  if (process.env.SHOW_BOT_LOG) console.log(bot?.output());
-  await bot?.stop();
-  await server?.stop();
+  await stack?.stop();
   await emulator?.close();
   await standIn?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('Telegram bot against the real server', () => {
@@ -252,9 +230,9 @@ describe('Telegram bot in webhook mode', () => {
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       BOT_PORT: String(port),
       BOT_HOST: '127.0.0.1',
-      PARLEY_URL: server?.url ?? '',
+      PARLEY_URL: stack?.server.url ?? '',
       PARLEY_API_KEY: BOT_KEY,
-      HOME: dataDir,
+      HOME: stack?.dataDir ?? '',
     });
   }, 30_000);
 
@@ -304,7 +282,7 @@ describe('Telegram bot in webhook mode', () => {
 
 describe('Telegram bot without its server', () => {
   it('says Parley is down', async () => {
-    await server?.stop();
+    await stack?.server.stop();
     await say(user(1006), 'anyone there?');
     const [reply] = await replies(1006);
     expect(reply?.text).toBe('Parley is down at the moment, so I can’t answer. Please try again later.');

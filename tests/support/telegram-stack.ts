@@ -133,7 +133,8 @@ export interface BotStack {
 
 /**
  * Starts the real server (on the stand-in model, with `serverEnv` added) and the real bot (on the
- * emulator) as the bot end-to-end tests need them; SHOW_BOT_LOG=1 prints the bot's log at stop.
+ * emulator, with `botEnv` added) as the bot end-to-end tests need them; SHOW_BOT_LOG=1 prints the
+ * bot's log at stop.
  */
 export async function startBotStack(options: {
   token: string;
@@ -141,6 +142,7 @@ export async function startBotStack(options: {
   modelUrl: string;
   emulator: TelegramEmulator;
   serverEnv?: Record<string, string>;
+  botEnv?: Record<string, string>;
 }): Promise<BotStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const server = await startServerProcess({
@@ -161,6 +163,7 @@ export async function startBotStack(options: {
     PARLEY_API_KEY: options.botKey,
     RPC_TIMEOUT_MS: '10000',
     HOME: dataDir,
+    ...options.botEnv,
   }).catch(async (err: unknown) => {
     await server.stop();
     throw err;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gate } from '../../../tests/support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
 import { createKeepAliveFetch, type FetchFunction } from './keep-alive-fetch.ts';
 
@@ -107,11 +108,14 @@ describe('createKeepAliveFetch', () => {
   });
 
   it('errors the body when the server dies mid-answer', async () => {
+    const answered = gate();
     handler = (req, res) => {
       res.writeHead(200).write('half');
-      setTimeout(() => req.socket.destroy(), 10);
+      // Dies once the client has the response, so the body (not the fetch) is what breaks.
+      void answered.opened.then(() => req.socket.destroy());
     };
     const res = await fetch(`${base}/dies`);
+    answered.open();
     await expect(res.text()).rejects.toThrow();
   });
 
