@@ -1,8 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseDockerfile } from '../support/dockerfile-replay.ts';
 import { API_KEY, CLIENT } from './fixtures.ts';
 import { type BenchProcess, freePort, spawnNode, waitForHealth, waitForLine } from './processes.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** The `node` flags the server's image starts the bundle with (its CMD between `node` and the entry). */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(here('../../deploy/Dockerfile.server'), 'utf8');
+  const cmd = parseDockerfile(dockerfile).findLast((i) => i.keyword === 'CMD')?.args ?? '[]';
+  return (JSON.parse(cmd) as string[]).slice(1, -1);
+}
 
 export interface RunningServer {
   proc: BenchProcess;
@@ -36,12 +45,17 @@ export interface ParleyOptions {
   cpuProfDir?: string;
   /** Use the MongoDB store at this URL instead of the embedded SQLite file. */
   mongoUrl?: string;
-  /** Run the compiled server (`pnpm build`'s server/dist/main.js) instead of the sources under tsx. */
+  /**
+   * Run the compiled server (`pnpm build`'s server/dist/main.js, with the `node` flags of the image's
+   * CMD) instead of the sources under tsx.
+   */
   compiled?: boolean;
   /** The compiled entry, from the repository root (default server/dist/main.js): e.g. a saved build. */
   main?: string;
   /** More `node` flags, before the entry. */
   nodeArgs?: string[];
+  /** False: the compiled server without the image's `node` flags (to measure what they do). */
+  imageFlags?: boolean;
   /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
   noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
@@ -64,7 +78,12 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
       ...(options.nodeArgs ?? []),
       ...(options.compiled
-        ? ['--import', here('./memory-probe.ts'), options.main ?? 'server/dist/main.js']
+        ? [
+            ...(options.imageFlags === false ? [] : imageNodeFlags()),
+            '--import',
+            here('./memory-probe.ts'),
+            options.main ?? 'server/dist/main.js',
+          ]
         : [
             '--conditions=@parley/source',
             '--import',

@@ -140,7 +140,9 @@ describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dock
     const final = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
     expect(final.find((i) => i.keyword === 'USER')?.args).toBe('node');
     expect(final.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true);
-    expect(final.find((i) => i.keyword === 'CMD')?.args).toBe('["node", "dist/main.js"]');
+    // The server's node runs AsyncLocalStorage on context frames (docs/deployment.md).
+    const flags = dockerfile.endsWith('.server') ? '"--experimental-async-context-frame", ' : '';
+    expect(final.find((i) => i.keyword === 'CMD')?.args).toBe(`["node", ${flags}"dist/main.js"]`);
   });
 });
 

@@ -168,6 +168,27 @@ describe('TurnRelayHub with ClusterTurnRelay workers', () => {
   });
 });
 
+describe('TurnRelayHub on its own', () => {
+  it('ends the readers of a turn when a worker never answers within askMs', async () => {
+    const sent: Array<[number, ToWorker]> = [];
+    const hub = new TurnRelayHub({
+      askMs: 5_000,
+      transport: { send: (worker, message) => sent.push([worker, message]), workers: () => [1, 2] },
+    });
+    hub.receive(2, { op: 'read', key: 'turn', reader: 9 });
+    hub.receive(2, { op: 'none', key: 'turn' });
+    expect(sent.map(([worker, m]) => [worker, m.op])).toEqual([
+      [1, 'want'],
+      [2, 'want'],
+    ]);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(sent).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(sent.at(-1)).toEqual([2, { type: 'parley:turn-relay', op: 'gone', reader: 9 }]);
+    hub.close();
+  });
+});
+
 describe('TurnRelayHub attendance', () => {
   it('is attended while a listener on another worker renews its mark, and not after it leaves', async () => {
     const pool = startPool([1, 2], { attendMs: 3_000 });

@@ -18,6 +18,11 @@ export interface TurnRelayHubOptions {
   maxChars?: number;
   /** How long an attendance mark lasts unless sent again (the worker renews it every third of this). */
   attendMs?: number;
+  /**
+   * How long the workers have to answer `want` (a worker still starting, or stuck, never does): then the
+   * turn's readers learn that nothing follows.
+   */
+  askMs?: number;
 }
 
 /** A turn that a worker follows, as the hub knows it. */
@@ -49,6 +54,7 @@ export class TurnRelayHub {
   readonly #ttlMs: number;
   readonly #maxChars: number;
   readonly #attendMs: number;
+  readonly #askMs: number;
   /** By key, least recently written first. */
   readonly #turns = new Map<string, Followed>();
   readonly #readers = new Map<string, { worker: number; reader: number; key: string }>();
@@ -62,6 +68,7 @@ export class TurnRelayHub {
     this.#ttlMs = options.ttlMs ?? 120_000;
     this.#maxChars = options.maxChars ?? 16 * 1024 * 1024;
     this.#attendMs = options.attendMs ?? 3_000;
+    this.#askMs = options.askMs ?? 5_000;
   }
 
   /** Handles one message from `worker`. */
@@ -243,19 +250,24 @@ export class TurnRelayHub {
     return marks.size > 0;
   }
 
-  /** Runs while the hub holds anything: drops unread logs past their TTL and expired marks. */
+  /**
+   * Runs while the hub holds anything: drops unread logs past their TTL, turns no worker answered for,
+   * and expired marks.
+   */
   #sweep(): void {
     if (this.#sweeper) return;
     this.#sweeper = setInterval(
       () => {
         const now = Date.now();
         for (const turn of this.#turns.values()) {
-          if (turn.readers.size === 0 && now - turn.touchedAt >= this.#ttlMs) this.#drop(turn);
+          const idle = now - turn.touchedAt;
+          const unanswered = turn.state === 'asking' && idle >= this.#askMs;
+          if (unanswered || (turn.readers.size === 0 && idle >= this.#ttlMs)) this.#drop(turn);
         }
         for (const key of this.#marks.keys()) this.#attended(key);
         if (this.#turns.size === 0 && this.#marks.size === 0) this.close();
       },
-      Math.min(this.#ttlMs, this.#attendMs),
+      Math.min(this.#ttlMs, this.#attendMs, this.#askMs),
     );
     this.#sweeper.unref();
   }
