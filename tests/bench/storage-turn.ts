@@ -47,17 +47,20 @@ for (let u = 0; u < users; u++) {
 async function turn(i: number): Promise<void> {
   const owner = { clientId: 'bench', userId: `u-${i % users}` };
   await step('controls', () => ledger.controls(owner));
-  let id = continued[i % users] ?? '';
-  if (kind === 'start') {
-    const created = await step('create', () =>
-      store.create({ owner, title: 'hello', platform: 'bench', chatId: `c-${i}` }),
-    );
-    id = created.id;
-  }
   const acting = await step('personOf', () => people.resolve(owner));
   await step('language', () => people.language(acting));
-  await step('get', () => store.get(id, acting));
-  await step('append user', () => store.append(id, { role: 'user', content: `question ${i}` }));
+  let id = continued[i % users] ?? '';
+  const question = { role: 'user' as const, content: `question ${i}` };
+  if (kind === 'start') {
+    // A new conversation is stored with its first message; nothing reads it back.
+    const created = await step('create + user', () =>
+      store.createWithMessage({ owner, title: 'hello', platform: 'bench', chatId: `c-${i}` }, question),
+    );
+    id = created.conversation.id;
+  } else {
+    await step('get', () => store.get(id, acting));
+    await step('append user', () => store.append(id, question));
+  }
   await step('recent', () => store.recentMessages(id, WINDOW));
   await step('append reply', () =>
     store.append(id, { role: 'assistant', content: `an answer of some length ${i}`, toolCalls: [] }),

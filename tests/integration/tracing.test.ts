@@ -117,7 +117,12 @@ describe('traces through the real server', () => {
     });
 
     expect(children.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['session.lookup', 'store.create', 'store.append', 'store.recentMessages']),
+      expect.arrayContaining([
+        'session.lookup',
+        'store.createWithMessage',
+        'store.append',
+        'store.recentMessages',
+      ]),
     );
     const lookup = children.find((s) => s.name === 'session.lookup');
     expect(lookup?.attributes).toMatchObject({ 'parley.session.source': 'new' });

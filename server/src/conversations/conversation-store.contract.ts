@@ -54,6 +54,25 @@ export function describeConversationStore(
       expect(await store().get(created.id, owner)).toEqual(created);
     });
 
+    it('creates a conversation with its first message, as create then append would', async () => {
+      const { conversation, message } = await store().createWithMessage(
+        { owner, title: 'Weekend plans', platform: 'telegram', chatId: 'chat-1', model: 'gpt-test' },
+        { role: 'user', content: 'Hi' },
+      );
+      expect(conversation).toMatchObject({
+        owner,
+        title: 'Weekend plans',
+        model: 'gpt-test',
+        messageCount: 1,
+      });
+      expect(message).toMatchObject({ conversationId: conversation.id, seq: 1, role: 'user', content: 'Hi' });
+      expect(conversation.updatedAt.getTime()).toBeGreaterThanOrEqual(message.createdAt.getTime());
+      expect(await store().get(conversation.id, owner)).toEqual(conversation);
+      expect(await store().recentMessages(conversation.id, 10)).toEqual([message]);
+      const next = await store().append(conversation.id, { role: 'assistant', content: 'Hello!' });
+      expect(next.seq).toBe(2);
+    });
+
     it('gives each conversation its own id', async () => {
       const a = await create();
       const b = await create();

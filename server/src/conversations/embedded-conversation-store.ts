@@ -11,6 +11,7 @@ import {
   type ConversationStore,
   type MessageRole,
   type NewConversation,
+  type NewConversationWithMessage,
   type NewMessage,
   type Owner,
   type StoredAttachment,
@@ -167,6 +168,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   readonly #clock: () => Date;
   readonly #stmt: Statements;
   readonly #appendTx: (conversationId: string, message: NewMessage) => StoredMessage;
+  readonly #createWithMessageTx: (input: NewConversation, message: NewMessage) => NewConversationWithMessage;
   readonly #deleteTx: (id: string, owner: Owner) => boolean;
 
   constructor(options: EmbeddedConversationStoreOptions) {
@@ -176,6 +178,13 @@ export class EmbeddedConversationStore implements ConversationStore {
     this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
       this.#appendNow(conversationId, message),
     ).immediate;
+    // A turn that starts a conversation commits once (the commit is most of a write's CPU: the WAL pages).
+    this.#createWithMessageTx = this.#db.transaction((input: NewConversation, message: NewMessage) => {
+      const now = this.#clock().getTime();
+      const conversation = this.#insert(input, now);
+      const stored = this.#appendNow(conversation.id, message, now);
+      return { conversation: { ...conversation, messageCount: 1 }, message: stored };
+    }).immediate;
     this.#deleteTx = this.#db.transaction((id: string, owner: Owner) => {
       if (this.#stmt.deleteConversation.run(id, owner.clientId, owner.userId).changes === 0) return false;
       this.#stmt.deleteMessages.run(id);
@@ -185,8 +194,15 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async create(input: NewConversation): Promise<ConversationRecord> {
+    return this.#insert(input, this.#clock().getTime());
+  }
+
+  async createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage> {
+    return this.#createWithMessageTx(input, message);
+  }
+
+  #insert(input: NewConversation, now: number): ConversationRecord {
     const id = randomUUID();
-    const now = this.#clock().getTime();
     const { owner, title, platform, chatId, systemPrompt = '', model = '' } = input;
     this.#stmt.insertConversation.run(
       id,
@@ -307,9 +323,8 @@ export class EmbeddedConversationStore implements ConversationStore {
     this.#db.close();
   }
 
-  /** Runs inside the append transaction. */
-  #appendNow(conversationId: string, message: NewMessage): StoredMessage {
-    const now = this.#clock().getTime();
+  /** Runs inside a write transaction. */
+  #appendNow(conversationId: string, message: NewMessage, now = this.#clock().getTime()): StoredMessage {
     const bumped = this.#stmt.bumpConversation.get(now, conversationId);
     if (!bumped) throw new NotFoundError('conversation');
     const stored: StoredMessage = {
