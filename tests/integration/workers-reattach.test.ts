@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { SSE_ROUTES } from '@parley/rpc';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../support/cli-processes.ts';
@@ -12,7 +10,9 @@ import {
   httpRequest,
   linksToEachWorker,
   logLines,
+  type SseEvent,
   startWorkerPool,
+  streamOnLink,
   type WorkerLink,
   waitForLog,
 } from '../support/worker-pool.ts';
@@ -23,63 +23,8 @@ import {
 
 const KEY = 'reattach-key-0123456789abcdef';
 
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** A streamed StartConversation on the link's connection; `leave()` hangs up (closing the connection). */
-function stream(url: string, link: WorkerLink, body: object) {
-  const events: SseEvent[] = [];
-  const waiters: Array<() => void> = [];
-  let ended = false;
-  const req = request(`${url}${SSE_ROUTES.StartConversation}`, {
-    agent: link.agent,
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      authorization: `Bearer ${KEY}`,
-    },
-  });
-  const wake = () => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-  req.on('response', (res) => {
-    let event = '';
-    createInterface({ input: res })
-      // Hanging up aborts the response: that is the point, not a failure.
-      .on('error', () => undefined)
-      .on('line', (line) => {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        if (line.startsWith('data: ')) {
-          events.push({ event, data: JSON.parse(line.slice(6)) as Record<string, unknown> });
-          wake();
-        }
-      })
-      .on('close', () => {
-        ended = true;
-        wake();
-      });
-  });
-  req.on('error', () => {
-    ended = true;
-    wake();
-  });
-  req.end(JSON.stringify(body));
-  return {
-    events,
-    /** Resolves once `predicate` holds for the events so far (rejects if the stream ended before). */
-    async until(predicate: (events: SseEvent[]) => boolean): Promise<void> {
-      while (!predicate(events)) {
-        if (ended) throw new Error(`the stream ended first: ${JSON.stringify(events)}`);
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-    },
-    leave: () => req.destroy(),
-  };
-}
-
+const stream = (url: string, link: WorkerLink, body: object) =>
+  streamOnLink(`${url}${SSE_ROUTES.StartConversation}`, link, KEY, body);
 const deltas = (events: SseEvent[]) =>
   events.filter((e) => e.event === 'delta').map((e) => (e.data.delta as { text: string }).text);
 const isOver = (events: SseEvent[]) => events.some((e) => e.event === 'done' || e.event === 'error');

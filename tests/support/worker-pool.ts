@@ -1,5 +1,6 @@
 import { Agent, type RequestOptions, request } from 'node:http';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { type ServerProcess, startServerProcess } from './cli-processes.ts';
 
 // Talking to a WORKERS > 1 pool started as a process (startServerProcess): its workers' log lines, and
@@ -70,7 +71,12 @@ export async function startWorkerPool(options: {
       ...options.env,
     },
   });
-  await waitForLog(pool, 'two workers listening', (lines) => listening(lines).length >= 2);
+  try {
+    await waitForLog(pool, 'two workers listening', (lines) => listening(lines).length >= 2);
+  } catch (err) {
+    await pool.stop();
+    throw err;
+  }
   return pool;
 }
 
@@ -99,17 +105,79 @@ export interface WorkerLink {
   agent: Agent;
 }
 
+/** A new kept-alive connection, and the worker the primary gave it to (asked with /health on it). */
+export async function newLink(url: string): Promise<WorkerLink> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const health = await httpRequest(`${url}/health`, { agent });
+  return { worker: (JSON.parse(health.body) as { worker: number }).worker, agent };
+}
+
 /** Opens connections one at a time until each of the two workers owns `perWorker` of them. */
 export async function linksToEachWorker(url: string, perWorker: number): Promise<WorkerLink[]> {
   const links: WorkerLink[] = [];
   const owned = (worker: number) => links.filter((l) => l.worker === worker).length;
   for (let i = 0; i < perWorker * 10 && links.length < perWorker * 2; i++) {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const health = await httpRequest(`${url}/health`, { agent });
-    const { worker } = JSON.parse(health.body) as { worker: number };
-    if (owned(worker) < perWorker) links.push({ worker, agent });
-    else agent.destroy();
+    const link = await newLink(url);
+    if (owned(link.worker) < perWorker) links.push(link);
+    else link.agent.destroy();
   }
   if (links.length < perWorker * 2) throw new Error(`could not reach both workers: ${JSON.stringify(links)}`);
   return links;
+}
+
+export interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** A streamed call (POST to an SSE route) on the link's connection; `leave()` hangs up, closing it. */
+export function streamOnLink(url: string, link: WorkerLink, apiKey: string, body: object) {
+  const events: SseEvent[] = [];
+  const waiters: Array<() => void> = [];
+  let ended = false;
+  const req = request(url, {
+    agent: link.agent,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      authorization: `Bearer ${apiKey}`,
+    },
+  });
+  const wake = () => {
+    for (const waiter of waiters.splice(0)) waiter();
+  };
+  req.on('response', (res) => {
+    let event = '';
+    createInterface({ input: res })
+      // Hanging up aborts the response: that is the point, not a failure.
+      .on('error', () => undefined)
+      .on('line', (line) => {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        if (line.startsWith('data: ')) {
+          events.push({ event, data: JSON.parse(line.slice(6)) as Record<string, unknown> });
+          wake();
+        }
+      })
+      .on('close', () => {
+        ended = true;
+        wake();
+      });
+  });
+  req.on('error', () => {
+    ended = true;
+    wake();
+  });
+  req.end(JSON.stringify(body));
+  return {
+    events,
+    /** Resolves once `predicate` holds for the events so far (rejects if the stream ended before). */
+    async until(predicate: (events: SseEvent[]) => boolean): Promise<void> {
+      while (!predicate(events)) {
+        if (ended) throw new Error(`the stream ended first: ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    leave: () => req.destroy(),
+  };
 }

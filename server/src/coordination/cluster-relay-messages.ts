@@ -4,10 +4,9 @@
 
 export const RELAY_MESSAGE = 'parley:turn-relay';
 
-/** From a worker to the primary. */
-export type ToHub = {
-  type: typeof RELAY_MESSAGE;
-} /** Reader `reader` of this worker wants the turn's events from the first. */ & (
+/** From a worker to the primary (without its `type` tag). */
+export type ToHubBody =
+  /** Reader `reader` of this worker wants the turn's events from the first. */
   | { op: 'read'; key: string; reader: number }
   | { op: 'unread'; reader: number }
   /** Answer to `want`: this worker runs the turn; its events so far. */
@@ -22,23 +21,19 @@ export type ToHub = {
   | { op: 'attend'; key: string; mark: number }
   | { op: 'leave'; key: string; mark: number }
   /** Does any listener in any worker attend the turn? Answered with `answer` and the same id. */
-  | { op: 'ask'; key: string; id: number }
-);
+  | { op: 'ask'; key: string; id: number };
 
-/** From the primary to a worker. */
-export type ToWorker = {
-  type: typeof RELAY_MESSAGE;
-} /** Sent to every worker: whoever runs this turn, replay it and publish the rest. */ & (
+/** From the primary to a worker (without its `type` tag). */
+export type ToWorkerBody =
+  /** Sent to every worker but the reader's: whoever runs this turn, replay it and publish the rest. */
   | { op: 'want'; key: string }
   | { op: 'events'; reader: number; events: readonly string[] }
   /** Nothing more will come for this reader: no worker runs the turn, or its worker died. */
   | { op: 'gone'; reader: number }
-  | { op: 'answer'; id: number; attended: boolean }
-);
+  | { op: 'answer'; id: number; attended: boolean };
 
-type Body<M> = M extends unknown ? Omit<M, 'type'> : never;
-export type ToHubBody = Body<ToHub>;
-export type ToWorkerBody = Body<ToWorker>;
+export type ToHub = ToHubBody & { type: typeof RELAY_MESSAGE };
+export type ToWorker = ToWorkerBody & { type: typeof RELAY_MESSAGE };
 
 export function isRelayMessage(message: unknown): message is { type: typeof RELAY_MESSAGE; op: string } {
   return (

@@ -173,13 +173,14 @@ describe('TurnRelayHub on its own', () => {
     const sent: Array<[number, ToWorker]> = [];
     const hub = new TurnRelayHub({
       askMs: 5_000,
-      transport: { send: (worker, message) => sent.push([worker, message]), workers: () => [1, 2] },
+      transport: { send: (worker, message) => sent.push([worker, message]), workers: () => [1, 2, 3] },
     });
     hub.receive(2, { op: 'read', key: 'turn', reader: 9 });
-    hub.receive(2, { op: 'none', key: 'turn' });
+    hub.receive(3, { op: 'none', key: 'turn' });
+    // Every other worker is asked; the reader's own is not.
     expect(sent.map(([worker, m]) => [worker, m.op])).toEqual([
       [1, 'want'],
-      [2, 'want'],
+      [3, 'want'],
     ]);
     await vi.advanceTimersByTimeAsync(4_000);
     expect(sent).toHaveLength(2);

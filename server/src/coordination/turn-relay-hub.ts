@@ -42,7 +42,7 @@ interface Followed {
 
 /**
  * The cluster primary's part of re-attaching across the workers of one pool (WORKERS > 1 without Redis).
- * Nothing reaches it for a turn nobody follows elsewhere: the first reader of a turn makes it ask every
+ * Nothing reaches it for a turn nobody follows elsewhere: the first reader of a turn makes it ask every other
  * worker (`want`); the one running the turn replays its events so far and publishes the rest, which the
  * hub keeps (bounded: per turn, in total, and for `ttlMs` after the last event) and forwards to each
  * reader. Attendance marks expire unless renewed, and a worker that exits loses its readers and marks;
@@ -132,7 +132,8 @@ export class TurnRelayHub {
       return;
     }
     if (!turn) {
-      const workers = this.#transport.workers();
+      // Not the reader's own worker: a turn running there would have been joined there.
+      const workers = this.#transport.workers().filter((w) => w !== worker);
       turn = {
         key,
         events: [],
@@ -150,6 +151,7 @@ export class TurnRelayHub {
     }
     turn.readers.add(ref);
     this.#readers.set(ref, { worker, reader, key });
+    if (turn.state === 'asking') this.#askedEveryone(turn);
     if (turn.events.length > 0) this.#send(worker, { op: 'events', reader, events: turn.events });
   }
 
