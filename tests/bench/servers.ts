@@ -7,7 +7,7 @@ import { type BenchProcess, freePort, spawnNode, waitForHealth, waitForLine } fr
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** The `node` flags the server's image starts the bundle with (its CMD between `node` and the entry). */
-function imageNodeFlags(): string[] {
+export function imageNodeFlags(): string[] {
   const dockerfile = readFileSync(here('../../deploy/Dockerfile.server'), 'utf8');
   const cmd = parseDockerfile(dockerfile).findLast((i) => i.keyword === 'CMD')?.args ?? '[]';
   return (JSON.parse(cmd) as string[]).slice(1, -1);

@@ -1,6 +1,7 @@
 import { type ChatClient, createChatClient } from '@parley/rpc';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { gate } from '../support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { freePort, startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import {
@@ -20,6 +21,8 @@ const BOT_KEY = 'bot-key-0123456789abcdef';
 const LONG = 'Tell me everything';
 const SLOW = 'take your time';
 const STRANGER = 4242;
+/** Opened by the test that stops the bot while it answers SLOW. */
+const slowGoesOn = gate();
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
@@ -63,8 +66,9 @@ beforeAll(async () => {
   standIn.setDefault((body) => {
     const last = body.messages?.findLast((m) => m.role === 'user');
     const text = typeof last?.content === 'string' ? last.content : '';
-    // biome-ignore lint/suspicious/noThenProperty: the stand-in's delay step names its follow-up `then`.
-    if (text === SLOW) return { delayMs: 1_500, then: { reply: `Echo: **${text}**` } };
+    // Held after its first chunk until the test lets it go on: the answer is surely in progress.
+    if (text === SLOW)
+      return { reply: `Echo: **${text}**`, hold: { afterChunks: 1, until: slowGoesOn.opened } };
     return { reply: text === LONG ? longReply : `Echo: **${text}**` };
   });
   emulator = await startTelegramEmulator();
@@ -273,7 +277,13 @@ describe('Telegram bot in webhook mode', () => {
 
   it('finishes the answer in progress when stopped', async () => {
     expect((await post(10, 2002, SLOW, SECRET)).status).toBe(200);
-    await hook?.stop();
+    const asked = () => standIn.requests.some((r) => JSON.stringify(r.body.messages).includes(SLOW));
+    await vi.waitFor(() => expect(asked()).toBe(true), { timeout: 10_000 });
+    const stopped = hook?.stop();
+    // The model answers once the bot has begun shutting down with the answer in progress.
+    await vi.waitFor(() => expect(hook?.output()).toContain('shutting down'), { timeout: 10_000 });
+    slowGoesOn.open();
+    await stopped;
     expect(hook?.child.exitCode).toBe(0);
     const [reply] = await waitForBotMessages(emulator, HOOK_TOKEN, 2002, 1, 1_000);
     expect(reply?.text).toBe(`Echo: <b>${SLOW}</b>`);

@@ -134,7 +134,9 @@ describe.each([
     expect(text).toMatch(/^HEALTHCHECK /m);
     expect(text).toContain(`EXPOSE ${port}`);
     expect(text).toMatch(/^RUN pnpm --filter \S+ deploy --prod /m);
-    const flags = path.endsWith('.server') ? '"--experimental-async-context-frame", ' : '';
+    const flags = path.endsWith('.server')
+      ? '"--experimental-async-context-frame", "--max-semi-space-size=32", '
+      : '';
     expect(text).toContain(`CMD ["node", ${flags}"dist/main.js"]`);
   });
 

@@ -141,7 +141,9 @@ describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dock
     expect(final.find((i) => i.keyword === 'USER')?.args).toBe('node');
     expect(final.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true);
     // The server's node runs AsyncLocalStorage on context frames (docs/deployment.md).
-    const flags = dockerfile.endsWith('.server') ? '"--experimental-async-context-frame", ' : '';
+    const flags = dockerfile.endsWith('.server')
+      ? '"--experimental-async-context-frame", "--max-semi-space-size=32", '
+      : '';
     expect(final.find((i) => i.keyword === 'CMD')?.args).toBe(`["node", ${flags}"dist/main.js"]`);
   });
 });

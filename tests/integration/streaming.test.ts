@@ -9,6 +9,7 @@ import {
   type TurnEvent,
 } from '@parley/rpc';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ParleyOverrides } from '../../server/src/parley-server.ts';
 import { gate } from '../support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { type RunningParley, startParley, TEST_KEY, waitForRedis } from '../support/parley.ts';
@@ -254,30 +255,37 @@ describe('streaming turns over Server-Sent Events', () => {
   });
 });
 
-describe('re-attaching across two replicas sharing Redis', () => {
-  let model: OpenAiStandIn;
-  let a: RunningParley;
-  let b: RunningParley;
-
+/**
+ * Two replicas (A and B) on one stand-in model, sharing Redis under a key prefix of their own and one
+ * data dir; started before the suite's tests, stopped after them.
+ */
+function replicaPair(overrides?: ParleyOverrides) {
+  const pair = {} as { model: OpenAiStandIn; a: RunningParley; b: RunningParley };
   beforeAll(async () => {
-    model = await startOpenAiStandIn();
+    pair.model = await startOpenAiStandIn();
     const env = {
-      OPENAI_BASE_URL: model.url,
+      OPENAI_BASE_URL: pair.model.url,
       OPENAI_API_KEY: 'test',
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `parley-stream-test:${randomUUID()}:`,
     };
-    a = await startParley({ env });
-    b = await startParley({ env, dataDir: a.dataDir });
-    await Promise.all([waitForRedis(a.url), waitForRedis(b.url)]);
+    pair.a = await startParley({ env, ...(overrides ? { overrides } : {}) });
+    pair.b = await startParley({ env, dataDir: pair.a.dataDir, ...(overrides ? { overrides } : {}) });
+    await Promise.all([waitForRedis(pair.a.url), waitForRedis(pair.b.url)]);
   });
   afterAll(async () => {
-    await b.stop();
-    await a.cleanup();
-    await model.close();
+    await pair.b?.stop();
+    await pair.a?.cleanup();
+    await pair.model?.close();
   });
+  return pair;
+}
+
+describe('re-attaching across two replicas sharing Redis', () => {
+  const pair = replicaPair();
 
   it('follows a turn running on the other replica; the model is called once', async () => {
+    const { model, a, b } = pair;
     const reply = 'one replica writes, the other one reads along';
     // The answer waits after its first piece until B follows: B joins a turn that is surely running.
     const bFollows = gate();
@@ -310,30 +318,11 @@ describe('re-attaching across two replicas sharing Redis', () => {
 });
 
 describe('re-attaching on another replica after the client left the first', () => {
-  let model: OpenAiStandIn;
-  let a: RunningParley;
-  let b: RunningParley;
-
-  beforeAll(async () => {
-    model = await startOpenAiStandIn();
-    const env = {
-      OPENAI_BASE_URL: model.url,
-      OPENAI_API_KEY: 'test',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `parley-stream-test:${randomUUID()}:`,
-    };
-    // A short grace: without the other replica's attendance, A would cut the turn long before it ends.
-    a = await startParley({ env, overrides: { turns: { graceMs: 100 } } });
-    b = await startParley({ env, dataDir: a.dataDir, overrides: { turns: { graceMs: 100 } } });
-    await Promise.all([waitForRedis(a.url), waitForRedis(b.url)]);
-  });
-  afterAll(async () => {
-    await b.stop();
-    await a.cleanup();
-    await model.close();
-  });
+  // A short grace: without the other replica's attendance, A would cut the turn long before it ends.
+  const pair = replicaPair({ turns: { graceMs: 100 } });
 
   it('keeps the turn alive for the listener on B: the whole reply, stored whole, one model call', async () => {
+    const { model, a, b } = pair;
     const words = 'one two three four five six seven eight nine ten eleven twelve';
     model.script({ reply: words, stream: { chunks: 12, intervalMs: 80 } });
     const request = { message: 'count', session: { ...session, chatId: 'hop' }, requestId: randomUUID() };

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopProcess } from './cli-processes.ts';
 import { freePort, type TelegramEmulator } from './telegram-emulator.ts';
 
 // Child processes for the Telegram end-to-end test: the real server and the real bot, each started the
@@ -34,14 +35,7 @@ function spawnService(entry: string, env: Record<string, string>): ChildService 
   return {
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child),
   };
 }
 
