@@ -17,6 +17,7 @@ import {
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
+import { assertPortFree } from './port-listeners.ts';
 import { poolMetrics, runWorkerPool, workerChannel } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   if (cluster.isPrimary && workers > 1) {
     logger.debug({ config: redact(config) }, 'configuration');
+    // The workers bind the port together (SO_REUSEPORT): a server already on it must stop this pool here.
+    await assertPortFree(config.host, config.port);
     process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
   }
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');

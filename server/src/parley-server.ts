@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -38,6 +37,7 @@ import type { IdentityStore } from './people/identity-store.ts';
 import { createPeople } from './people-setup.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
+import { listenOnPort, type PortListeners } from './port-listeners.ts';
 import type { BreakerState } from './providers/resilience.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
@@ -216,16 +216,24 @@ export async function createParleyServer(
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
   mcp.start();
 
+  let listeners: PortListeners | undefined;
   return {
     server,
     async listen() {
-      // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
-      server.listen({ port: config.port, host: config.host, backlog: 4096 });
-      await once(server, 'listening');
-      return server.address() as AddressInfo;
+      listeners = await listenOnPort(server, {
+        port: config.port,
+        host: config.host,
+        // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
+        backlog: 4096,
+        sockets: config.acceptSockets,
+        pooled: overrides.pool !== undefined,
+      });
+      return listeners.address;
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listeners
+        ? listeners.close()
+        : new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Turns still running at the timeout are answered `unavailable` (their callers retry with the same
       // request_id); the sockets close only once those answers had a moment to leave.

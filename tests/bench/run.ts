@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { startPrivateRedis } from '../support/private-redis.ts';
 import { AUTH, prefill, startBaselineConversations, startConversations } from './fixtures.ts';
 import type { LoadResult } from './load.ts';
 import { toMarkdown } from './markdown.ts';
@@ -196,26 +197,42 @@ async function relayPhase(work: string, modelUrl: string, prefix: string): Promi
   process.stdout.write(relayMarkdown(results));
 }
 
-/** Parley with WORKERS processes sharing Redis, at the two highest numbers of streams. */
+/**
+ * Parley with WORKERS processes sharing Redis, at the two highest numbers of streams: a private
+ * redis-server (BENCH_REDIS_URL's is shared with whatever else runs on the machine), and both settings of
+ * ACCEPT_SOCKETS side by side, alternating which goes first: one socket (the primary hands each new
+ * connection to a worker) and the default (every worker takes its own).
+ */
 async function relayWorkersRun(work: string, modelUrl: string, prefix: string, pacing: RelayPacing) {
   const workers = settings.relayWorkers;
-  const server = track(
-    await startParley({
+  const redis = await startPrivateRedis();
+  const start = (acceptSockets: number) =>
+    startParley({
       name: `parley ×${workers}`,
       compiled: true,
       modelUrl,
-      dataDir: join(work, 'relay-workers'),
-      redisUrl: settings.redisUrl,
+      dataDir: join(work, `relay-workers-${acceptSockets}`),
+      redisUrl: redis.url,
       redisPrefix: `${prefix}relay-workers:`,
-      env: { WORKERS: String(workers) },
-    }),
-  );
+      env: { WORKERS: String(workers), ACCEPT_SOCKETS: String(acceptSockets) },
+    });
   const rows: RelayRow[] = [];
-  for (const streams of relayLevels().slice(-2)) {
-    log(`relay: parley ×${workers} at ${streams} streams`);
-    rows.push(await relayRun(parleyRelayTarget(`parley ×${workers} (Redis)`, server), streams, pacing));
+  try {
+    const variants = [
+      { name: `parley ×${workers} (Redis, one socket)`, server: track(await start(1)) },
+      { name: `parley ×${workers} (Redis)`, server: track(await start(8)) },
+    ];
+    for (const [i, streams] of relayLevels().slice(-2).entries()) {
+      for (const { name, server } of i % 2 === 0 ? variants : [...variants].reverse()) {
+        log(`relay: ${name} at ${streams} streams`);
+        rows.push(await relayRun(parleyRelayTarget(name, server), streams, pacing));
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+    for (const { server } of variants) await stop(server);
+  } finally {
+    await redis.kill();
   }
-  await stop(server);
   return rows;
 }
 

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { type ServerProcess, startServerProcess } from './cli-processes.ts';
 
 // Talking to a WORKERS > 1 pool started as a process (startServerProcess): its workers' log lines, and
-// connections pinned to one worker each (the primary hands each new connection to the next worker).
+// connections pinned to one worker each (the kernel spreads new connections over the workers' sockets).
 
 export interface LogLine {
   msg?: string;
