@@ -6,7 +6,8 @@ import type { RelayChannel } from './coordination/cluster-turn-relay.ts';
 import { TurnRelayHub } from './coordination/turn-relay-hub.ts';
 
 // WORKERS > 1: this process becomes a node:cluster primary that forks the server processes. They all
-// listen on one port (the primary hands each new connection to the next worker, round robin). Whatever
+// listen on one port: each binds its own sockets (SO_REUSEPORT, port-listeners.ts) and the kernel spreads
+// new connections over them; with ACCEPT_SOCKETS=1 the primary hands each to the next worker. Whatever
 // they must agree on lives in Redis or the shared SQLite files (backends.ts), never in the primary; only
 // streamed turns followed from another worker pass through it without Redis (TurnRelayHub).
 

@@ -71,6 +71,11 @@ interface Stage {
   healthcheck: string[];
   user: string | undefined;
   cacheKey: string;
+  /**
+   * A kept layer the stage's folder stands at but that is not copied in yet, and the writes of the
+   * steps since: a kept layer that follows replaces both, so a chain of kept layers costs one copy.
+   */
+  pending?: { layer: string; writes: Array<() => void> };
 }
 
 export interface ReplayOptions {
@@ -121,6 +126,7 @@ export async function replayDockerfile(options: ReplayOptions): Promise<Replayed
   }
   const last = stages.at(-1);
   if (!last) throw new Error(`${options.dockerfile}: no FROM`);
+  materialize(last);
   return {
     dir: join(last.root, last.workdir),
     env: last.env,
@@ -141,10 +147,12 @@ async function apply(instruction: Instruction, stage: Stage, stages: Stage[], ct
     case 'ARG':
     case 'EXPOSE':
       return;
-    case 'WORKDIR':
+    case 'WORKDIR': {
+      const dir = join(stage.root, posix.resolve(stage.workdir, args));
       stage.workdir = posix.resolve(stage.workdir, args);
-      mkdirSync(join(stage.root, stage.workdir), { recursive: true });
+      write(stage, () => mkdirSync(dir, { recursive: true }));
       return;
+    }
     case 'ENV':
       for (const [key, value] of envPairs(args)) stage.env[key] = mapImagePath(stage, value);
       return;
@@ -175,19 +183,23 @@ function copy(args: string, stage: Stage, stages: Stage[], ctx: Context): void {
   const target = join(stage.root, posix.resolve(stage.workdir, dest));
   const intoDir = dest.endsWith('/') || sources.length > 1;
   const digest = createHash('sha256').update(source?.cacheKey ?? '');
+  if (source) materialize(source);
   for (const path of sources) {
     const origin = source ? join(source.root, path) : join(ctx.context, path);
     if (!existsSync(origin)) throw new Error(`COPY: ${path} does not exist`);
-    const to = statSync(origin).isDirectory() || !intoDir ? target : join(target, basename(path));
+    const isDir = statSync(origin).isDirectory();
+    const to = isDir || !intoDir ? target : join(target, basename(path));
     if (source) {
       // Between stages of the replay: hard links, not copies of a few hundred MiB of node_modules.
-      const isDir = statSync(origin).isDirectory();
-      mkdirSync(isDir ? to : dirname(to), { recursive: true });
-      execFileSync('cp', ['-al', isDir ? `${origin}/.` : origin, to]);
+      write(stage, () => {
+        mkdirSync(isDir ? to : dirname(to), { recursive: true });
+        execFileSync('cp', ['-al', isDir ? `${origin}/.` : origin, to]);
+      });
       continue;
     }
     if (ctx.ignore(path)) throw new Error(`COPY: ${path} is excluded by .dockerignore`);
-    cpSync(origin, to, { recursive: true, filter: (file) => !ctx.ignore(relative(ctx.context, file)) });
+    const filter = (file: string) => !ctx.ignore(relative(ctx.context, file));
+    write(stage, () => cpSync(origin, to, { recursive: true, filter }));
     digest.update(path).update(contentHash(origin));
   }
   stage.cacheKey = hash(stage.cacheKey, args, digest.digest('hex'));
@@ -205,17 +217,35 @@ async function run(args: string, stage: Stage, ctx: Context): Promise<void> {
   // Only the install and the code generation are worth keeping: slow, and the same for both images
   // until the lockfile or the contract changes. Kept as hard-linked copies of the stage's folder.
   const kept = /\b(pnpm install|buf generate)\b/.exec(args)?.[1];
-  if (!kept) return execute(args, stage);
+  if (!kept) {
+    materialize(stage);
+    return execute(args, stage);
+  }
   let ranHere = false;
   const layer = await ctx.layers(`replay-${kept.replace(/\W+/g, '-')}`, stage.cacheKey, (into) => {
+    materialize(stage);
     execute(args, stage);
     ranHere = true;
     mkdirSync(into, { recursive: true });
     execFileSync('cp', ['-al', stage.root, join(into, 'root')]);
   });
-  if (ranHere) return;
-  rmSync(stage.root, { recursive: true });
-  execFileSync('cp', ['-al', join(layer, 'root'), stage.root]);
+  if (!ranHere) stage.pending = { layer: join(layer, 'root'), writes: [] };
+}
+
+/** Writes into the stage's folder now, or once its pending layer is copied in. */
+function write(stage: Stage, change: () => void): void {
+  if (stage.pending) stage.pending.writes.push(change);
+  else change();
+}
+
+/** Copies the stage's pending layer in (hard links), then makes the writes since. */
+function materialize(stage: Stage): void {
+  const pending = stage.pending;
+  if (!pending) return;
+  stage.pending = undefined;
+  rmSync(stage.root, { recursive: true, force: true });
+  execFileSync('cp', ['-al', pending.layer, stage.root]);
+  for (const change of pending.writes) change();
 }
 
 function execute(args: string, stage: Stage): void {
