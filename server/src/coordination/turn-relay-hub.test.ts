@@ -1,66 +1,16 @@
 import { createLogger } from '@parley/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ToHub, ToWorker } from './cluster-relay-messages.ts';
+import type { ToWorker } from './cluster-relay-messages.ts';
 import { ClusterTurnRelay } from './cluster-turn-relay.ts';
+import { startMemoryPool } from './testing/memory-pool.ts';
 import { TurnRelayHub, type TurnRelayHubOptions } from './turn-relay-hub.ts';
 
-// A pool in one process: a TurnRelayHub and a ClusterTurnRelay per worker, joined by channels that
-// deliver each message a microtask later, in order, as node:cluster IPC delivers them asynchronously.
-// (Real processes: tests/integration/workers-reattach.test.ts.)
+// The hub and the workers' relays in one process (startMemoryPool). Real processes:
+// tests/integration/workers-reattach.test.ts.
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
-
-interface Pool {
-  hub: TurnRelayHub;
-  relay(worker: number): ClusterTurnRelay;
-  /** Messages each worker sent to the primary. */
-  sent: Map<number, ToHub[]>;
-  /** The worker dies: the hub hears of it, its messages stop. */
-  kill(worker: number): void;
-}
-
-function startPool(workers: number[], options: Omit<TurnRelayHubOptions, 'transport'> = {}): Pool {
-  const listeners = new Map<number, (message: unknown) => void>();
-  const alive = new Set(workers);
-  const sent = new Map<number, ToHub[]>(workers.map((w) => [w, []]));
-  const hub = new TurnRelayHub({
-    ...options,
-    transport: {
-      send: (worker: number, message: ToWorker) =>
-        queueMicrotask(() => (alive.has(worker) ? listeners.get(worker)?.(message) : undefined)),
-      workers: () => [...alive],
-    },
-  });
-  const relays = new Map(
-    workers.map((worker) => [
-      worker,
-      new ClusterTurnRelay({
-        logger,
-        askTimeoutMs: 1_000,
-        channel: {
-          send: (message) => {
-            if (!alive.has(worker)) return;
-            sent.get(worker)?.push(message);
-            queueMicrotask(() => hub.receive(worker, message));
-          },
-          onMessage: (listener) => {
-            listeners.set(worker, listener);
-            return () => listeners.delete(worker);
-          },
-        },
-      }),
-    ]),
-  );
-  return {
-    hub,
-    sent,
-    relay: (worker) => relays.get(worker) as ClusterTurnRelay,
-    kill(worker) {
-      alive.delete(worker);
-      hub.workerGone(worker);
-    },
-  };
-}
+const startPool = (workers: number[], options: Omit<TurnRelayHubOptions, 'transport'> = {}) =>
+  startMemoryPool(workers, { ...options, logger });
 
 /** A reader of `key` on `relay`, taking events one at a time. */
 function reader(relay: ClusterTurnRelay, key: string, idleMs = 60_000) {
