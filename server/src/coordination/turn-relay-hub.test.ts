@@ -96,6 +96,18 @@ describe('TurnRelayHub with ClusterTurnRelay workers', () => {
     expect(await follower.rest()).toEqual([]);
   });
 
+  it('ends its readers and fails its questions once the primary is gone', async () => {
+    const pool = startPool([1, 2]);
+    pool.relay(1).offer('turn', () => ['started']);
+    const follower = reader(pool.relay(2), 'turn');
+    expect(await follower.next()).toBe('started');
+    const asked = pool.relay(2).attended('turn');
+    pool.disconnect(2);
+    expect(await follower.rest()).toEqual([]);
+    await expect(asked).rejects.toThrow('no cluster primary');
+    expect(await reader(pool.relay(2), 'other').rest()).toEqual([]);
+  });
+
   it('ends a reader that hears nothing for idleMs', async () => {
     const pool = startPool([1, 2]);
     pool.relay(1).offer('turn', () => ['started']);
@@ -177,7 +189,7 @@ describe('TurnRelayHub attendance', () => {
     const relay = new ClusterTurnRelay({
       logger,
       askTimeoutMs: 1_000,
-      channel: { send: () => undefined, onMessage: () => () => undefined },
+      channel: { send: () => undefined, onMessage: () => () => undefined, onClose: () => () => undefined },
     });
     const asked = relay.attended('turn');
     const outcome = expect(asked).rejects.toThrow('did not answer');

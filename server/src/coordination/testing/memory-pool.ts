@@ -13,6 +13,8 @@ export interface MemoryPool {
   sent: Map<number, ToHub[]>;
   /** The worker dies: the hub hears of it, its messages stop. */
   kill(worker: number): void;
+  /** The primary is gone for the worker: its channel closes. */
+  disconnect(worker: number): void;
 }
 
 export function startMemoryPool(
@@ -21,6 +23,7 @@ export function startMemoryPool(
 ): MemoryPool {
   const { logger, ...hubOptions } = options;
   const listeners = new Map<number, (message: unknown) => void>();
+  const closers = new Map<number, () => void>();
   const alive = new Set(workers);
   const sent = new Map<number, ToHub[]>(workers.map((w) => [w, []]));
   const hub = new TurnRelayHub({
@@ -47,6 +50,10 @@ export function startMemoryPool(
             listeners.set(worker, listener);
             return () => listeners.delete(worker);
           },
+          onClose: (listener) => {
+            closers.set(worker, listener);
+            return () => closers.delete(worker);
+          },
         },
       }),
     ]),
@@ -58,6 +65,10 @@ export function startMemoryPool(
     kill(worker) {
       alive.delete(worker);
       hub.workerGone(worker);
+    },
+    disconnect(worker) {
+      alive.delete(worker);
+      closers.get(worker)?.();
     },
   };
 }
