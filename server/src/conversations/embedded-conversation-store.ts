@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors/app-error.ts';
+import { type NonBlockingWrite, nonBlockingWriter } from '../sqlite/non-blocking-writer.ts';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
 import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import {
@@ -47,11 +48,14 @@ export class EmbeddedConversationStore implements ConversationStore {
   readonly #appendTx: (conversationId: string, message: NewMessage) => StoredMessage;
   readonly #createWithMessageTx: (input: NewConversation, message: NewMessage) => NewConversationWithMessage;
   readonly #deleteTx: (id: string, owner: Owner) => boolean;
+  /** Writes wait for another process's write lock on the event loop, not asleep in SQLite. */
+  readonly #write: NonBlockingWrite;
 
   constructor(options: EmbeddedConversationStoreOptions) {
     this.#clock = options.clock ?? (() => new Date());
     this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'conversation database' });
     this.#stmt = prepareStatements(this.#db);
+    this.#write = nonBlockingWriter(this.#db, { name: 'conversation database' });
     this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
       this.#appendNow(conversationId, message),
     ).immediate;
@@ -70,12 +74,12 @@ export class EmbeddedConversationStore implements ConversationStore {
     }).immediate;
   }
 
-  async create(input: NewConversation): Promise<ConversationRecord> {
-    return this.#insert(input, this.#clock().getTime());
+  create(input: NewConversation): Promise<ConversationRecord> {
+    return this.#write(() => this.#insert(input, this.#clock().getTime()));
   }
 
-  async createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage> {
-    return this.#createWithMessageTx(input, message);
+  createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage> {
+    return this.#write(() => this.#createWithMessageTx(input, message));
   }
 
   #insert(input: NewConversation, now: number): ConversationRecord {
@@ -114,8 +118,8 @@ export class EmbeddedConversationStore implements ConversationStore {
     return row ? toConversation(row) : null;
   }
 
-  async append(conversationId: string, message: NewMessage): Promise<StoredMessage> {
-    return this.#appendTx(conversationId, message);
+  append(conversationId: string, message: NewMessage): Promise<StoredMessage> {
+    return this.#write(() => this.#appendTx(conversationId, message));
   }
 
   async recentMessages(conversationId: string, limit: number): Promise<StoredMessage[]> {
@@ -165,17 +169,18 @@ export class EmbeddedConversationStore implements ConversationStore {
     return row ? toConversation(row) : null;
   }
 
-  async advanceTranscript(id: string, from: string, to: string): Promise<boolean> {
-    return this.#stmt.advanceTranscript.run(to, id, from).changes > 0;
+  advanceTranscript(id: string, from: string, to: string): Promise<boolean> {
+    return this.#write(() => this.#stmt.advanceTranscript.run(to, id, from).changes > 0);
   }
 
   async setTitle(id: string, title: string): Promise<void> {
-    if (this.#stmt.setTitle.run(title, id).changes === 0) throw new NotFoundError('conversation');
+    const { changes } = await this.#write(() => this.#stmt.setTitle.run(title, id));
+    if (changes === 0) throw new NotFoundError('conversation');
   }
 
   async setSummary(id: string, summary: string, throughSeq: number): Promise<void> {
-    if (this.#stmt.setSummary.run(summary, throughSeq, id).changes === 0)
-      throw new NotFoundError('conversation');
+    const { changes } = await this.#write(() => this.#stmt.setSummary.run(summary, throughSeq, id));
+    if (changes === 0) throw new NotFoundError('conversation');
   }
 
   async attachment(id: string, owner: Owner): Promise<StoredAttachment | null> {
@@ -188,8 +193,8 @@ export class EmbeddedConversationStore implements ConversationStore {
     };
   }
 
-  async delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#deleteTx(id, owner);
+  delete(id: string, owner: Owner): Promise<boolean> {
+    return this.#write(() => this.#deleteTx(id, owner));
   }
 
   async ping(): Promise<void> {
