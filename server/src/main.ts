@@ -1,3 +1,5 @@
+// First, before any other module of the server runs: optimisation stays off while it starts.
+import './start-up-tiering.ts';
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,8 @@ import {
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
+import { compactWhenIdle } from './idle-heap.ts';
+import { optimizeFromNowOn } from './start-up-tiering.ts';
 import { poolMetrics, runWorkerPool } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   if (cluster.isPrimary && workers > 1) {
     logger.debug({ config: redact(config) }, 'configuration');
+    optimizeFromNowOn();
     process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
   }
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');
@@ -51,6 +56,10 @@ async function main(): Promise<void> {
     ...(worker === undefined ? {} : { pool: { worker, metrics: poolMetrics(registry) } }),
   });
   const address = await parley.listen();
+  optimizeFromNowOn();
+  const idleHeap = compactWhenIdle({
+    onCompact: (ms) => logger.debug({ ms: Math.round(ms) }, 'idle: heap collected and shrunk'),
+  });
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(
     {
@@ -73,6 +82,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    idleHeap.stop();
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     parley
       .close()

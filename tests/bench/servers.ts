@@ -42,6 +42,8 @@ export interface ParleyOptions {
   noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
   env?: Record<string, string | undefined>;
+  /** Node or V8 options before the script, e.g. ['--max-semi-space-size=2'] (A/B runs of a flag). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -58,6 +60,7 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
     ipc: true,
     args: [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      ...(options.nodeArgs ?? []),
       ...(options.compiled
         ? ['--import', here('./memory-probe.ts'), 'server/dist/main.js']
         : [
