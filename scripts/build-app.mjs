@@ -19,6 +19,7 @@
 //   enough that V8 optimises the lexer with TurboFan while the server starts. Paging in the optimising
 //   compiler costs an idle process about 5 MiB of resident binary and 2-3 MiB of compiler memory.
 // - Options shared with the CLI's bundle, and why each differs from plain bundling: bundle-options.mjs.
+//   `--no-keep-names` (the server's build) leaves out esbuild's keepNames: see there.
 // - Source maps (dist/**/*.map) map stack traces back to src/ under `node --enable-source-maps`.
 import { readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -43,7 +44,7 @@ const result = await build({
     sourcefile: 'start.js',
     loader: 'js',
   },
-  ...sharedBundleOptions(),
+  ...sharedBundleOptions({ keepNames: !process.argv.includes('--no-keep-names') }),
   outdir: dist,
   entryNames: 'main',
   chunkNames: 'chunks/[name]-[hash]',

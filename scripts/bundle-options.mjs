@@ -3,8 +3,11 @@
 // or plugin below that is not plain bundling exists because some library noticed the difference.
 import { readFile } from 'node:fs/promises';
 
-/** The options every bundle shares; callers add entry, output, banner and externals. */
-export function sharedBundleOptions() {
+/**
+ * The options every bundle shares; callers add entry, output, banner and externals. `keepNames: false`
+ * is for a bundle whose libraries were checked not to need it (see below).
+ */
+export function sharedBundleOptions({ keepNames = true } = {}) {
   return {
     bundle: true,
     splitting: true,
@@ -18,8 +21,13 @@ export function sharedBundleOptions() {
     // Libraries check classes by name: node-fetch (inside telegraf) accepts a signal only when
     // `signal.constructor.name === 'AbortSignal'`. esbuild renames a class whose name collides with
     // another in the bundle (the abort-controller polyfill's `AbortSignal` became `AbortSignal2`), and
-    // the bundled bot then died on its first getUpdates. keepNames restores every original `.name`.
-    keepNames: true,
+    // the bundled bot then died on its first getUpdates. keepNames restores every original `.name`,
+    // at a price: every function or class expression is wrapped in a `__name(fn, "name")` call that
+    // redefines its `name`, each time the code creating it runs (the closures of a request, per request).
+    // The server's bundle goes without (build-app.mjs --no-keep-names): the only class esbuild renames
+    // there is @protobufjs/eventemitter's `EventEmitter` (inside the OTLP gRPC exporter), which nothing
+    // checks by name; the functions it renames only read differently in a stack trace.
+    keepNames,
     legalComments: 'linked',
     metafile: true,
     logLevel: 'warning',

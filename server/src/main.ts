@@ -20,8 +20,9 @@ import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
 import { compactWhenIdle } from './idle-heap.ts';
+import { assertPortFree } from './port-listeners.ts';
 import { optimizeFromNowOn } from './start-up-tiering.ts';
-import { poolMetrics, runWorkerPool } from './worker-pool.ts';
+import { poolMetrics, runWorkerPool, workerChannel } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
 
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   if (config.apiKeys.length === 0) config = await withLocalKey(config, logger);
   if (cluster.isPrimary && workers > 1) {
     logger.debug({ config: redact(config) }, 'configuration');
+    // The workers bind the port together (SO_REUSEPORT): a server already on it must stop this pool here.
+    await assertPortFree(config.host, config.port);
     optimizeFromNowOn();
     process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
   }
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
     registry,
     mcpServers,
     policy,
-    ...(worker === undefined ? {} : { pool: { worker, metrics: poolMetrics(registry) } }),
+    ...(worker === undefined
+      ? {}
+      : { pool: { worker, metrics: poolMetrics(registry), channel: workerChannel() } }),
   });
   const address = await parley.listen();
   optimizeFromNowOn();

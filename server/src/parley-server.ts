@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -23,7 +22,9 @@ import { HistoryTurns } from './conversations/history-turns.ts';
 import { LinkedConversationStore } from './conversations/linked-conversation-store.ts';
 import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
+import { ClusterTurnRelay, type RelayChannel } from './coordination/cluster-turn-relay.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
+import type { TurnRelay } from './coordination/turn-relay.ts';
 import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
@@ -36,6 +37,7 @@ import type { IdentityStore } from './people/identity-store.ts';
 import { createPeople } from './people-setup.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
+import { listenOnPort, type PortListeners } from './port-listeners.ts';
 import type { BreakerState } from './providers/resilience.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
@@ -68,8 +70,11 @@ export interface ParleyOverrides extends BackendOverrides {
   policies?: Readonly<Record<string, ClientPolicy>>;
   /** MCP connection tuning (tests shorten the reconnect backoff). */
   mcpOptions?: McpSetupDeps['options'];
-  /** This process is one worker of several (WORKERS > 1); see AppDeps.pool. */
-  pool?: AppDeps['pool'];
+  /**
+   * This process is one worker of several (WORKERS > 1); see AppDeps.pool. Without Redis, turns are
+   * followed across the workers through `channel`, the IPC channel to the pool's primary.
+   */
+  pool?: NonNullable<AppDeps['pool']> & { channel: RelayChannel };
   /** Streaming and turn tuning (tests shorten it). */
   turns?: Pick<TurnEngineDeps, 'graceMs'> & { waitMs?: number } & AppDeps['streams'];
 }
@@ -162,17 +167,10 @@ export async function createParleyServer(
     store: backends.idempotency,
     ...withoutUndefined({ waitMs: tuning.waitMs }),
   });
+  const relay = turnRelay(config, backends, logger, overrides.pool);
   const engine = new TurnEngine({
     idempotency,
-    ...(backends.redis
-      ? {
-          relay: new RedisTurnRelay({
-            redis: backends.redis,
-            logger,
-            keyPrefix: config.redis?.keyPrefix ?? '',
-          }),
-        }
-      : {}),
+    ...(relay ? { relay } : {}),
     logger,
     turnTimeoutMs: config.turnTimeoutMs,
     ...withoutUndefined({ graceMs: tuning.graceMs }),
@@ -212,22 +210,30 @@ export async function createParleyServer(
       models: new ModelCatalog(policyConfig, clock()),
     },
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
-    ...(overrides.pool ? { pool: overrides.pool } : {}),
+    ...(overrides.pool ? { pool: { worker: overrides.pool.worker, metrics: overrides.pool.metrics } } : {}),
   });
   // Above the turn's own deadline: the turn answers deadline_exceeded before Node would cut the socket.
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
   mcp.start();
 
+  let listeners: PortListeners | undefined;
   return {
     server,
     async listen() {
-      // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
-      server.listen({ port: config.port, host: config.host, backlog: 4096 });
-      await once(server, 'listening');
-      return server.address() as AddressInfo;
+      listeners = await listenOnPort(server, {
+        port: config.port,
+        host: config.host,
+        // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
+        backlog: 4096,
+        sockets: config.acceptSockets,
+        pooled: overrides.pool !== undefined,
+      });
+      return listeners.address;
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listeners
+        ? listeners.close()
+        : new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Turns still running at the timeout are answered `unavailable` (their callers retry with the same
       // request_id); the sockets close only once those answers had a moment to leave.
@@ -240,11 +246,28 @@ export async function createParleyServer(
       clearTimeout(timer);
       clearTimeout(force);
       await engine.drain();
+      if (relay instanceof ClusterTurnRelay) relay.close();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close(), people.close()]);
       await backends.close();
     },
   };
+}
+
+/**
+ * What carries running turns to re-attaching requests in other processes: Redis Streams where Redis is
+ * configured, else the pool's primary when this process is one of several workers; none for one process.
+ */
+function turnRelay(
+  config: Readonly<ServerConfig>,
+  backends: Backends,
+  logger: Logger,
+  pool: ParleyOverrides['pool'],
+): TurnRelay | undefined {
+  if (backends.redis) {
+    return new RedisTurnRelay({ redis: backends.redis, logger, keyPrefix: config.redis?.keyPrefix ?? '' });
+  }
+  return pool ? new ClusterTurnRelay({ channel: pool.channel, logger }) : undefined;
 }
 
 /** How long answers to turns cut off at shutdown get to reach their callers before sockets close. */

@@ -1,10 +1,15 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '@parley/logger';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { isRelayMessage, type ToHubBody } from './coordination/cluster-relay-messages.ts';
+import type { RelayChannel } from './coordination/cluster-turn-relay.ts';
+import { TurnRelayHub } from './coordination/turn-relay-hub.ts';
 
 // WORKERS > 1: this process becomes a node:cluster primary that forks the server processes. They all
-// listen on one port (the primary hands each new connection to the next worker, round robin). Whatever
-// they must agree on lives in Redis or the shared SQLite files (backends.ts), never in the primary.
+// listen on one port: each binds its own sockets (SO_REUSEPORT, port-listeners.ts) and the kernel spreads
+// new connections over them; with ACCEPT_SOCKETS=1 the primary hands each to the next worker. Whatever
+// they must agree on lives in Redis or the shared SQLite files (backends.ts), never in the primary; only
+// streamed turns followed from another worker pass through it without Redis (TurnRelayHub).
 
 export interface WorkerPoolOptions {
   workers: number;
@@ -54,6 +59,15 @@ class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #done: (code: number) => void;
   readonly #aggregator = new AggregatorRegistry();
+  readonly #relay = new TurnRelayHub({
+    transport: {
+      send: (id, message) => {
+        const worker = cluster.workers?.[id];
+        if (worker?.isConnected()) worker.send(message);
+      },
+      workers: () => Object.values(cluster.workers ?? {}).flatMap((w) => (w?.isConnected() ? [w.id] : [])),
+    },
+  });
   /** Live workers and the slot (0 … workers - 1) each fills. */
   readonly #slots = new Map<Worker, { slot: number; startedAt: number; listening: boolean }>();
   readonly #crashes = new Map<number, number>();
@@ -70,7 +84,10 @@ class WorkerPool {
   start(): void {
     const { workers, logger, exec } = this.#options;
     if (exec) cluster.setupPrimary({ exec });
-    cluster.on('message', (worker, message: unknown) => this.#answerMetrics(worker, message));
+    cluster.on('message', (worker, message: unknown) => {
+      if (isRelayMessage(message)) this.#relay.receive(worker.id, message as unknown as ToHubBody);
+      else this.#answerMetrics(worker, message);
+    });
     cluster.on('exit', (worker, code, signal) => this.#exited(worker, code, signal));
     process.on('SIGTERM', () => this.#stop('SIGTERM', 0));
     process.on('SIGINT', () => this.#stop('SIGINT', 0));
@@ -96,6 +113,7 @@ class WorkerPool {
   #exited(worker: Worker, code: number | null, signal: string | null): void {
     const entry = this.#slots.get(worker);
     this.#slots.delete(worker);
+    this.#relay.workerGone(worker.id);
     if (this.#stopping) {
       if (code !== 0) this.#exitCode = 1;
       if (this.#slots.size === 0) this.#done(this.#exitCode);
@@ -136,6 +154,7 @@ class WorkerPool {
       'shutting down: asking every worker to drain',
     );
     for (const timer of this.#restarts) clearTimeout(timer);
+    this.#relay.close();
     if (this.#slots.size === 0) {
       this.#done(exitCode);
       return;
@@ -193,6 +212,19 @@ export function poolMetrics(registry: Registry, timeoutMs = 5_000): () => Promis
       process.on('message', onMessage);
       process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
     });
+}
+
+/** In a worker: its IPC channel to the primary, for following turns across the pool (ClusterTurnRelay). */
+export function workerChannel(): RelayChannel {
+  return {
+    send: (message) => {
+      if (process.connected) process.send?.(message);
+    },
+    onMessage: (listener) => {
+      process.on('message', listener);
+      return () => process.off('message', listener);
+    },
+  };
 }
 
 function isMetricsRequest(message: unknown): message is MetricsRequest {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnPort } from '../../server/src/port-listeners.ts';
 import { pieceStamp } from './piece-stamp.ts';
 
 /**
@@ -166,13 +166,19 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`OPENAI_BASE_URL=http://127.0.0.1:${port}/v1\n`);
+// Several sockets, as the server has (server/src/port-listeners.ts): the stand-in for the model's network
+// edge must not hold a burst of the server's new model connections in its accept queue.
+const listeners = await listenOnPort(server, {
+  port: Number(process.env.PORT ?? 0),
+  host: '127.0.0.1',
+  backlog: 4096,
+  sockets: 8,
+  pooled: false,
 });
+process.stdout.write(`OPENAI_BASE_URL=http://127.0.0.1:${listeners.address.port}/v1\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close(() => process.exit(0));
+    void listeners.close().then(() => process.exit(0));
     server.closeAllConnections();
   });
 }

@@ -148,6 +148,20 @@ export function cpuTimeMs(pid: number): number | null {
   }
 }
 
+/** The whole machine's CPU time so far (every core, every process), busy and in all, from /proc/stat. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal ...
+    const fields =
+      readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
 /** CPU time of a process and every process below it (a primary and its workers), ms. */
 export function treeCpuMs(pid: number): number {
   let total = cpuTimeMs(pid) ?? 0;

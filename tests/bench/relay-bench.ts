@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import type { ProcessReport } from './memory-probe.ts';
 import { msSince, PIECE_PATTERN } from './piece-stamp.ts';
-import { type BenchProcess, readMemory, treeCpuMs } from './processes.ts';
+import { type BenchProcess, machineCpuTicks, readMemory, treeCpuMs } from './processes.ts';
 import { type Percentiles, percentiles, readLoop } from './streaming.ts';
 
 // The streaming relay benchmark (issue 18): the compiled server's SSE endpoint next to a bare node:http
@@ -42,14 +43,25 @@ export interface RelayRow {
   cpuMs: number;
   cpuUsPerPiece: number;
   cpuMsPerStream: number;
+  /**
+   * How busy the whole machine was meanwhile (0–1, every core): the server, the load generator, the
+   * stand-in, Redis and anything else running. Near 1, every process waits for a core.
+   */
+  machineBusy: number;
   /** The request sent → its first text at the client, ms. */
   firstDelta: Percentiles;
   /** The first text at the client minus the stand-in sending it: what the server adds, ms. */
   firstTextOverhead: Percentiles;
   /** Every later piece, the stand-in sending it → the client reading it, ms. */
   pieceDelay: Percentiles;
+  /** The request sent → its new connection established (when it opened one), and → the response's headers, ms. */
+  connect: Percentiles;
+  responseHeaders: Percentiles;
+  /** The worst process's (a pool's workers and primary each measured). */
   loopLagP99Ms: number;
   loopLagMaxMs: number;
+  /** Each process of a pool: its loop lag, the requests it took, its time inside SQLite calls. */
+  processes?: ProcessReport[];
   rssStartMiB: number;
   rssPeakMiB: number;
 }
@@ -64,14 +76,15 @@ interface Tally {
   firstDelta: number[];
   firstText: number[];
   pieceDelay: number[];
+  connect: number[];
+  headers: number[];
 }
-
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 type Outcome = 'completed' | 'hung up' | string;
 
 /** One stream: reads until the server ends it, or hangs up after `hangUpAfter` pieces. */
 function oneStream(
+  agent: Agent,
   target: RelayTarget,
   worker: number,
   pacing: RelayPacing,
@@ -91,8 +104,12 @@ function oneStream(
       finished = true;
       resolve(outcome);
     };
+    req.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', () => tally.connect.push(performance.now() - sent));
+    });
     req.on('error', (err) => settle(received >= hangUpAfter ? 'hung up' : `request: ${err.message}`));
     req.on('response', (res) => {
+      tally.headers.push(performance.now() - sent);
       if (res.statusCode !== 200) failed = `HTTP ${res.statusCode}`;
       res.setEncoding('utf8');
       res.on('data', (text: string) => {
@@ -149,6 +166,8 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
     firstDelta: [],
     firstText: [],
     pieceDelay: [],
+    connect: [],
+    headers: [],
   };
   const { proc } = target;
   const rssStart = (await readMemory(proc))?.rss ?? 0;
@@ -158,8 +177,12 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
       if (m && m.rss > rssPeak) rssPeak = m.rss;
     });
   }, 500);
+  // Its own keep-alive agent: a socket left idle by the previous row may be closed by the server's
+  // keep-alive timeout just as this row reuses it (ECONNRESET under load, seen between two Parley rows).
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   proc.child.send('loop-start');
   const cpuBefore = treeCpuMs(proc.pid);
+  const machineBefore = machineCpuTicks();
   const began = performance.now();
   const until = Date.now() + pacing.seconds * 1000;
   await Promise.all(
@@ -170,12 +193,16 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
         const early = (worker + n) % 10 === 9;
         const hangUpAfter = early ? 3 + ((worker * 7 + n) % (pacing.pieces / 2)) : Number.POSITIVE_INFINITY;
         tally.opened++;
-        await oneStream(target, worker, pacing, hangUpAfter, tally);
+        await oneStream(agent, target, worker, pacing, hangUpAfter, tally);
       }
     }),
   );
   const seconds = (performance.now() - began) / 1000;
+  agent.destroy();
   const cpuMs = treeCpuMs(proc.pid) - cpuBefore;
+  const machineAfter = machineCpuTicks();
+  const machineBusy =
+    (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total);
   clearInterval(sampler);
   const loop = await readLoop(proc);
   tally.pieces = tally.firstText.length + tally.pieceDelay.length;
@@ -193,11 +220,15 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
     cpuMs,
     cpuUsPerPiece: (cpuMs * 1000) / Math.max(1, tally.pieces),
     cpuMsPerStream: cpuMs / Math.max(1, tally.opened),
+    machineBusy,
     firstDelta: percentiles(tally.firstDelta),
     firstTextOverhead: percentiles(tally.firstText),
     pieceDelay: percentiles(tally.pieceDelay),
+    connect: percentiles(tally.connect),
+    responseHeaders: percentiles(tally.headers),
     loopLagP99Ms: loop?.p99 ?? Number.NaN,
     loopLagMaxMs: loop?.max ?? Number.NaN,
+    ...(loop?.processes ? { processes: loop.processes } : {}),
     rssStartMiB: mib(rssStart),
     rssPeakMiB: mib(rssPeak),
   };

@@ -66,12 +66,15 @@ try {
   if (env.BENCH_SHOW_OUTPUT === '1')
     process.stdout.write(`server output (last 4 KB):\n${server.proc.output()}\n`);
   await server.proc.stop();
-  const { firstDelta, firstTextOverhead, pieceDelay, ...rest } = row;
+  const { firstDelta, firstTextOverhead, pieceDelay, connect, responseHeaders, ...rest } = row;
   const p = (x: { p50: number; p99: number }) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
   process.stdout.write(
     `${JSON.stringify(rest)}\nfirst delta ${p(firstDelta)}, overhead ${p(firstTextOverhead)}, `,
   );
-  process.stdout.write(`delay per piece ${p(pieceDelay)}\n`);
+  process.stdout.write(`delay per piece ${p(pieceDelay)}, `);
+  process.stdout.write(
+    `connect ${p(connect)} (${connect.samples}), response headers ${p(responseHeaders)}\n`,
+  );
   if (profiled) {
     const summary = await summarizeProfile(profileDir, { fromUs, toUs }, 70);
     process.stdout.write(`non-idle ${summary.totalMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms\n`);

@@ -22,20 +22,45 @@ export function relayMarkdown(results: RelayResults): string {
     `The stand-in streams ${pacing.pieces} pieces of 8 characters ${pacing.intervalMs} ms apart per reply; every tenth`,
     `stream hangs up early; streams are kept up for ${pacing.seconds} s (each worker starts the next when one ends), then`,
     'the running ones finish. Parley: StartConversation over SSE with a request_id, titles off (one model',
-    'call per stream). CPU is user + system time of the server process (and its workers).',
+    'call per stream). CPU is user + system time of the server process (and its workers); machine busy is',
+    "every core's busy share meanwhile (the load generator, the stand-in and Redis included).",
     '',
-    '| server | streams | opened | done | hung up | errors | pieces | CPU µs/piece | CPU ms/stream | first delta p50 / p99 ms | first-text overhead p50 / p99 ms | delay per piece p50 / p99 ms | loop lag p99 / max ms | RSS start → peak MiB |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| server | streams | opened | done | hung up | errors | pieces | CPU µs/piece | CPU ms/stream | machine busy | first delta p50 / p99 ms | first-text overhead p50 / p99 ms | delay per piece p50 / p99 ms | loop lag p99 / max ms | RSS start → peak MiB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results.rows) {
     lines.push(
-      `| ${r.server} | ${r.streams} | ${r.opened} | ${r.completed} | ${r.hungUp} | ${r.errors} | ${r.pieces} | ${f0(r.cpuUsPerPiece)} | ${f1(r.cpuMsPerStream)} | ${f0(r.firstDelta.p50)} / ${f0(r.firstDelta.p99)} | ${f1(r.firstTextOverhead.p50)} / ${f1(r.firstTextOverhead.p99)} | ${f1(r.pieceDelay.p50)} / ${f1(r.pieceDelay.p99)} | ${f1(r.loopLagP99Ms)} / ${f1(r.loopLagMaxMs)} | ${f0(r.rssStartMiB)} → ${f0(r.rssPeakMiB)} |`,
+      `| ${r.server} | ${r.streams} | ${r.opened} | ${r.completed} | ${r.hungUp} | ${r.errors} | ${r.pieces} | ${f0(r.cpuUsPerPiece)} | ${f1(r.cpuMsPerStream)} | ${Number.isFinite(r.machineBusy) ? `${f0(r.machineBusy * 100)}%` : '-'} | ${f0(r.firstDelta.p50)} / ${f0(r.firstDelta.p99)} | ${f1(r.firstTextOverhead.p50)} / ${f1(r.firstTextOverhead.p99)} | ${f1(r.pieceDelay.p50)} / ${f1(r.pieceDelay.p99)} | ${f1(r.loopLagP99Ms)} / ${f1(r.loopLagMaxMs)} | ${f0(r.rssStartMiB)} → ${f0(r.rssPeakMiB)} |`,
     );
   }
+  lines.push(...processLines(results.rows));
   const errors = results.rows.filter((r) => r.firstError);
   if (errors.length > 0) {
     lines.push('', 'First error of each row that had one:', '');
     for (const r of errors) lines.push(`- ${r.server} at ${r.streams}: ${r.firstError}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Per process, for each row that ran on more than one (WORKERS > 1): the load each took and its waits. */
+function processLines(rows: RelayRow[]): string[] {
+  const pooled = rows.filter((r) => (r.processes?.length ?? 0) > 1);
+  if (pooled.length === 0) return [];
+  const lines = [
+    '',
+    'Each process of a pool (the primary serves nothing): requests and connections it took, its event-loop lag,',
+    'and the wall time its thread spent inside SQLite calls (where a busy timeout sleeps it).',
+    '',
+    '| server | streams | process | requests | connections | loop lag p50 / p99 / max ms | SQLite calls | in SQLite ms | SQLite call p99 / max ms | calls ≥ 5 ms | arrival → model call p50 / p99 ms | arrival → model answer p50 / p99 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of pooled) {
+    for (const p of r.processes ?? []) {
+      const who = p.worker === undefined ? 'primary' : `worker ${p.worker}`;
+      lines.push(
+        `| ${r.server} | ${r.streams} | ${who} | ${p.requests} | ${p.connections} | ${f1(p.loop.p50)} / ${f1(p.loop.p99)} / ${f1(p.loop.max)} | ${p.sqlite.calls} | ${f0(p.sqlite.totalMs)} | ${f1(p.sqlite.p99Ms)} / ${f1(p.sqlite.maxMs)} | ${p.sqlite.over5Ms} | ${f1(p.modelCall.p50Ms)} / ${f1(p.modelCall.p99Ms)} | ${f1(p.modelAnswer.p50Ms)} / ${f1(p.modelAnswer.p99Ms)} |`,
+      );
+    }
+  }
+  return lines;
 }

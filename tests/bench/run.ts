@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { startPrivateRedis } from '../support/private-redis.ts';
 import { AUTH, prefill, startBaselineConversations, startConversations } from './fixtures.ts';
 import type { LoadResult } from './load.ts';
 import { toMarkdown } from './markdown.ts';
@@ -71,11 +72,31 @@ const settings = {
   relayStreams: env.BENCH_RELAY_STREAMS ?? '100,300,600,1000',
   /** Server processes for a second Parley row set (WORKERS), 0 for none. */
   relayWorkers: Number(env.BENCH_RELAY_WORKERS ?? 0),
+  /**
+   * BENCH_FROM_SOURCE=1: the throughput, growth, protocol, memory, streaming, profile, workers and
+   * CongoDB phases run the server from source under tsx instead of the compiled bundle (what production
+   * runs, and what the goals are for). The relay side by side always runs the bundle.
+   */
+  fromSource: env.BENCH_FROM_SOURCE === '1',
 };
 const CONNECTIONS = [1, 16, 64];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+let built = false;
+/** Builds the bundles (`pnpm build`) once per run, before the first phase that starts the compiled server. */
+const ensureBuilt = () => {
+  if (built) return;
+  log('pnpm build');
+  execFileSync('pnpm', ['build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  built = true;
+};
+/** How the phases other than the relay's start Parley: compiled unless BENCH_FROM_SOURCE=1. */
+const benchServer = () => {
+  if (settings.fromSource) return {};
+  ensureBuilt();
+  return { compiled: true };
+};
 const started: BenchProcess[] = [];
 const track = (server: RunningServer) => {
   started.push(server.proc);
@@ -90,6 +111,8 @@ async function main(): Promise<void> {
   // First, before the load phases heat the machine: compiled server start, idle RSS, CLI --help.
   const relayOnly = settings.only === 'relay';
   const startup = settings.startup && !relayOnly ? startupMarkdown(await measureStartup()) : '';
+  // measureStartup ran `pnpm build`.
+  if (startup) built = true;
   const work = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const prefix = `parley-bench-${randomUUID().slice(0, 8)}:`;
   const results = emptyResults();
@@ -108,6 +131,7 @@ async function main(): Promise<void> {
         prefix,
         durationSec: settings.durationSec,
         connections: 64,
+        server: benchServer(),
         log,
         track,
         stop,
@@ -134,10 +158,7 @@ async function main(): Promise<void> {
 async function relayPhase(work: string, modelUrl: string, prefix: string): Promise<void> {
   const pacing: RelayPacing = { pieces: 100, intervalMs: 40, seconds: settings.quick ? 5 : 12 };
   const levels = settings.quick ? [100] : relayLevels();
-  if (!settings.startup || settings.only === 'relay') {
-    log('relay: pnpm build');
-    execFileSync('pnpm', ['build'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  }
+  ensureBuilt();
   const bare = track(await startRelayBaseline(modelUrl));
   const parley = track(
     await startParley({
@@ -176,26 +197,42 @@ async function relayPhase(work: string, modelUrl: string, prefix: string): Promi
   process.stdout.write(relayMarkdown(results));
 }
 
-/** Parley with WORKERS processes sharing Redis, at the two highest numbers of streams. */
+/**
+ * Parley with WORKERS processes sharing Redis, at the two highest numbers of streams: a private
+ * redis-server (BENCH_REDIS_URL's is shared with whatever else runs on the machine), and both settings of
+ * ACCEPT_SOCKETS side by side, alternating which goes first: one socket (the primary hands each new
+ * connection to a worker) and the default (every worker takes its own).
+ */
 async function relayWorkersRun(work: string, modelUrl: string, prefix: string, pacing: RelayPacing) {
   const workers = settings.relayWorkers;
-  const server = track(
-    await startParley({
+  const redis = await startPrivateRedis();
+  const start = (acceptSockets: number) =>
+    startParley({
       name: `parley ×${workers}`,
       compiled: true,
       modelUrl,
-      dataDir: join(work, 'relay-workers'),
-      redisUrl: settings.redisUrl,
+      dataDir: join(work, `relay-workers-${acceptSockets}`),
+      redisUrl: redis.url,
       redisPrefix: `${prefix}relay-workers:`,
-      env: { WORKERS: String(workers) },
-    }),
-  );
+      env: { WORKERS: String(workers), ACCEPT_SOCKETS: String(acceptSockets) },
+    });
   const rows: RelayRow[] = [];
-  for (const streams of relayLevels().slice(-2)) {
-    log(`relay: parley ×${workers} at ${streams} streams`);
-    rows.push(await relayRun(parleyRelayTarget(`parley ×${workers} (Redis)`, server), streams, pacing));
+  try {
+    const variants = [
+      { name: `parley ×${workers} (Redis, one socket)`, server: track(await start(1)) },
+      { name: `parley ×${workers} (Redis)`, server: track(await start(8)) },
+    ];
+    for (const [i, streams] of relayLevels().slice(-2).entries()) {
+      for (const { name, server } of i % 2 === 0 ? variants : [...variants].reverse()) {
+        log(`relay: ${name} at ${streams} streams`);
+        rows.push(await relayRun(parleyRelayTarget(name, server), streams, pacing));
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+    for (const { server } of variants) await stop(server);
+  } finally {
+    await redis.kill();
   }
-  await stop(server);
   return rows;
 }
 
@@ -250,6 +287,7 @@ async function mainPhases(
   const parley = track(
     await startParley({
       name: 'parley',
+      ...benchServer(),
       modelUrl: modelUrl,
       dataDir: parleyDir,
       redisUrl: settings.redisUrl,
@@ -286,6 +324,7 @@ async function streamingRun(work: string, modelUrl: string, prefix: string): Pro
   const server = track(
     await startParley({
       name: 'parley (streaming)',
+      ...benchServer(),
       modelUrl,
       dataDir: join(work, 'streaming'),
       redisUrl: settings.redisUrl,
@@ -319,6 +358,7 @@ function emptyResults(): BenchResults {
       store: 'embedded SQLite (no MongoDB server on these machines)',
       redis: 'real Redis (sessions, turn locks, idempotency)',
       model: 'instant stand-in in its own process',
+      server: settings.fromSource ? 'from source under tsx' : 'compiled (pnpm build: server/dist)',
       telemetry: telemetrySetting(),
     },
     throughput: [],
@@ -405,6 +445,7 @@ async function profileRun(work: string, modelUrl: string, prefix: string) {
   const server = track(
     await startParley({
       name: 'parley (profiled)',
+      ...benchServer(),
       modelUrl,
       dataDir,
       redisUrl: settings.redisUrl,
@@ -431,6 +472,7 @@ async function congoRun(work: string, modelUrl: string, prefix: string): Promise
   const server = track(
     await startParley({
       name: 'parley (congodb)',
+      ...benchServer(),
       modelUrl,
       dataDir: join(work, 'congo'),
       redisUrl: settings.redisUrl,

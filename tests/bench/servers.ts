@@ -1,8 +1,29 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { envPairs, parseDockerfile } from '../support/dockerfile-replay.ts';
 import { API_KEY, CLIENT } from './fixtures.ts';
 import { type BenchProcess, freePort, spawnNode, waitForHealth, waitForLine } from './processes.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** The `node` flags the server's image starts the bundle with (its CMD between `node` and the entry). */
+export function imageNodeFlags(): string[] {
+  const cmd = runtimeStage().findLast((i) => i.keyword === 'CMD')?.args ?? '[]';
+  return (JSON.parse(cmd) as string[]).slice(1, -1);
+}
+
+/** The server image's ENV, without the settings a benchmark sets itself (PORT, HOST, DATA_DIR). */
+export function imageEnv(): Record<string, string> {
+  const pairs = runtimeStage()
+    .filter((i) => i.keyword === 'ENV')
+    .flatMap((i) => envPairs(i.args));
+  return Object.fromEntries(pairs.filter(([key]) => !['PORT', 'HOST', 'DATA_DIR'].includes(key)));
+}
+
+function runtimeStage() {
+  const instructions = parseDockerfile(readFileSync(here('../../deploy/Dockerfile.server'), 'utf8'));
+  return instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
+}
 
 export interface RunningServer {
   proc: BenchProcess;
@@ -36,21 +57,28 @@ export interface ParleyOptions {
   cpuProfDir?: string;
   /** Use the MongoDB store at this URL instead of the embedded SQLite file. */
   mongoUrl?: string;
-  /** Run the compiled server (`pnpm build`'s server/dist/main.js) instead of the sources under tsx. */
+  /**
+   * Run the compiled server (`pnpm build`'s server/dist/main.js, with the `node` flags of the image's
+   * CMD) instead of the sources under tsx.
+   */
   compiled?: boolean;
+  /** The compiled entry, from the repository root (default server/dist/main.js): e.g. a saved build. */
+  main?: string;
+  /** More `node` flags, before the entry. */
+  nodeArgs?: string[];
+  /** False: the compiled server without the image's `node` flags (to measure what they do). */
+  imageFlags?: boolean;
   /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
   noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
   env?: Record<string, string | undefined>;
-  /** Node or V8 options before the script, e.g. ['--max-semi-space-size=2'] (A/B runs of a flag). */
-  nodeArgs?: string[];
 }
 
 /**
- * Starts the real server in its own process from source (`node --import tsx server/src/main.ts`), so
- * the CPU profile names source files; production runs the esbuild bundle of the same code (the startup
- * section measures that), whose CPU per turn measured the same within noise. Plus the benchmark's
- * memory probe, which only answers questions over IPC.
+ * Starts the real server in its own process: the compiled bundle (`compiled`: server/dist/main.js, as
+ * production runs it; profiles name source files through its source maps) or the sources under tsx
+ * (`node --import tsx server/src/main.ts`). Plus the benchmark's memory probe, which only answers
+ * questions over IPC.
  */
 export async function startParley(options: ParleyOptions): Promise<RunningServer> {
   const port = await freePort();
@@ -62,7 +90,12 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
       ...(options.nodeArgs ?? []),
       ...(options.compiled
-        ? ['--import', here('./memory-probe.ts'), 'server/dist/main.js']
+        ? [
+            ...(options.imageFlags === false ? [] : imageNodeFlags()),
+            '--import',
+            here('./memory-probe.ts'),
+            options.main ?? 'server/dist/main.js',
+          ]
         : [
             '--conditions=@parley/source',
             '--import',

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envPairs, parseDockerfile } from '../support/dockerfile-replay.ts';
 import { API_KEY, TWIRP } from './fixtures.ts';
 import { type BenchProcess, freePort, REPO_ROOT, spawnNode } from './processes.ts';
+import { imageEnv, imageNodeFlags } from './servers.ts';
 
 // The startup section of `pnpm bench` (also `pnpm bench:startup` alone): how production starts. Builds
 // first (`pnpm build`), then times the compiled server from spawn to its first 200 on /ready, reads
@@ -106,18 +106,10 @@ export async function measureStartup(): Promise<StartupReport> {
   }
 }
 
-/**
- * The server as deploy/Dockerfile.server's runtime stage starts it: its CMD's node options and its ENV
- * (the bench sets PORT, HOST and DATA_DIR), run from the repository's server/dist.
- */
+/** The server as deploy/Dockerfile.server's runtime stage starts it (its CMD's flags and its ENV). */
 function shippedServer(): { args: string[]; env: Record<string, string>; describe: string } {
-  const instructions = parseDockerfile(readFileSync(join(REPO_ROOT, 'deploy', 'Dockerfile.server'), 'utf8'));
-  const runtime = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
-  const cmd = JSON.parse(runtime.find((i) => i.keyword === 'CMD')?.args ?? '[]') as string[];
-  if (cmd[0] !== 'node' || !cmd.includes('dist/main.js')) throw new Error(`unexpected CMD ${cmd.join(' ')}`);
-  const env = Object.fromEntries(runtime.filter((i) => i.keyword === 'ENV').flatMap((i) => envPairs(i.args)));
-  for (const key of ['PORT', 'HOST', 'DATA_DIR']) delete env[key];
-  const args = cmd.slice(1).map((arg) => (arg === 'dist/main.js' ? 'server/dist/main.js' : arg));
+  const args = [...imageNodeFlags(), 'server/dist/main.js'];
+  const env = imageEnv();
   const describe = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'node', ...args].join(' ');
   return { args, env, describe };
 }

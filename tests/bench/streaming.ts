@@ -1,5 +1,6 @@
 import { type ChatClient, createChatClient, createChatStreamClient } from '@parley/rpc';
 import { API_KEY } from './fixtures.ts';
+import type { ProcessReport } from './memory-probe.ts';
 import { type OpenAiWorker, openAiStreamTurn, openAiWorker } from './openai-turn.ts';
 import { type BenchProcess, cpuTimeMs, readMemory } from './processes.ts';
 
@@ -224,17 +225,19 @@ export async function cpuRun(baseUrl: string, server: BenchProcess, seconds: num
   };
 }
 
-/** Event-loop delay since 'loop-start', from the server's memory probe. */
-export function readLoop(server: BenchProcess): Promise<{ p99: number; max: number } | null> {
+/** Event-loop delay since 'loop-start', from the server's memory probe: the worst process's, and each one's. */
+export function readLoop(
+  server: BenchProcess,
+): Promise<{ p99: number; max: number; processes?: ProcessReport[] } | null> {
   const { child } = server;
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(null), 2_000);
     const onMessage = (message: unknown) => {
-      const m = message as { type?: string; p99?: number; max?: number };
+      const m = message as { type?: string; p99?: number; max?: number; processes?: ProcessReport[] };
       if (m.type === 'loop' && typeof m.p99 === 'number' && typeof m.max === 'number')
-        done({ p99: m.p99, max: m.max });
+        done({ p99: m.p99, max: m.max, ...(m.processes ? { processes: m.processes } : {}) });
     };
-    const done = (value: { p99: number; max: number } | null) => {
+    const done = (value: { p99: number; max: number; processes?: ProcessReport[] } | null) => {
       clearTimeout(timer);
       child.off('message', onMessage);
       resolve(value);

@@ -26,6 +26,8 @@ export interface WorkersRunOptions {
   prefix: string;
   durationSec: number;
   connections: number;
+  /** How Parley starts (`{ compiled: true }` for the bundle). */
+  server: { compiled?: boolean };
   log(text: string): void;
   track(server: RunningServer): RunningServer;
   stop(server: RunningServer): Promise<void>;
@@ -39,6 +41,7 @@ export async function workersRun(options: WorkersRunOptions): Promise<WorkersRow
       return options.track(
         await startParley({
           name,
+          ...options.server,
           modelUrl: options.modelUrl,
           dataDir: join(options.work, `workers-${backend}-${workers}`),
           redisUrl: options.redisUrl,

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ChatClient, createChatClient } from '@parley/rpc';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,11 +5,9 @@ import { textsFor } from '../../bot/src/i18n/texts.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import {
-  type ChildService,
+  type BotStack,
   type SentMessage,
-  type ServerProcess,
-  startBotProcess,
-  startServerProcess,
+  startBotStack,
   waitForBotMessages,
 } from '../support/telegram-stack.ts';
 
@@ -24,9 +19,7 @@ const BOT_KEY = 'bot-policy-key-0123456789';
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
-let server: ServerProcess | undefined;
-let bot: ChildService | undefined;
-let dataDir: string;
+let stack: BotStack | undefined;
 let parley: ChatClient;
 
 function user(id: number, chatId = id): TelegramClient {
@@ -57,40 +50,22 @@ function botMessage(messageId: number | undefined) {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-bot-policy-'));
   standIn = await startOpenAiStandIn();
   emulator = await startTelegramEmulator();
-  server = await startServerProcess({
-    API_KEYS: `bot=${BOT_KEY}`,
-    DATA_DIR: dataDir,
-    HOME: dataDir,
-    OPENAI_BASE_URL: standIn.url,
-    OPENAI_API_KEY: 'test',
-    OPENAI_MODEL: 'gpt-4o-mini',
-    OPENAI_MAX_RETRIES: '0',
-    GENERATE_TITLES: 'false',
-    ALLOWED_MODELS: 'small-model',
-    BUDGET_DAILY_TOKENS: '100000',
-    LOG_LEVEL: 'warn',
+  stack = await startBotStack({
+    token: TOKEN,
+    botKey: BOT_KEY,
+    modelUrl: standIn.url,
+    emulator,
+    serverEnv: { OPENAI_MODEL: 'gpt-4o-mini', ALLOWED_MODELS: 'small-model', BUDGET_DAILY_TOKENS: '100000' },
   });
-  parley = createChatClient({ baseUrl: server.url, apiKey: BOT_KEY, timeoutMs: 10_000 });
-  bot = await startBotProcess({
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-    PARLEY_URL: server.url,
-    PARLEY_API_KEY: BOT_KEY,
-    RPC_TIMEOUT_MS: '10000',
-    HOME: dataDir,
-  });
+  parley = createChatClient({ baseUrl: stack.server.url, apiKey: BOT_KEY, timeoutMs: 10_000 });
 }, 60_000);
 
 afterAll(async () => {
-  if (process.env.SHOW_BOT_LOG) console.log(bot?.output());
-  await bot?.stop();
-  await server?.stop();
+  await stack?.stop();
   await emulator?.close();
   await standIn?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('Telegram bot: usage, models and group deletes against the real server', () => {

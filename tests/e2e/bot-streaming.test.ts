@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
@@ -11,13 +8,7 @@ import {
   startTelegramEmulator,
   type TelegramEmulator,
 } from '../support/telegram-emulator.ts';
-import {
-  type ChildService,
-  type ServerProcess,
-  startBotProcess,
-  startServerProcess,
-  waitForBotMessages,
-} from '../support/telegram-stack.ts';
+import { type BotStack, startBotStack, waitForBotMessages } from '../support/telegram-stack.ts';
 
 // Streamed replies end to end: the real server (SSE routes) and the real bot as separate processes, the
 // OpenAI stand-in streaming paced chunks, and the Telegram emulator recording every Bot API call with its
@@ -40,9 +31,7 @@ const longStory = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
-let server: ServerProcess | undefined;
-let bot: ChildService | undefined;
-let dataDir: string;
+let stack: BotStack | undefined;
 /** The bot's /health and /metrics. */
 let botUrl: string;
 
@@ -64,7 +53,6 @@ function replies(chatId: number, count = 1) {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-bot-stream-'));
   standIn = await startOpenAiStandIn();
   // Keyed on the user's words, not on request order, so background calls cannot steal a step.
   standIn.setDefault((body) => {
@@ -83,38 +71,21 @@ beforeAll(async () => {
     return { reply: story, stream: { chunks: 40, intervalMs: 100 } };
   });
   emulator = await startTelegramEmulator();
-  server = await startServerProcess({
-    API_KEYS: `bot=${BOT_KEY}`,
-    DATA_DIR: dataDir,
-    HOME: dataDir,
-    OPENAI_BASE_URL: standIn.url,
-    OPENAI_API_KEY: 'test',
-    OPENAI_MAX_RETRIES: '0',
-    GENERATE_TITLES: 'false',
-    LOG_LEVEL: 'warn',
-  });
   const botPort = await freePort();
   botUrl = `http://127.0.0.1:${botPort}`;
-  bot = await startBotProcess({
-    BOT_PORT: String(botPort),
-    BOT_HOST: '127.0.0.1',
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-    PARLEY_URL: server.url,
-    PARLEY_API_KEY: BOT_KEY,
-    RPC_TIMEOUT_MS: '10000',
-    HOME: dataDir,
+  stack = await startBotStack({
+    token: TOKEN,
+    botKey: BOT_KEY,
+    modelUrl: standIn.url,
+    emulator,
+    botEnv: { BOT_PORT: String(botPort), BOT_HOST: '127.0.0.1' },
   });
 }, 60_000);
 
 afterAll(async () => {
-  // SHOW_BOT_LOG=1 prints what the bot process logged, to debug a failing run.
-  if (process.env.SHOW_BOT_LOG) console.log(bot?.output());
-  await bot?.stop();
-  await server?.stop();
+  await stack?.stop();
   await emulator?.close();
   await standIn?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('Telegram bot streaming replies', () => {

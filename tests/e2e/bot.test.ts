@@ -1,17 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ChatClient, createChatClient } from '@parley/rpc';
 import type { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { gate } from '../support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { freePort, startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import {
+  type BotStack,
   type ChildService,
   type SentMessage,
-  type ServerProcess,
   startBotProcess,
-  startServerProcess,
+  startBotStack,
   waitForBotMessages,
 } from '../support/telegram-stack.ts';
 
@@ -23,12 +21,12 @@ const BOT_KEY = 'bot-key-0123456789abcdef';
 const LONG = 'Tell me everything';
 const SLOW = 'take your time';
 const STRANGER = 4242;
+/** Opened by the test that stops the bot while it answers SLOW. */
+const slowGoesOn = gate();
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
-let server: ServerProcess | undefined;
-let bot: ChildService | undefined;
-let dataDir: string;
+let stack: BotStack | undefined;
 let parley: ChatClient;
 
 /** A 9000-character Markdown answer in paragraphs. */
@@ -63,47 +61,31 @@ function list(userId: string) {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-bot-'));
   standIn = await startOpenAiStandIn();
   // Keyed on the user's words, not on request order, so background calls (titles) cannot steal a step.
   standIn.setDefault((body) => {
     const last = body.messages?.findLast((m) => m.role === 'user');
     const text = typeof last?.content === 'string' ? last.content : '';
-    // biome-ignore lint/suspicious/noThenProperty: the stand-in's delay step names its follow-up `then`.
-    if (text === SLOW) return { delayMs: 1_500, then: { reply: `Echo: **${text}**` } };
+    // Held after its first chunk until the test lets it go on: the answer is surely in progress.
+    if (text === SLOW)
+      return { reply: `Echo: **${text}**`, hold: { afterChunks: 1, until: slowGoesOn.opened } };
     return { reply: text === LONG ? longReply : `Echo: **${text}**` };
   });
   emulator = await startTelegramEmulator();
-  server = await startServerProcess({
-    API_KEYS: `bot=${BOT_KEY}`,
-    DATA_DIR: dataDir,
-    HOME: dataDir,
-    OPENAI_BASE_URL: standIn.url,
-    OPENAI_API_KEY: 'test',
-    OPENAI_MAX_RETRIES: '0',
-    GENERATE_TITLES: 'false',
-    LOG_LEVEL: 'warn',
+  stack = await startBotStack({
+    token: TOKEN,
+    botKey: BOT_KEY,
+    modelUrl: standIn.url,
+    emulator,
+    botEnv: { TELEGRAM_ALLOWED_USERS: '1001,1002,1003,1004,1005,1006,@user1007' },
   });
-  parley = createChatClient({ baseUrl: server.url, apiKey: BOT_KEY, timeoutMs: 10_000 });
-  bot = await startBotProcess({
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-    TELEGRAM_ALLOWED_USERS: '1001,1002,1003,1004,1005,1006,@user1007',
-    PARLEY_URL: server.url,
-    PARLEY_API_KEY: BOT_KEY,
-    RPC_TIMEOUT_MS: '10000',
-    HOME: dataDir,
-  });
+  parley = createChatClient({ baseUrl: stack.server.url, apiKey: BOT_KEY, timeoutMs: 10_000 });
 }, 60_000);
 
 afterAll(async () => {
-  // SHOW_BOT_LOG=1 prints what the bot process logged, to debug a failing run.
-  if (process.env.SHOW_BOT_LOG) console.log(bot?.output());
-  await bot?.stop();
-  await server?.stop();
+  await stack?.stop();
   await emulator?.close();
   await standIn?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('Telegram bot against the real server', () => {
@@ -252,9 +234,9 @@ describe('Telegram bot in webhook mode', () => {
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       BOT_PORT: String(port),
       BOT_HOST: '127.0.0.1',
-      PARLEY_URL: server?.url ?? '',
+      PARLEY_URL: stack?.server.url ?? '',
       PARLEY_API_KEY: BOT_KEY,
-      HOME: dataDir,
+      HOME: stack?.dataDir ?? '',
     });
   }, 30_000);
 
@@ -295,7 +277,13 @@ describe('Telegram bot in webhook mode', () => {
 
   it('finishes the answer in progress when stopped', async () => {
     expect((await post(10, 2002, SLOW, SECRET)).status).toBe(200);
-    await hook?.stop();
+    const asked = () => standIn.requests.some((r) => JSON.stringify(r.body.messages).includes(SLOW));
+    await vi.waitFor(() => expect(asked()).toBe(true), { timeout: 10_000 });
+    const stopped = hook?.stop();
+    // The model answers once the bot has begun shutting down with the answer in progress.
+    await vi.waitFor(() => expect(hook?.output()).toContain('shutting down'), { timeout: 10_000 });
+    slowGoesOn.open();
+    await stopped;
     expect(hook?.child.exitCode).toBe(0);
     const [reply] = await waitForBotMessages(emulator, HOOK_TOKEN, 2002, 1, 1_000);
     expect(reply?.text).toBe(`Echo: <b>${SLOW}</b>`);
@@ -304,7 +292,7 @@ describe('Telegram bot in webhook mode', () => {
 
 describe('Telegram bot without its server', () => {
   it('says Parley is down', async () => {
-    await server?.stop();
+    await stack?.server.stop();
     await say(user(1006), 'anyone there?');
     const [reply] = await replies(1006);
     expect(reply?.text).toBe('Parley is down at the moment, so I can’t answer. Please try again later.');

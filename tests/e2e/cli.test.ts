@@ -245,7 +245,8 @@ describe('parley streaming from the real server', () => {
 
   it('cancels a reply on Ctrl-C: the model call is aborted and show marks the stored reply interrupted', async () => {
     standIn.reset();
-    standIn.script({ reply: 'word '.repeat(60).trim(), stream: { chunks: 60, intervalMs: 100 } });
+    // Ten words, then the answer stalls: only the cancel can end the model call.
+    standIn.script({ reply: 'word '.repeat(60).trim(), stream: { chunks: 60 }, stallAfterChunks: 11 });
     const chat = spawnParley(['chat'], cliEnv());
     chat.child.stdin?.write('tell me a long story\n');
     await waitFor(() => chat.stdout.includes('word word'));

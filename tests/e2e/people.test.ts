@@ -1,16 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnParley } from '../support/cli-processes.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 import {
-  type ChildService,
+  type BotStack,
   type SentMessage,
-  type ServerProcess,
-  startBotProcess,
-  startServerProcess,
+  startBotStack,
   waitForBotMessages,
 } from '../support/telegram-stack.ts';
 
@@ -23,9 +18,7 @@ const CLI_KEY = 'cli-people-key-0123456789';
 
 let standIn: OpenAiStandIn;
 let emulator: TelegramEmulator;
-let server: ServerProcess | undefined;
-let bot: ChildService | undefined;
-let dataDir: string;
+let stack: BotStack | undefined;
 
 /** A Telegram user whose app speaks `language`. */
 function user(id: number, language: string) {
@@ -57,8 +50,8 @@ function buttons(message: SentMessage | undefined) {
 
 async function parley(args: string[], userId: string) {
   const child = spawnParley(args, {
-    HOME: dataDir,
-    PARLEY_URL: server?.url,
+    HOME: stack?.dataDir,
+    PARLEY_URL: stack?.server.url,
     PARLEY_API_KEY: CLI_KEY,
     PARLEY_USER: userId,
   });
@@ -67,38 +60,25 @@ async function parley(args: string[], userId: string) {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-people-'));
   standIn = await startOpenAiStandIn();
   emulator = await startTelegramEmulator();
-  server = await startServerProcess({
-    API_KEYS: `bot=${BOT_KEY},cli=${CLI_KEY}`,
-    DATA_DIR: dataDir,
-    HOME: dataDir,
-    OPENAI_BASE_URL: standIn.url,
-    OPENAI_API_KEY: 'test',
-    OPENAI_MODEL: 'gpt-4o-mini',
-    OPENAI_MAX_RETRIES: '0',
-    GENERATE_TITLES: 'false',
-    BUDGET_DAILY_TOKENS: '100000',
-    LOG_LEVEL: 'warn',
-  });
-  bot = await startBotProcess({
-    TELEGRAM_BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: emulator.apiRoot,
-    PARLEY_URL: server.url,
-    PARLEY_API_KEY: BOT_KEY,
-    RPC_TIMEOUT_MS: '10000',
-    HOME: dataDir,
+  stack = await startBotStack({
+    token: TOKEN,
+    botKey: BOT_KEY,
+    modelUrl: standIn.url,
+    emulator,
+    serverEnv: {
+      API_KEYS: `bot=${BOT_KEY},cli=${CLI_KEY}`,
+      OPENAI_MODEL: 'gpt-4o-mini',
+      BUDGET_DAILY_TOKENS: '100000',
+    },
   });
 }, 60_000);
 
 afterAll(async () => {
-  if (process.env.SHOW_BOT_LOG) console.log(bot?.output());
-  await bot?.stop();
-  await server?.stop();
+  await stack?.stop();
   await emulator?.close();
   await standIn?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('a Russian-speaking user in Telegram', () => {

@@ -8,7 +8,7 @@ import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-
 import { shippedApp } from '../support/shipped-artifacts.ts';
 import { type ShippedProcess, startShipped } from '../support/shipped-processes.ts';
 
-// WORKERS=2 on what ships: the bundled server as its image starts it (`node dist/main.js`), a cluster
+// WORKERS=2 on what ships: the bundled server as its image starts it (its CMD), a cluster
 // primary and two workers on one port. The pool's behaviour on the sources: tests/integration/workers.test.ts.
 
 const KEY = 'shipped-workers-key-0123456789';

@@ -13,7 +13,7 @@ import { startTelegramEmulator, type TelegramEmulator } from '../support/telegra
 import { waitForBotMessages } from '../support/telegram-stack.ts';
 
 // The core journeys against what ships, started as it ships: the server and the bot bundled and deployed
-// as their images hold them and started with their images' CMD (`node dist/main.js`) and ENV, the CLI
+// as their images hold them and started with their images' CMD (`node [flags] dist/main.js`) and ENV, the CLI
 // packed and installed with npm. The model is the OpenAI stand-in, Telegram the emulator. Development
 // and the other tests run the sources; a bundle that breaks a library only shows here and in the image
 // replay.

@@ -134,7 +134,10 @@ describe.each([
     expect(text).toMatch(/^HEALTHCHECK /m);
     expect(text).toContain(`EXPOSE ${port}`);
     expect(text).toMatch(/^RUN pnpm --filter \S+ deploy --prod /m);
-    expect(text).toContain('CMD ["node", "dist/main.js"]');
+    const flags = path.endsWith('.server')
+      ? '"--experimental-async-context-frame", "--max-semi-space-size=32", '
+      : '';
+    expect(text).toContain(`CMD ["node", ${flags}"dist/main.js"]`);
   });
 
   it('copies only paths that exist and that .dockerignore lets through', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createChatClient } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { cachedFolder } from '../support/build-cache.ts';
 import {
   manifestsCopiedBeforeInstall,
   parseDockerfile,
@@ -27,16 +28,16 @@ import { waitForBotMessages } from '../support/telegram-stack.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'parley-images-'));
-const layers = new Map<string, string>();
 const children = new Set<ChildProcess>();
 const REPLAY_MS = 150_000;
 
-const replay = (dockerfile: string): ReplayedImage =>
+// The install and code generation layers are shared with later runs (build-cache.ts), keyed by content.
+const replay = (dockerfile: string): Promise<ReplayedImage> =>
   replayDockerfile({
     context: root,
     dockerfile,
     into: join(scratch, dockerfile.replace(/\W/g, '-')),
-    layers,
+    layers: cachedFolder,
   });
 
 /** Every workspace project's package.json, from pnpm-workspace.yaml's globs (one level deep). */
@@ -139,7 +140,11 @@ describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dock
     const final = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
     expect(final.find((i) => i.keyword === 'USER')?.args).toBe('node');
     expect(final.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true);
-    expect(final.find((i) => i.keyword === 'CMD')?.args).toBe('["node", "dist/main.js"]');
+    // The server's node runs AsyncLocalStorage on context frames (docs/deployment.md).
+    const flags = dockerfile.endsWith('.server')
+      ? '"--experimental-async-context-frame", "--max-semi-space-size=32", '
+      : '';
+    expect(final.find((i) => i.keyword === 'CMD')?.args).toBe(`["node", ${flags}"dist/main.js"]`);
   });
 });
 
@@ -162,8 +167,8 @@ async function startServerImage(image: ReplayedImage, clientKey: string): Promis
 
 describe('the server image, replayed', () => {
   let image: ReplayedImage;
-  beforeAll(() => {
-    image = replay('deploy/Dockerfile.server');
+  beforeAll(async () => {
+    image = await replay('deploy/Dockerfile.server');
     serverImage = image;
   }, REPLAY_MS);
 
@@ -234,8 +239,8 @@ describe('the bot image, replayed', () => {
   let telegram: TelegramEmulator;
   beforeAll(async () => {
     telegram = await startTelegramEmulator();
-    image = replay('deploy/Dockerfile.bot');
-    serverImage ??= replay('deploy/Dockerfile.server');
+    image = await replay('deploy/Dockerfile.bot');
+    serverImage ??= await replay('deploy/Dockerfile.server');
   }, REPLAY_MS);
   afterAll(() => telegram?.close());
 

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import type { ComponentStatus } from '../../server/src/observability/readiness.ts';
 import { type FakeWeatherApi, startFakeWeatherApi } from '../support/fake-weather-api.ts';
 import { type OpenAiStandIn, type StandInUsage, startOpenAiStandIn } from '../support/openai-stand-in.ts';
-import { type RunningParley, startParley, TEST_KEY } from '../support/parley.ts';
+import { type RunningParley, startParley, TEST_KEY, waitForRedis } from '../support/parley.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
 import { matching, parseExposition, scrape, total } from '../support/prometheus-text.ts';
 
@@ -195,7 +194,7 @@ describe('/health and /ready with Redis up and down', () => {
   it('is live and ready with every component ok while Redis is up', async () => {
     expect((await fetch(`${parley.url}/health`)).status).toBe(200);
     // The server connects to Redis in the background (it must start while Redis is down): wait for it.
-    for (let i = 0; i < 100 && !(await ready()).body.components.redis?.ok; i++) await sleep(50);
+    await waitForRedis(parley.url);
     expect(await ready()).toMatchObject({
       status: 200,
       body: {
@@ -227,11 +226,8 @@ describe('/health and /ready with Redis up and down', () => {
 
   it('reports Redis ok again once it is back', async () => {
     await redis.restart();
-    let body = (await ready()).body;
-    for (let i = 0; i < 50 && !body.components.redis?.ok; i++) {
-      await sleep(100);
-      body = (await ready()).body;
-    }
+    await waitForRedis(parley.url);
+    const { body } = await ready();
     expect(body.components.redis).toEqual({ ok: true, detail: 'redis', optional: true });
   });
 });

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@parley/logger';
 import { describeRpcError } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
-import { type RunningParley, startParley } from '../support/parley.ts';
+import { type RunningParley, startParley, waitForRedis } from '../support/parley.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
 import { connectTestRedis, type TestRedis } from '../support/test-redis.ts';
 
@@ -17,15 +16,6 @@ async function code(promise: Promise<unknown>): Promise<string> {
   } catch (err) {
     return describeRpcError(err).code;
   }
-}
-
-async function waitForRedis(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const body = (await (await fetch(`${url}/ready`)).json()) as { components: { redis?: { ok: boolean } } };
-    if (body.components.redis?.ok) return;
-    await sleep(50);
-  }
-  throw new Error('the server never connected to Redis');
 }
 
 describe('rate limits across two replicas sharing Redis', () => {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlm } from '../../server/src/assistant/scripted-llm.ts';
 import { type CongoDb, startCongo } from '../support/congo.ts';
-import { type RunningParley, startParley } from '../support/parley.ts';
+import { type RunningParley, startParley, waitForRedis } from '../support/parley.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/private-redis.ts';
 
 const chat = { platform: 'telegram', userId: '7', chatId: '700' };
@@ -48,12 +47,9 @@ describe('a server on REDIS_URL whose Redis dies mid-conversation', () => {
     const back = createClient({ url: redis.url });
     await back.connect();
     // The client reconnects in the background; the first turn after that binds the session again.
-    let rebound: string | null = null;
-    for (let i = 0; i < 50 && rebound === null; i++) {
-      await sleep(100);
-      await client.continueConversation({ message: `after ${i}`, session: chat });
-      rebound = await back.get('parley-fallback-test:session:telegram:700');
-    }
+    await waitForRedis(parley.url);
+    await client.continueConversation({ message: 'after', session: chat });
+    const rebound = await back.get('parley-fallback-test:session:telegram:700');
     back.destroy();
     expect(rebound).toBe(first.conversationId);
   });
@@ -117,11 +113,3 @@ describe('a server on MONGODB_URL (CongoDB over the wire) and the shared Redis',
     });
   });
 });
-
-async function waitForRedis(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const body = (await (await fetch(`${url}/ready`)).json()) as { components: { redis?: { ok: boolean } } };
-    if (body.components.redis?.ok) return;
-    await sleep(50);
-  }
-}

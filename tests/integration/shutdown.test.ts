@@ -1,15 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Llm, LlmRequest, LlmResponse } from '../../server/src/assistant/llm.ts';
+import { gate } from '../support/gate.ts';
 import { startParley } from '../support/parley.ts';
 
-/** Answers after a pause, long enough for a shutdown to begin while a turn is in flight. */
-class SlowModel implements Llm {
+/** Answers once released: the test begins the shutdown while the turn is surely in flight. */
+class HeldModel implements Llm {
   readonly configured = true;
-  started = 0;
+  readonly started = gate();
+  readonly release = gate();
   async complete(request: LlmRequest): Promise<LlmResponse> {
-    this.started++;
-    await sleep(300);
+    this.started.open();
+    await this.release.opened;
     return {
       content: `late reply to ${request.messages.at(-1)?.content}`,
       toolCalls: [],
@@ -21,12 +22,14 @@ class SlowModel implements Llm {
 
 describe('graceful shutdown', () => {
   it('finishes the turn in flight, stores it, and refuses new connections', async () => {
-    const model = new SlowModel();
+    const model = new HeldModel();
     const parley = await startParley({ overrides: { llm: model } });
     const session = { platform: 'cli', userId: 'bye', chatId: '' };
     const inFlight = parley.client().startConversation({ message: 'still there?', session });
-    while (model.started === 0) await sleep(5);
+    await model.started.opened;
+    // stop() stops accepting at once (server.close() runs before its first await); then the model answers.
     const stopped = parley.stop();
+    model.release.open();
     const answer = await inFlight;
     expect(answer.reply?.content).toBe('late reply to still there?');
     await stopped;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ChatStreamClient,
   collectTurn,
@@ -9,9 +8,11 @@ import {
   ToolPhase,
   type TurnEvent,
 } from '@parley/rpc';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ParleyOverrides } from '../../server/src/parley-server.ts';
+import { gate } from '../support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
-import { type RunningParley, startParley, TEST_KEY } from '../support/parley.ts';
+import { type RunningParley, startParley, TEST_KEY, waitForRedis } from '../support/parley.ts';
 
 const session = { platform: 'cli', userId: 'streamer', chatId: '' };
 
@@ -107,30 +108,27 @@ describe('streaming turns over Server-Sent Events', () => {
     expect(last?.oneofKind === 'done' && last.done.reply?.toolCalls.map((t) => t.id)).toEqual(['call_t']);
   });
 
-  it('aborts the model within a second when the client leaves, stores the partial reply, frees the lock', async () => {
+  it('aborts the model when the client leaves, stores the partial reply, frees the lock', async () => {
     const chat = { ...session, chatId: 'leaver' };
+    // The answer stalls after two pieces and never ends by itself: only the client leaving can close it.
     model.script({
       reply: 'one two three four five six seven eight nine ten',
-      stream: { chunks: 10, intervalMs: 150 },
+      stream: { chunks: 10 },
+      stallAfterChunks: 3,
     });
     const controller = new AbortController();
     let conversationId = '';
-    let leftAt = 0;
     await expect(async () => {
       for await (const { event } of streams.streamContinueConversation(
         { message: 'count', session: chat },
         { signal: controller.signal },
       )) {
         if (event.oneofKind === 'started') conversationId = event.started.conversationId;
-        if (event.oneofKind === 'delta') {
-          leftAt = Date.now();
-          controller.abort();
-        }
+        if (event.oneofKind === 'delta') controller.abort();
       }
     }).rejects.toMatchObject({ code: 'cancelled' });
-    const abort = await model.nextAbort(3_000);
-    expect(abort.at - leftAt).toBeLessThan(1_000);
-    expect(abort.chunksSent).toBeLessThan(10);
+    const abort = await model.nextAbort(5_000);
+    expect(abort.chunksSent).toBe(3);
 
     // The lock is free: the next turn on the conversation runs (and sees the partial reply stored first).
     model.script({ reply: 'again' });
@@ -147,24 +145,27 @@ describe('streaming turns over Server-Sent Events', () => {
   });
 
   it('aborts the model when a unary caller hangs up too', async () => {
-    model.script({ reply: 'a b c d e f g h', stream: { chunks: 8, intervalMs: 200 } });
+    model.script({ reply: 'a b c d e f g h', stream: { chunks: 8 }, stallAfterChunks: 2 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    await expect(
-      parley
-        .client()
-        .continueConversation(
-          { message: 'slow', session: { ...session, chatId: 'unary-leaver' } },
-          { abort: controller.signal },
-        ),
-    ).rejects.toBeDefined();
-    const abort = await model.nextAbort(3_000);
-    expect(abort.chunksSent).toBeLessThan(8);
+    const call = parley
+      .client()
+      .continueConversation(
+        { message: 'slow', session: { ...session, chatId: 'unary-leaver' } },
+        { abort: controller.signal },
+      );
+    // Hangs up once the model call is under way (the stalled answer holds it open until then).
+    await vi.waitFor(() => expect(chatRequests(model)).toHaveLength(1), { timeout: 5_000 });
+    controller.abort();
+    await expect(call).rejects.toBeDefined();
+    const abort = await model.nextAbort(5_000);
+    expect(abort.chunksSent).toBeLessThanOrEqual(2);
   });
 
   it('re-attaches a second request with the same request_id to the running turn; the model is called once', async () => {
     const reply = 'alpha beta gamma delta epsilon zeta';
-    model.script({ reply, stream: { chunks: 6, intervalMs: 80 } });
+    // The answer waits after two pieces until the reconnect is attached: it joins a running turn.
+    const reattached = gate();
+    model.script({ reply, stream: { chunks: 6 }, hold: { afterChunks: 3, until: reattached.opened } });
     const request = { message: 'greek', session: { ...session, chatId: 'resume' }, requestId: randomUUID() };
     const first = streams.streamContinueConversation(request)[Symbol.asyncIterator]();
     const seen: TurnEvent[] = [];
@@ -172,7 +173,10 @@ describe('streaming turns over Server-Sent Events', () => {
       seen.push((await first.next()).value as TurnEvent);
     // The first client drops; a reconnect with the same request_id arrives within the grace.
     await first.return(undefined);
-    const resumed = await all(streams.streamContinueConversation(request));
+    const second = streams.streamContinueConversation(request)[Symbol.asyncIterator]();
+    const started = (await second.next()).value as TurnEvent;
+    reattached.open();
+    const resumed = [started, ...(await all({ [Symbol.asyncIterator]: () => second }))];
     expect(kinds(resumed)[0]).toBe('started');
     expect(text(resumed)).toBe(reply);
     expect(kinds(resumed).at(-1)).toBe('done');
@@ -251,32 +255,41 @@ describe('streaming turns over Server-Sent Events', () => {
   });
 });
 
-describe('re-attaching across two replicas sharing Redis', () => {
-  let model: OpenAiStandIn;
-  let a: RunningParley;
-  let b: RunningParley;
-
+/**
+ * Two replicas (A and B) on one stand-in model, sharing Redis under a key prefix of their own and one
+ * data dir; started before the suite's tests, stopped after them.
+ */
+function replicaPair(overrides?: ParleyOverrides) {
+  const pair = {} as { model: OpenAiStandIn; a: RunningParley; b: RunningParley };
   beforeAll(async () => {
-    model = await startOpenAiStandIn();
+    pair.model = await startOpenAiStandIn();
     const env = {
-      OPENAI_BASE_URL: model.url,
+      OPENAI_BASE_URL: pair.model.url,
       OPENAI_API_KEY: 'test',
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `parley-stream-test:${randomUUID()}:`,
     };
-    a = await startParley({ env });
-    b = await startParley({ env, dataDir: a.dataDir });
-    await Promise.all([waitForRedis(a.url), waitForRedis(b.url)]);
+    pair.a = await startParley({ env, ...(overrides ? { overrides } : {}) });
+    pair.b = await startParley({ env, dataDir: pair.a.dataDir, ...(overrides ? { overrides } : {}) });
+    await Promise.all([waitForRedis(pair.a.url), waitForRedis(pair.b.url)]);
   });
   afterAll(async () => {
-    await b.stop();
-    await a.cleanup();
-    await model.close();
+    await pair.b?.stop();
+    await pair.a?.cleanup();
+    await pair.model?.close();
   });
+  return pair;
+}
+
+describe('re-attaching across two replicas sharing Redis', () => {
+  const pair = replicaPair();
 
   it('follows a turn running on the other replica; the model is called once', async () => {
+    const { model, a, b } = pair;
     const reply = 'one replica writes, the other one reads along';
-    model.script({ reply, stream: { chunks: 8, intervalMs: 60 } });
+    // The answer waits after its first piece until B follows: B joins a turn that is surely running.
+    const bFollows = gate();
+    model.script({ reply, stream: { chunks: 8 }, hold: { afterChunks: 2, until: bFollows.opened } });
     const request = {
       message: 'relay',
       session: { ...session, chatId: 'replicas' },
@@ -284,9 +297,14 @@ describe('re-attaching across two replicas sharing Redis', () => {
     };
     const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
     const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
-    const first = all(onA.streamContinueConversation(request));
-    await sleep(150);
-    const followed = await all(onB.streamContinueConversation(request));
+    const onFirst = onA.streamContinueConversation(request)[Symbol.asyncIterator]();
+    const head: TurnEvent[] = [];
+    while (!kinds(head).includes('delta')) head.push((await onFirst.next()).value as TurnEvent);
+    const first = all({ [Symbol.asyncIterator]: () => onFirst }).then((rest) => [...head, ...rest]);
+    const onSecond = onB.streamContinueConversation(request)[Symbol.asyncIterator]();
+    const started = (await onSecond.next()).value as TurnEvent;
+    bFollows.open();
+    const followed = [started, ...(await all({ [Symbol.asyncIterator]: () => onSecond }))];
     const original = await first;
     expect(kinds(followed)[0]).toBe('started');
     expect(text(followed)).toBe(reply);
@@ -300,30 +318,11 @@ describe('re-attaching across two replicas sharing Redis', () => {
 });
 
 describe('re-attaching on another replica after the client left the first', () => {
-  let model: OpenAiStandIn;
-  let a: RunningParley;
-  let b: RunningParley;
-
-  beforeAll(async () => {
-    model = await startOpenAiStandIn();
-    const env = {
-      OPENAI_BASE_URL: model.url,
-      OPENAI_API_KEY: 'test',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `parley-stream-test:${randomUUID()}:`,
-    };
-    // A short grace: without the other replica's attendance, A would cut the turn long before it ends.
-    a = await startParley({ env, overrides: { turns: { graceMs: 100 } } });
-    b = await startParley({ env, dataDir: a.dataDir, overrides: { turns: { graceMs: 100 } } });
-    await Promise.all([waitForRedis(a.url), waitForRedis(b.url)]);
-  });
-  afterAll(async () => {
-    await b.stop();
-    await a.cleanup();
-    await model.close();
-  });
+  // A short grace: without the other replica's attendance, A would cut the turn long before it ends.
+  const pair = replicaPair({ turns: { graceMs: 100 } });
 
   it('keeps the turn alive for the listener on B: the whole reply, stored whole, one model call', async () => {
+    const { model, a, b } = pair;
     const words = 'one two three four five six seven eight nine ten eleven twelve';
     model.script({ reply: words, stream: { chunks: 12, intervalMs: 80 } });
     const request = { message: 'count', session: { ...session, chatId: 'hop' }, requestId: randomUUID() };
@@ -349,14 +348,3 @@ describe('re-attaching on another replica after the client left the first', () =
     expect(chatRequests(model)).toHaveLength(1);
   });
 });
-
-async function waitForRedis(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ready = (await (await fetch(`${url}/ready`)).json()) as {
-      components?: { redis?: { ok?: boolean } };
-    };
-    if (ready.components?.redis?.ok) return;
-    await sleep(50);
-  }
-  throw new Error('the server did not connect to Redis');
-}

@@ -117,7 +117,12 @@ describe('traces through the real server', () => {
     });
 
     expect(children.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['session.lookup', 'store.create', 'store.append', 'store.recentMessages']),
+      expect.arrayContaining([
+        'session.lookup',
+        'store.createWithMessage',
+        'store.append',
+        'store.recentMessages',
+      ]),
     );
     const lookup = children.find((s) => s.name === 'session.lookup');
     expect(lookup?.attributes).toMatchObject({ 'parley.session.source': 'new' });
@@ -143,7 +148,25 @@ describe('traces through the real server', () => {
       code: 'ok',
       trace_id: TRACE_ID,
       span_id: rpc.spanContext().spanId,
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      client: 'test',
     });
+  });
+
+  it('logs a refused call under its request id, with no client', async () => {
+    const res = await fetch(`${parley.url}/twirp/parley.chat.v1.ChatService/ListConversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-1' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+    await expect
+      .poll(() => lines.find((line) => line.msg === 'rpc'))
+      .toMatchObject({
+        requestId: 'refused-1',
+        code: 'unauthenticated',
+      });
+    expect(lines.find((line) => line.msg === 'rpc')).not.toHaveProperty('client');
   });
 
   it('records a client error on the span without marking the span failed', async () => {

@@ -1,49 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, type RequestOptions, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@parley/logger';
 import { createChatClient } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess } from '../support/cli-processes.ts';
+import type { ServerProcess } from '../support/cli-processes.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { connectTestRedis, type TestRedis } from '../support/test-redis.ts';
+import {
+  type HttpAnswer,
+  httpRequest,
+  linksToEachWorker,
+  listening,
+  logLines,
+  startWorkerPool,
+  type WorkerLink,
+  waitForLog,
+} from '../support/worker-pool.ts';
 
 // WORKERS=2: the real server started as its users start it, a node:cluster primary and two worker
 // processes on one port, with what they share in SQLite files (or Redis). The primary deals connections
 // to the workers in turn; the workers' access log lines (`worker` field) show who served what.
 
 const KEY = 'workers-key-0123456789abcdef';
-
-interface LogLine {
-  msg?: string;
-  worker?: number;
-  pid?: number;
-  method?: string;
-  code?: string;
-}
-
-function logLines(pool: ServerProcess): LogLine[] {
-  return pool
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-/** Waits until `predicate` holds for the pool's log, polling it. */
-async function waitForLog(pool: ServerProcess, what: string, predicate: (lines: LogLine[]) => boolean) {
-  for (let i = 0; i < 300; i++) {
-    if (predicate(logLines(pool))) return;
-    await sleep(50);
-  }
-  throw new Error(`never saw ${what} in the log:\n${pool.output()}`);
-}
-
-const listening = (lines: LogLine[]) => lines.filter((l) => l.msg?.startsWith('Parley is listening'));
 
 /** Waits until both workers have logged an access line for `method` (log lines may trail the answers). */
 function servedByBoth(pool: ServerProcess, method: string): Promise<void> {
@@ -53,47 +35,9 @@ function servedByBoth(pool: ServerProcess, method: string): Promise<void> {
   });
 }
 
-interface HttpAnswer {
-  status: number;
-  body: string;
-}
-
-function httpRequest(url: string, options: RequestOptions, body?: string): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, options, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** GET on a new connection each time, so the primary hands it to the next worker. */
 function getOnNewConnection(url: string): Promise<HttpAnswer> {
   return httpRequest(url, { agent: false });
-}
-
-/** One kept-alive connection and the worker that owns it (the primary hands a connection over once). */
-interface WorkerLink {
-  worker: number;
-  agent: Agent;
-}
-
-/** Opens connections one at a time until each of the two workers owns `perWorker` of them. */
-async function linksToEachWorker(url: string, perWorker: number): Promise<WorkerLink[]> {
-  const links: WorkerLink[] = [];
-  const owned = (worker: number) => links.filter((l) => l.worker === worker).length;
-  for (let i = 0; i < perWorker * 10 && links.length < perWorker * 2; i++) {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const health = await httpRequest(`${url}/health`, { agent });
-    const { worker } = JSON.parse(health.body) as { worker: number };
-    if (owned(worker) < perWorker) links.push({ worker, agent });
-    else agent.destroy();
-  }
-  if (links.length < perWorker * 2) throw new Error(`could not reach both workers: ${JSON.stringify(links)}`);
-  return links;
 }
 
 /** A ChatService call in Twirp JSON on the link's connection. */
@@ -122,15 +66,8 @@ interface Described {
   messages: Array<{ role: string; content: string }>;
 }
 
-async function startPool(standIn: OpenAiStandIn, dataDir: string, env: Record<string, string> = {}) {
-  const pool = await startServerProcess({
-    dataDir,
-    keyFile: join(dataDir, 'key'),
-    openAiUrl: standIn.url,
-    env: { WORKERS: '2', LOG_LEVEL: 'info', API_KEYS: `test=${KEY}`, GENERATE_TITLES: 'false', ...env },
-  });
-  await waitForLog(pool, 'two workers listening', (lines) => listening(lines).length >= 2);
-  return pool;
+function startPool(standIn: OpenAiStandIn, dataDir: string, env: Record<string, string> = {}) {
+  return startWorkerPool({ dataDir, openAiUrl: standIn.url, apiKey: KEY, env });
 }
 
 /** Every turn's model call takes a while, so turns sent together overlap on both workers. */

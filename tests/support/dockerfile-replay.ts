@@ -12,9 +12,9 @@ import { basename, delimiter, dirname, join, posix, relative } from 'node:path';
 // Differences from `docker build`, each on purpose: `pnpm install` gets `--offline` (the packages come
 // from this machine's pnpm store, nothing from the network); `npm install --global pnpm@X` is not run
 // but X must equal the pnpm in use; `chown` is a no-op (no `node` user here); absolute image paths in
-// RUN arguments and ENV values are mapped into the stage folder. RUN results are cached per run of
-// the test (like Docker's layer cache: same inputs, same layer), so two Dockerfiles that share their
-// install step install once.
+// RUN arguments and ENV values are mapped into the stage folder. The install and the code generation
+// are cached like Docker's layer cache (same inputs, same layer: the key covers every earlier step, the
+// contents of what they copied, and this machine's Node), across the two images and across runs.
 
 export interface Instruction {
   keyword: string;
@@ -71,6 +71,11 @@ interface Stage {
   healthcheck: string[];
   user: string | undefined;
   cacheKey: string;
+  /**
+   * A kept layer the stage's folder stands at but that is not copied in yet, and the writes of the
+   * steps since: a kept layer that follows replaces both, so a chain of kept layers costs one copy.
+   */
+  pending?: { layer: string; writes: Array<() => void> };
 }
 
 export interface ReplayOptions {
@@ -80,12 +85,15 @@ export interface ReplayOptions {
   dockerfile: string;
   /** An empty folder for the stages. */
   into: string;
-  /** Snapshots of RUN results by their inputs; share one map across replays to reuse layers. */
-  layers: Map<string, string>;
+  /**
+   * Where RUN results worth keeping go: the folder `make` fills for `key` (made once, then reused), as
+   * `cachedFolder` in build-cache.ts gives it.
+   */
+  layers: (name: string, key: string, make: (into: string) => void) => Promise<string>;
 }
 
 /** Replays every stage of the Dockerfile and describes the final one. Throws on the first failing step. */
-export function replayDockerfile(options: ReplayOptions): ReplayedImage {
+export async function replayDockerfile(options: ReplayOptions): Promise<ReplayedImage> {
   const instructions = parseDockerfile(readFileSync(join(options.context, options.dockerfile), 'utf8'));
   const ignore = dockerIgnore(options.context);
   const stages: Stage[] = [];
@@ -96,7 +104,8 @@ export function replayDockerfile(options: ReplayOptions): ReplayedImage {
       const name = /\bAS\s+(\S+)$/i.exec(instruction.args)?.[1];
       const root = join(options.into, `stage-${stages.length}`);
       mkdirSync(root, { recursive: true });
-      const cacheKey = hash(instruction.args);
+      // The base image stands for this machine's Node, whose version RUN results depend on.
+      const cacheKey = hash(instruction.args, process.version);
       stages.push({ name, root, workdir: '/', env: {}, cmd: [], healthcheck: [], user: undefined, cacheKey });
       continue;
     }
@@ -105,7 +114,7 @@ export function replayDockerfile(options: ReplayOptions): ReplayedImage {
     if (!stage && instruction.keyword === 'ARG') continue;
     if (!stage) throw new Error(`line ${instruction.line}: ${instruction.keyword} before FROM`);
     try {
-      apply(instruction, stage, stages, { ...options, ignore });
+      await apply(instruction, stage, stages, { ...options, ignore });
     } catch (err) {
       const where = `${options.dockerfile}:${instruction.line} ${instruction.keyword} ${instruction.args}`;
       throw new Error(where, { cause: err });
@@ -117,6 +126,7 @@ export function replayDockerfile(options: ReplayOptions): ReplayedImage {
   }
   const last = stages.at(-1);
   if (!last) throw new Error(`${options.dockerfile}: no FROM`);
+  materialize(last);
   return {
     dir: join(last.root, last.workdir),
     env: last.env,
@@ -131,16 +141,18 @@ interface Context extends ReplayOptions {
   ignore: (path: string) => boolean;
 }
 
-function apply(instruction: Instruction, stage: Stage, stages: Stage[], ctx: Context): void {
+async function apply(instruction: Instruction, stage: Stage, stages: Stage[], ctx: Context): Promise<void> {
   const { keyword, args } = instruction;
   switch (keyword) {
     case 'ARG':
     case 'EXPOSE':
       return;
-    case 'WORKDIR':
+    case 'WORKDIR': {
+      const dir = join(stage.root, posix.resolve(stage.workdir, args));
       stage.workdir = posix.resolve(stage.workdir, args);
-      mkdirSync(join(stage.root, stage.workdir), { recursive: true });
+      write(stage, () => mkdirSync(dir, { recursive: true }));
       return;
+    }
     case 'ENV':
       for (const [key, value] of envPairs(args)) stage.env[key] = mapImagePath(stage, value);
       return;
@@ -157,7 +169,7 @@ function apply(instruction: Instruction, stage: Stage, stages: Stage[], ctx: Con
       copy(args, stage, stages, ctx);
       return;
     case 'RUN':
-      run(args, stage, ctx);
+      await run(args, stage, ctx);
       return;
     default:
       throw new Error(`the replay does not understand ${keyword}`);
@@ -171,25 +183,30 @@ function copy(args: string, stage: Stage, stages: Stage[], ctx: Context): void {
   const target = join(stage.root, posix.resolve(stage.workdir, dest));
   const intoDir = dest.endsWith('/') || sources.length > 1;
   const digest = createHash('sha256').update(source?.cacheKey ?? '');
+  if (source) materialize(source);
   for (const path of sources) {
     const origin = source ? join(source.root, path) : join(ctx.context, path);
     if (!existsSync(origin)) throw new Error(`COPY: ${path} does not exist`);
-    const to = statSync(origin).isDirectory() || !intoDir ? target : join(target, basename(path));
+    const isDir = statSync(origin).isDirectory();
+    const to = isDir || !intoDir ? target : join(target, basename(path));
     if (source) {
       // Between stages of the replay: hard links, not copies of a few hundred MiB of node_modules.
-      const isDir = statSync(origin).isDirectory();
-      mkdirSync(isDir ? to : dirname(to), { recursive: true });
-      execFileSync('cp', ['-al', isDir ? `${origin}/.` : origin, to]);
+      write(stage, () => {
+        mkdirSync(isDir ? to : dirname(to), { recursive: true });
+        execFileSync('cp', ['-al', isDir ? `${origin}/.` : origin, to]);
+      });
       continue;
     }
     if (ctx.ignore(path)) throw new Error(`COPY: ${path} is excluded by .dockerignore`);
-    cpSync(origin, to, { recursive: true, filter: (file) => !ctx.ignore(relative(ctx.context, file)) });
+    const filter = (file: string) => !ctx.ignore(relative(ctx.context, file));
+    write(stage, () => cpSync(origin, to, { recursive: true, filter }));
     digest.update(path).update(contentHash(origin));
   }
   stage.cacheKey = hash(stage.cacheKey, args, digest.digest('hex'));
 }
 
-function run(args: string, stage: Stage, ctx: Context): void {
+async function run(args: string, stage: Stage, ctx: Context): Promise<void> {
+  stage.cacheKey = hash(stage.cacheKey, args);
   const pinned = /^npm install --global pnpm@(\S+)$/.exec(args);
   if (pinned) {
     const version = execFileSync('pnpm', ['--version'], { encoding: 'utf8', env: replayEnv() }).trim();
@@ -197,13 +214,41 @@ function run(args: string, stage: Stage, ctx: Context): void {
       throw new Error(`the image pins pnpm ${pinned[1]}, this machine has ${version}`);
     return;
   }
-  stage.cacheKey = hash(stage.cacheKey, args);
-  const cached = ctx.layers.get(stage.cacheKey);
-  if (cached) {
-    rmSync(stage.root, { recursive: true });
-    execFileSync('cp', ['-al', cached, stage.root]);
-    return;
+  // Only the install and the code generation are worth keeping: slow, and the same for both images
+  // until the lockfile or the contract changes. Kept as hard-linked copies of the stage's folder.
+  const kept = /\b(pnpm install|buf generate)\b/.exec(args)?.[1];
+  if (!kept) {
+    materialize(stage);
+    return execute(args, stage);
   }
+  let ranHere = false;
+  const layer = await ctx.layers(`replay-${kept.replace(/\W+/g, '-')}`, stage.cacheKey, (into) => {
+    materialize(stage);
+    execute(args, stage);
+    ranHere = true;
+    mkdirSync(into, { recursive: true });
+    execFileSync('cp', ['-al', stage.root, join(into, 'root')]);
+  });
+  if (!ranHere) stage.pending = { layer: join(layer, 'root'), writes: [] };
+}
+
+/** Writes into the stage's folder now, or once its pending layer is copied in. */
+function write(stage: Stage, change: () => void): void {
+  if (stage.pending) stage.pending.writes.push(change);
+  else change();
+}
+
+/** Copies the stage's pending layer in (hard links), then makes the writes since. */
+function materialize(stage: Stage): void {
+  const pending = stage.pending;
+  if (!pending) return;
+  stage.pending = undefined;
+  rmSync(stage.root, { recursive: true, force: true });
+  execFileSync('cp', ['-al', pending.layer, stage.root]);
+  for (const change of pending.writes) change();
+}
+
+function execute(args: string, stage: Stage): void {
   const command = args
     .replace(/\bpnpm install\b/, 'pnpm install --offline')
     .replace(/(^|\s)(\/[\w./-]+)/g, (_, space: string, path: string) => `${space}${join(stage.root, path)}`);
@@ -215,11 +260,6 @@ function run(args: string, stage: Stage, ctx: Context): void {
   if (result.status !== 0) {
     throw new Error(`exit ${result.status}:\n${`${result.stdout}\n${result.stderr}`.trim().slice(-4000)}`);
   }
-  // Only the install layer is worth keeping: it is the slow step two images share.
-  if (!/\bpnpm install\b/.test(args)) return;
-  const snapshot = join(dirname(stage.root), `layer-${stage.cacheKey.slice(0, 16)}`);
-  execFileSync('cp', ['-al', stage.root, snapshot]);
-  ctx.layers.set(stage.cacheKey, snapshot);
 }
 
 /** This process's PATH with its own node first, so RUN steps use the same Node as the tests. */

@@ -37,6 +37,8 @@ export async function streamReply(
     endAfterChunks?: number | undefined;
     /** Sends this many chunks, then leaves the response open without another byte. */
     stallAfterChunks?: number | undefined;
+    /** Pauses after this many chunks until `until` settles. */
+    hold?: { afterChunks: number; until: Promise<unknown> } | undefined;
   },
 ): Promise<number> {
   const all = chunkFrames(reply, options.includeUsage, options.pacing.chunks);
@@ -46,6 +48,7 @@ export async function streamReply(
   let sent = 0;
   for (const frame of frames) {
     if (sent > 0 && options.pacing.intervalMs) await options.sleep(options.pacing.intervalMs);
+    if (sent > 0 && sent === options.hold?.afterChunks) await options.hold.until.catch(() => {});
     if (res.destroyed) return sent;
     res.write(`data: ${frame}\n\n`);
     sent++;

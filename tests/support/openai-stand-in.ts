@@ -67,6 +67,8 @@ export interface AnswerShape {
   endAfterChunks?: number;
   /** Sends this many chunks of a streamed answer, then nothing more, leaving the response open. */
   stallAfterChunks?: number;
+  /** Sends `afterChunks` chunks, then the rest once `until` settles: a test decides when the answer goes on. */
+  hold?: { afterChunks: number; until: Promise<unknown> };
 }
 
 export interface ChatRequestMessage {
@@ -257,7 +259,7 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
       const pacing = step.stream ?? options.stream ?? {};
       // Counted as they go out, so an abort records how far the answer got.
       const onChunk = () => void progress.chunksSent++;
-      const { endAfterChunks, stallAfterChunks } = step;
+      const { endAfterChunks, stallAfterChunks, hold } = step;
       await streamReply(res, reply, {
         includeUsage,
         pacing,
@@ -265,6 +267,7 @@ export async function startOpenAiStandIn(options: StandInOptions = {}): Promise<
         onChunk,
         endAfterChunks,
         stallAfterChunks,
+        hold,
       });
       return;
     }

@@ -87,3 +87,19 @@ export async function startParley(
     },
   };
 }
+
+/**
+ * Resolves once the server's /ready reports Redis connected: the server connects in the background (it
+ * must start while Redis is down), so a test that needs Redis waits for it to say so.
+ */
+export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${url}/ready`)).json()) as {
+      components?: { redis?: { ok?: boolean } };
+    };
+    if (body.components?.redis?.ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not connect to Redis in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,18 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  watch,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cachedFolder } from './build-cache.ts';
 import { envPairs, parseDockerfile, replayEnv } from './dockerfile-replay.ts';
 
 // What ships, built the way it ships, once per test run:
@@ -24,7 +14,6 @@ import { envPairs, parseDockerfile, replayEnv } from './dockerfile-replay.ts';
 // share one build, and a run with unchanged sources builds nothing.
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CACHE = join(tmpdir(), `parley-shipped-${hash(ROOT).slice(0, 10)}`);
 const env = replayEnv();
 
 export type AppName = 'server' | 'bot';
@@ -44,8 +33,6 @@ export interface PackedCli {
   /** The installed package folder. */
   readonly dir: string;
 }
-
-const pending = new Map<string, Promise<string>>();
 
 /** The server or the bot as its image holds and starts it. */
 export async function shippedApp(app: AppName): Promise<ShippedApp> {
@@ -85,83 +72,9 @@ export async function packedCli(): Promise<PackedCli> {
 /** What every bundle is made of besides its app's own sources. */
 const SHARED_INPUTS = ['packages', 'scripts', 'pnpm-lock.yaml'];
 
-/**
- * The folder `make` fills for these inputs: reused when a complete one exists, else made under the lock
- * (in a scratch folder, renamed when done, so nobody sees half of it). Older folders of `name` go.
- */
+/** The folder `make` fills for these inputs, made once per content of the inputs (see build-cache.ts). */
 function cached(name: string, inputs: string[], make: (into: string) => void): Promise<string> {
-  const key = `${name}-${inputsHash(inputs).slice(0, 16)}`;
-  let done = pending.get(key);
-  if (!done) {
-    done = locked(join(CACHE, `${name}.lock`), async () => {
-      const dir = join(CACHE, key);
-      if (existsSync(join(dir, '.complete'))) return dir;
-      for (const old of existsSync(CACHE) ? readdirSync(CACHE) : []) {
-        if (old.startsWith(`${name}-`)) rmSync(join(CACHE, old), { recursive: true, force: true });
-      }
-      const scratch = `${dir}.partial`;
-      make(scratch);
-      writeFileSync(join(scratch, '.complete'), new Date().toISOString());
-      renameSync(scratch, dir);
-      return dir;
-    });
-    pending.set(key, done);
-  }
-  return done;
-}
-
-/** Runs `fn` holding a lock folder other processes wait on; a lock whose process died is taken over. */
-async function locked<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(dirname(lock), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (holderDied(lock)) rmSync(lock, { recursive: true, force: true });
-      else await released(lock);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function holderDied(lock: string): boolean {
-  let pid = 0;
-  try {
-    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-  } catch {
-    // Not written yet: its holder has just taken the lock.
-  }
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/** Resolves when the lock folder is removed (a watch on its parent), or after 2 s to check its holder. */
-function released(lock: string): Promise<void> {
-  return new Promise((resolve) => {
-    const watcher = watch(dirname(lock));
-    const done = () => {
-      clearTimeout(timer);
-      watcher.close();
-      resolve();
-    };
-    const timer = setTimeout(done, 2_000);
-    watcher.on('change', () => {
-      if (!existsSync(lock)) done();
-    });
-    if (!existsSync(lock)) done();
-  });
+  return cachedFolder(name, inputsHash(inputs), make);
 }
 
 function run(command: string, args: string[]): void {
@@ -187,8 +100,4 @@ function inputsHash(inputs: string[]): string {
     walk(join(ROOT, input));
   }
   return digest.digest('hex');
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

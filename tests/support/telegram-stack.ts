@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopProcess } from './cli-processes.ts';
 import { freePort, type TelegramEmulator } from './telegram-emulator.ts';
 
 // Child processes for the Telegram end-to-end test: the real server and the real bot, each started the
@@ -34,14 +35,7 @@ function spawnService(entry: string, env: Record<string, string>): ChildService 
   return {
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child),
   };
 }
 
@@ -133,7 +127,8 @@ export interface BotStack {
 
 /**
  * Starts the real server (on the stand-in model, with `serverEnv` added) and the real bot (on the
- * emulator) as the bot end-to-end tests need them; SHOW_BOT_LOG=1 prints the bot's log at stop.
+ * emulator, with `botEnv` added) as the bot end-to-end tests need them; SHOW_BOT_LOG=1 prints the
+ * bot's log at stop.
  */
 export async function startBotStack(options: {
   token: string;
@@ -141,6 +136,7 @@ export async function startBotStack(options: {
   modelUrl: string;
   emulator: TelegramEmulator;
   serverEnv?: Record<string, string>;
+  botEnv?: Record<string, string>;
 }): Promise<BotStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
   const server = await startServerProcess({
@@ -161,6 +157,7 @@ export async function startBotStack(options: {
     PARLEY_API_KEY: options.botKey,
     RPC_TIMEOUT_MS: '10000',
     HOME: dataDir,
+    ...options.botEnv,
   }).catch(async (err: unknown) => {
     await server.stop();
     throw err;

@@ -1,5 +1,5 @@
 import { createLogger } from '@parley/logger';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChatQueue } from './chat-queue.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
@@ -27,7 +27,8 @@ describe('ChatQueue', () => {
     queue.push('b', async () => {
       log.push('b1');
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Chat b runs while chat a waits on its first task: a2 stays queued behind a1.
+    await vi.waitFor(() => expect(log).toContain('b1'), { timeout: 5_000 });
     expect(log).toEqual(['b1']);
     slow.resolve();
     expect(await queue.drain(1_000)).toBe(true);

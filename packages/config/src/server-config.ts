@@ -84,6 +84,7 @@ const schema = z.object({
   TRANSCRIPTION_API_KEY: optionalString,
   DOCUMENT_MAX_CHARS: int(12_000, 100, 1_000_000),
   WORKERS: z.union([z.literal('auto'), int(1, 1, 64)]).default(1),
+  ACCEPT_SOCKETS: int(8, 1, 64),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
   }),
@@ -142,6 +143,13 @@ export interface ServerConfig {
    * files under DATA_DIR.
    */
   workers: number | 'auto';
+  /**
+   * Listening sockets per server process on PORT (SO_REUSEPORT): Node accepts one connection per socket
+   * per event-loop iteration, so a busy process takes a burst of new connections this many times faster.
+   * With 1 (or where the platform has no SO_REUSEPORT) one socket listens, and a pool's primary hands
+   * each connection to a worker.
+   */
+  acceptSockets: number;
   /** `/metrics` asks for `Authorization: Bearer <token>` when a token is set; it is open otherwise. */
   metrics: { token?: string };
   attachments: {
@@ -215,6 +223,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workers: e.WORKERS,
+    acceptSockets: e.ACCEPT_SOCKETS,
     metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {},
     attachments: {
       visionModels: e.VISION_MODELS.split(',')

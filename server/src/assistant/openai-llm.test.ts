@@ -3,7 +3,8 @@ import { type AddressInfo, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '@parley/logger';
 import { APIError } from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { gate } from '../../../tests/support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
 import type { AppError } from '../errors/app-error.ts';
 import type { LlmRequest } from './llm.ts';
@@ -154,6 +155,7 @@ describe('OpenAiLlm', () => {
   it('does not retry once text was told, so no text is told twice', async () => {
     // A provider that breaks off mid-answer: one piece of text, then the connection drops.
     let calls = 0;
+    const told = gate();
     const broken = createHttpServer((_req, res) => {
       calls++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -161,14 +163,19 @@ describe('OpenAiLlm', () => {
       res.write(
         `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
       );
-      setTimeout(() => res.socket?.destroy(), 20);
+      // Dropped once the client has told the piece, so the drop surely comes after the text.
+      void told.opened.then(() => res.socket?.destroy());
     });
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
     const { port } = broken.address() as AddressInfo;
     const pieces: string[] = [];
     try {
       const llm = makeLlm({ baseUrl: `http://127.0.0.1:${port}/v1` });
-      const error = await failure(llm, { ...hello, onDelta: (t) => pieces.push(t) });
+      const onDelta = (t: string) => {
+        pieces.push(t);
+        told.open();
+      };
+      const error = await failure(llm, { ...hello, onDelta });
       expect(error.code).toBe('unavailable');
       expect(calls).toBe(1);
       expect(pieces).toEqual(['Hel']);
@@ -179,7 +186,8 @@ describe('OpenAiLlm', () => {
   });
 
   it('aborts the provider request when the caller aborts mid-answer', async () => {
-    standIn.script({ reply: 'one two three four five six', stream: { chunks: 6, intervalMs: 100 } });
+    // The answer stalls after two pieces: only the abort can end it.
+    standIn.script({ reply: 'one two three four five six', stream: { chunks: 6 }, stallAfterChunks: 3 });
     const controller = new AbortController();
     const error = await failure(makeLlm(), {
       ...hello,
@@ -187,8 +195,8 @@ describe('OpenAiLlm', () => {
       onDelta: () => controller.abort(),
     });
     expect(error.code).toBe('aborted');
-    const abort = await standIn.nextAbort(1_000);
-    expect(abort.chunksSent).toBeLessThan(6);
+    const abort = await standIn.nextAbort(5_000);
+    expect(abort.chunksSent).toBeLessThanOrEqual(3);
   });
 
   it('retries a 500 once and then succeeds', async () => {
@@ -276,17 +284,24 @@ describe('OpenAiLlm', () => {
   });
 
   it('opens the circuit after consecutive failures, fails fast, then half-opens', async () => {
-    const llm = makeLlm({ maxRetries: 0, breaker: { threshold: 3, halfOpenAfterMs: 150 } });
-    standIn.script({ status: 503 }, { status: 503 }, { status: 503 });
-    for (let i = 0; i < 3; i++) expect((await failure(llm)).code).toBe('unavailable');
+    // Only Date is faked: the breaker reads Date.now(), while HTTP keeps its real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const llm = makeLlm({ maxRetries: 0, breaker: { threshold: 3, halfOpenAfterMs: 30_000 } });
+      standIn.script({ status: 503 }, { status: 503 }, { status: 503 });
+      for (let i = 0; i < 3; i++) expect((await failure(llm)).code).toBe('unavailable');
 
-    const fast = await failure(llm);
-    expect(fast.message).toBe('the model is unavailable right now; try again shortly');
-    expect(standIn.requests).toHaveLength(3);
+      vi.setSystemTime(Date.now() + 29_000);
+      const fast = await failure(llm);
+      expect(fast.message).toBe('the model is unavailable right now; try again shortly');
+      expect(standIn.requests).toHaveLength(3);
 
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await llm.complete(hello)).content).toBe('Echo: hello');
-    expect(standIn.requests).toHaveLength(4);
+      vi.setSystemTime(Date.now() + 1_001);
+      expect((await llm.complete(hello)).content).toBe('Echo: hello');
+      expect(standIn.requests).toHaveLength(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not count rejected requests against the circuit', async () => {
@@ -296,15 +311,18 @@ describe('OpenAiLlm', () => {
     expect(standIn.requests).toHaveLength(3);
   });
 
-  it('stops waiting for a retry as soon as the caller aborts', async () => {
-    standIn.script({ status: 429, headers: { 'retry-after-ms': '5000' } });
+  // The provider asks for the longest wait still retried (30 s, the cap): a wait served out instead of
+  // cut short outlasts this test's 10 s timeout.
+  it('stops waiting for a retry as soon as the caller aborts', { timeout: 10_000 }, async () => {
+    standIn.script({ status: 429, headers: { 'retry-after-ms': '30000' } });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const started = Date.now();
-    const error = await failure(makeLlm(), { ...hello, signal: controller.signal });
-    expect(error.code).toBe('aborted');
-    // Well under the 5 s the provider asked for: the wait was cut short, not served out.
-    expect(Date.now() - started).toBeLessThan(3_000);
+    const pending = failure(makeLlm(), { ...hello, signal: controller.signal });
+    await vi.waitFor(() => expect(logLines.some((line) => line.msg === 'retrying')).toBe(true), {
+      timeout: 5_000,
+    });
+    controller.abort();
+    expect((await pending).code).toBe('aborted');
+    expect(standIn.requests).toHaveLength(1);
   });
 });
 

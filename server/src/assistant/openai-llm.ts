@@ -17,7 +17,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
 import { linkSignals } from '../providers/abort.ts';
-import type { FetchFunction } from '../providers/keep-alive-fetch.ts';
+import { type FetchFunction, NODE_BODY_ONLY } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
 import type { ToolDefinition } from '../tools/tool-runner.ts';
 import { type Llm, type LlmMessage, type LlmRequest, type LlmResponse, withUsageOfFailure } from './llm.ts';
@@ -160,7 +160,7 @@ export class OpenAiLlm implements Llm {
     const linked = linkSignals([attemptSignal, idle.signal, ...(callerSignal ? [callerSignal] : [])]);
     try {
       const response = await this.#client.chat.completions
-        .create(body, { signal: linked.signal })
+        .create(body, { signal: linked.signal, fetchOptions: NODE_BODY_ONLY })
         .asResponse();
       return await readChatStream(response, { ...options, onBytes: idle.touch });
     } catch (err) {

@@ -32,6 +32,19 @@ export function defineAttachmentCases(store: () => ConversationStore, owner: () 
     truncated: true,
   };
 
+  it('stores the first message of a new conversation with its attachments, readable by its owner', async () => {
+    const { conversation, message } = await store().createWithMessage(
+      { owner: owner(), title: 'Files', platform: '', chatId: '' },
+      { role: 'user', content: 'listen', attachments: [voice] },
+    );
+    expect(message.attachments).toEqual([
+      expect.objectContaining({ kind: 'audio', transcript: voice.transcript }),
+    ]);
+    const id = message.attachments?.[0]?.id ?? '';
+    expect((await store().attachment(id, owner()))?.conversationId).toBe(conversation.id);
+    expect(await store().recentMessages(conversation.id, 1)).toEqual([message]);
+  });
+
   it('stores attachments with their message and returns their metadata in order', async () => {
     const conversation = await create();
     const image = photo();

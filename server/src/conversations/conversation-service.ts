@@ -95,14 +95,15 @@ export class ConversationService {
     scope: TurnScope = detachedScope(this.#deps.logger),
   ): Promise<{ conversation: ConversationRecord; turn?: TurnResult }> {
     const uploads = input.attachments ?? [];
-    const conversation = await this.#create(input);
     if (!input.message && uploads.length === 0) {
+      const conversation = await this.#create(input);
       scope.emit({ type: 'started', conversationId: conversation.id, isNew: true });
       return { conversation };
     }
     const language = await this.#language(await this.#deps.people.resolve(input.owner), input.language);
-    const turn = { message: input.message ?? '', uploads, isNew: true, retryOfFailure: false, language };
-    const result = await this.#locked(conversation.id, () => this.#turn(conversation, turn, scope));
+    const first = await this.#createWithMessage(input, uploads, scope);
+    const turn = { ...first, isNew: true, language };
+    const result = await this.#locked(first.conversation.id, () => this.#reply(turn, scope));
     return { conversation: result.conversation, turn: result };
   }
 
@@ -115,7 +116,7 @@ export class ConversationService {
     const owner = await this.#deps.people.resolve(input.owner);
     const language = await this.#language(owner, input.language);
     const uploads = input.attachments ?? [];
-    const existing = { message, uploads, isNew: false, retryOfFailure, language };
+    const existing = { message, uploads, retryOfFailure, language };
     if (conversationId) {
       // The turn reads the conversation under the lock (checking the owner there): one read per turn.
       const bound = { ...existing, ...(chat ? { bindChat: chat } : {}) };
@@ -130,9 +131,9 @@ export class ConversationService {
         const found = current.conversation;
         return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
-      const conversation = await this.#create({ owner, chat, message });
-      const first = { message, uploads, isNew: true, retryOfFailure: false, language };
-      return this.#locked(conversation.id, () => this.#turn(conversation, first, scope));
+      const first = await this.#createWithMessage({ owner, chat, message }, uploads, scope);
+      const turn = { ...first, isNew: true, language };
+      return this.#locked(first.conversation.id, () => this.#reply(turn, scope));
     });
   }
 
@@ -197,6 +198,35 @@ export class ConversationService {
     return conversation;
   }
 
+  /**
+   * A new conversation with the turn's user message (its files made ready first), stored together: one
+   * commit on SQLite, and nothing stored when the message is refused. Titled from the message.
+   */
+  async #createWithMessage(
+    input: StartInput,
+    uploads: CheckedUpload[],
+    scope: TurnScope,
+  ): Promise<Omit<ReplyInput, 'isNew' | 'language'>> {
+    const prepared = await prepareUserMessage(
+      { message: input.message ?? '', uploads, conversationModel: input.model ?? '', signal: scope.signal },
+      { assistant: this.#deps.assistant, intake: this.#deps.intake },
+    );
+    const firstText = titleSource(prepared);
+    const { conversation, message } = await this.#deps.store.createWithMessage(
+      {
+        owner: input.owner,
+        title: fallbackTitle(firstText),
+        platform: input.chat?.platform ?? '',
+        chatId: input.chat?.chatId ?? '',
+        ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
+        ...(input.model ? { model: input.model } : {}),
+      },
+      prepared,
+    );
+    if (input.chat) await this.#deps.sessionManager.bind(input.chat, conversation.id);
+    return { conversation, userMessage: message, firstText, firstTurn: true };
+  }
+
   async #owned(id: string, owner: Owner): Promise<ConversationRecord> {
     const conversation = await this.#deps.store.get(id, owner);
     if (!conversation) throw new NotFoundError('conversation');
@@ -207,28 +237,45 @@ export class ConversationService {
     return this.#deps.lock.run(`conversation:${conversationId}`, fn);
   }
 
+  /** A turn of an existing conversation: its user message stored (or found, on a retry), then the reply. */
   async #turn(conversation: ConversationRef, turn: TurnInput, scope: TurnScope): Promise<TurnResult> {
     const { store, assistant } = this.#deps;
-    const { message, isNew } = turn;
     // Read under the lock: the record may have changed (or vanished) while this turn waited.
     let current = await this.#owned(conversation.id, conversation.owner);
     if (turn.bindChat) await this.#deps.sessionManager.bind(turn.bindChat, current.id);
+    const firstTurn = current.messageCount === 0;
     let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, turn) : undefined;
-    let firstText = userMessage ? titleSource(userMessage) : message;
     if (!userMessage) {
       const prepared = await prepareUserMessage(
-        { message, uploads: turn.uploads, conversationModel: current.model, signal: scope.signal },
+        {
+          message: turn.message,
+          uploads: turn.uploads,
+          conversationModel: current.model,
+          signal: scope.signal,
+        },
         { assistant, intake: this.#deps.intake },
       );
-      firstText = titleSource(prepared);
       // Durable before the model runs: if the model fails, the user's message is still there.
       userMessage = await store.append(current.id, prepared);
-      if (current.messageCount === 0 && (!isNew || firstText !== message)) {
-        const title = fallbackTitle(firstText);
+      if (firstTurn) {
+        // Started without a message: named after its first one.
+        const title = fallbackTitle(titleSource(prepared));
         await store.setTitle(current.id, title);
         current = { ...current, title };
       }
     }
+    const { language } = turn;
+    const firstText = titleSource(userMessage);
+    return this.#reply(
+      { conversation: current, userMessage, firstText, firstTurn, isNew: false, language },
+      scope,
+    );
+  }
+
+  /** The rest of a turn once its user message is stored: the model's answer, stored. Under the lock. */
+  async #reply(turn: ReplyInput, scope: TurnScope): Promise<TurnResult> {
+    const { store, assistant } = this.#deps;
+    const { conversation: current, userMessage, firstText, isNew } = turn;
     scope.emit({ type: 'started', conversationId: current.id, isNew, userMessage });
     const history = await store.recentMessages(current.id, assistant.windowSize);
     const answer = await this.#answer(current, history, scope, turn.language);
@@ -238,7 +285,7 @@ export class ConversationService {
       toolCalls: answer.toolCalls,
     });
     if (answer.summary) await store.setSummary(current.id, answer.summary.text, answer.summary.throughSeq);
-    if (current.messageCount === 0 && this.#deps.generateTitles && firstText)
+    if (turn.firstTurn && this.#deps.generateTitles && firstText)
       this.#inBackground(this.#retitle(current, firstText));
     // Under the lock nothing else appended: the reply's position is the message count. Saves a read.
     const updated = { ...current, messageCount: reply.seq, updatedAt: reply.createdAt };
@@ -298,11 +345,22 @@ interface TurnInput {
   language: string;
   /** Files sent with the message (checked; made ready for the model inside the turn). */
   uploads: CheckedUpload[];
-  isNew: boolean;
   /** A retry of a request that failed after storing its message: do not store the message twice. */
   retryOfFailure: boolean;
   /** Make this chat's session point at the conversation once it is found to be the owner's. */
   bindChat?: ChatRef;
+}
+
+/** A turn whose user message is stored: what the reply needs. */
+interface ReplyInput {
+  conversation: ConversationRecord;
+  userMessage: StoredMessage;
+  /** What the conversation is titled from when this is its first turn. */
+  firstText: string;
+  /** The conversation had no message before this turn's (titles are generated after its reply). */
+  firstTurn: boolean;
+  isNew: boolean;
+  language: string;
 }
 
 /** What a turn needs to find its conversation: it reads the record itself, under the lock. */

@@ -8,14 +8,6 @@ export interface ConversationStoreFixture {
   cleanup?: () => Promise<void>;
 }
 
-export interface ConversationStoreContractOptions {
-  /**
-   * Cases titled "(needs a real MongoDB)" rely on semantics a stand-in server may lack (transactions that
-   * roll back and isolate). 'skip' reports them as skipped, by name; default 'run'.
-   */
-  needsRealMongo?: 'run' | 'skip';
-}
-
 /**
  * The behaviour every ConversationStore must have, registered as one vitest `describe`. The factory gives a
  * fresh store per test; owners are unique per test, so stores may share one database. The store's clock
@@ -24,10 +16,7 @@ export interface ConversationStoreContractOptions {
 export function describeConversationStore(
   name: string,
   factory: () => Promise<ConversationStoreFixture>,
-  options: ConversationStoreContractOptions = {},
 ): void {
-  const skipRealMongo = options.needsRealMongo === 'skip';
-
   describe(name, () => {
     let fixture: ConversationStoreFixture | undefined;
     let owner: Owner;
@@ -63,6 +52,25 @@ export function describeConversationStore(
       expect(created.messageCount).toBe(0);
       expect(created.updatedAt).toEqual(created.createdAt);
       expect(await store().get(created.id, owner)).toEqual(created);
+    });
+
+    it('creates a conversation with its first message, as create then append would', async () => {
+      const { conversation, message } = await store().createWithMessage(
+        { owner, title: 'Weekend plans', platform: 'telegram', chatId: 'chat-1', model: 'gpt-test' },
+        { role: 'user', content: 'Hi' },
+      );
+      expect(conversation).toMatchObject({
+        owner,
+        title: 'Weekend plans',
+        model: 'gpt-test',
+        messageCount: 1,
+      });
+      expect(message).toMatchObject({ conversationId: conversation.id, seq: 1, role: 'user', content: 'Hi' });
+      expect(conversation.updatedAt.getTime()).toBeGreaterThanOrEqual(message.createdAt.getTime());
+      expect(await store().get(conversation.id, owner)).toEqual(conversation);
+      expect(await store().recentMessages(conversation.id, 10)).toEqual([message]);
+      const next = await store().append(conversation.id, { role: 'assistant', content: 'Hello!' });
+      expect(next.seq).toBe(2);
     });
 
     it('gives each conversation its own id', async () => {
@@ -329,23 +337,18 @@ export function describeConversationStore(
       expect((await store().get(created.id, owner))?.messageCount).toBe(50);
     });
 
-    it.skipIf(skipRealMongo)(
-      'leaves no messages behind when deleted during appends (needs a real MongoDB)',
-      async () => {
-        const created = await create();
-        const appends = range(1, 20).map((i) =>
-          store().append(created.id, { role: 'user', content: `m${i}` }),
-        );
-        const deleted = store().delete(created.id, owner);
-        const results = await Promise.allSettled([...appends, deleted]);
-        for (const result of results) {
-          if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'not_found' });
-        }
-        expect(await deleted).toBe(true);
-        expect(await store().get(created.id, owner)).toBeNull();
-        expect(await store().recentMessages(created.id, 100)).toEqual([]);
-      },
-    );
+    it('leaves no messages behind when deleted during appends', async () => {
+      const created = await create();
+      const appends = range(1, 20).map((i) => store().append(created.id, { role: 'user', content: `m${i}` }));
+      const deleted = store().delete(created.id, owner);
+      const results = await Promise.allSettled([...appends, deleted]);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'not_found' });
+      }
+      expect(await deleted).toBe(true);
+      expect(await store().get(created.id, owner)).toBeNull();
+      expect(await store().recentMessages(created.id, 100)).toEqual([]);
+    });
 
     defineAttachmentCases(store, () => owner);
 

@@ -89,6 +89,12 @@ export interface NewConversation {
   model?: string;
 }
 
+/** A conversation created with its first message, as stored. */
+export interface NewConversationWithMessage {
+  conversation: ConversationRecord;
+  message: StoredMessage;
+}
+
 /** Opaque position for listing conversations newest first. */
 export interface ConversationCursor {
   updatedAt: Date;
@@ -101,6 +107,12 @@ export interface ConversationCursor {
  */
 export interface ConversationStore {
   create(input: NewConversation): Promise<ConversationRecord>;
+  /**
+   * A new conversation with its first message (a turn that starts one): as `create` then `append`, in one
+   * transaction where the store has them (SQLite: one commit instead of two, and never one without the
+   * other); MongoDB writes them one after the other, as the two calls would.
+   */
+  createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage>;
   /** The conversation if it exists and belongs to `owner`, else null. */
   get(id: string, owner: Owner): Promise<ConversationRecord | null>;
   /**

@@ -137,6 +137,18 @@ describe('EmbeddedConversationStore on SQLite', () => {
     }
   });
 
+  it('stores a new conversation and its first message in one transaction', async () => {
+    const store = open();
+    const executed = spyOnStatements();
+    const { conversation } = await store.createWithMessage(
+      { owner, title: 'One commit', platform: '', chatId: '' },
+      { role: 'user', content: 'Hi' },
+    );
+    const sources = executed.map((e) => e.source.trim().split(/\s+/)[0]);
+    expect(sources).toEqual(['BEGIN', 'INSERT', 'UPDATE', 'INSERT', 'COMMIT']);
+    expect((await store.get(conversation.id, owner))?.messageCount).toBe(1);
+  });
+
   /** Records every statement run through better-sqlite3 and how many rows it returned. */
   function spyOnStatements(): { source: string; rows: number }[] {
     const executed: { source: string; rows: number }[] = [];

@@ -4,6 +4,7 @@ import type {
   ConversationRecord,
   ConversationStore,
   NewConversation,
+  NewConversationWithMessage,
   NewMessage,
   Owner,
   StoredAttachment,
@@ -27,6 +28,11 @@ export class LinkedConversationStore implements ConversationStore {
   create(input: NewConversation): Promise<ConversationRecord> {
     const { clientId, userId } = input.owner;
     return this.#inner.create({ ...input, owner: { clientId, userId } });
+  }
+
+  createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage> {
+    const { clientId, userId } = input.owner;
+    return this.#inner.createWithMessage({ ...input, owner: { clientId, userId } }, message);
   }
 
   async get(id: string, owner: Owner): Promise<ConversationRecord | null> {

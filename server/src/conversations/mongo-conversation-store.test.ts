@@ -27,7 +27,7 @@ const freshDbName = (): string => `parley_test_${randomUUID().replaceAll('-', ''
 
 describeOverServer('MongoConversationStore over CongoDB', startCongo, { realMongo: false });
 // Registered only when a real server is given, so an unset variable adds no skipped tests beyond the
-// documented "(needs a real MongoDB)" cases.
+// "needs a real MongoDB" suite below.
 if (realMongoUrl) {
   const real = async (): Promise<Server> => ({ url: realMongoUrl, clientOptions: {}, stop: async () => {} });
   describeOverServer('MongoConversationStore over a real MongoDB (MONGODB_TEST_URL)', real, {
@@ -65,16 +65,12 @@ function defineSuites(start: () => Promise<Server>, options: { realMongo: boolea
 
   // The append/delete race case passes on CongoDB too: the store re-checks after inserting instead of
   // relying on transactions, so the whole contract runs on both servers.
-  describeConversationStore(
-    'contract',
-    async () => {
-      const db = client.db(freshDbName());
-      const store = new MongoConversationStore({ db });
-      await store.ensureIndexes();
-      return { store, cleanup: async () => void (await db.dropDatabase()) };
-    },
-    { needsRealMongo: 'run' },
-  );
+  describeConversationStore('contract', async () => {
+    const db = client.db(freshDbName());
+    const store = new MongoConversationStore({ db });
+    await store.ensureIndexes();
+    return { store, cleanup: async () => void (await db.dropDatabase()) };
+  });
 
   describe('driver-level behaviour', () => {
     const owner: Owner = { clientId: 'cli', userId: 'ada' };
@@ -153,7 +149,7 @@ function defineSuites(start: () => Promise<Server>, options: { realMongo: boolea
       });
     });
 
-    // The contract's "(needs a real MongoDB)" case, run here on every server: this store's correctness
+    // The contract's delete-during-appends case, run here on every server too: this store's correctness
     // under a racing delete rests on single-document writes only, which CongoDB has too.
     it('leaves no message behind when the conversation is deleted during appends', async () => {
       const { store } = await open();

@@ -18,6 +18,7 @@ import type {
   ConversationRecord,
   ConversationStore,
   NewConversation,
+  NewConversationWithMessage,
   NewMessage,
   Owner,
   StoredAttachment,
@@ -144,6 +145,14 @@ export class MongoConversationStore implements ConversationStore {
     };
     await guard(this.#conversations.insertOne(doc));
     return toConversation(doc);
+  }
+
+  async createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage> {
+    const conversation = await this.create(input);
+    const stored = await this.append(conversation.id, message);
+    // As append's $max left it.
+    const updatedAt = new Date(Math.max(conversation.updatedAt.getTime(), stored.createdAt.getTime()));
+    return { conversation: { ...conversation, messageCount: 1, updatedAt }, message: stored };
   }
 
   async get(id: string, owner: Owner): Promise<ConversationRecord | null> {

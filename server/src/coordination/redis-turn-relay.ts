@@ -1,24 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@parley/logger';
 import type { RedisClient, RedisConnection } from '../redis/redis-client.ts';
-
-/** Carries a running turn's events to requests on other replicas that re-attach to it. */
-export interface TurnRelay {
-  /** Appends events (JSON, in order) to the turn's log in one round trip; resolves once stored. */
-  publish(key: string, events: readonly string[]): Promise<void>;
-  /**
-   * The turn's events from the first, then as they are published, until the reader stops (after the last
-   * event), `signal` aborts, or nothing arrives for `idleMs` (the running replica died).
-   */
-  read(key: string, options: { signal: AbortSignal; idleMs: number }): AsyncGenerator<string>;
-  /**
-   * Marks one listener in this process as following the turn, until `leave()`: the process running the
-   * turn keeps it alive for it even when none of its own listeners are left.
-   */
-  attend(key: string): { leave(): void };
-  /** True while a listener in any process attends the turn. */
-  attended(key: string): Promise<boolean>;
-}
+import type { TurnRelay } from './turn-relay.ts';
 
 export interface RedisTurnRelayOptions {
   redis: RedisConnection;

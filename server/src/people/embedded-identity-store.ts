@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
+import { VersionedCache } from '../sqlite/versioned-cache.ts';
 import type { Identity } from './identity.ts';
 import type { IdentityStore, LinkedIdentity, NewLinkCode, PersonRecord } from './identity-store.ts';
 
@@ -28,9 +29,10 @@ const MIGRATIONS = [
    CREATE INDEX link_codes_by_expiry ON link_codes (expires_at);`,
 ];
 
+// `+?` where an ORDER BY follows: see the conversation store's SQL (SQLite re-plans on every run otherwise).
 const SQL = {
   personId: 'SELECT person_id FROM identities WHERE client_id = ? AND user_id = ? AND person_id IS NOT NULL',
-  members: `SELECT client_id, user_id, person_id, linked_at FROM identities WHERE person_id = ?
+  members: `SELECT client_id, user_id, person_id, linked_at FROM identities WHERE person_id = +?
     ORDER BY linked_at, client_id, user_id`,
   dropCodes: `DELETE FROM link_codes WHERE expires_at <= ?
     OR (client_id = ? AND user_id = ? AND redeemed_at IS NULL)`,
@@ -55,6 +57,13 @@ const SQL = {
       language = excluded.language, language_set_at = excluded.language_set_at`,
 } as const;
 
+/** The language read for `n` identities (prepared once per `n`). */
+function languageSql(n: number): string {
+  const match = Array.from({ length: n }, () => '(client_id = +? AND user_id = +?)').join(' OR ');
+  return `SELECT language FROM identities WHERE (${match}) AND language_set_at IS NOT NULL
+    ORDER BY language_set_at DESC LIMIT 1`;
+}
+
 interface MemberRow {
   client_id: string;
   user_id: string;
@@ -65,14 +74,24 @@ interface MemberRow {
 /**
  * IdentityStore in an embedded SQLite file (beside the conversations). Each method is one statement or
  * one transaction: processes sharing the file (WORKERS > 1) see each claim exactly once.
+ *
+ * Every turn asks for its owner's person and language, which change only when someone links or picks a
+ * language: those answers are kept in a {@link VersionedCache} (one `PRAGMA data_version` a lookup instead
+ * of the reads), forgotten when this store writes a link or language, or any other connection commits.
  */
 export class EmbeddedIdentityStore implements IdentityStore {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
   readonly #saveCode: (code: NewLinkCode) => boolean;
+  readonly #people: VersionedCache<{ personId: string; members: MemberRow[] } | null>;
+  readonly #languages: VersionedCache<string>;
+  /** The language read, by number of identities. */
+  readonly #languageReads: Database.Statement<string[], { language: string }>[] = [];
 
   constructor(options: { path: string }) {
     this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'identity database' });
+    this.#people = new VersionedCache(this.#db);
+    this.#languages = new VersionedCache(this.#db);
     this.#saveCode = this.#db.transaction((code: NewLinkCode) => {
       const now = code.createdAt.getTime();
       const { clientId, userId } = code.issuer;
@@ -84,10 +103,14 @@ export class EmbeddedIdentityStore implements IdentityStore {
   }
 
   async personOf(identity: Identity): Promise<PersonRecord | null> {
-    const row = this.#prepare<{ person_id: string }>(SQL.personId).get(identity.clientId, identity.userId);
-    if (!row) return null;
-    const members = this.#prepare<MemberRow>(SQL.members).all(row.person_id);
-    return { personId: row.person_id, identities: members.map(toLinked) };
+    const { clientId, userId } = identity;
+    const found = this.#people.get(keyOf(identity), () => {
+      const row = this.#prepare<{ person_id: string }>(SQL.personId).get(clientId, userId);
+      if (!row) return null;
+      return { personId: row.person_id, members: this.#prepare<MemberRow>(SQL.members).all(row.person_id) };
+    });
+    // A fresh record each call: callers may keep or change what they get.
+    return found && { personId: found.personId, identities: found.members.map(toLinked) };
   }
 
   async saveCode(code: NewLinkCode): Promise<boolean> {
@@ -110,14 +133,18 @@ export class EmbeddedIdentityStore implements IdentityStore {
     this.#db.transaction(() => {
       for (const { clientId, userId } of identities) statement.run(clientId, userId, personId, at.getTime());
     })();
+    this.#changed();
   }
 
   async merge(from: string, to: string): Promise<void> {
     this.#prepare(SQL.merge).run(to, from);
+    this.#changed();
   }
 
   async leave(identity: Identity): Promise<boolean> {
-    return this.#prepare(SQL.leave).run(identity.clientId, identity.userId).changes > 0;
+    const left = this.#prepare(SQL.leave).run(identity.clientId, identity.userId).changes > 0;
+    this.#changed();
+    return left;
   }
 
   async people(options: { clientId?: string; limit: number }): Promise<PersonRecord[]> {
@@ -134,17 +161,19 @@ export class EmbeddedIdentityStore implements IdentityStore {
 
   async language(identities: readonly Identity[]): Promise<string> {
     if (identities.length === 0) return '';
-    const match = identities.map(() => '(client_id = ? AND user_id = ?)').join(' OR ');
-    const sql = `SELECT language FROM identities WHERE (${match}) AND language_set_at IS NOT NULL
-      ORDER BY language_set_at DESC LIMIT 1`;
-    const row = this.#prepare<{ language: string }>(sql).get(
-      ...identities.flatMap((i) => [i.clientId, i.userId]),
-    );
-    return row?.language ?? '';
+    return this.#languages.get(identities.map(keyOf).join('\u0001'), () => {
+      let statement = this.#languageReads[identities.length];
+      if (!statement) {
+        statement = this.#db.prepare<string[], { language: string }>(languageSql(identities.length));
+        this.#languageReads[identities.length] = statement;
+      }
+      return statement.get(...identities.flatMap((i) => [i.clientId, i.userId]))?.language ?? '';
+    });
   }
 
   async setLanguage(identity: Identity, language: string, at: Date): Promise<void> {
     this.#prepare(SQL.setLanguage).run(identity.clientId, identity.userId, language, at.getTime());
+    this.#changed();
   }
 
   async ping(): Promise<void> {
@@ -155,6 +184,12 @@ export class EmbeddedIdentityStore implements IdentityStore {
     if (this.#db.open) this.#db.close();
   }
 
+  /** After a write through this connection (which does not change its own data_version). */
+  #changed(): void {
+    this.#people.clear();
+    this.#languages.clear();
+  }
+
   #prepare<T = unknown>(sql: string): Database.Statement<unknown[], T> {
     let statement = this.#statements.get(sql);
     if (!statement) {
@@ -163,6 +198,10 @@ export class EmbeddedIdentityStore implements IdentityStore {
     }
     return statement as Database.Statement<unknown[], T>;
   }
+}
+
+function keyOf(identity: Identity): string {
+  return `${identity.clientId}\u0000${identity.userId}`;
 }
 
 function toLinked(row: MemberRow): LinkedIdentity {

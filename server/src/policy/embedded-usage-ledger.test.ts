@@ -46,6 +46,26 @@ describe('EmbeddedUsageLedger on SQLite', () => {
     }
   });
 
+  it("sees another process's block and budget on the next admission read", async () => {
+    // Two ledgers on one file stand for two server processes sharing it (WORKERS > 1).
+    const owner = { clientId: 'bot', userId: 'ada' };
+    const ours = new EmbeddedUsageLedger({ path });
+    const theirs = new EmbeddedUsageLedger({ path });
+    try {
+      expect(await ours.controls(owner)).toEqual({});
+      await theirs.block(owner, { reason: 'spam', blockedAt: new Date(1_000), blockedBy: 'admin' });
+      expect((await ours.controls(owner)).blocked?.reason).toBe('spam');
+      await theirs.unblock(owner);
+      await theirs.setBudget(owner, { daily: { tokens: 10 } });
+      expect(await ours.controls(owner)).toEqual({ budget: { daily: { tokens: 10 } } });
+      await ours.setBudget(owner, null);
+      expect(await ours.controls(owner)).toEqual({});
+      expect(await theirs.controls(owner)).toEqual({});
+    } finally {
+      await Promise.all([ours.close(), theirs.close()]);
+    }
+  });
+
   it('refuses a database written by a newer schema', async () => {
     await new EmbeddedUsageLedger({ path }).close();
     const db = new Database(path);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
+import { VersionedCache } from '../sqlite/versioned-cache.ts';
 import {
   type BlockRecord,
   type BudgetOverride,
@@ -80,14 +81,21 @@ interface ControlsRow {
  * UsageLedger in an embedded SQLite file (its own file beside the conversations). Each charge is one
  * upsert statement, atomic in SQLite: concurrent charges all count, from this process or any other
  * sharing the file (WORKERS > 1).
+ *
+ * Admission reads a user's controls before every turn; admins change them rarely. They are kept in a
+ * {@link VersionedCache}: forgotten when this ledger blocks, unblocks or sets a budget, or when any other
+ * connection commits to the file (another process's charges included, so with WORKERS > 1 most
+ * lookups read again; one process's own charges keep them).
  */
 export class EmbeddedUsageLedger implements UsageLedger {
   readonly #db: Database.Database;
   // Admission reads and charging run on every turn: prepare each statement once (report's few shapes too).
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
+  readonly #controls: VersionedCache<ControlsRow | null>;
 
   constructor(options: { path: string }) {
     this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'usage database' });
+    this.#controls = new VersionedCache(this.#db);
   }
 
   async charge(owner: UsageOwner, model: string, day: string, amount: UsageAmount): Promise<void> {
@@ -133,7 +141,11 @@ export class EmbeddedUsageLedger implements UsageLedger {
   }
 
   async controls(owner: UsageOwner): Promise<UserControls> {
-    const row = this.#prepare<ControlsRow>(SQL.controls).get(owner.clientId, owner.userId);
+    const { clientId, userId } = owner;
+    const row = this.#controls.get(
+      `${clientId}\u0000${userId}`,
+      () => this.#prepare<ControlsRow>(SQL.controls).get(clientId, userId) ?? null,
+    );
     if (!row) return {};
     const controls: UserControls = {};
     const blocked = toBlock(row);
@@ -150,10 +162,13 @@ export class EmbeddedUsageLedger implements UsageLedger {
       record.blockedAt.getTime(),
       record.blockedBy,
     );
+    this.#controls.clear();
   }
 
   async unblock(owner: UsageOwner): Promise<boolean> {
-    return this.#prepare(SQL.unblock).run(owner.clientId, owner.userId).changes > 0;
+    const unblocked = this.#prepare(SQL.unblock).run(owner.clientId, owner.userId).changes > 0;
+    this.#controls.clear();
+    return unblocked;
   }
 
   async setBudget(owner: UsageOwner, budget: BudgetOverride | null): Promise<void> {
@@ -162,6 +177,7 @@ export class EmbeddedUsageLedger implements UsageLedger {
       owner.userId,
       budget === null ? null : JSON.stringify(budget),
     );
+    this.#controls.clear();
   }
 
   async blockedUsers(clientId?: string): Promise<(UsageOwner & BlockRecord)[]> {

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { gate } from '../../../tests/support/gate.ts';
 import type { LlmUsage } from '../assistant/llm.ts';
 import { ScriptedLlm } from '../assistant/scripted-llm.ts';
 import type { UsageOwner } from './usage-ledger.ts';
@@ -42,10 +42,13 @@ describe('UsageMeter', () => {
 
   it('hands calls that finish after the turn (a background title) to the late charge', async () => {
     const { meter, llm, late } = setup();
+    const turnOver = gate();
     let background: Promise<unknown> = Promise.resolve();
     const { usage } = await meter.measure(owner, async () => {
-      background = sleep(20).then(() => llm.complete({ ...ask, model: 'titles' }));
+      background = turnOver.opened.then(() => llm.complete({ ...ask, model: 'titles' }));
     });
+    // The background call is made once the turn has ended.
+    turnOver.open();
     await background;
     expect(usage.size).toBe(0);
     expect(late).toEqual([[owner, 'titles', { promptTokens: 10, completionTokens: 5, totalTokens: 15 }]]);

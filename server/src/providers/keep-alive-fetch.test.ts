@@ -4,8 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gate } from '../../../tests/support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
-import { createKeepAliveFetch, type FetchFunction } from './keep-alive-fetch.ts';
+import {
+  claimNodeBody,
+  createKeepAliveFetch,
+  type FetchFunction,
+  NODE_BODY_ONLY,
+} from './keep-alive-fetch.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -82,6 +88,30 @@ describe('createKeepAliveFetch', () => {
     expect((await reader.read()).done).toBe(true);
   });
 
+  it('answers a flagged successful event stream with no web body, its Node stream for the claiming', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      res.end('data: one\n\n');
+    };
+    const res = await fetch(`${base}/stream`, NODE_BODY_ONLY);
+    expect(res.body).toBeNull();
+    const node = claimNodeBody(res);
+    let text = '';
+    for await (const chunk of node ?? []) text += String(chunk);
+    expect(text).toBe('data: one\n\n');
+  });
+
+  it('keeps the web body of a flagged answer that is an error or not an event stream', async () => {
+    for (const [status, type] of [
+      [429, 'text/event-stream'],
+      [200, 'application/json'],
+    ] as const) {
+      handler = (_req, res) => res.writeHead(status, { 'content-type': type }).end('{"error":{}}');
+      const res = await fetch(`${base}/x`, NODE_BODY_ONLY);
+      expect(await res.text(), `${status} ${type}`).toBe('{"error":{}}');
+    }
+  });
+
   it('ends the request when its signal aborts mid-body, and the body read rejects', async () => {
     const closed = new Promise<void>((resolve) => {
       handler = (req, res) => {
@@ -107,11 +137,14 @@ describe('createKeepAliveFetch', () => {
   });
 
   it('errors the body when the server dies mid-answer', async () => {
+    const answered = gate();
     handler = (req, res) => {
       res.writeHead(200).write('half');
-      setTimeout(() => req.socket.destroy(), 10);
+      // Dies once the client has the response, so the body (not the fetch) is what breaks.
+      void answered.opened.then(() => req.socket.destroy());
     };
     const res = await fetch(`${base}/dies`);
+    answered.open();
     await expect(res.text()).rejects.toThrow();
   });
 

@@ -20,6 +20,18 @@ export interface KeepAliveFetch {
   close(): void;
 }
 
+/**
+ * A fetch `init` flag (the openai SDK passes its `fetchOptions` through): the caller reads a successful
+ * `text/event-stream` answer only through {@link claimNodeBody}, so its Response is made without a web
+ * stream (`body` null). Any other answer (an error status, a JSON one) keeps its web body.
+ */
+// Typed as fetch options without the four the SDK sets itself: its `fetchOptions` takes only those, and
+// passes every key on to the fetch.
+export const NODE_BODY_ONLY = { parleyNodeBodyOnly: true } as unknown as Omit<
+  RequestInit,
+  'body' | 'headers' | 'method' | 'signal'
+>;
+
 /** The Node stream under each Response this fetch made, until its web body starts reading it or it is claimed. */
 const nodeBodies = new WeakMap<Response, Readable>();
 
@@ -73,7 +85,9 @@ export function createKeepAliveFetch(options: KeepAliveFetchOptions = {}): KeepA
     const hasBody = !NULL_BODY_STATUS.has(status) && method !== 'HEAD';
     if (!hasBody) res.resume();
     const source = hasBody ? decoded(res, headers) : undefined;
-    const stream = source ? webStream(source, init.signal, () => nodeBodies.delete(response)) : null;
+    const nodeOnly = source !== undefined && claimsEventStream(init, status, headers);
+    const stream =
+      source && !nodeOnly ? webStream(source, init.signal, () => nodeBodies.delete(response)) : null;
     const response = new Response(stream, { status, statusText: res.statusMessage ?? '', headers });
     if (source) nodeBodies.set(response, source);
     return response;
@@ -112,6 +126,12 @@ function request(
     req.once('response', resolve);
     req.end(body);
   });
+}
+
+function claimsEventStream(init: RequestInit, status: number, headers: Headers): boolean {
+  const flagged = (init as { parleyNodeBodyOnly?: boolean }).parleyNodeBodyOnly === true;
+  if (!flagged || status < 200 || status > 299) return false;
+  return headers.get('content-type')?.trim().toLowerCase().startsWith('text/event-stream') === true;
 }
 
 function isBytes(body: unknown): body is Uint8Array {

@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@parley/logger';
 import { isBrokenCircuitError } from 'cockatiel';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type BreakerState, createResilience } from './resilience.ts';
 
 class Transient extends Error {}
@@ -50,17 +52,23 @@ describe('createResilience', () => {
   });
 
   it('rejects as soon as the caller aborts, even while waiting to retry', async () => {
+    const logged: string[] = [];
+    const destination = new Writable({ write: (chunk, _, done) => done(void logged.push(String(chunk))) });
     const policy = createResilience({
       name: 'probe',
       isTransient,
       retries: 1,
       backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+      logger: createLogger({ name: 'test', level: 'debug', pretty: false, destination }),
     });
     const caller = new AbortController();
     const call = policy.execute(async () => {
       throw new Transient();
     }, caller.signal);
-    setTimeout(() => caller.abort(new Error('left')), 10);
+    call.catch(() => {});
+    // The caller leaves once the 60 s wait has begun (the policy logs it): served out, it would time out.
+    await vi.waitFor(() => expect(logged.join('')).toContain('"msg":"retrying"'), { timeout: 5_000 });
+    caller.abort(new Error('left'));
     await expect(call).rejects.toThrow('left');
   });
 });

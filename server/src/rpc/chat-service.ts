@@ -1,15 +1,15 @@
 import type { ChatServiceTwirp, GetSessionResponse } from '@parley/rpc';
 import type { TwirpContext } from 'twirp-ts';
 import type { ConversationService } from '../conversations/conversation-service.ts';
-import { AppError, ValidationError } from '../errors/app-error.ts';
+import { ValidationError } from '../errors/app-error.ts';
 import type { ToolRunner } from '../tools/tool-runner.ts';
 import type { Idempotency } from '../turns/idempotency.ts';
-import { collect, continueCall, startCall } from '../turns/turn-calls.ts';
 import type { TurnEngine } from '../turns/turn-engine.ts';
 import type { TurnGate } from '../turns/turn-gate.ts';
 import { withErrorTranslation } from './error-translation.ts';
-import { originOf, requestContext } from './request-context.ts';
-import { continueInput, continueResponse, startInput, startResponse } from './turn-wire.ts';
+import { requestContext } from './request-context.ts';
+import { continueResponse, startResponse } from './turn-wire.ts';
+import { continueTurn, startTurn } from './unary-turns.ts';
 import { type ChatServiceLimits, chatOf, ownerOf as ownerOfClient, validId } from './validation.ts';
 import {
   decodeConversationCursor,
@@ -45,20 +45,15 @@ export type ToolCatalog = Pick<ToolRunner, 'definitions'>;
  * {@link withErrorTranslation} so no internal text reaches a client.
  */
 export function createChatService(deps: ChatServiceDeps): ChatServiceTwirp {
-  const { service, idempotency, engine } = deps;
+  const { service, idempotency } = deps;
   const handlers: ChatServiceTwirp = {
+    // JSON callers of these two are served by unary-turns.ts's route; protobuf callers come here.
     async StartConversation(ctx, req) {
-      const context = requestContext(ctx.req);
-      const input = startInput(context.clientId, req, deps.limits);
-      const call = startCall(deps, originOf(context, req.requestId), input);
-      return startResponse((await answered(collect(engine, call, context.signal))).final);
+      return startResponse((await startTurn(deps, requestContext(ctx.req), req)).final);
     },
 
     async ContinueConversation(ctx, req) {
-      const context = requestContext(ctx.req);
-      const input = continueInput(context.clientId, req, deps.limits);
-      const call = continueCall(deps, originOf(context, req.requestId), input);
-      const { started, final } = await answered(collect(engine, call, context.signal));
+      const { started, final } = await continueTurn(deps, requestContext(ctx.req), req);
       return continueResponse(started, final);
     },
 
@@ -148,13 +143,6 @@ function pageSize(requested: number, fallback: number, max: number): number {
     throw new ValidationError('page_size', 'must not be negative', { max_page_size: String(max) });
   }
   return requested === 0 ? fallback : Math.min(requested, max);
-}
-
-async function answered<T>(outcome: Promise<T | undefined>): Promise<T> {
-  const result = await outcome;
-  // Only when the caller left: nobody reads this answer.
-  if (!result) throw new AppError('canceled', 'the call was cancelled');
-  return result;
 }
 
 function ownerOf(ctx: TwirpContext, session: Parameters<typeof ownerOfClient>[1]) {

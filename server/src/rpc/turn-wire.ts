@@ -11,6 +11,7 @@ import {
 import type { ContinueTurnInput, StartTurnInput } from '../turns/turn-calls.ts';
 import type { TurnDone, TurnEnd, TurnEvent, TurnStarted } from '../turns/turn-event.ts';
 import { twirpErrorOf } from './errors.ts';
+import { doneEventJson, startedEventJson } from './turn-json.ts';
 import {
   type ChatServiceLimits,
   chatOf,
@@ -111,10 +112,14 @@ export function toWireEvent(event: TurnEvent): WireEvent {
 
 /**
  * The event as one Server-Sent Events frame: `event: <kind>` and the `TurnEvent`'s proto JSON as `data:`.
- * Deltas, most of a stream, are written by hand (the same JSON; a test holds them to the proto writer).
+ * Deltas (most of a stream), `started` and `done` are written by hand: the same JSON, held to the proto
+ * writer by tests.
  */
 export function sseFrame(event: TurnEvent): string {
   if (event.type === 'delta') return deltaFrame(event.text);
+  // Once per turn each, written by hand too (turn-json.ts).
+  if (event.type === 'started') return `event: started\ndata: ${startedEventJson(event)}\n\n`;
+  if (event.type === 'done') return `event: done\ndata: ${doneEventJson(event)}\n\n`;
   const wire = toWireEvent(event);
   return `event: ${wire.oneofKind}\ndata: ${WireTurnEvent.toJsonString({ event: wire }, JSON_OPTIONS)}\n\n`;
 }
@@ -162,7 +167,8 @@ export function startResponse(final: TurnEnd): StartConversationResponse {
   });
 }
 
-function doneOrThrow(final: TurnEnd): TurnDone {
+/** The turn's `done`, or its error as the Twirp error a unary caller gets. */
+export function doneOrThrow(final: TurnEnd): TurnDone {
   if (final.type === 'error') throw twirpErrorOf(final.error);
   return final;
 }

@@ -130,11 +130,10 @@ describe('WeatherService through get_weather', () => {
     expect(api.requestCount).toBe(3);
     expect(states).toEqual(['open']);
 
-    // A provider this slow would hold the call for seconds; an open breaker never reaches it.
+    // A provider this slow would hold the call for seconds; an open breaker never reaches it (the
+    // request count below stays at 3).
     api.setLatency(5000);
-    const started = performance.now();
     const result = await ask({ location: 'Rome' });
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(result).toMatchObject({ isError: true, outcome: 'unavailable' });
     expect(result.content).toBe(
       'unavailable: the weather service cannot be reached right now and nothing is cached; never invent weather data',

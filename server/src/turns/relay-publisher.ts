@@ -1,12 +1,46 @@
 import type { Logger } from '@parley/logger';
-import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
+import type { TurnRelay } from '../coordination/turn-relay.ts';
 import { encodeEvent, isFinal, type TurnEvent } from './turn-event.ts';
 
 /**
  * How long events gather before one relay write carries them: bounds writes per turn and Redis load
- * (every turn with a request_id publishes, followed or not: at model speed, 5 writes a second, not 20).
+ * (with Redis every turn with a request_id publishes, followed or not: at model speed, 5 writes a second,
+ * not 20).
  */
 const FLUSH_MS = 200;
+
+/** Where a running turn's events go for listeners in other processes. */
+export interface TurnOutlet {
+  push(event: TurnEvent): void;
+  /** Publishes what is pending and waits for every publish to settle. */
+  close(): Promise<void>;
+}
+
+/**
+ * The outlet of a turn with a key: a {@link RelayPublisher} from the start, or, when the relay carries a
+ * turn only once another process follows it (`offer`), nothing until then; from then on the turn's
+ * events so far (`replay`) and a publisher for the rest.
+ */
+export function relayOutlet(
+  relay: TurnRelay,
+  key: string,
+  logger: Logger,
+  replay: () => readonly TurnEvent[],
+): TurnOutlet {
+  if (!relay.offer) return new RelayPublisher(relay, key, logger);
+  let publisher: RelayPublisher | undefined;
+  const offer = relay.offer(key, () => {
+    publisher = new RelayPublisher(relay, key, logger);
+    return replay().map(encodeEvent);
+  });
+  return {
+    push: (event) => publisher?.push(event),
+    async close() {
+      await publisher?.close();
+      offer.withdraw();
+    },
+  };
+}
 
 /**
  * Publishes a running turn's events to the relay in order. Events gather for up to 200 ms (deltas merged)
@@ -15,7 +49,7 @@ const FLUSH_MS = 200;
  * for this turn (logged once): followers on other replicas then time out, while this replica's own
  * clients are unaffected.
  */
-export class RelayPublisher {
+export class RelayPublisher implements TurnOutlet {
   readonly #relay: TurnRelay;
   readonly #key: string;
   readonly #logger: Logger;

@@ -98,12 +98,16 @@ export class RunningTurn {
   }
 
   attach(delivery: Delivery): void {
-    for (const event of this.#log) delivery.send(event);
-    if (this.#text) delivery.send({ type: 'delta', text: this.#text });
+    for (const event of this.replay()) delivery.send(event);
     if (this.#finished || (delivery.over && !delivery.left)) return;
     clearTimeout(this.#grace);
     this.#listeners.add(delivery);
     delivery.onLeave(() => this.#leave(delivery));
+  }
+
+  /** The events so far, as a re-attaching listener receives them (consecutive deltas merged). */
+  replay(): TurnEvent[] {
+    return this.#text ? [...this.#log, { type: 'delta', text: this.#text }] : [...this.#log];
   }
 
   publish(event: TurnEvent): void {

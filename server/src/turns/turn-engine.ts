@@ -9,12 +9,12 @@
 // See docs/architecture.md for the sequence of a turn.
 import type { Logger } from '@parley/logger';
 import type { TurnScope } from '../conversations/turn-scope.ts';
-import type { TurnRelay } from '../coordination/redis-turn-relay.ts';
+import type { TurnRelay } from '../coordination/turn-relay.ts';
 import { AppError, UnavailableError } from '../errors/app-error.ts';
 import { toPublicError } from '../errors/public-error.ts';
 import { linkSignals, untilAborted } from '../providers/abort.ts';
 import { type Idempotency, type IdempotentCall, keyOf } from './idempotency.ts';
-import { RelayPublisher } from './relay-publisher.ts';
+import { relayOutlet } from './relay-publisher.ts';
 import { Delivery, RunningTurn, type TurnListener } from './running-turn.ts';
 import {
   decodeEvent,
@@ -38,7 +38,7 @@ export interface TurnCall {
 
 export interface TurnEngineDeps {
   idempotency: Idempotency;
-  /** Re-attaching across processes (Redis Streams); without it, only within this process. */
+  /** Re-attaching across processes (Redis, or the pool's primary); without it, only within this process. */
   relay?: TurnRelay;
   logger: Logger;
   /** How long a turn nobody listens to keeps running, for a client reconnecting. Default 750 ms. */
@@ -92,13 +92,14 @@ export class TurnEngine {
     this.#shutdown.abort(new Error('server shutting down'));
   }
 
-  async #route(call: TurnCall, key: string, delivery: Delivery): Promise<void> {
+  /** `follow`: false once following through the relay found the turn running nowhere. */
+  async #route(call: TurnCall, key: string, delivery: Delivery, follow = true): Promise<void> {
     if (!key) return this.#start(call, '', false, delivery);
     const local = this.#running.get(key);
     if (local) return local.attach(delivery);
     const claim = await this.#deps.idempotency.claim(key, {
       logger: call.logger,
-      whileRunning: () => this.#followRunning(key, delivery, call.logger),
+      whileRunning: () => this.#followRunning(call, key, delivery, follow),
     });
     if (claim.status === 'unguarded') return this.#start(call, '', false, delivery);
     if (claim.status === 'started') return this.#start(call, key, claim.retryOfFailure, delivery);
@@ -110,14 +111,14 @@ export class TurnEngine {
   }
 
   /** Another call holds the key: attach to it here, follow it on another process, or keep waiting. */
-  #followRunning(key: string, delivery: Delivery, logger: Logger): boolean {
+  #followRunning(call: TurnCall, key: string, delivery: Delivery, follow: boolean): boolean {
     const local = this.#running.get(key);
     if (local) {
       local.attach(delivery);
       return true;
     }
-    if (this.#deps.relay) {
-      void this.#follow(this.#deps.relay, key, delivery, logger);
+    if (this.#deps.relay && follow) {
+      void this.#follow(this.#deps.relay, call, key, delivery);
       return true;
     }
     return delivery.over;
@@ -139,7 +140,8 @@ export class TurnEngine {
 
   async #execute(turn: RunningTurn, call: TurnCall, key: string, retryOfFailure: boolean): Promise<void> {
     const { logger } = call;
-    const relay = key && this.#deps.relay ? new RelayPublisher(this.#deps.relay, key, logger) : undefined;
+    const relay =
+      key && this.#deps.relay ? relayOutlet(this.#deps.relay, key, logger, () => turn.replay()) : undefined;
     const publish = (event: TurnEvent) => {
       turn.publish(event);
       relay?.push(event);
@@ -171,7 +173,7 @@ export class TurnEngine {
       // Recorded before `done` goes out: a retry arriving after it finds the record, never a gap.
       if (key) await this.#deps.idempotency.settle(key, started && encodeRecord({ started, done }), logger);
     } catch (err) {
-      final = failure(this.#why(err, deadline, turn), logger);
+      final = failure(this.#why(err, deadline, turn, logger), logger);
       if (key) await this.#deps.idempotency.settle(key, undefined, logger);
     } finally {
       linked.release();
@@ -183,7 +185,7 @@ export class TurnEngine {
   }
 
   /** What cut a turn short, as the error its listeners (if any are left) are told. */
-  #why(err: unknown, deadline: AbortSignal, turn: RunningTurn): unknown {
+  #why(err: unknown, deadline: AbortSignal, turn: RunningTurn, logger: Logger): unknown {
     if (deadline.aborted) {
       return new AppError(
         'deadline_exceeded',
@@ -197,12 +199,20 @@ export class TurnEngine {
     if (this.#shutdown.signal.aborted) {
       return new UnavailableError('the server is restarting; retry with the same request_id', { cause: err });
     }
-    if (turn.controller.signal.aborted) return new AppError('canceled', 'every client left', { cause: err });
+    if (turn.controller.signal.aborted) {
+      logger.info('turn cut short: every client left');
+      return new AppError('canceled', 'every client left', { cause: err });
+    }
     return err;
   }
 
-  /** Follows a turn running in another process through the relay, from its first event. */
-  async #follow(relay: TurnRelay, key: string, delivery: Delivery, logger: Logger): Promise<void> {
+  /**
+   * Follows a turn running in another process through the relay, from its first event. When the relay
+   * ends without the last event (the turn runs nowhere any more: it ended just now, or its process
+   * died), the turn's record answers, as it would a retry.
+   */
+  async #follow(relay: TurnRelay, call: TurnCall, key: string, delivery: Delivery): Promise<void> {
+    const { logger } = call;
     const controller = new AbortController();
     delivery.onLeave(() => controller.abort());
     // The process running the turn keeps it while this listener follows it.
@@ -220,8 +230,9 @@ export class TurnEngine {
       attendance.leave();
     }
     if (delivery.over) return;
-    const lost = new UnavailableError('the turn with this request_id stopped answering; retry');
-    delivery.send(failure(lost, logger));
+    await this.#route(call, key, delivery, false).catch((err: unknown) =>
+      delivery.send(failure(err, logger)),
+    );
   }
 }
 
