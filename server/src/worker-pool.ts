@@ -224,6 +224,10 @@ export function workerChannel(): RelayChannel {
       process.on('message', listener);
       return () => process.off('message', listener);
     },
+    onClose: (listener) => {
+      process.once('disconnect', listener);
+      return () => process.off('disconnect', listener);
+    },
   };
 }
 

@@ -6,23 +6,23 @@ import { SSE_ROUTES } from '@parley/rpc';
 import { startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import {
   linksToEachWorker,
+  linkTo,
   listening,
   logLines,
   newLink,
   type SseEvent,
   startWorkerPool,
   streamOnLink,
-  type WorkerLink,
 } from '../support/worker-pool.ts';
 import { cpuTimeMs } from './processes.ts';
 
 // CPU of re-attaching across the workers of a pool without Redis, on the real server (WORKERS=2, the
 // embedded default, sources through tsx): BENCH_ROUNDS (3) rounds of two slices of BENCH_TURNS (100)
 // streamed turns with a request_id (30 pieces 40 ms apart), BENCH_CONCURRENT (10) at a time. Each turn
-// starts on a new connection (whichever worker the primary gives it to). `plain` reads it to its end
-// there; `re-attached` reads 3 pieces, hangs up and repeats the request on a kept-alive connection to
-// the other worker, which follows the turn through the primary to its end. Prints the CPU a turn of the
-// primary and of both workers together, per way. Run from tests/:
+// starts on a new connection (whichever worker it lands on). `plain` reads it to its end there;
+// `re-attached` reads 3 pieces, hangs up and repeats the request on a new connection to the other
+// worker, which follows the turn through the primary to its end. Prints the CPU a turn of the primary
+// and of both workers together, per way. Run from tests/:
 // node --conditions=@parley/source --import tsx bench/reattach-pool-cpu.ts
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
@@ -34,16 +34,16 @@ const model = await startOpenAiStandIn({ stream: { chunks: 30, intervalMs: 40 },
 const dataDir = await mkdtemp(join(tmpdir(), 'parley-reattach-cpu-'));
 const pool = await startWorkerPool({ dataDir, openAiUrl: model.url, apiKey: KEY });
 try {
-  const links = await linksToEachWorker(pool.url, CONCURRENT);
-  const workers = [...new Set(links.map((l) => l.worker))];
+  const links = await linksToEachWorker(pool.url, 1);
+  const workers = links.map((l) => l.worker);
   const pids = [pool.child.pid ?? 0, ...workers.map(pidOf)];
   const totals = { plain: { primary: 0, workers: 0 }, 're-attached': { primary: 0, workers: 0 } };
   // Warm-up (JIT, tsx's first loads), not counted.
-  await slice(links);
+  await slice(workers);
   for (let round = 0; round < ROUNDS; round++) {
     for (const way of ['plain', 're-attached'] as const) {
       const before = pids.map((pid) => cpuTimeMs(pid) ?? 0);
-      await slice(way === 're-attached' ? links : undefined);
+      await slice(way === 're-attached' ? workers : undefined);
       const used = pids.map((pid, i) => (cpuTimeMs(pid) ?? 0) - (before[i] ?? 0));
       totals[way].primary += used[0] ?? 0;
       totals[way].workers += (used[1] ?? 0) + (used[2] ?? 0);
@@ -67,11 +67,11 @@ function pidOf(worker: number): number {
   return listening(logLines(pool)).find((line) => line.worker === worker)?.pid ?? 0;
 }
 
-/** Runs TURNS turns; with `followers`, each is re-attached on a link to the worker not running it. */
-async function slice(followers: WorkerLink[] | undefined): Promise<void> {
+/** Runs TURNS turns; with `workers`, each is re-attached on the one not running it. */
+async function slice(workers: number[] | undefined): Promise<void> {
   let next = 0;
   const route = `${pool.url}${SSE_ROUTES.StartConversation}`;
-  const run = async (lane: number) => {
+  const run = async () => {
     while (next++ < TURNS) {
       const user = `bench-${randomUUID()}`;
       const body = {
@@ -81,8 +81,8 @@ async function slice(followers: WorkerLink[] | undefined): Promise<void> {
       };
       const link = await newLink(pool.url);
       const first = streamOnLink(route, link, KEY, body);
-      const follower = followers?.filter((l) => l.worker !== link.worker)[lane];
-      if (!follower) {
+      const other = workers?.find((w) => w !== link.worker);
+      if (other === undefined) {
         await first.until(isOver);
         link.agent.destroy();
         continue;
@@ -90,12 +90,14 @@ async function slice(followers: WorkerLink[] | undefined): Promise<void> {
       await first.until((events) => events.filter((e) => e.event === 'delta').length >= 3);
       first.leave();
       link.agent.destroy();
+      const follower = await linkTo(pool.url, other);
       const again = streamOnLink(route, follower, KEY, body);
       await again.until(isOver);
+      follower.agent.destroy();
       if (again.events.at(-1)?.event !== 'done') throw new Error(JSON.stringify(again.events.at(-1)));
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENT }, (_, lane) => run(lane)));
+  await Promise.all(Array.from({ length: CONCURRENT }, run));
 }
 
 function isOver(events: SseEvent[]): boolean {

@@ -324,15 +324,31 @@ describe('re-attaching on another replica after the client left the first', () =
   it('keeps the turn alive for the listener on B: the whole reply, stored whole, one model call', async () => {
     const { model, a, b } = pair;
     const words = 'one two three four five six seven eight nine ten eleven twelve';
-    model.script({ reply: words, stream: { chunks: 12, intervalMs: 80 } });
+    // The answer waits after three pieces until A has seen its client leave, so only B's attendance can
+    // keep the turn going through A's grace; B follows before A's client leaves, so no timing decides it.
+    const aSawLeave = gate();
+    model.script({
+      reply: words,
+      stream: { chunks: 12, intervalMs: 80 },
+      hold: { afterChunks: 3, until: aSawLeave.opened },
+    });
     const request = { message: 'count', session: { ...session, chatId: 'hop' }, requestId: randomUUID() };
     const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
     const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
-    let deltas = 0;
-    for await (const { event } of onA.streamContinueConversation(request)) {
-      if (event.oneofKind === 'delta' && ++deltas === 3) break;
+    const fromA = onA.streamContinueConversation(request)[Symbol.asyncIterator]();
+    for (;;) {
+      const { value, done } = await fromA.next();
+      if (done) throw new Error('A ended before its first piece');
+      if (value.event.oneofKind === 'delta') break;
     }
-    const followed = await all(onB.streamContinueConversation(request));
+    const fromB = onB.streamContinueConversation(request)[Symbol.asyncIterator]();
+    const head: TurnEvent[] = [];
+    while (!kinds(head).includes('delta')) head.push((await fromB.next()).value as TurnEvent);
+    const leftBefore = await disconnects(a.url);
+    await fromA.return?.();
+    await until(async () => (await disconnects(a.url)) > leftBefore);
+    aSawLeave.open();
+    const followed = [...head, ...(await all({ [Symbol.asyncIterator]: () => fromB }))];
     expect(text(followed)).toBe(words);
     const done = followed.at(-1)?.event;
     if (done?.oneofKind !== 'done') throw new Error(`the stream ended with ${done?.oneofKind}`);
@@ -348,3 +364,15 @@ describe('re-attaching on another replica after the client left the first', () =
     expect(chatRequests(model)).toHaveLength(1);
   });
 });
+
+/** Clients that left an SSE turn before its end on this server (its own metrics). */
+async function disconnects(url: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const line = /^parley_turn_disconnects_total\{transport="sse"\} (\d+)/m.exec(metrics);
+  return Number(line?.[1] ?? 0);
+}
+
+/** Polls an observed condition until it holds (the test's own timeout bounds it). */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}

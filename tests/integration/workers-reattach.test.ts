@@ -18,8 +18,8 @@ import {
 } from '../support/worker-pool.ts';
 
 // WORKERS=2 on the embedded default (no Redis): a streamed turn runs on one worker, its client hangs up
-// and repeats the request (same request_id) on a connection the primary gave the other worker. The
-// other worker follows the turn through the primary (ClusterTurnRelay, TurnRelayHub).
+// and repeats the request (same request_id) on a connection that landed on the other worker (/health
+// says which). The other worker follows the turn through the primary (ClusterTurnRelay, TurnRelayHub).
 
 const KEY = 'reattach-key-0123456789abcdef';
 

@@ -112,6 +112,16 @@ export async function newLink(url: string): Promise<WorkerLink> {
   return { worker: (JSON.parse(health.body) as { worker: number }).worker, agent };
 }
 
+/** Opens connections one at a time until one lands on `worker`. */
+export async function linkTo(url: string, worker: number): Promise<WorkerLink> {
+  for (let i = 0; i < 50; i++) {
+    const link = await newLink(url);
+    if (link.worker === worker) return link;
+    link.agent.destroy();
+  }
+  throw new Error(`could not reach worker ${worker}`);
+}
+
 /** Opens connections one at a time until each of the two workers owns `perWorker` of them. */
 export async function linksToEachWorker(url: string, perWorker: number): Promise<WorkerLink[]> {
   const links: WorkerLink[] = [];
@@ -135,6 +145,7 @@ export function streamOnLink(url: string, link: WorkerLink, apiKey: string, body
   const events: SseEvent[] = [];
   const waiters: Array<() => void> = [];
   let ended = false;
+  let failure = '';
   const req = request(url, {
     agent: link.agent,
     method: 'POST',
@@ -164,7 +175,8 @@ export function streamOnLink(url: string, link: WorkerLink, apiKey: string, body
         wake();
       });
   });
-  req.on('error', () => {
+  req.on('error', (err) => {
+    failure = err.message;
     ended = true;
     wake();
   });
@@ -174,7 +186,7 @@ export function streamOnLink(url: string, link: WorkerLink, apiKey: string, body
     /** Resolves once `predicate` holds for the events so far (rejects if the stream ended before). */
     async until(predicate: (events: SseEvent[]) => boolean): Promise<void> {
       while (!predicate(events)) {
-        if (ended) throw new Error(`the stream ended first: ${JSON.stringify(events)}`);
+        if (ended) throw new Error(`the stream ended first (${failure}): ${JSON.stringify(events)}`);
         await new Promise<void>((resolve) => waiters.push(resolve));
       }
     },

@@ -85,6 +85,26 @@ describe('EmbeddedConversationStore on SQLite', () => {
     expect((await b.get(id, owner))?.messageCount).toBe(40);
   });
 
+  it('waits for another process’s write lock without blocking the event loop, then appends once', async () => {
+    const store = open();
+    const { id } = await store.create({ owner, title: 'locked', platform: '', chatId: '' });
+    // Another process of the pool in the middle of a write.
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    let appended = false;
+    const pending = store.append(id, { role: 'user', content: 'waited' }).then((m) => {
+      appended = true;
+      return m;
+    });
+    // Timers keep running while the append waits (the thread is not asleep in SQLite's busy handler).
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(appended).toBe(false);
+    other.exec('COMMIT');
+    other.close();
+    expect((await pending).seq).toBe(1);
+    expect((await store.recentMessages(id, 10)).map((m) => m.content)).toEqual(['waited']);
+  });
+
   it('never moves updatedAt backwards when the clock does', async () => {
     const times = [10_000, 10_000, 5_000, 5_000];
     const store = open(() => new Date(times.shift() ?? 20_000));

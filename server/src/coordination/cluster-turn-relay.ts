@@ -13,6 +13,8 @@ export interface RelayChannel {
   send(message: ToHub): void;
   /** Calls `listener` with every message from the primary until the returned function is called. */
   onMessage(listener: (message: unknown) => void): () => void;
+  /** Calls `listener` once the channel is gone (the primary died), until the returned function is called. */
+  onClose(listener: () => void): () => void;
 }
 
 export interface ClusterTurnRelayOptions {
@@ -43,18 +45,26 @@ export class ClusterTurnRelay implements TurnRelay {
   readonly #askTimeoutMs: number;
   readonly #offers = new Map<string, { replay: () => readonly string[]; replayed: boolean }>();
   readonly #readers = new Map<number, ReaderQueue>();
-  readonly #asks = new Map<number, (attended: boolean) => void>();
+  /** Pending questions to the primary: answered, or `undefined` when it is gone. */
+  readonly #asks = new Map<number, (attended: boolean | undefined) => void>();
   readonly #stopListening: () => void;
   #ids = 0;
+  #closed = false;
 
   constructor(options: ClusterTurnRelayOptions) {
     this.#channel = options.channel;
     this.#logger = options.logger;
     this.#attendMs = options.attendMs ?? 3_000;
     this.#askTimeoutMs = options.askTimeoutMs ?? 1_000;
-    this.#stopListening = this.#channel.onMessage((message) => {
+    const stopMessages = this.#channel.onMessage((message) => {
       if (isRelayMessage(message)) this.#receive(message as unknown as ToWorkerBody);
     });
+    // Without the primary nothing more can come: followers answer from the turn's record instead.
+    const stopClose = this.#channel.onClose(() => this.close());
+    this.#stopListening = () => {
+      stopMessages();
+      stopClose();
+    };
   }
 
   offer(key: string, replay: () => readonly string[]): { withdraw(): void } {
@@ -76,6 +86,7 @@ export class ClusterTurnRelay implements TurnRelay {
     const reader = ++this.#ids;
     const queue: ReaderQueue = { batches: [], wake: undefined };
     this.#readers.set(reader, queue);
+    if (this.#closed) queue.batches.push(undefined);
     const wake = () => queue.wake?.();
     options.signal.addEventListener('abort', wake, { once: true });
     this.#send({ op: 'read', key, reader });
@@ -108,6 +119,7 @@ export class ClusterTurnRelay implements TurnRelay {
 
   attended(key: string): Promise<boolean> {
     const id = ++this.#ids;
+    if (this.#closed) return Promise.reject(new Error('no cluster primary to ask'));
     return new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#asks.delete(id);
@@ -115,19 +127,24 @@ export class ClusterTurnRelay implements TurnRelay {
       }, this.#askTimeoutMs);
       this.#asks.set(id, (attended) => {
         clearTimeout(timer);
-        resolve(attended);
+        if (attended === undefined) reject(new Error('no cluster primary to ask'));
+        else resolve(attended);
       });
       this.#send({ op: 'ask', key, id });
     });
   }
 
-  /** Stops listening to the primary; readers end. */
+  /** Stops listening to the primary: readers end, questions fail. */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#stopListening();
     for (const queue of this.#readers.values()) {
       queue.batches.push(undefined);
       queue.wake?.();
     }
+    for (const answer of this.#asks.values()) answer(undefined);
+    this.#asks.clear();
   }
 
   /** Resolves true when events (or the end) came, false after `idleMs` of nothing or an abort. */

@@ -1,66 +1,16 @@
 import { createLogger } from '@parley/logger';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ToHub, ToWorker } from './cluster-relay-messages.ts';
+import type { ToWorker } from './cluster-relay-messages.ts';
 import { ClusterTurnRelay } from './cluster-turn-relay.ts';
+import { startMemoryPool } from './testing/memory-pool.ts';
 import { TurnRelayHub, type TurnRelayHubOptions } from './turn-relay-hub.ts';
 
-// A pool in one process: a TurnRelayHub and a ClusterTurnRelay per worker, joined by channels that
-// deliver each message a microtask later, in order, as node:cluster IPC delivers them asynchronously.
-// (Real processes: tests/integration/workers-reattach.test.ts.)
+// The hub and the workers' relays in one process (startMemoryPool). Real processes:
+// tests/integration/workers-reattach.test.ts.
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
-
-interface Pool {
-  hub: TurnRelayHub;
-  relay(worker: number): ClusterTurnRelay;
-  /** Messages each worker sent to the primary. */
-  sent: Map<number, ToHub[]>;
-  /** The worker dies: the hub hears of it, its messages stop. */
-  kill(worker: number): void;
-}
-
-function startPool(workers: number[], options: Omit<TurnRelayHubOptions, 'transport'> = {}): Pool {
-  const listeners = new Map<number, (message: unknown) => void>();
-  const alive = new Set(workers);
-  const sent = new Map<number, ToHub[]>(workers.map((w) => [w, []]));
-  const hub = new TurnRelayHub({
-    ...options,
-    transport: {
-      send: (worker: number, message: ToWorker) =>
-        queueMicrotask(() => (alive.has(worker) ? listeners.get(worker)?.(message) : undefined)),
-      workers: () => [...alive],
-    },
-  });
-  const relays = new Map(
-    workers.map((worker) => [
-      worker,
-      new ClusterTurnRelay({
-        logger,
-        askTimeoutMs: 1_000,
-        channel: {
-          send: (message) => {
-            if (!alive.has(worker)) return;
-            sent.get(worker)?.push(message);
-            queueMicrotask(() => hub.receive(worker, message));
-          },
-          onMessage: (listener) => {
-            listeners.set(worker, listener);
-            return () => listeners.delete(worker);
-          },
-        },
-      }),
-    ]),
-  );
-  return {
-    hub,
-    sent,
-    relay: (worker) => relays.get(worker) as ClusterTurnRelay,
-    kill(worker) {
-      alive.delete(worker);
-      hub.workerGone(worker);
-    },
-  };
-}
+const startPool = (workers: number[], options: Omit<TurnRelayHubOptions, 'transport'> = {}) =>
+  startMemoryPool(workers, { ...options, logger });
 
 /** A reader of `key` on `relay`, taking events one at a time. */
 function reader(relay: ClusterTurnRelay, key: string, idleMs = 60_000) {
@@ -146,6 +96,18 @@ describe('TurnRelayHub with ClusterTurnRelay workers', () => {
     expect(await follower.rest()).toEqual([]);
   });
 
+  it('ends its readers and fails its questions once the primary is gone', async () => {
+    const pool = startPool([1, 2]);
+    pool.relay(1).offer('turn', () => ['started']);
+    const follower = reader(pool.relay(2), 'turn');
+    expect(await follower.next()).toBe('started');
+    const asked = pool.relay(2).attended('turn');
+    pool.disconnect(2);
+    expect(await follower.rest()).toEqual([]);
+    await expect(asked).rejects.toThrow('no cluster primary');
+    expect(await reader(pool.relay(2), 'other').rest()).toEqual([]);
+  });
+
   it('ends a reader that hears nothing for idleMs', async () => {
     const pool = startPool([1, 2]);
     pool.relay(1).offer('turn', () => ['started']);
@@ -227,7 +189,7 @@ describe('TurnRelayHub attendance', () => {
     const relay = new ClusterTurnRelay({
       logger,
       askTimeoutMs: 1_000,
-      channel: { send: () => undefined, onMessage: () => () => undefined },
+      channel: { send: () => undefined, onMessage: () => () => undefined, onClose: () => () => undefined },
     });
     const asked = relay.attended('turn');
     const outcome = expect(asked).rejects.toThrow('did not answer');

@@ -29,7 +29,7 @@ const MIGRATIONS = [
    CREATE INDEX link_codes_by_expiry ON link_codes (expires_at);`,
 ];
 
-// `+?` where an ORDER BY follows: see the conversation store's SQL (SQLite re-plans on every run otherwise).
+// `+?` where an ORDER BY follows: see conversations/embedded-conversation-sql.ts (SQLite re-plans otherwise).
 const SQL = {
   personId: 'SELECT person_id FROM identities WHERE client_id = ? AND user_id = ? AND person_id IS NOT NULL',
   members: `SELECT client_id, user_id, person_id, linked_at FROM identities WHERE person_id = +?

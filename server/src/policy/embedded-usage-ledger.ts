@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type NonBlockingWrite, nonBlockingWriter } from '../sqlite/non-blocking-writer.ts';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
 import { VersionedCache } from '../sqlite/versioned-cache.ts';
 import {
@@ -89,24 +90,30 @@ interface ControlsRow {
  */
 export class EmbeddedUsageLedger implements UsageLedger {
   readonly #db: Database.Database;
+  readonly #write: NonBlockingWrite;
   // Admission reads and charging run on every turn: prepare each statement once (report's few shapes too).
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
   readonly #controls: VersionedCache<ControlsRow | null>;
 
   constructor(options: { path: string }) {
     this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'usage database' });
+    // Every turn charges: it waits for another process's write lock on the event loop, not asleep.
+    this.#write = nonBlockingWriter(this.#db, { name: 'usage database' });
     this.#controls = new VersionedCache(this.#db);
   }
 
   async charge(owner: UsageOwner, model: string, day: string, amount: UsageAmount): Promise<void> {
-    this.#prepare(SQL.charge).run(
-      owner.clientId,
-      owner.userId,
-      day,
-      model,
-      amount.inputTokens,
-      amount.outputTokens,
-      amount.costMicros,
+    const charge = this.#prepare(SQL.charge);
+    await this.#write(() =>
+      charge.run(
+        owner.clientId,
+        owner.userId,
+        day,
+        model,
+        amount.inputTokens,
+        amount.outputTokens,
+        amount.costMicros,
+      ),
     );
   }
 

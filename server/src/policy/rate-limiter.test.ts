@@ -127,10 +127,13 @@ describe('RateLimiter when Redis fails', () => {
     const k = key();
     server.pause();
     try {
-      const started = Date.now();
       expect(await consumeTimes(limiter, rule(1), k, 2)).toEqual([true, false]);
-      expect(Date.now() - started).toBeLessThan(NO_HANG_MS);
+      // The 200 ms command deadline let go of the stalled store (one warning; the second is held back).
       expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject([
+        { err: { message: 'rate limit store did not answer within 200 ms' } },
+        'rate limits fall back to this process (the shared store failed)',
+      ]);
     } finally {
       server.resume();
     }

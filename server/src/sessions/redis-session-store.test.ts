@@ -102,12 +102,11 @@ describe('RedisSessionStore when Redis fails', () => {
   });
 
   it('starts without a reachable Redis and fails fast until it can connect', async () => {
-    const before = Date.now();
     const offline = createRedisClient({ url: `redis://127.0.0.1:${await freePort()}`, logger });
     try {
       expect(offline.isReady()).toBe(false);
-      await expectEveryCallRejects(new RedisSessionStore({ redis: offline }));
-      expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
+      // 'not connected': refused at once, not queued until a connection that never comes.
+      await expectEveryCallRejects(new RedisSessionStore({ redis: offline }), 'Redis is not connected');
     } finally {
       await offline.close();
     }
@@ -117,12 +116,11 @@ describe('RedisSessionStore when Redis fails', () => {
     await store.set('telegram:stalled', 'conversation-x', 60);
     server.pause();
     try {
-      const before = Date.now();
+      // The 300 ms command deadline answered, not a longer one.
       await expect(store.get('telegram:stalled', 60)).rejects.toMatchObject({
         code: 'unavailable',
-        message: expect.stringContaining('did not answer'),
+        message: 'Redis did not answer within 300 ms',
       });
-      expect(Date.now() - before).toBeLessThan(NO_HANG_MS);
     } finally {
       server.resume();
     }
@@ -131,7 +129,7 @@ describe('RedisSessionStore when Redis fails', () => {
   });
 });
 
-async function expectEveryCallRejects(store: RedisSessionStore): Promise<void> {
+async function expectEveryCallRejects(store: RedisSessionStore, message: string): Promise<void> {
   const calls: [string, () => Promise<unknown>][] = [
     ['get', () => store.get('telegram:500', 60)],
     ['set', () => store.set('telegram:500', 'conversation-y', 60)],
@@ -139,9 +137,7 @@ async function expectEveryCallRejects(store: RedisSessionStore): Promise<void> {
     ['ping', () => store.ping()],
   ];
   for (const [name, call] of calls) {
-    const before = Date.now();
-    await expect(call(), name).rejects.toMatchObject({ code: 'unavailable' });
-    expect(Date.now() - before, name).toBeLessThan(NO_HANG_MS);
+    await expect(call(), name).rejects.toMatchObject({ code: 'unavailable', message });
   }
 }
 

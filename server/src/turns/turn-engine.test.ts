@@ -3,10 +3,11 @@ import { createLogger } from '@parley/logger';
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '../conversations/conversation-store.ts';
 import { MemoryIdempotencyStore } from '../coordination/memory-idempotency-store.ts';
-import { Idempotency } from './idempotency.ts';
+import { startMemoryPool } from '../coordination/testing/memory-pool.ts';
+import { Idempotency, keyOf } from './idempotency.ts';
 import type { TurnCall } from './turn-engine.ts';
 import { TurnEngine } from './turn-engine.ts';
-import type { TurnEvent } from './turn-event.ts';
+import { encodeRecord, type TurnDone, type TurnEvent, type TurnStarted } from './turn-event.ts';
 
 function setup() {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -77,5 +78,88 @@ describe('TurnEngine', () => {
     });
     expect(retried).toBe(true);
     expect(events.map((e) => e.type)).toEqual(['started', 'done']);
+  });
+});
+
+/** Two workers' engines sharing one idempotency store and the pool's relay (hub and relays in memory). */
+function pool() {
+  const { logger, lines } = setup();
+  const store = new MemoryIdempotencyStore();
+  const idempotency = new Idempotency({ store, waitMs: 2_000 });
+  const relays = startMemoryPool([1, 2], { logger });
+  const engine = (worker: number) =>
+    new TurnEngine({ idempotency, relay: relays.relay(worker), logger, graceMs: 10, turnTimeoutMs: 60_000 });
+  return { a: engine(1), b: engine(2), store, relays, logger, lines };
+}
+
+/** Yields to the event loop until `done()` holds (messages between the workers travel as microtasks). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const started: TurnStarted = { type: 'started', conversationId: 'x', isNew: false };
+const done: TurnDone = { type: 'done', conversation: { id: 'x' } as ConversationRecord };
+
+describe('TurnEngine across the workers of a pool (ClusterTurnRelay)', () => {
+  it('follows a turn running on the other worker, which keeps it alive after its own client left', async () => {
+    const { a, b, relays, logger } = pool();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const call: TurnCall = {
+      ...waitingCall(logger, 'req-2'),
+      run: async (scope) => {
+        runs++;
+        scope.emit(started);
+        scope.emit({ type: 'delta', text: 'one ' });
+        await released;
+        scope.emit({ type: 'delta', text: 'two' });
+        return done;
+      },
+    };
+    const client = new AbortController();
+    const onA: TurnEvent[] = [];
+    await a.join(call, {
+      transport: 'sse',
+      signal: client.signal,
+      onEvent: (event) => {
+        onA.push(event);
+        if (event.type === 'delta') client.abort();
+      },
+    });
+    const onB: TurnEvent[] = [];
+    const followed = b.join(call, {
+      transport: 'sse',
+      signal: new AbortController().signal,
+      onEvent: (e) => onB.push(e),
+    });
+    // A asked whether anyone follows (its grace ran out) and kept the turn: B attends.
+    await until(() => (relays.sent.get(1) ?? []).some((m) => m.op === 'ask') && onB.length >= 2);
+    release();
+    await followed;
+    await a.drain();
+    expect(onA.map((e) => e.type)).toEqual(['started', 'delta']);
+    expect(onB).toEqual([started, { type: 'delta', text: 'one ' }, { type: 'delta', text: 'two' }, done]);
+    expect(runs).toBe(1);
+  });
+
+  it('answers from the record when the turn it would follow runs nowhere any more', async () => {
+    const { b, store, logger } = pool();
+    const call: TurnCall = {
+      ...waitingCall(logger, 'req-3'),
+      run: () => Promise.reject(new Error('must not run again')),
+    };
+    const key = keyOf(call.key);
+    await store.begin(key);
+    const events: TurnEvent[] = [];
+    const joined = b.join(call, {
+      transport: 'unary',
+      signal: new AbortController().signal,
+      onEvent: (e) => events.push(e),
+    });
+    // Claimed as running, then finished before the other worker is asked for it.
+    await store.complete(key, encodeRecord({ started, done }));
+    await joined;
+    expect(events).toEqual([started, done]);
   });
 });
