@@ -68,6 +68,11 @@ export interface ParleyOptions {
   nodeArgs?: string[];
   /** False: the compiled server without the image's `node` flags (to measure what they do). */
   imageFlags?: boolean;
+  /**
+   * False: no memory probe (no memory, loop-lag or SQLite figures): what the CPU-per-turn comparisons
+   * with the baseline (which carries none) need, as the probe's hooks cost the server CPU a turn.
+   */
+  probe?: boolean;
   /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
   noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
@@ -92,16 +97,14 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
       ...(options.compiled
         ? [
             ...(options.imageFlags === false ? [] : imageNodeFlags()),
-            '--import',
-            here('./memory-probe.ts'),
+            ...(options.probe === false ? [] : ['--import', here('./memory-probe.ts')]),
             options.main ?? 'server/dist/main.js',
           ]
         : [
             '--conditions=@parley/source',
             '--import',
             'tsx',
-            '--import',
-            here('./memory-probe.ts'),
+            ...(options.probe === false ? [] : ['--import', here('./memory-probe.ts')]),
             'server/src/main.ts',
           ]),
     ],
