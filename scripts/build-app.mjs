@@ -14,6 +14,10 @@
 // - node:http is taken through require(): Node 22's ESM view of node:http reads every export, and its
 //   WebSocket getters load Node's whole fetch implementation (undici) at start, which costs more than
 //   anything else the server loads before it listens.
+// - So are the CommonJS packages left external (pino, better-sqlite3): an ESM import of one makes Node
+//   scan its source, and the sources it re-exports, with the JavaScript lexer for named exports, long
+//   enough that V8 optimises the lexer with TurboFan while the server starts. Paging in the optimising
+//   compiler costs an idle process about 5 MiB of resident binary and 2-3 MiB of compiler memory.
 // - Options shared with the CLI's bundle, and why each differs from plain bundling: bundle-options.mjs.
 //   `--no-keep-names` (the server's build) leaves out esbuild's keepNames: see there.
 // - Source maps (dist/**/*.map) map stack traces back to src/ under `node --enable-source-maps`.
@@ -47,7 +51,10 @@ const result = await build({
   external: Object.keys(manifest.dependencies ?? {}),
   sourcemap: 'linked',
   banner: { js: requireBanner },
-  plugins: [requireBuiltins(['http']), bundleLazyRequires()],
+  plugins: [
+    requireAtStart(['node:http', ...Object.keys(manifest.dependencies ?? {}).filter(isCommonJs)]),
+    bundleLazyRequires(),
+  ],
 });
 
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
@@ -60,23 +67,33 @@ console.log(
     (biggest ? ` (largest ${relative(app, biggest[0])}, ${Math.round(biggest[1].bytes / 1024)} KiB)` : ''),
 );
 
+/** A dependency whose package is CommonJS: its static imports are better served by require(). */
+function isCommonJs(name) {
+  const pkg = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8'));
+  return pkg.type !== 'module';
+}
+
 /**
- * Static imports of these builtins bundled as `require('node:<name>')`: named imports of them become
- * lazy property reads. `import()` of them stays as it is (esbuild would give it a default export only).
+ * Static imports of these modules (builtins as `node:<name>`) bundled as `require('<name>')`: named
+ * imports of them become lazy property reads. `import()` of them stays as it is (esbuild would give it
+ * a default export only), so a driver loaded on demand is still loaded on demand.
  */
-function requireBuiltins(names) {
-  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+function requireAtStart(specifiers) {
+  const names = specifiers.map((s) => s.replace(/^node:/, ''));
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const filter = new RegExp(`^(node:)?(${escaped.join('|')})$`);
+  const builtins = new Set(specifiers.filter((s) => s.startsWith('node:')).map((s) => s.slice(5)));
   return {
-    name: 'require-builtins',
+    name: 'require-at-start',
     setup(b) {
       b.onResolve({ filter }, (args) => {
-        if (args.namespace === 'builtin' || args.kind !== 'import-statement') {
+        if (args.namespace === 'required' || args.kind !== 'import-statement') {
           return { path: args.path, external: true };
         }
-        return { path: args.path.replace(/^node:/, ''), namespace: 'builtin' };
+        return { path: args.path.replace(/^node:/, ''), namespace: 'required' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-        contents: `module.exports = require('node:${args.path}');`,
+      b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
+        contents: `module.exports = require('${builtins.has(args.path) ? 'node:' : ''}${args.path}');`,
         loader: 'js',
       }));
     },

@@ -1,3 +1,5 @@
+// First, before any other module of the server runs: optimisation stays off while it starts.
+import './start-up-tiering.ts';
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,7 +19,9 @@ import {
 import { createLogger, type Logger } from '@parley/logger';
 import { startTracing } from '@parley/telemetry';
 import { Registry } from 'prom-client';
+import { compactWhenIdle } from './idle-heap.ts';
 import { assertPortFree } from './port-listeners.ts';
+import { optimizeFromNowOn } from './start-up-tiering.ts';
 import { poolMetrics, runWorkerPool, workerChannel } from './worker-pool.ts';
 
 // The composition root: the only module that reads process.env.
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     logger.debug({ config: redact(config) }, 'configuration');
     // The workers bind the port together (SO_REUSEPORT): a server already on it must stop this pool here.
     await assertPortFree(config.host, config.port);
+    optimizeFromNowOn();
     process.exit(await runWorkerPool({ workers, logger, shutdownTimeoutMs: config.shutdownTimeoutMs }));
   }
   if (worker === undefined) logger.debug({ config: redact(config) }, 'configuration');
@@ -56,6 +61,10 @@ async function main(): Promise<void> {
       : { pool: { worker, metrics: poolMetrics(registry), channel: workerChannel() } }),
   });
   const address = await parley.listen();
+  optimizeFromNowOn();
+  const idleHeap = compactWhenIdle({
+    onCompact: (ms) => logger.debug({ ms: Math.round(ms) }, 'idle: heap collected and shrunk'),
+  });
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info(
     {
@@ -78,6 +87,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    idleHeap.stop();
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     parley
       .close()

@@ -53,7 +53,8 @@ function throughputSection(r: BenchResults): string[] {
       'The baseline (tests/bench/baseline-server.ts) is a bare node:http server doing the I/O a turn needs: ' +
       'JSON parse, an ownership read, Redis SET NX PX + EVAL release, two SQLite appends and the 60-message ' +
       'window read (same better-sqlite3, WAL), one node:http call to the same stand-in. The two servers run ' +
-      'in alternating half-length slices (A B B A). Server CPU is user + system time of the server process.',
+      'in alternating half-length slices (A B B A). Server CPU is user + system time of the server process; ' +
+      'neither carries the memory probe here (the memory section restarts Parley with it).',
     '',
     table(
       head,

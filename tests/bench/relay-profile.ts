@@ -11,7 +11,8 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // relay) under --cpu-prof while BENCH_STREAMS (300) streams of BENCH_PIECES (100) pieces run for
 // BENCH_DURATION (8) s; prints the row and the hottest functions and places. BENCH_PROFILE=0 skips the
 // profiler (e.g. to split CPU per stream from CPU per piece with a few pieces a stream); BENCH_PROFILE_OUT=dir
-// keeps the .cpuprofile (open it in Chrome DevTools). Needs `pnpm build`.
+// keeps the .cpuprofile (open it in Chrome DevTools). BENCH_NODE_ARGS adds Node/V8 options to Parley's
+// command line (e.g. `--max-semi-space-size=2`, to weigh a flag's CPU). Needs `pnpm build`.
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
 
 const env = process.env;
@@ -43,6 +44,7 @@ try {
         redisUrl: redis ? `redis://127.0.0.1:${redis.port}` : (env.BENCH_REDIS_URL ?? ''),
         redisPrefix: `parley-relay-profile-${process.pid}:`,
         env: { WORKERS: String(workers) },
+        nodeArgs: env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
         ...(profiled ? { cpuProfDir: profileDir } : {}),
       });
   const target: RelayTarget = {

@@ -284,16 +284,19 @@ async function mainPhases(
     { size: 50, count: 1 },
   ]);
   log(`prefilled in ${((performance.now() - prefillStart) / 1000).toFixed(1)} s`);
-  const parley = track(
-    await startParley({
-      name: 'parley',
+  // Without the memory probe while its CPU a turn is compared with the baseline's (which carries none:
+  // the probe's hooks cost a Parley turn ~17%); the memory phase below restarts it with the probe.
+  const startMain = (probe: boolean) =>
+    startParley({
+      name: probe ? 'parley (probed)' : 'parley',
       ...benchServer(),
+      probe,
       modelUrl: modelUrl,
       dataDir: parleyDir,
       redisUrl: settings.redisUrl,
       redisPrefix: prefix,
-    }),
-  );
+    });
+  let parley = track(await startMain(false));
   const parleyTurns = parleyTarget(parley, await startConversations(parley.url, 64, 't'));
   results.throughput = await throughputRun(work, modelUrl, prefix, parleyTurns);
 
@@ -307,6 +310,8 @@ async function mainPhases(
   results.protocol = await protocol(parley.url, described, settings.durationSec);
 
   log(`memory: ${settings.memoryRequests} turns`);
+  await stop(parley);
+  parley = track(await startMain(true));
   await settle(modelUrl);
   const { conversations } = parleyTurns;
   results.memory = await memory(parley.proc, parley.url, conversations, settings.memoryRequests);

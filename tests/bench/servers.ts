@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDockerfile } from '../support/dockerfile-replay.ts';
+import { envPairs, parseDockerfile } from '../support/dockerfile-replay.ts';
 import { API_KEY, CLIENT } from './fixtures.ts';
 import { type BenchProcess, freePort, spawnNode, waitForHealth, waitForLine } from './processes.ts';
 
@@ -8,9 +8,21 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** The `node` flags the server's image starts the bundle with (its CMD between `node` and the entry). */
 export function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(here('../../deploy/Dockerfile.server'), 'utf8');
-  const cmd = parseDockerfile(dockerfile).findLast((i) => i.keyword === 'CMD')?.args ?? '[]';
+  const cmd = runtimeStage().findLast((i) => i.keyword === 'CMD')?.args ?? '[]';
   return (JSON.parse(cmd) as string[]).slice(1, -1);
+}
+
+/** The server image's ENV, without the settings a benchmark sets itself (PORT, HOST, DATA_DIR). */
+export function imageEnv(): Record<string, string> {
+  const pairs = runtimeStage()
+    .filter((i) => i.keyword === 'ENV')
+    .flatMap((i) => envPairs(i.args));
+  return Object.fromEntries(pairs.filter(([key]) => !['PORT', 'HOST', 'DATA_DIR'].includes(key)));
+}
+
+function runtimeStage() {
+  const instructions = parseDockerfile(readFileSync(here('../../deploy/Dockerfile.server'), 'utf8'));
+  return instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
 }
 
 export interface RunningServer {
@@ -56,6 +68,11 @@ export interface ParleyOptions {
   nodeArgs?: string[];
   /** False: the compiled server without the image's `node` flags (to measure what they do). */
   imageFlags?: boolean;
+  /**
+   * False: no memory probe (no memory, loop-lag or SQLite figures): what the CPU-per-turn comparisons
+   * with the baseline (which carries none) need, as the probe's hooks cost the server CPU a turn.
+   */
+  probe?: boolean;
   /** No Redis: the embedded defaults (sessions, locks and idempotency in process). */
   noRedis?: boolean;
   /** More settings, last: `undefined` removes one (e.g. `REDIS_URL` for the embedded default). */
@@ -80,16 +97,14 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
       ...(options.compiled
         ? [
             ...(options.imageFlags === false ? [] : imageNodeFlags()),
-            '--import',
-            here('./memory-probe.ts'),
+            ...(options.probe === false ? [] : ['--import', here('./memory-probe.ts')]),
             options.main ?? 'server/dist/main.js',
           ]
         : [
             '--conditions=@parley/source',
             '--import',
             'tsx',
-            '--import',
-            here('./memory-probe.ts'),
+            ...(options.probe === false ? [] : ['--import', here('./memory-probe.ts')]),
             'server/src/main.ts',
           ]),
     ],

@@ -12,7 +12,7 @@ import { type RunningServer, startModel, startParley } from './servers.ts';
 // ContinueConversation at BENCH_CONNECTIONS, 64, on Redis as the unary bench runs) or sse (streams of
 // BENCH_PIECES, 2, at BENCH_STREAMS, 60, on the embedded default as relay-profile.ts runs);
 // BENCH_A_FLAGS / BENCH_B_FLAGS: more node flags for one of them; BENCH_A_IMAGE_FLAGS=0 (or B) starts
-// it without the flags of the image's CMD. BENCH_SLICES (6) slices of BENCH_SLICE_SEC (5) s each. Prints CPU ms per turn for each slice and the
+// it without the flags of the image's CMD, BENCH_A_PROBE=0 (or B) without the bench's memory probe. BENCH_SLICES (6) slices of BENCH_SLICE_SEC (5) s each. Prints CPU ms per turn for each slice and the
 // medians. Run from tests/: node --conditions=@parley/source --import tsx bench/turn-cpu-ab.ts
 
 const env = process.env;
@@ -36,6 +36,7 @@ try {
         main,
         nodeArgs: (env[`BENCH_${name.toUpperCase()}_FLAGS`] ?? '').split(' ').filter(Boolean),
         imageFlags: env[`BENCH_${name.toUpperCase()}_IMAGE_FLAGS`] !== '0',
+        probe: env[`BENCH_${name.toUpperCase()}_PROBE`] !== '0',
         modelUrl: model.url,
         dataDir: join(work, name),
         redisUrl,

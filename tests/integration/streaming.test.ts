@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ParleyOverrides } from '../../server/src/parley-server.ts';
 import { gate } from '../support/gate.ts';
+import { sseDisconnects, waitUntil } from '../support/observe.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { type RunningParley, startParley, TEST_KEY, waitForRedis } from '../support/parley.ts';
 
@@ -324,15 +325,31 @@ describe('re-attaching on another replica after the client left the first', () =
   it('keeps the turn alive for the listener on B: the whole reply, stored whole, one model call', async () => {
     const { model, a, b } = pair;
     const words = 'one two three four five six seven eight nine ten eleven twelve';
-    model.script({ reply: words, stream: { chunks: 12, intervalMs: 80 } });
+    // The answer waits after three pieces until A has seen its client leave, so only B's attendance can
+    // keep the turn going through A's grace; B follows before A's client leaves, so no timing decides it.
+    const aSawLeave = gate();
+    model.script({
+      reply: words,
+      stream: { chunks: 12, intervalMs: 80 },
+      hold: { afterChunks: 3, until: aSawLeave.opened },
+    });
     const request = { message: 'count', session: { ...session, chatId: 'hop' }, requestId: randomUUID() };
     const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
     const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
-    let deltas = 0;
-    for await (const { event } of onA.streamContinueConversation(request)) {
-      if (event.oneofKind === 'delta' && ++deltas === 3) break;
+    const fromA = onA.streamContinueConversation(request)[Symbol.asyncIterator]();
+    for (;;) {
+      const { value, done } = await fromA.next();
+      if (done) throw new Error('A ended before its first piece');
+      if (value.event.oneofKind === 'delta') break;
     }
-    const followed = await all(onB.streamContinueConversation(request));
+    const fromB = onB.streamContinueConversation(request)[Symbol.asyncIterator]();
+    const head: TurnEvent[] = [];
+    while (!kinds(head).includes('delta')) head.push((await fromB.next()).value as TurnEvent);
+    const leftBefore = await sseDisconnects(a.url);
+    await fromA.return?.();
+    await waitUntil(async () => (await sseDisconnects(a.url)) > leftBefore);
+    aSawLeave.open();
+    const followed = [...head, ...(await all({ [Symbol.asyncIterator]: () => fromB }))];
     expect(text(followed)).toBe(words);
     const done = followed.at(-1)?.event;
     if (done?.oneofKind !== 'done') throw new Error(`the stream ended with ${done?.oneofKind}`);

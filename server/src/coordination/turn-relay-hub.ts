@@ -36,6 +36,7 @@ interface Followed {
   /** `asking`: the workers not yet answered `want`; `running`: the owner publishes; `ended`: it is over. */
   state: 'asking' | 'running' | 'ended';
   asked: Set<number>;
+  /** The worker that replayed the turn and publishes it (-1 while asking). */
   owner: number;
   touchedAt: number;
 }
