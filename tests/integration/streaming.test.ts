@@ -235,15 +235,21 @@ describe('streaming turns over Server-Sent Events', () => {
   });
 
   it('sends keep-alive comments while the model is silent', async () => {
-    // biome-ignore lint/suspicious/noThenProperty: the stand-in's delay step names its follow-up `then`.
-    model.script({ delayMs: 350, then: { reply: 'late' } });
+    // The model says nothing until the client has read a keep-alive comment.
+    const keptAlive = gate();
+    model.script({ reply: 'late', stream: { chunks: 1 }, hold: { afterChunks: 0, until: keptAlive.opened } });
     const response = await fetch(`${parley.url}${SSE_ROUTES.ContinueConversation}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ message: 'wait', session: { ...session, chatId: 'quiet' } }),
     });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const body = await response.text();
+    let body = '';
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body ?? []) {
+      body += decoder.decode(bytes, { stream: true });
+      if (body.includes('\n: keep-alive\n\n')) keptAlive.open();
+    }
     expect(body).toMatch(/^event: started\n/);
     expect(body).toContain('\n: keep-alive\n\n');
     expect(body.trimEnd().split('\n\n').at(-1)).toMatch(/^event: done\ndata: \{"done":/);
