@@ -246,7 +246,7 @@ export async function createParleyServer(
       clearTimeout(timer);
       clearTimeout(force);
       await engine.drain();
-      if (relay instanceof ClusterTurnRelay) relay.close();
+      if (relay instanceof ClusterTurnRelay || relay instanceof RedisTurnRelay) relay.close();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close(), people.close()]);
       await backends.close();

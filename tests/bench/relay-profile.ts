@@ -12,7 +12,8 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // BENCH_DURATION (8) s; prints the row and the hottest functions and places. BENCH_PROFILE=0 skips the
 // profiler (e.g. to split CPU per stream from CPU per piece with a few pieces a stream); BENCH_PROFILE_OUT=dir
 // keeps the .cpuprofile (open it in Chrome DevTools). BENCH_NODE_ARGS adds Node/V8 options to Parley's
-// command line (e.g. `--max-semi-space-size=2`, to weigh a flag's CPU). Needs `pnpm build`.
+// command line (e.g. `--max-semi-space-size=2`, to weigh a flag's CPU). Needs `pnpm build`; BENCH_MAIN runs
+// another compiled entry (from the repository root, e.g. a saved build), for before/after runs.
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
 
 const env = process.env;
@@ -45,6 +46,7 @@ try {
         redisPrefix: `parley-relay-profile-${process.pid}:`,
         env: { WORKERS: String(workers) },
         nodeArgs: env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+        ...(env.BENCH_MAIN ? { main: env.BENCH_MAIN } : {}),
         ...(profiled ? { cpuProfDir: profileDir } : {}),
       });
   const target: RelayTarget = {

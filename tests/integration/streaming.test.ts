@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ParleyOverrides } from '../../server/src/parley-server.ts';
 import { gate } from '../support/gate.ts';
+import { sseDisconnects, waitUntil } from '../support/observe.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { type RunningParley, startParley, TEST_KEY, waitForRedis } from '../support/parley.ts';
 
@@ -234,15 +235,21 @@ describe('streaming turns over Server-Sent Events', () => {
   });
 
   it('sends keep-alive comments while the model is silent', async () => {
-    // biome-ignore lint/suspicious/noThenProperty: the stand-in's delay step names its follow-up `then`.
-    model.script({ delayMs: 350, then: { reply: 'late' } });
+    // The model says nothing until the client has read a keep-alive comment.
+    const keptAlive = gate();
+    model.script({ reply: 'late', stream: { chunks: 1 }, hold: { afterChunks: 0, until: keptAlive.opened } });
     const response = await fetch(`${parley.url}${SSE_ROUTES.ContinueConversation}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ message: 'wait', session: { ...session, chatId: 'quiet' } }),
     });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const body = await response.text();
+    let body = '';
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body ?? []) {
+      body += decoder.decode(bytes, { stream: true });
+      if (body.includes('\n: keep-alive\n\n')) keptAlive.open();
+    }
     expect(body).toMatch(/^event: started\n/);
     expect(body).toContain('\n: keep-alive\n\n');
     expect(body.trimEnd().split('\n\n').at(-1)).toMatch(/^event: done\ndata: \{"done":/);
@@ -344,9 +351,9 @@ describe('re-attaching on another replica after the client left the first', () =
     const fromB = onB.streamContinueConversation(request)[Symbol.asyncIterator]();
     const head: TurnEvent[] = [];
     while (!kinds(head).includes('delta')) head.push((await fromB.next()).value as TurnEvent);
-    const leftBefore = await disconnects(a.url);
+    const leftBefore = await sseDisconnects(a.url);
     await fromA.return?.();
-    await until(async () => (await disconnects(a.url)) > leftBefore);
+    await waitUntil(async () => (await sseDisconnects(a.url)) > leftBefore);
     aSawLeave.open();
     const followed = [...head, ...(await all({ [Symbol.asyncIterator]: () => fromB }))];
     expect(text(followed)).toBe(words);
@@ -364,15 +371,3 @@ describe('re-attaching on another replica after the client left the first', () =
     expect(chatRequests(model)).toHaveLength(1);
   });
 });
-
-/** Clients that left an SSE turn before its end on this server (its own metrics). */
-async function disconnects(url: string): Promise<number> {
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  const line = /^parley_turn_disconnects_total\{transport="sse"\} (\d+)/m.exec(metrics);
-  return Number(line?.[1] ?? 0);
-}
-
-/** Polls an observed condition until it holds (the test's own timeout bounds it). */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { SSE_ROUTES } from '@parley/rpc';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../support/cli-processes.ts';
+import { gate } from '../support/gate.ts';
+import { sseDisconnects, waitUntil } from '../support/observe.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import {
   httpRequest,
@@ -81,20 +83,32 @@ describe('re-attaching to a streamed turn on the other worker (WORKERS=2, no Red
 
   it('gives the pieces so far, then the rest live; the turn lives on and is stored whole', async () => {
     const words = Array.from({ length: 24 }, (_, i) => `w${i}`).join(' ');
-    model.script({ reply: words, stream: { chunks: 24, intervalMs: 150 } });
+    // The answer waits after three pieces until the pool has seen A's client leave: only B following
+    // can then keep the turn through A's grace. B follows before A leaves, so no timing decides it.
+    const aLeft = gate();
+    model.script({
+      reply: words,
+      stream: { chunks: 24, intervalMs: 150 },
+      hold: { afterChunks: 3, until: aLeft.opened },
+    });
     const body = turn();
     const first = stream(pool.url, onA, body);
-    await first.until((events) => deltas(events).length >= 3);
-    const readOnA = deltas(first.events).join('');
-    first.leave();
+    await first.until((events) => deltas(events).length >= 1);
 
     const again = stream(pool.url, onB, body);
+    await again.until((events) => deltas(events).length >= 1);
+    const readOnA = deltas(first.events).join('');
+    const leftBefore = await sseDisconnects(pool.url);
+    first.leave();
+    await waitUntil(async () => (await sseDisconnects(pool.url)) > leftBefore);
+    aLeft.open();
     await again.until(isOver);
     const [started, ...rest] = again.events;
     expect(started?.event).toBe('started');
     const pieces = deltas(rest);
-    // The first piece on B replays at least what A had sent; more pieces came live after it.
-    expect(pieces[0]?.startsWith(readOnA)).toBe(true);
+    // B's first piece replays the text so far (at least A's first piece); more pieces came live after it.
+    expect(pieces[0]?.startsWith(deltas(first.events)[0] ?? 'x')).toBe(true);
+    expect(words.startsWith(readOnA)).toBe(true);
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join('')).toBe(words);
     const done = again.events.at(-1);

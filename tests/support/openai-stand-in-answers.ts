@@ -48,7 +48,7 @@ export async function streamReply(
   let sent = 0;
   for (const frame of frames) {
     if (sent > 0 && options.pacing.intervalMs) await options.sleep(options.pacing.intervalMs);
-    if (sent > 0 && sent === options.hold?.afterChunks) await options.hold.until.catch(() => {});
+    if (sent === options.hold?.afterChunks) await options.hold.until.catch(() => {});
     if (res.destroyed) return sent;
     res.write(`data: ${frame}\n\n`);
     sent++;

@@ -14,11 +14,18 @@ import type {
   StoredAttachment,
   StoredMessage,
 } from './conversation-store.ts';
+import {
+  type NewConversationInput,
+  type NextTurnInput,
+  newConversation,
+  type PreparedTurn,
+  prepareFirstTurn,
+  prepareNextTurn,
+} from './prepared-turn.ts';
 import { recordedAnswer } from './recorded-answer.ts';
 import type { ChatRef, SessionManager } from './session-manager.ts';
-import { fallbackTitle } from './title.ts';
 import { detachedScope, type TurnScope } from './turn-scope.ts';
-import { imageLoader, prepareUserMessage, sameUserMessage, titleSource } from './user-message.ts';
+import { imageLoader } from './user-message.ts';
 
 export interface ConversationServiceDeps {
   store: ConversationStore;
@@ -48,14 +55,9 @@ export interface TurnResult {
   pendingToolCalls?: LlmToolCall[];
 }
 
-export interface StartInput {
-  owner: Owner;
+export interface StartInput extends NewConversationInput {
   /** The user's language as the client knows it; the person's own choice comes first. */
   language?: string;
-  chat?: ChatRef;
-  message?: string;
-  systemPrompt?: string;
-  model?: string;
   /** Files sent with the first message, already checked against the client's policy. */
   attachments?: CheckedUpload[];
 }
@@ -101,7 +103,7 @@ export class ConversationService {
       return { conversation };
     }
     const language = await this.#language(await this.#deps.people.resolve(input.owner), input.language);
-    const first = await this.#createWithMessage(input, uploads, scope);
+    const first = await prepareFirstTurn(this.#deps, input, uploads, scope);
     const turn = { ...first, isNew: true, language };
     const result = await this.#locked(first.conversation.id, () => this.#reply(turn, scope));
     return { conversation: result.conversation, turn: result };
@@ -131,7 +133,7 @@ export class ConversationService {
         const found = current.conversation;
         return this.#locked(found.id, () => this.#turn(found, existing, scope));
       }
-      const first = await this.#createWithMessage({ owner, chat, message }, uploads, scope);
+      const first = await prepareFirstTurn(this.#deps, { owner, chat, message }, uploads, scope);
       const turn = { ...first, isNew: true, language };
       return this.#locked(first.conversation.id, () => this.#reply(turn, scope));
     });
@@ -186,45 +188,9 @@ export class ConversationService {
   }
 
   async #create(input: StartInput): Promise<ConversationRecord> {
-    const conversation = await this.#deps.store.create({
-      owner: input.owner,
-      title: fallbackTitle(input.message ?? ''),
-      platform: input.chat?.platform ?? '',
-      chatId: input.chat?.chatId ?? '',
-      ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
-      ...(input.model ? { model: input.model } : {}),
-    });
+    const conversation = await this.#deps.store.create(newConversation(input, input.message ?? ''));
     if (input.chat) await this.#deps.sessionManager.bind(input.chat, conversation.id);
     return conversation;
-  }
-
-  /**
-   * A new conversation with the turn's user message (its files made ready first), stored together: one
-   * commit on SQLite, and nothing stored when the message is refused. Titled from the message.
-   */
-  async #createWithMessage(
-    input: StartInput,
-    uploads: CheckedUpload[],
-    scope: TurnScope,
-  ): Promise<Omit<ReplyInput, 'isNew' | 'language'>> {
-    const prepared = await prepareUserMessage(
-      { message: input.message ?? '', uploads, conversationModel: input.model ?? '', signal: scope.signal },
-      { assistant: this.#deps.assistant, intake: this.#deps.intake },
-    );
-    const firstText = titleSource(prepared);
-    const { conversation, message } = await this.#deps.store.createWithMessage(
-      {
-        owner: input.owner,
-        title: fallbackTitle(firstText),
-        platform: input.chat?.platform ?? '',
-        chatId: input.chat?.chatId ?? '',
-        ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
-        ...(input.model ? { model: input.model } : {}),
-      },
-      prepared,
-    );
-    if (input.chat) await this.#deps.sessionManager.bind(input.chat, conversation.id);
-    return { conversation, userMessage: message, firstText, firstTurn: true };
   }
 
   async #owned(id: string, owner: Owner): Promise<ConversationRecord> {
@@ -239,37 +205,11 @@ export class ConversationService {
 
   /** A turn of an existing conversation: its user message stored (or found, on a retry), then the reply. */
   async #turn(conversation: ConversationRef, turn: TurnInput, scope: TurnScope): Promise<TurnResult> {
-    const { store, assistant } = this.#deps;
     // Read under the lock: the record may have changed (or vanished) while this turn waited.
-    let current = await this.#owned(conversation.id, conversation.owner);
+    const current = await this.#owned(conversation.id, conversation.owner);
     if (turn.bindChat) await this.#deps.sessionManager.bind(turn.bindChat, current.id);
-    const firstTurn = current.messageCount === 0;
-    let userMessage = turn.retryOfFailure ? await this.#lastUserMessage(current.id, turn) : undefined;
-    if (!userMessage) {
-      const prepared = await prepareUserMessage(
-        {
-          message: turn.message,
-          uploads: turn.uploads,
-          conversationModel: current.model,
-          signal: scope.signal,
-        },
-        { assistant, intake: this.#deps.intake },
-      );
-      // Durable before the model runs: if the model fails, the user's message is still there.
-      userMessage = await store.append(current.id, prepared);
-      if (firstTurn) {
-        // Started without a message: named after its first one.
-        const title = fallbackTitle(titleSource(prepared));
-        await store.setTitle(current.id, title);
-        current = { ...current, title };
-      }
-    }
-    const { language } = turn;
-    const firstText = titleSource(userMessage);
-    return this.#reply(
-      { conversation: current, userMessage, firstText, firstTurn, isNew: false, language },
-      scope,
-    );
+    const prepared = await prepareNextTurn(this.#deps, current, turn, scope);
+    return this.#reply({ ...prepared, isNew: false, language: turn.language }, scope);
   }
 
   /** The rest of a turn once its user message is stored: the model's answer, stored. Under the lock. */
@@ -324,41 +264,17 @@ export class ConversationService {
       this.#deps.logger.warn({ err }, 'could not store a conversation title');
     }
   }
-
-  /**
-   * The retried request's message when it is already stored: the last message, or the one before a reply
-   * that was cut short (the first attempt was interrupted, e.g. by a shutdown, after it began answering).
-   */
-  async #lastUserMessage(conversationId: string, turn: TurnInput): Promise<StoredMessage | undefined> {
-    const recent = await this.#deps.store.recentMessages(conversationId, 2);
-    const last = recent.at(-1);
-    const candidate = last?.role === 'assistant' && last.interrupted ? recent.at(-2) : last;
-    return candidate?.role === 'user' && sameUserMessage(candidate, turn.message, turn.uploads.length)
-      ? candidate
-      : undefined;
-  }
 }
 
-interface TurnInput {
-  message: string;
+interface TurnInput extends NextTurnInput {
   /** The user's language for the model's hint ('' when unknown). */
   language: string;
-  /** Files sent with the message (checked; made ready for the model inside the turn). */
-  uploads: CheckedUpload[];
-  /** A retry of a request that failed after storing its message: do not store the message twice. */
-  retryOfFailure: boolean;
   /** Make this chat's session point at the conversation once it is found to be the owner's. */
   bindChat?: ChatRef;
 }
 
 /** A turn whose user message is stored: what the reply needs. */
-interface ReplyInput {
-  conversation: ConversationRecord;
-  userMessage: StoredMessage;
-  /** What the conversation is titled from when this is its first turn. */
-  firstText: string;
-  /** The conversation had no message before this turn's (titles are generated after its reply). */
-  firstTurn: boolean;
+interface ReplyInput extends PreparedTurn {
   isNew: boolean;
   language: string;
 }

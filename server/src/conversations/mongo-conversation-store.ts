@@ -1,18 +1,5 @@
-import type { Logger } from '@parley/logger';
-import {
-  type Collection,
-  type Db,
-  type Filter,
-  MongoClient,
-  type MongoClientOptions,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-  ObjectId,
-} from 'mongodb';
-import { NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import type { ToolCallRecord } from '../tools/tool-runner.ts';
+import { type Collection, type Db, type Filter, type MongoClient, ObjectId } from 'mongodb';
+import { NotFoundError } from '../errors/app-error.ts';
 import type {
   ConversationCursor,
   ConversationRecord,
@@ -25,19 +12,16 @@ import type {
   StoredMessage,
 } from './conversation-store.ts';
 import { MongoAttachments } from './mongo-attachments.ts';
-
-/** Owner fields flattened for the indexes; `lastSeq` is the newest message's seq, bumped atomically. */
-type ConversationDoc = Omit<ConversationRecord, 'id' | 'owner'> & {
-  _id: ObjectId;
-  clientId: string;
-  userId: string;
-  lastSeq: number;
-  /** The fingerprint of the transcript an OpenAI-compatible client holds (absent or '' = none). */
-  transcriptHash?: string;
-};
-
-/** One document per message: a conversation never grows a document towards MongoDB's 16 MB cap. */
-type MessageDoc = Omit<StoredMessage, 'id' | 'conversationId'> & { _id: ObjectId; conversationId: ObjectId };
+import { guard, type MongoConnectOptions, newMongoClient, unavailable } from './mongo-connection.ts';
+import {
+  type ConversationDoc,
+  copyToolCall,
+  type MessageDoc,
+  toConversation,
+  toMessage,
+  toObjectId,
+} from './mongo-documents.ts';
+import { afterCursor, ownerFilter, toLimit } from './mongo-queries.ts';
 
 export interface MongoConversationStoreDeps {
   db: Db;
@@ -45,30 +29,6 @@ export interface MongoConversationStoreDeps {
   /** Closed by `close()` when given: the store owns it (as after `connect`). */
   client?: MongoClient;
 }
-
-export interface MongoConnectOptions {
-  url: string;
-  /** Defaults to the database named in the URL, else 'parley'. */
-  dbName?: string;
-  logger: Logger;
-  /** Extra driver options (tests turn on command monitoring); they win over the defaults. */
-  clientOptions?: MongoClientOptions;
-}
-
-/**
- * Every timeout explicit: an unreachable server fails a call after seconds, never hangs a request, and
- * a saturated pool fails instead of queueing forever.
- */
-const CLIENT_DEFAULTS: MongoClientOptions = {
-  appName: 'parley',
-  serverSelectionTimeoutMS: 5000,
-  connectTimeoutMS: 5000,
-  socketTimeoutMS: 30_000,
-  waitQueueTimeoutMS: 5000,
-  maxPoolSize: 20,
-  retryWrites: true,
-  retryReads: true,
-};
 
 /**
  * ConversationStore on MongoDB through the official driver. Correctness rests only on single-document
@@ -94,8 +54,7 @@ export class MongoConversationStore implements ConversationStore {
 
   /** Connects (failing after `serverSelectionTimeoutMS` when unreachable) and ensures the indexes. */
   static async connect(options: MongoConnectOptions): Promise<MongoConversationStore> {
-    const client = new MongoClient(options.url, { ...CLIENT_DEFAULTS, ...options.clientOptions });
-    const dbName = options.dbName ?? databaseInUrl(options.url) ?? 'parley';
+    const { client, dbName } = newMongoClient(options);
     try {
       await client.connect();
       const store = new MongoConversationStore({ db: client.db(dbName), client });
@@ -313,88 +272,4 @@ export class MongoConversationStore implements ConversationStore {
     const result = _id ? await guard(this.#conversations.updateOne({ _id }, { $set: fields })) : undefined;
     if (!result || result.matchedCount === 0) throw new NotFoundError('conversation');
   }
-}
-
-/** Ids are ObjectIds inside, hex outside; anything that is not 24 hex digits names nothing. */
-function toObjectId(id: string): ObjectId | null {
-  return /^[0-9a-f]{24}$/i.test(id) ? ObjectId.createFromHexString(id) : null;
-}
-
-function ownerFilter(owner: Owner): { clientId: string; userId: string } {
-  return { clientId: owner.clientId, userId: owner.userId };
-}
-
-/** Keyset pagination: strictly after (updatedAt, _id) in the newest-first order. */
-function afterCursor(after: ConversationCursor): Filter<ConversationDoc>[] {
-  const _id = toObjectId(after.id);
-  if (!_id || Number.isNaN(after.updatedAt.getTime())) {
-    throw new ValidationError('page_token', 'is not a token this server issued');
-  }
-  return [{ updatedAt: { $lt: after.updatedAt } }, { updatedAt: after.updatedAt, _id: { $lt: _id } }];
-}
-
-/** MongoDB reads limit(0) as "no limit"; a caller asking for none gets none. */
-function toLimit(limit: number): number {
-  return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
-}
-
-/** Unreachable or lost server → unavailable (a retryable condition for the client); the rest as is. */
-async function guard<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    throw unavailable(err);
-  }
-}
-
-const CONNECTION_LOST = [
-  MongoNetworkError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-  MongoNotConnectedError,
-];
-
-function unavailable(err: unknown): unknown {
-  const lost = CONNECTION_LOST.some((type) => err instanceof type);
-  return lost ? new UnavailableError('conversation store unavailable', { cause: err }) : err;
-}
-
-function databaseInUrl(url: string): string | undefined {
-  const name = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(url)?.[1];
-  return name ? decodeURIComponent(name) : undefined;
-}
-
-function copyToolCall({ id, name, arguments: args, result, isError }: ToolCallRecord): ToolCallRecord {
-  return { id, name, arguments: args, result, isError };
-}
-
-function toConversation(doc: ConversationDoc): ConversationRecord {
-  return {
-    id: doc._id.toHexString(),
-    owner: { clientId: doc.clientId, userId: doc.userId },
-    title: doc.title,
-    platform: doc.platform,
-    chatId: doc.chatId,
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
-    messageCount: doc.messageCount,
-    systemPrompt: doc.systemPrompt,
-    model: doc.model,
-    summary: doc.summary,
-    summarizedThroughSeq: doc.summarizedThroughSeq,
-  };
-}
-
-function toMessage(doc: MessageDoc): StoredMessage {
-  return {
-    id: doc._id.toHexString(),
-    conversationId: doc.conversationId.toHexString(),
-    seq: doc.seq,
-    role: doc.role,
-    content: doc.content,
-    toolCalls: doc.toolCalls.map(copyToolCall),
-    createdAt: doc.createdAt,
-    ...(doc.interrupted ? { interrupted: true as const } : {}),
-    ...(doc.attachments?.length ? { attachments: doc.attachments } : {}),
-  };
 }

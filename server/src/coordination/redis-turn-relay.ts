@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@parley/logger';
 import type { RedisClient, RedisConnection } from '../redis/redis-client.ts';
+import { RedisTurnAsks } from './redis-turn-asks.ts';
 import type { TurnRelay } from './turn-relay.ts';
 
 export interface RedisTurnRelayOptions {
@@ -11,6 +12,11 @@ export interface RedisTurnRelayOptions {
   maxEvents?: number;
   /** How long a turn's log outlives its last event: long enough for a retry to read the end. */
   ttlMs?: number;
+  /**
+   * How long a follower waits for a turn's first event once it asked every replica: only a replica that
+   * is stuck (or lost its subscription) leaves it waiting that long; the others answer at once.
+   */
+  askMs?: number;
 }
 
 const BLOCK_MS = 1_000;
@@ -31,10 +37,20 @@ local now = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])`;
 
+/** A turn running here that no other replica followed yet (`written` unset), or one it writes out. */
+interface Offer {
+  replay: () => readonly string[];
+  /** The write of its events so far, once a follower asked: later writes go after it, or not at all. */
+  written?: Promise<void>;
+}
+
 /**
  * A turn's events in a Redis Stream (`XADD` with `MAXLEN ~` and a TTL) that readers on any replica
- * `XREAD BLOCK` from the start. Blocking reads hold a connection, so each reader gets its own (re-attaching
- * across replicas is rare); publishing goes through the shared fail-fast connection.
+ * `XREAD BLOCK` from the start, written only once someone follows the turn from another replica: a
+ * running turn is offered in this process's memory; a follower asks every replica over pub/sub
+ * (RedisTurnAsks), and the one running the turn writes its events so far, then the rest, while the others
+ * answer that it does not run there. Blocking reads hold a connection, so each reader gets its own
+ * (re-attaching across replicas is rare); writes go through the shared fail-fast connection.
  */
 export class RedisTurnRelay implements TurnRelay {
   readonly #redis: RedisConnection;
@@ -42,6 +58,9 @@ export class RedisTurnRelay implements TurnRelay {
   readonly #prefix: string;
   readonly #maxEvents: number;
   readonly #ttlMs: number;
+  readonly #askMs: number;
+  readonly #offers = new Map<string, Offer>();
+  readonly #asks: RedisTurnAsks;
 
   constructor(options: RedisTurnRelayOptions) {
     this.#redis = options.redis;
@@ -49,16 +68,32 @@ export class RedisTurnRelay implements TurnRelay {
     this.#prefix = `${options.keyPrefix ?? ''}turn:`;
     this.#maxEvents = options.maxEvents ?? 1_000;
     this.#ttlMs = options.ttlMs ?? 120_000;
+    this.#askMs = options.askMs ?? 2_000;
+    this.#asks = new RedisTurnAsks({
+      redis: options.redis,
+      logger: options.logger,
+      channelPrefix: `${this.#prefix}relay:`,
+      runsHere: (key) => this.#wanted(key),
+    });
+  }
+
+  offer(key: string, replay: () => readonly string[]): { withdraw(): void } {
+    const offer: Offer = { replay };
+    this.#offers.set(key, offer);
+    // Only a replica that listens can be asked; connecting once per process, not per turn.
+    this.#asks.listen();
+    return {
+      withdraw: () => {
+        if (this.#offers.get(key) === offer) this.#offers.delete(key);
+      },
+    };
   }
 
   async publish(key: string, events: readonly string[]): Promise<void> {
-    const streamKey = this.#prefix + key;
-    const trim = { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxEvents } as const;
-    await this.#redis.run((client) => {
-      const batch = client.multi();
-      for (const event of events) batch.xAdd(streamKey, '*', { e: event }, { TRIM: trim });
-      return batch.pExpire(streamKey, this.#ttlMs).exec();
-    });
+    // After the events so far (a failed write of those fails the rest: no stream with a gap).
+    const head = this.#offers.get(key)?.written;
+    if (head) await head;
+    await this.#write(key, events);
   }
 
   attend(key: string): { leave(): void } {
@@ -76,22 +111,69 @@ export class RedisTurnRelay implements TurnRelay {
     client.on('error', (err: unknown) => this.#logger.debug({ err }, 'turn relay reader connection error'));
     const stop = () => client.destroy();
     options.signal.addEventListener('abort', stop, { once: true });
+    let heard = false;
+    // Every replica said the turn does not run there: nothing will come (unless something already did).
+    const ask = this.#asks.ask(key, () => {
+      if (!heard && client.isOpen) client.destroy();
+    });
     try {
       await client.connect();
+      await ask.send(client, Math.min(this.#askMs, options.idleMs));
       let lastId = '0-0';
       let quietSince = Date.now();
-      while (!options.signal.aborted && Date.now() - quietSince < options.idleMs) {
+      while (!options.signal.aborted && Date.now() - quietSince < (heard ? options.idleMs : this.#askMs)) {
         const entries = await readBatch(client, this.#prefix + key, lastId);
         for (const entry of entries) {
+          heard = true;
           lastId = entry.id;
           quietSince = Date.now();
           yield entry.event;
         }
       }
+    } catch (err) {
+      if (!ask.nobody() && !options.signal.aborted) throw err;
     } finally {
+      ask.end();
       options.signal.removeEventListener('abort', stop);
       if (client.isOpen) client.destroy();
     }
+  }
+
+  /** Stops listening for followers' questions (shutdown). */
+  close(): void {
+    this.#asks.close();
+  }
+
+  /** A follower on another replica asks for `key`: false when it does not run here. */
+  #wanted(key: string): boolean {
+    const offer = this.#offers.get(key);
+    if (!offer) return false;
+    // Already written out for an earlier follower: the stream holds it from its first event.
+    if (offer.written) return true;
+    let events: readonly string[];
+    try {
+      events = offer.replay();
+    } catch (err) {
+      this.#logger.warn({ err }, 'could not replay a turn for another replica');
+      offer.written = Promise.reject(err);
+      offer.written.catch(() => undefined);
+      return true;
+    }
+    offer.written = events.length > 0 ? this.#write(key, events) : Promise.resolve();
+    offer.written.catch((err: unknown) =>
+      this.#logger.warn({ err }, 'could not relay a turn that another replica follows'),
+    );
+    return true;
+  }
+
+  async #write(key: string, events: readonly string[]): Promise<void> {
+    const streamKey = this.#prefix + key;
+    const trim = { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxEvents } as const;
+    await this.#redis.run((client) => {
+      const batch = client.multi();
+      for (const event of events) batch.xAdd(streamKey, '*', { e: event }, { TRIM: trim });
+      return batch.pExpire(streamKey, this.#ttlMs).exec();
+    });
   }
 }
 

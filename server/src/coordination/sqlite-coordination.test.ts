@@ -87,6 +87,31 @@ describe('SqliteIdempotencyStore', () => {
   });
 });
 
+describe('a process meeting another one’s write lock on the file', () => {
+  it('claims, binds and takes its lock once the other commits, the event loop running meanwhile', async () => {
+    const idempotency = new SqliteIdempotencyStore(db(0));
+    const sessions = new SqliteSessionStore(db(0));
+    const lock = new SqliteLock({ db: db(0), logger });
+    const key = `busy-${randomUUID()}`;
+    db(1).exec('BEGIN IMMEDIATE');
+    let settled = false;
+    const work = Promise.all([
+      idempotency.begin(key),
+      sessions.set(key, 'c-1', 60),
+      lock.run(key, async () => 'locked'),
+    ]).finally(() => (settled = true));
+    // Timers run while the writes wait (nothing sleeps in SQLite's busy handler).
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(settled).toBe(false);
+    db(1).exec('COMMIT');
+    const [claim, , locked] = await work;
+    expect(claim).toEqual({ status: 'started', retryOfFailure: false });
+    expect(locked).toBe('locked');
+    expect(await new SqliteSessionStore(db(2)).get(key, 60)).toBe('c-1');
+    expect(await new SqliteIdempotencyStore(db(2)).begin(key)).toEqual({ status: 'running' });
+  });
+});
+
 describe('SqliteSessionStore', () => {
   it('binds a chat in one process and reads it in another; rebinding and deleting are seen too', async () => {
     const [a, b] = [new SqliteSessionStore(db(0)), new SqliteSessionStore(db(1))];

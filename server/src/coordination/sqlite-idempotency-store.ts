@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type NonBlockingWrite, nonBlockingWriter } from '../sqlite/non-blocking-writer.ts';
 import { IDEMPOTENCY_TTL, type IdempotencyBegin, type IdempotencyStore } from './idempotency-store.ts';
 
 interface IdempotencyRow {
@@ -10,8 +11,11 @@ interface IdempotencyRow {
 export class SqliteIdempotencyStore implements IdempotencyStore {
   readonly #claim: (key: string) => IdempotencyBegin;
   readonly #put: Database.Statement<[string, string, string, number]>;
+  /** Another process's write lock on the file is waited for on the event loop. */
+  readonly #write: NonBlockingWrite;
 
   constructor(db: Database.Database) {
+    this.#write = nonBlockingWriter(db, { name: 'coordination database' });
     const read = db.prepare<[string, number], IdempotencyRow>(
       'SELECT state, response FROM idempotency WHERE key = ? AND expires_at > ?',
     );
@@ -31,15 +35,19 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     }).immediate;
   }
 
-  async begin(key: string): Promise<IdempotencyBegin> {
-    return this.#claim(key);
+  begin(key: string): Promise<IdempotencyBegin> {
+    return this.#write(() => this.#claim(key));
   }
 
   async complete(key: string, response: string): Promise<void> {
-    this.#put.run(key, 'done', response, Date.now() + IDEMPOTENCY_TTL.doneSeconds * 1000);
+    await this.#write(() =>
+      this.#put.run(key, 'done', response, Date.now() + IDEMPOTENCY_TTL.doneSeconds * 1000),
+    );
   }
 
   async fail(key: string): Promise<void> {
-    this.#put.run(key, 'failed', '', Date.now() + IDEMPOTENCY_TTL.failedSeconds * 1000);
+    await this.#write(() =>
+      this.#put.run(key, 'failed', '', Date.now() + IDEMPOTENCY_TTL.failedSeconds * 1000),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/logger';
 import type Database from 'better-sqlite3';
+import { nonBlockingWriter } from '../sqlite/non-blocking-writer.ts';
 import { LeaseLock, type Leases } from './lease-lock.ts';
 
 export interface SqliteLockOptions {
@@ -33,16 +34,19 @@ function sqliteLeases(db: Database.Database): Leases {
     'UPDATE locks SET expires_at = ? WHERE key = ? AND token = ?',
   );
   const release = db.prepare<[string, string]>('DELETE FROM locks WHERE key = ? AND token = ?');
+  // Another process's write lock on the file is waited for on the event loop (the clock read in each try).
+  const write = nonBlockingWriter(db, { name: 'coordination database' });
   return {
-    acquire: async (key, token, leaseMs) => {
-      const now = Date.now();
-      return take.run(key, token, now + leaseMs, now).changes === 1;
-    },
+    acquire: (key, token, leaseMs) =>
+      write(() => {
+        const now = Date.now();
+        return take.run(key, token, now + leaseMs, now).changes === 1;
+      }),
     extend: async (key, token, leaseMs) => {
-      extend.run(Date.now() + leaseMs, key, token);
+      await write(() => extend.run(Date.now() + leaseMs, key, token));
     },
     release: async (key, token) => {
-      release.run(key, token);
+      await write(() => release.run(key, token));
     },
   };
 }

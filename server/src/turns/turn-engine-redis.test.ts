@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '@parley/logger';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../tests/support/private-redis.ts';
+import type { ConversationRecord } from '../conversations/conversation-store.ts';
+import { MemoryIdempotencyStore } from '../coordination/memory-idempotency-store.ts';
+import { RedisTurnRelay } from '../coordination/redis-turn-relay.ts';
+import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
+import { Idempotency, keyOf } from './idempotency.ts';
+import { type TurnCall, TurnEngine } from './turn-engine.ts';
+import { encodeRecord, type TurnDone, type TurnEvent, type TurnStarted } from './turn-event.ts';
+
+// Two replicas' engines in one process, each with its own Redis connections and relay (as two servers
+// would have), on the real Redis under a key prefix of this run; the idempotency store is shared.
+const url = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `parley-test:${randomUUID()}:`;
+const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
+const admin = createClient({ url });
+const opened: Array<{ relay: RedisTurnRelay; redis: RedisConnection }> = [];
+
+beforeAll(async () => {
+  await admin.connect();
+});
+afterEach(async () => {
+  for (const { relay, redis } of opened.splice(0)) {
+    relay.close();
+    await redis.close();
+  }
+});
+afterAll(async () => {
+  for await (const keys of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
+    if (keys.length > 0) await admin.del(keys);
+  }
+  admin.destroy();
+});
+
+/**
+ * A replica on `redisUrl`. `askMs` far beyond the test's timeout: a follow that ends in time ended on
+ * the replicas' answers, not on that bound.
+ */
+async function replica(idempotency: Idempotency, keyPrefix: string, redisUrl = url) {
+  const redis = createRedisClient({ url: redisUrl, logger, keyPrefix });
+  await redis.firstAttempt();
+  const relay = new RedisTurnRelay({ redis, logger, keyPrefix, askMs: 60_000 });
+  opened.push({ relay, redis });
+  const engine = new TurnEngine({ idempotency, relay, logger, graceMs: 5_000, turnTimeoutMs: 60_000 });
+  return { relay, engine };
+}
+
+async function pair() {
+  const keyPrefix = `${prefix}${randomUUID()}:`;
+  const store = new MemoryIdempotencyStore();
+  const idempotency = new Idempotency({ store, waitMs: 5_000 });
+  return {
+    a: await replica(idempotency, keyPrefix),
+    b: await replica(idempotency, keyPrefix),
+    store,
+    keyPrefix,
+  };
+}
+
+async function keysUnder(keyPrefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const keys of admin.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 100 })) found.push(...keys);
+  return found;
+}
+
+/** Polls an observed condition (Redis state, events received) until it holds. */
+async function until(done: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const started: TurnStarted = { type: 'started', conversationId: 'x', isNew: false };
+const done: TurnDone = { type: 'done', conversation: { id: 'x' } as ConversationRecord };
+
+/** A turn that says `one `, then waits for `release` before `two` and the end. */
+function heldCall(idempotencyKey: string) {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let runs = 0;
+  const call: TurnCall = {
+    key: { owner: { clientId: 'c', userId: 'u' }, method: 'ContinueConversation', idempotencyKey },
+    requestId: 'r1',
+    logger,
+    run: async (scope) => {
+      runs++;
+      scope.emit(started);
+      scope.emit({ type: 'delta', text: 'one ' });
+      await released;
+      scope.emit({ type: 'delta', text: 'two' });
+      return done;
+    },
+  };
+  return { call, release, runs: () => runs };
+}
+
+function listen(engine: TurnEngine, call: TurnCall, signal = new AbortController().signal) {
+  const events: TurnEvent[] = [];
+  const joined = engine.join(call, { transport: 'sse', signal, onEvent: (e) => events.push(e) });
+  return { events, joined };
+}
+
+const whole = [started, { type: 'delta', text: 'one ' }, { type: 'delta', text: 'two' }, done];
+
+describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
+  it('writes nothing to Redis for a turn nobody follows elsewhere, even when its client re-asks here', async () => {
+    const { a, keyPrefix } = await pair();
+    const turn = heldCall('quiet');
+    const client = new AbortController();
+    const first = listen(a.engine, turn.call, client.signal);
+    await until(() => first.events.length === 2);
+    client.abort();
+    await first.joined;
+    // The same request again on the same replica: re-attached in memory, no follow through Redis.
+    const again = listen(a.engine, turn.call);
+    turn.release();
+    await again.joined;
+    await a.engine.drain();
+    expect(again.events).toEqual(whole);
+    expect(turn.runs()).toBe(1);
+    expect(await keysUnder(keyPrefix)).toEqual([]);
+  });
+
+  it('writes a turn out once a follower on the other replica asks: the events so far, then the rest live', async () => {
+    const { a, b, keyPrefix } = await pair();
+    const turn = heldCall('followed');
+    const onA = listen(a.engine, turn.call);
+    await until(() => onA.events.length === 2);
+    const onB = listen(b.engine, turn.call);
+    await until(() => onB.events.length === 2);
+    expect(onB.events).toEqual(whole.slice(0, 2));
+    turn.release();
+    await Promise.all([onA.joined, onB.joined]);
+    await a.engine.drain();
+    expect(onA.events).toEqual(whole);
+    expect(onB.events).toEqual(whole);
+    expect(turn.runs()).toBe(1);
+    expect(await keysUnder(keyPrefix)).toContain(`${keyPrefix}turn:${keyOf(turn.call.key)}`);
+  });
+
+  it('answers from the record when every replica says the turn does not run there', async () => {
+    const { a, b, store, keyPrefix } = await pair();
+    // A listens for questions (it offers a turn of its own) before B asks.
+    const other = a.relay.offer('another-turn', () => []);
+    const subscribers = async () =>
+      Object.values(await admin.pubSubNumSub(`${keyPrefix}turn:relay:want`))[0] === 1;
+    await until(subscribers);
+    const turn = heldCall('ended-elsewhere');
+    const key = keyOf(turn.call.key);
+    // Claimed, as by a replica that then died or finished: nobody runs it.
+    await store.begin(key);
+    let asks = 0;
+    const begin = store.begin.bind(store);
+    let followed = () => {};
+    const followEnded = new Promise<void>((resolve) => (followed = resolve));
+    store.begin = async (k) => {
+      // The second claim comes once the follow through the relay ended.
+      if (++asks === 2) followed();
+      return begin(k);
+    };
+    const onB = listen(b.engine, turn.call);
+    await followEnded;
+    await store.complete(key, encodeRecord({ started, done }));
+    await onB.joined;
+    other.withdraw();
+    expect(onB.events).toEqual([started, done]);
+    expect(turn.runs()).toBe(0);
+  });
+
+  it('runs and answers turns while Redis is unreachable (the relay is best-effort)', async () => {
+    const keyPrefix = `${prefix}${randomUUID()}:`;
+    const idempotency = new Idempotency({ store: new MemoryIdempotencyStore() });
+    const down = await replica(idempotency, keyPrefix, `redis://127.0.0.1:${await freePort()}`);
+    const turn = heldCall('no-redis');
+    const onA = listen(down.engine, turn.call);
+    turn.release();
+    await onA.joined;
+    await down.engine.drain();
+    expect(onA.events).toEqual(whole);
+  });
+});
