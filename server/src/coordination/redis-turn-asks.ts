@@ -8,18 +8,24 @@ export interface RedisTurnAsksOptions {
   /** The channels' names start with it (the relay's key prefix: replicas of other tenants never hear). */
   channelPrefix: string;
   /**
-   * A follower asks for `key`: true when the turn runs in this process (which then writes it out for
-   * the follower), false when it does not (answered so the follower need not wait).
+   * A follower asks for `key`: true once the turn, running in this process, has its events so far
+   * written out for the follower; false when it does not run here (or they could not be written).
    */
-  runsHere(key: string): boolean;
+  runsHere(key: string): Promise<boolean>;
 }
+
+/**
+ * What a question found: `mine` (a process runs the turn and has written it out), `nobody` (every
+ * process that heard it said the turn does not run there), `silent` (no verdict in time, or the
+ * follower left).
+ */
+export type Verdict = 'mine' | 'nobody' | 'silent';
 
 /** One follower's question: who heard it, and how many said the turn does not run there. */
 interface Pending {
   receivers: number | undefined;
   nones: number;
-  nobody: boolean;
-  none(): void;
+  answer(mine: boolean): void;
 }
 
 /** What a follower's question says, on the `want` channel. */
@@ -33,13 +39,14 @@ interface Want {
  * How a follower finds the replica running a turn, over Redis pub/sub: each process that offers or
  * follows turns subscribes (one connection of its own: a subscribed connection runs nothing else) to
  * the `want` channel and to its own answer channel. A follower publishes `want`; PUBLISH answers how
- * many processes heard it; each that does not run the turn answers `none` on the follower's channel. When
- * every one that heard it said none, the turn runs nowhere (it just ended, or its process died).
+ * many processes heard it; the one running the turn answers `mine` on the follower's channel once it has
+ * written the turn out, each other one `none`. When every one that heard it said none, the turn runs
+ * nowhere (it just ended, or its process died).
  */
 export class RedisTurnAsks {
   readonly #redis: RedisConnection;
   readonly #logger: Logger;
-  readonly #runsHere: (key: string) => boolean;
+  readonly #runsHere: (key: string) => Promise<boolean>;
   readonly #id = randomUUID();
   readonly #channelPrefix: string;
   readonly #wantChannel: string;
@@ -69,40 +76,39 @@ export class RedisTurnAsks {
   }
 
   /**
-   * Starts a question for `key`; `onNobody` is called once every process that heard it answered that
-   * the turn does not run there. `send` publishes it on `client` (the follower's own connection), after
-   * waiting up to `waitMs` for this process's subscription (else its answers would be missed).
+   * Asks every process for `key` on `client` (the follower's own connection) and resolves with the
+   * verdict, within about `waitMs` (first for this process's subscription, else its answers would be
+   * missed; then for the answers), or `silent` once `signal` aborts.
    */
-  ask(
-    key: string,
-    onNobody: () => void,
-  ): { send(client: RedisClient, waitMs: number): Promise<void>; nobody(): boolean; end(): void } {
+  async ask(client: RedisClient, key: string, waitMs: number, signal: AbortSignal): Promise<Verdict> {
     const id = randomUUID();
+    let decide: (verdict: Verdict) => void = () => {};
+    const verdict = new Promise<Verdict>((resolve) => (decide = resolve));
     const pending: Pending = {
       receivers: undefined,
       nones: 0,
-      nobody: false,
-      none() {
-        pending.nones++;
-        check();
+      answer(mine) {
+        if (mine) decide('mine');
+        else pending.nones++;
+        if (pending.receivers !== undefined && pending.nones >= pending.receivers) decide('nobody');
       },
     };
-    const check = () => {
-      if (pending.nobody || pending.receivers === undefined || pending.nones < pending.receivers) return;
-      pending.nobody = true;
-      onNobody();
-    };
+    const leave = () => decide('silent');
+    signal.addEventListener('abort', leave, { once: true });
+    let timer: NodeJS.Timeout | undefined;
     this.#pending.set(id, pending);
-    return {
-      send: async (client, waitMs) => {
-        await within(this.listen(), waitMs);
-        const want: Want = { key, ask: id, from: this.#id };
-        pending.receivers = Number(await client.publish(this.#wantChannel, JSON.stringify(want)));
-        check();
-      },
-      nobody: () => pending.nobody,
-      end: () => this.#pending.delete(id),
-    };
+    try {
+      await within(this.listen(), waitMs);
+      timer = setTimeout(leave, waitMs);
+      const want: Want = { key, ask: id, from: this.#id };
+      pending.receivers = Number(await client.publish(this.#wantChannel, JSON.stringify(want)));
+      if (pending.nones >= pending.receivers) decide('nobody');
+      return await verdict;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', leave);
+      this.#pending.delete(id);
+    }
   }
 
   /** Unsubscribes for good (shutdown). */
@@ -137,18 +143,24 @@ export class RedisTurnAsks {
 
   #heard(message: string, channel: string): void {
     if (channel === this.#answerChannel) {
-      this.#pending.get(message)?.none();
+      const [ask, answer] = message.split(' ');
+      this.#pending.get(ask ?? '')?.answer(answer === 'mine');
       return;
     }
     const want = parseWant(message);
-    if (!want || this.#runsHere(want.key)) return;
+    if (want) void this.#answer(want);
+  }
+
+  async #answer(want: Want): Promise<void> {
+    const mine = await this.#runsHere(want.key);
     if (want.from === this.#id) {
-      this.#pending.get(want.ask)?.none();
+      this.#pending.get(want.ask)?.answer(mine);
       return;
     }
-    const answer = `${this.#channelPrefix}answer:${want.from}`;
-    this.#redis
-      .run((client) => client.publish(answer, want.ask))
+    const channel = `${this.#channelPrefix}answer:${want.from}`;
+    const answer = `${want.ask} ${mine ? 'mine' : 'none'}`;
+    await this.#redis
+      .run((client) => client.publish(channel, answer))
       .catch((err: unknown) => this.#logger.debug({ err }, 'could not answer a turn relay question'));
   }
 }

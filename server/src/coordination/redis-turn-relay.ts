@@ -13,8 +13,8 @@ export interface RedisTurnRelayOptions {
   /** How long a turn's log outlives its last event: long enough for a retry to read the end. */
   ttlMs?: number;
   /**
-   * How long a follower waits for a turn's first event once it asked every replica: only a replica that
-   * is stuck (or lost its subscription) leaves it waiting that long; the others answer at once.
+   * How long a follower waits for the replicas' answers: only a replica that is stuck (or lost its
+   * subscription) leaves it waiting that long; the others answer at once.
    */
   askMs?: number;
 }
@@ -111,29 +111,22 @@ export class RedisTurnRelay implements TurnRelay {
     client.on('error', (err: unknown) => this.#logger.debug({ err }, 'turn relay reader connection error'));
     const stop = () => client.destroy();
     options.signal.addEventListener('abort', stop, { once: true });
-    let heard = false;
-    // Every replica said the turn does not run there: nothing will come (unless something already did).
-    const ask = this.#asks.ask(key, () => {
-      if (!heard && client.isOpen) client.destroy();
-    });
     try {
       await client.connect();
-      await ask.send(client, Math.min(this.#askMs, options.idleMs));
+      const waitMs = Math.min(this.#askMs, options.idleMs);
+      // Not `mine`: the turn runs nowhere (or nobody says so in time); the caller answers from its record.
+      if ((await this.#asks.ask(client, key, waitMs, options.signal)) !== 'mine') return;
       let lastId = '0-0';
       let quietSince = Date.now();
-      while (!options.signal.aborted && Date.now() - quietSince < (heard ? options.idleMs : this.#askMs)) {
+      while (!options.signal.aborted && Date.now() - quietSince < options.idleMs) {
         const entries = await readBatch(client, this.#prefix + key, lastId);
         for (const entry of entries) {
-          heard = true;
           lastId = entry.id;
           quietSince = Date.now();
           yield entry.event;
         }
       }
-    } catch (err) {
-      if (!ask.nobody() && !options.signal.aborted) throw err;
     } finally {
-      ask.end();
       options.signal.removeEventListener('abort', stop);
       if (client.isOpen) client.destroy();
     }
@@ -144,26 +137,35 @@ export class RedisTurnRelay implements TurnRelay {
     this.#asks.close();
   }
 
-  /** A follower on another replica asks for `key`: false when it does not run here. */
-  #wanted(key: string): boolean {
+  /**
+   * A follower on another replica asks for `key`: true once its events so far are in the stream (an
+   * earlier follower's ask may have written them), false when it does not run here or they could not be
+   * written.
+   */
+  async #wanted(key: string): Promise<boolean> {
     const offer = this.#offers.get(key);
     if (!offer) return false;
-    // Already written out for an earlier follower: the stream holds it from its first event.
-    if (offer.written) return true;
+    offer.written ??= this.#writeOut(key, offer);
+    return offer.written.then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The turn's events so far into its stream; the rest follow through `publish`. */
+  #writeOut(key: string, offer: Offer): Promise<void> {
     let events: readonly string[];
     try {
       events = offer.replay();
     } catch (err) {
       this.#logger.warn({ err }, 'could not replay a turn for another replica');
-      offer.written = Promise.reject(err);
-      offer.written.catch(() => undefined);
-      return true;
+      return Promise.reject(err);
     }
-    offer.written = events.length > 0 ? this.#write(key, events) : Promise.resolve();
-    offer.written.catch((err: unknown) =>
+    const written = events.length > 0 ? this.#write(key, events) : Promise.resolve();
+    written.catch((err: unknown) =>
       this.#logger.warn({ err }, 'could not relay a turn that another replica follows'),
     );
-    return true;
+    return written;
   }
 
   async #write(key: string, events: readonly string[]): Promise<void> {

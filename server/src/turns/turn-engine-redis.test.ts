@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@parley/logger';
 import { createClient } from 'redis';
@@ -39,10 +40,10 @@ afterAll(async () => {
  * A replica on `redisUrl`. `askMs` far beyond the test's timeout: a follow that ends in time ended on
  * the replicas' answers, not on that bound.
  */
-async function replica(idempotency: Idempotency, keyPrefix: string, redisUrl = url) {
+async function replica(idempotency: Idempotency, keyPrefix: string, redisUrl = url, askMs = 60_000) {
   const redis = createRedisClient({ url: redisUrl, logger, keyPrefix });
   await redis.firstAttempt();
-  const relay = new RedisTurnRelay({ redis, logger, keyPrefix, askMs: 60_000 });
+  const relay = new RedisTurnRelay({ redis, logger, keyPrefix, askMs });
   opened.push({ relay, redis });
   const engine = new TurnEngine({ idempotency, relay, logger, graceMs: 5_000, turnTimeoutMs: 60_000 });
   return { relay, engine, redis };
@@ -74,8 +75,11 @@ async function until(done: () => boolean | Promise<boolean>): Promise<void> {
 const started: TurnStarted = { type: 'started', conversationId: 'x', isNew: false };
 const done: TurnDone = { type: 'done', conversation: { id: 'x' } as ConversationRecord };
 
-/** A turn that says `one `, then waits for `release` before `two` and the end. */
-function heldCall(idempotencyKey: string) {
+/**
+ * A turn that says `one `, then waits for `release` before `two` and the end (`quiet`: waits before it
+ * says anything, as a turn queued behind its conversation's lock does).
+ */
+function heldCall(idempotencyKey: string, quiet = false) {
   let release = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
   let runs = 0;
@@ -85,6 +89,7 @@ function heldCall(idempotencyKey: string) {
     logger,
     run: async (scope) => {
       runs++;
+      if (quiet) await released;
       scope.emit(started);
       scope.emit({ type: 'delta', text: 'one ' });
       await released;
@@ -202,6 +207,35 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
       expect(onB.events).toEqual(whole);
     } finally {
       if (watcher.isOpen) watcher.destroy();
+      await server.kill();
+    }
+  });
+
+  it('follows a turn that has said nothing yet past the wait for answers, once its replica said it runs it', async () => {
+    const server = await startPrivateRedis();
+    // Every command the replicas send, to see the follower still reading after the wait for answers.
+    const monitor = spawn('redis-cli', ['-p', String(server.port), 'monitor']);
+    let commands = '';
+    monitor.stdout.on('data', (chunk: Buffer) => (commands += chunk.toString()));
+    try {
+      const keyPrefix = `${prefix}${randomUUID()}:`;
+      const idempotency = new Idempotency({ store: new MemoryIdempotencyStore() });
+      const a = await replica(idempotency, keyPrefix, server.url);
+      const b = await replica(idempotency, keyPrefix, server.url, 300);
+      const turn = heldCall('quiet-start', true);
+      const onA = listen(a.engine, turn.call);
+      const onB = listen(b.engine, turn.call);
+      // A blocking read lasts 1 s: a second one means B kept waiting past its 300 ms for answers.
+      const streamKey = `${keyPrefix}turn:${keyOf(turn.call.key)}`;
+      await until(() => commands.split(`"XREAD"`).filter((c) => c.includes(streamKey)).length >= 2);
+      turn.release();
+      await Promise.all([onA.joined, onB.joined]);
+      // Deltas that come together reach B merged (the relay's batching).
+      const text = onB.events.map((e) => (e.type === 'delta' ? e.text : '')).join('');
+      expect([onB.events[0], text, onB.events.at(-1)]).toEqual([started, 'one two', done]);
+      expect(turn.runs()).toBe(1);
+    } finally {
+      monitor.kill();
       await server.kill();
     }
   });
