@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // profiler (e.g. to split CPU per stream from CPU per piece with a few pieces a stream); BENCH_PROFILE_OUT=dir
 // keeps the .cpuprofile (open it in Chrome DevTools). BENCH_NODE_ARGS adds Node/V8 options to Parley's
 // command line (e.g. `--max-semi-space-size=2`, to weigh a flag's CPU). Needs `pnpm build`; BENCH_MAIN runs
-// another compiled entry (from the repository root, e.g. a saved build), for before/after runs.
+// another compiled entry (from the repository root, e.g. a saved build), for before/after runs. On the
+// private redis-server it also prints the Redis commands the servers sent per stream opened.
 // BENCH_PROBE_MODEL_CALLS=1: the server's memory probe also times each request's arrival → its model call →
 // the model's answer (one more AsyncLocalStorage in the server: it costs CPU).
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
@@ -64,9 +66,22 @@ try {
             JSON.stringify({ message, session: { platform: 'bench', user_id: `r-${worker}` } }),
     proc: server.proc,
   };
+  const commandsBefore = redis ? redisCommands(redis.port) : undefined;
   const fromUs = monotonicUs();
   const row = await relayRun(target, streams, { pieces, intervalMs: 40, seconds });
   const toUs = monotonicUs();
+  if (redis && commandsBefore) {
+    const after = redisCommands(redis.port);
+    const perStream = Object.entries(after)
+      .map(([name, calls]) => [name, (calls - (commandsBefore[name] ?? 0)) / row.opened] as const)
+      .filter(([name, calls]) => name !== 'info' && name !== 'cpuMs' && calls > 0)
+      .sort((x, y) => y[1] - x[1]);
+    const total = perStream.reduce((sum, [, calls]) => sum + calls, 0);
+    const list = perStream.map(([name, calls]) => `${name} ${calls.toFixed(2)}`).join(', ');
+    const cpuMs = ((after.cpuMs ?? 0) - (commandsBefore.cpuMs ?? 0)) / row.opened;
+    process.stdout.write(`redis commands per stream opened: ${total.toFixed(2)} (${list}); `);
+    process.stdout.write(`redis-server CPU ${cpuMs.toFixed(2)} ms per stream\n`);
+  }
   if (env.BENCH_SHOW_OUTPUT === '1')
     process.stdout.write(`server output (last 4 KB):\n${server.proc.output()}\n`);
   await server.proc.stop();
@@ -93,4 +108,18 @@ try {
   await redis?.kill();
   if (env.BENCH_PROFILE_OUT) await cp(profileDir, env.BENCH_PROFILE_OUT, { recursive: true }).catch(() => {});
   await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * Commands the redis-server ran so far, by name (INFO commandstats; scripts' inner calls included), and
+ * its CPU time (user + system) as `cpuMs`.
+ */
+function redisCommands(port: number): Record<string, number> {
+  const args = ['-p', String(port), 'INFO', 'commandstats', 'cpu'];
+  const info = execFileSync('redis-cli', args, { encoding: 'utf8' });
+  const counts: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts[m[1] ?? ''] = Number(m[2]);
+  const cpu = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  counts.cpuMs = (cpu('used_cpu_user') + cpu('used_cpu_sys')) * 1000;
+  return counts;
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '@parley/logger';
-import { UnavailableError } from '../errors/app-error.ts';
-import type { ToolCallRecord, ToolCallScope, ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
+import type { ToolDefinition, ToolRunner } from '../tools/tool-runner.ts';
 import {
   type ContextMessage,
   estimateTokens,
@@ -9,9 +8,10 @@ import {
   type PlannedMessage,
   planContext,
 } from './context-window.ts';
-import type { Llm, LlmImage, LlmMessage, LlmResponse, LlmToolCall, LlmUsage } from './llm.ts';
+import type { Llm, LlmImage, LlmMessage } from './llm.ts';
 import type { ReplyScope } from './reply-scope.ts';
 import type { Summarizer } from './summarizer.ts';
+import { runToolLoop, type ToolLoopResult } from './tool-loop.ts';
 
 export interface AssistantDeps {
   llm: Llm;
@@ -47,20 +47,10 @@ export interface ConversationSettings {
   owner?: { clientId: string };
 }
 
-export interface AssistantReply {
-  content: string;
-  usage: LlmUsage;
-  /** Tool calls made while producing this reply, with their results. */
-  toolCalls: ToolCallRecord[];
-  /** Distinct names of the tools used, in first-use order. */
-  toolsUsed: string[];
+/** The reply and how it was made; `pendingToolCalls` are calls of {@link ReplyOptions.clientTools}. */
+export interface AssistantReply extends ToolLoopResult {
   /** A refreshed running summary to store, when one was made. */
   summary?: { text: string; throughSeq: number };
-  /**
-   * Calls of the client's own tools ({@link ReplyOptions.clientTools}) the model made: the reply ends
-   * with them, and the client runs them and sends their results in its next request. Empty otherwise.
-   */
-  pendingToolCalls: LlmToolCall[];
 }
 
 /** What a turn may bring beside the stored conversation (an OpenAI-compatible request). */
@@ -80,14 +70,6 @@ export interface ReplyOptions {
   /** Reads stored images for the prompt (vision models only); without it images are named in words. */
   loadImage?: ImageLoader;
 }
-
-const CAP_NOTE =
-  'You have used the maximum number of tool calls for this message. Answer now with the information ' +
-  'you have, and say briefly if something could not be looked up.';
-
-const CAP_FALLBACK = 'I could not finish looking that up. Please try asking in a simpler way.';
-
-const EMPTY_ANSWER = 'the model returned an empty answer; try again';
 
 /**
  * Turns a conversation's recent history into the next reply: builds a bounded prompt, lets the model
@@ -117,12 +99,13 @@ export class Assistant {
   ): Promise<AssistantReply> {
     const system = withLanguage(this.#systemMessage(conversation), options.language);
     const model = conversation.model || undefined;
-    const clientId = conversation.owner?.clientId;
+    const clientTools = options.clientTools ?? [];
+    const loop = { model, scope, clientId: conversation.owner?.clientId, clientTools };
     if (options.context) {
       const budget = this.#deps.contextBudgetTokens;
       const context = fitMessages(options.context, estimateTokens(system), budget);
       const messages: LlmMessage[] = [{ role: 'system', content: system }, ...context];
-      return this.#toolLoop(messages, model, scope, clientId, options.clientTools ?? []);
+      return runToolLoop(this.#deps, { ...loop, messages });
     }
     const plan = planContext({
       recent,
@@ -133,7 +116,7 @@ export class Assistant {
     });
     const planned = await Promise.all(plan.messages.map((m) => withImages(m, options.loadImage)));
     const messages: LlmMessage[] = [{ role: 'system', content: system }, ...planned];
-    const reply = await this.#toolLoop(messages, model, scope, clientId, options.clientTools ?? []);
+    const reply: AssistantReply = await runToolLoop(this.#deps, { ...loop, messages });
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
       const last = plan.unsummarized.at(-1);
@@ -163,125 +146,6 @@ export class Assistant {
     if (!conversation.summary) return base;
     return `${base}\n\nSummary of the earlier conversation:\n${conversation.summary}`;
   }
-
-  async #toolLoop(
-    messages: LlmMessage[],
-    model: string | undefined,
-    scope: ReplyScope,
-    clientId: string | undefined,
-    clientTools: readonly ToolDefinition[],
-  ): Promise<AssistantReply> {
-    // What a tool call runs with: the turn's signal and logger, and the client whose tools these are.
-    const toolScope: ToolCallScope = {
-      signal: scope.signal,
-      logger: scope.logger,
-      ...(clientId !== undefined ? { clientId } : {}),
-    };
-    const theirs = new Set(clientTools.map((t) => t.name));
-    const tools = [
-      ...this.#deps.tools.definitions(clientId).filter((t) => !theirs.has(t.name)),
-      ...clientTools,
-    ];
-    const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-    const toolCalls: ToolCallRecord[] = [];
-    const text = new ReplyText(scope);
-    for (let round = 0; ; round++) {
-      const capped = round >= this.#deps.maxToolRounds;
-      text.startRound();
-      const response = await this.#deps.llm.complete({
-        messages: capped ? [...messages, { role: 'system', content: CAP_NOTE }] : messages,
-        ...(tools.length > 0 && !capped ? { tools } : {}),
-        ...(model ? { model } : {}),
-        signal: scope.signal,
-        onDelta: (piece) => text.tell(piece),
-      });
-      addUsage(usage, response);
-      text.settle(response.content);
-      const pending = capped ? [] : response.toolCalls.filter((call) => theirs.has(call.name));
-      const own = response.toolCalls.filter((call) => !theirs.has(call.name));
-      if (own.length === 0 || capped) {
-        if (!text.content && capped) text.tell(CAP_FALLBACK);
-        // A model that finished without a word (a filtered or truncated answer) is not a reply; one that
-        // ends by calling a tool the client declared is (its text may be empty).
-        if (!text.content && pending.length === 0) throw new UnavailableError(EMPTY_ANSWER);
-        const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
-        return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
-      }
-      messages.push({ role: 'assistant', content: response.content, toolCalls: own });
-      for (const call of own) {
-        scope.emit({
-          type: 'tool',
-          phase: 'started',
-          tool: { ...call, provenance: this.#sourceOf(call.name, tools) },
-        });
-      }
-      const results = await Promise.all(own.map((call) => this.#run(call, scope, toolScope)));
-      for (const record of results) {
-        toolCalls.push(record);
-        messages.push({ role: 'tool', toolCallId: record.id, content: record.result });
-      }
-      // The client's calls of this round wait for the client: the reply ends here, with them pending.
-      if (pending.length > 0) {
-        const toolsUsed = [...new Set(toolCalls.map((t) => t.name))];
-        return { content: text.content, usage, toolCalls, toolsUsed, pendingToolCalls: pending };
-      }
-    }
-  }
-
-  #sourceOf(name: string, tools: ToolDefinition[]): string {
-    return tools.find((tool) => tool.name === name)?.source ?? 'builtin';
-  }
-
-  async #run(call: LlmToolCall, scope: ReplyScope, toolScope: ToolCallScope): Promise<ToolCallRecord> {
-    const result = await this.#deps.tools.invoke(call.name, call.arguments, toolScope);
-    const record = {
-      id: call.id,
-      name: call.name,
-      arguments: call.arguments,
-      result: result.content,
-      isError: result.isError,
-    };
-    const provenance = result.source ?? 'builtin';
-    scope.emit({ type: 'tool', phase: 'finished', tool: { ...record, provenance } });
-    return record;
-  }
-}
-
-/**
- * The reply's text as told to the client: every round's pieces in order, a blank line between what the
- * model said before a tool call and what it says after, so the told text and the stored reply agree.
- */
-class ReplyText {
-  content = '';
-  #newRound = false;
-  #toldThisRound = false;
-
-  readonly #scope: ReplyScope;
-
-  constructor(scope: ReplyScope) {
-    this.#scope = scope;
-  }
-
-  startRound(): void {
-    this.#newRound = this.content !== '';
-    this.#toldThisRound = false;
-  }
-
-  /** A model that answered without streaming (an Llm that never calls onDelta) is told in one piece. */
-  settle(content: string): void {
-    if (!this.#toldThisRound) this.tell(content);
-  }
-
-  tell(piece: string): void {
-    if (!piece) return;
-    this.#toldThisRound = true;
-    if (this.#newRound) {
-      this.#newRound = false;
-      if (!/\s$/.test(this.content)) this.tell('\n\n');
-    }
-    this.content += piece;
-    this.#scope.emit({ type: 'delta', text: piece });
-  }
 }
 
 /** A planned message with its images' bytes loaded (an image gone from the store is left out). */
@@ -290,12 +154,6 @@ async function withImages(message: PlannedMessage, loadImage: ImageLoader | unde
   if (rest.role !== 'user' || !imageIds?.length || !loadImage) return rest;
   const images = (await Promise.all(imageIds.map(loadImage))).filter((image) => image !== null);
   return { ...rest, images };
-}
-
-function addUsage(total: LlmUsage, response: LlmResponse): void {
-  total.promptTokens += response.usage.promptTokens;
-  total.completionTokens += response.usage.completionTokens;
-  total.totalTokens += response.usage.totalTokens;
 }
 
 /**

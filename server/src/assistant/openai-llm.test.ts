@@ -8,7 +8,8 @@ import { gate } from '../../../tests/support/gate.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../../tests/support/openai-stand-in.ts';
 import type { AppError } from '../errors/app-error.ts';
 import type { LlmRequest } from './llm.ts';
-import { OpenAiLlm, type OpenAiLlmOptions, retryAfterMs } from './openai-llm.ts';
+import { retryAfterMs } from './openai-failure.ts';
+import { OpenAiLlm, type OpenAiLlmOptions } from './openai-llm.ts';
 
 let standIn: OpenAiStandIn;
 let logLines: Array<{ level: number; msg: string; [key: string]: unknown }>;

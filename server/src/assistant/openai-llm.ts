@@ -1,27 +1,23 @@
 import type { Logger } from '@parley/logger';
-import {
-  BrokenCircuitError,
-  DelegateBackoff,
-  decorrelatedJitterGenerator,
-  ExponentialBackoff,
-  type IBackoff,
-  type IBackoffFactory,
-  type IRetryBackoffContext,
-  IsolatedCircuitError,
-} from 'cockatiel';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type {
-  ChatCompletionCreateParamsStreaming,
-  ChatCompletionFunctionTool,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
-import { AppError, isAppError, UnavailableError } from '../errors/app-error.ts';
+import { decorrelatedJitterGenerator, ExponentialBackoff } from 'cockatiel';
+import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { AppError } from '../errors/app-error.ts';
 import { linkSignals } from '../providers/abort.ts';
 import { type FetchFunction, NODE_BODY_ONLY } from '../providers/keep-alive-fetch.ts';
 import { type BreakerState, createResilience, type Resilience } from '../providers/resilience.ts';
-import type { ToolDefinition } from '../tools/tool-runner.ts';
-import { type Llm, type LlmMessage, type LlmRequest, type LlmResponse, withUsageOfFailure } from './llm.ts';
-import { estimateUsage, IncompleteAnswerError, readChatStream } from './openai-stream.ts';
+import { IdleWatch } from './idle-watch.ts';
+import { type Llm, type LlmRequest, type LlmResponse, withUsageOfFailure } from './llm.ts';
+import { toChatRequest } from './openai-chat-request.ts';
+import {
+  isTransient,
+  MESSAGES,
+  retryAfterMs,
+  retryAfterOr,
+  StreamBrokenError,
+  toModelFailure,
+} from './openai-failure.ts';
+import { estimateUsage, readChatStream } from './openai-stream.ts';
 
 export interface OpenAiLlmOptions {
   /** Optional for keyless compatible servers (Ollama, vLLM): then `baseUrl` is required. */
@@ -41,28 +37,6 @@ export interface OpenAiLlmOptions {
   fetch?: FetchFunction;
   /** Production defaults: 250 ms, 8 s, 30 s. Tests shorten them. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
-}
-
-const MESSAGES = {
-  open: 'the model is unavailable right now; try again shortly',
-  timeout: 'the model did not answer in time',
-  unreachable: 'the model endpoint cannot be reached',
-  credentials: "the model endpoint rejected the server's credentials",
-  rateLimited: 'the model is rate limited; try again shortly',
-  rejected: 'the model rejected the request',
-  cancelled: 'the request was cancelled',
-  brokeOff: "the model's answer broke off part-way; try again",
-} as const;
-
-/**
- * A streamed attempt that failed after text was already told to the caller: not retried (the text would
- * be told twice), though its cause still counts against the provider's circuit.
- */
-class StreamBrokenError extends Error {
-  constructor(cause: unknown) {
-    super('the model stream broke off', { cause });
-    this.name = 'StreamBrokenError';
-  }
 }
 
 /**
@@ -172,187 +146,11 @@ export class OpenAiLlm implements Llm {
     }
   }
 
-  /**
-   * Maps a failure to a client-safe AppError, keeping the original as `cause`, and logs it once.
-   * `unavailableMessage` replaces the generic text of an `unavailable` outcome.
-   */
-  #fail(
-    err: unknown,
-    model: string,
-    signal: AbortSignal | undefined,
-    unavailableMessage: string = MESSAGES.open,
-  ): AppError {
+  /** Maps a failure to a client-safe AppError (see {@link toModelFailure}) and logs it once. */
+  #fail(err: unknown, model: string, signal: AbortSignal | undefined, unavailableMessage?: string): AppError {
+    const { error, level } = toModelFailure(err, signal, unavailableMessage);
     const status = err instanceof APIError ? err.status : undefined;
-    const log = (level: 'debug' | 'warn' | 'error', error: AppError): AppError => {
-      this.#logger?.[level]({ err, status, model, code: error.code }, 'model call failed');
-      return error;
-    };
-    if (isAppError(err)) return log('warn', err);
-    if (err instanceof APIUserAbortError || signal?.aborted) {
-      // The turn's own deadline aborts with a TimeoutError; a client that left aborts with anything else.
-      if (isTimeout(signal?.reason)) {
-        return log('debug', new AppError('deadline_exceeded', MESSAGES.timeout, { cause: err }));
-      }
-      return log('debug', new AppError('aborted', MESSAGES.cancelled, { cause: err }));
-    }
-    // Logged with its cause when the circuit opened; one line per fast failure would only be noise.
-    if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
-      return log('debug', new UnavailableError(MESSAGES.open, { cause: err }));
-    }
-    if (err instanceof APIConnectionTimeoutError) {
-      return log('warn', new AppError('deadline_exceeded', MESSAGES.timeout, { cause: err }));
-    }
-    if (err instanceof APIConnectionError) {
-      return log('warn', new UnavailableError(MESSAGES.unreachable, { cause: err }));
-    }
-    // An operator has to fix these (key, permissions, model name); retrying or the user cannot.
-    if (status === 401 || status === 403) {
-      return log('error', new UnavailableError(MESSAGES.credentials, { cause: err }));
-    }
-    if (status === 404) return log('error', new UnavailableError(MESSAGES.open, { cause: err }));
-    if (status === 429) {
-      const wait = retryAfterMs(err);
-      const meta: Record<string, string> =
-        wait === undefined ? {} : { retry_after: String(Math.ceil(wait / 1000)) };
-      return log('warn', new AppError('resource_exhausted', MESSAGES.rateLimited, { cause: err, meta }));
-    }
-    if (status === 400 || status === 422) {
-      return log('warn', new AppError('failed_precondition', MESSAGES.rejected, { cause: err }));
-    }
-    return log('warn', new UnavailableError(unavailableMessage, { cause: err }));
+    this.#logger?.[level]({ err, status, model, code: error.code }, 'model call failed');
+    return error;
   }
-}
-
-/**
- * Aborts after `ms` without a `touch()`. Coarse on purpose: a touch only notes the time (no timer is
- * cleared and set again per chunk); the one timer, when it fires, re-arms for what is left of the window.
- */
-class IdleWatch {
-  readonly #controller = new AbortController();
-  readonly #ms: number;
-  #last = performance.now();
-  #timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    this.#ms = ms;
-    this.#timer = setTimeout(this.#check, ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  readonly touch = (): void => {
-    this.#last = performance.now();
-  };
-
-  stop(): void {
-    clearTimeout(this.#timer);
-  }
-
-  readonly #check = (): void => {
-    const quiet = performance.now() - this.#last;
-    if (quiet >= this.#ms) this.#controller.abort();
-    else this.#timer = setTimeout(this.#check, this.#ms - quiet);
-  };
-}
-
-/** Failures worth retrying and counting against the provider: it may well answer a moment later. */
-function isTransient(err: unknown): boolean {
-  if (err instanceof StreamBrokenError) return isTransient(err.cause);
-  if (err instanceof APIConnectionError || err instanceof IncompleteAnswerError) return true;
-  const status = err instanceof APIError ? err.status : undefined;
-  return status !== undefined && (status === 408 || status === 409 || status === 429 || status >= 500);
-}
-
-function isTimeout(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === 'TimeoutError';
-}
-
-/** The wait the provider asked for: `retry-after-ms`, else `retry-after` in seconds or as an HTTP date. */
-export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
-  if (!(err instanceof APIError) || !err.headers) return undefined;
-  const ms = Number.parseFloat(err.headers.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = err.headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/**
- * Waits as long as the failed attempt's `retry-after` says, else the next exponential step. Cockatiel
- * hands the backoff the failure in `context.result`; the exponential state advances either way.
- */
-function retryAfterOr(exponential: IBackoffFactory<unknown>) {
-  return new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>((context, previous) => {
-    const step = previous ? previous.next(context) : exponential.next(context);
-    const hinted = 'error' in context.result ? retryAfterMs(context.result.error) : undefined;
-    return { delay: hinted ?? step.duration, state: step };
-  });
-}
-
-function toChatRequest(request: LlmRequest, model: string): ChatCompletionCreateParamsStreaming {
-  return {
-    model,
-    stream: true,
-    // Usage arrives in a last chunk; providers that ignore this get an estimate.
-    stream_options: { include_usage: true },
-    messages: request.messages.map(toChatMessage),
-    // OpenAI rejects an empty `tools` array, so leave the key out instead.
-    ...(request.tools?.length ? { tools: request.tools.map(toChatTool) } : {}),
-    ...(request.maxTokens === undefined ? {} : { max_completion_tokens: request.maxTokens }),
-  };
-}
-
-function toChatMessage(message: LlmMessage): ChatCompletionMessageParam {
-  switch (message.role) {
-    case 'system':
-      return { role: 'system', content: message.content };
-    case 'user':
-      if (!message.images?.length) return { role: 'user', content: message.content };
-      // Vision: the text, then each image inline as a data URL (no URL the provider would fetch).
-      return {
-        role: 'user',
-        content: [
-          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
-          ...message.images.map((image) => ({
-            type: 'image_url' as const,
-            image_url: {
-              url: `data:${image.mediaType};base64,${Buffer.from(image.data).toString('base64')}`,
-            },
-          })),
-        ],
-      };
-    case 'tool':
-      return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
-    case 'assistant':
-      return {
-        role: 'assistant',
-        content: message.content,
-        ...(message.toolCalls?.length
-          ? {
-              tool_calls: message.toolCalls.map((call) => ({
-                id: call.id,
-                type: 'function' as const,
-                function: { name: call.name, arguments: call.arguments },
-              })),
-            }
-          : {}),
-      };
-  }
-}
-
-function toChatTool(tool: ToolDefinition): ChatCompletionFunctionTool {
-  return {
-    type: 'function',
-    function: {
-      name: tool.name,
-      description: tool.description,
-      parameters: tool.parameters,
-      strict: tool.strict !== false,
-    },
-  };
 }

@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { ValidationError } from '../errors/app-error.ts';
 import type { AttachmentKind } from './attachment-types.ts';
 
@@ -48,6 +47,9 @@ export const SUPPORTED_TYPES =
  * which text type a text file is. Anything else is refused (invalid_argument, `meta.media_type`).
  */
 export async function sniffAttachment(data: Uint8Array, fileName: string, field: string): Promise<Sniffed> {
+  // Loaded with the first attachment: file-type and its readers are some 95 KB that an idle server keeps
+  // in memory for nothing (docs/performance.md, "Idle RSS").
+  const { fileTypeFromBuffer } = await import('file-type');
   const found = await fileTypeFromBuffer(data);
   if (found) {
     if (IMAGES.has(found.mime)) return { kind: 'image', mediaType: found.mime, extension: found.ext };

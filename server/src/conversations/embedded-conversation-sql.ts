@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 // The embedded conversation store's schema and statements (embedded-conversation-store.ts runs them).
 
 /** One entry per schema version; entry i upgrades `user_version` i to i + 1. */
@@ -143,3 +145,29 @@ export type ConversationParams = [
 ];
 export type MessageParams = [string, number, string, string, string, string, number, number, string];
 export type OwnerParams = [clientId: string, userId: string];
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Database.Database) {
+  return {
+    insertConversation: db.prepare<ConversationParams>(SQL.insertConversation),
+    getConversation: db.prepare<[string, ...OwnerParams], ConversationRow>(SQL.getConversation),
+    bumpConversation: db.prepare<[number, string], { last_seq: number }>(SQL.bumpConversation),
+    insertMessage: db.prepare<MessageParams>(SQL.insertMessage),
+    recentMessages: db.prepare<[string, number], MessageRow>(SQL.recentMessages),
+    messagesAfter: db.prepare<[string, number, number], MessageRow>(SQL.messagesAfter),
+    list: db.prepare<[...OwnerParams, number], ConversationRow>(SQL.list),
+    listAfter: db.prepare<[...OwnerParams, number, string, number], ConversationRow>(SQL.listAfter),
+    latestForChat: db.prepare<[...OwnerParams, string, string, number], ConversationRow>(SQL.latestForChat),
+    findByTranscript: db.prepare<[...OwnerParams, string], ConversationRow>(SQL.findByTranscript),
+    advanceTranscript: db.prepare<[string, string, string]>(SQL.advanceTranscript),
+    setTitle: db.prepare<[string, string]>(SQL.setTitle),
+    setSummary: db.prepare<[string, number, string]>(SQL.setSummary),
+    deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
+    deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
+    insertAttachment: db.prepare<[string, string, string, Uint8Array]>(SQL.insertAttachment),
+    getAttachment: db.prepare<[string, ...OwnerParams], AttachmentRow>(SQL.getAttachment),
+    deleteAttachments: db.prepare<[string]>(SQL.deleteAttachments),
+    ping: db.prepare<[]>('SELECT 1'),
+  };
+}

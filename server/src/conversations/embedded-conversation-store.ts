@@ -3,14 +3,11 @@ import type Database from 'better-sqlite3';
 import { NotFoundError } from '../errors/app-error.ts';
 import { type NonBlockingWrite, nonBlockingWriter } from '../sqlite/non-blocking-writer.ts';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
-import type { ToolCallRecord } from '../tools/tool-runner.ts';
 import {
-  type AttachmentMeta,
   attachmentMeta,
   type ConversationCursor,
   type ConversationRecord,
   type ConversationStore,
-  type MessageRole,
   type NewConversation,
   type NewConversationWithMessage,
   type NewMessage,
@@ -18,16 +15,8 @@ import {
   type StoredAttachment,
   type StoredMessage,
 } from './conversation-store.ts';
-import {
-  type AttachmentRow,
-  type ConversationParams,
-  type ConversationRow,
-  type MessageParams,
-  type MessageRow,
-  MIGRATIONS,
-  type OwnerParams,
-  SQL,
-} from './embedded-conversation-sql.ts';
+import { copyToolCall, toAttachment, toConversation, toMessage } from './embedded-conversation-rows.ts';
+import { MIGRATIONS, prepareStatements, type Statements } from './embedded-conversation-sql.ts';
 
 export interface EmbeddedConversationStoreOptions {
   /** SQLite file path, or ':memory:'. */
@@ -185,12 +174,7 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   async attachment(id: string, owner: Owner): Promise<StoredAttachment | null> {
     const row = this.#stmt.getAttachment.get(id, owner.clientId, owner.userId);
-    if (!row) return null;
-    return {
-      meta: JSON.parse(row.meta) as AttachmentMeta,
-      conversationId: row.conversation_id,
-      data: row.data,
-    };
+    return row ? toAttachment(row) : null;
   }
 
   delete(id: string, owner: Owner): Promise<boolean> {
@@ -241,77 +225,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 }
 
-type Statements = ReturnType<typeof prepareStatements>;
-
-function prepareStatements(db: Database.Database) {
-  return {
-    insertConversation: db.prepare<ConversationParams>(SQL.insertConversation),
-    getConversation: db.prepare<[string, ...OwnerParams], ConversationRow>(SQL.getConversation),
-    bumpConversation: db.prepare<[number, string], { last_seq: number }>(SQL.bumpConversation),
-    insertMessage: db.prepare<MessageParams>(SQL.insertMessage),
-    recentMessages: db.prepare<[string, number], MessageRow>(SQL.recentMessages),
-    messagesAfter: db.prepare<[string, number, number], MessageRow>(SQL.messagesAfter),
-    list: db.prepare<[...OwnerParams, number], ConversationRow>(SQL.list),
-    listAfter: db.prepare<[...OwnerParams, number, string, number], ConversationRow>(SQL.listAfter),
-    latestForChat: db.prepare<[...OwnerParams, string, string, number], ConversationRow>(SQL.latestForChat),
-    findByTranscript: db.prepare<[...OwnerParams, string], ConversationRow>(SQL.findByTranscript),
-    advanceTranscript: db.prepare<[string, string, string]>(SQL.advanceTranscript),
-    setTitle: db.prepare<[string, string]>(SQL.setTitle),
-    setSummary: db.prepare<[string, number, string]>(SQL.setSummary),
-    deleteConversation: db.prepare<[string, ...OwnerParams]>(SQL.deleteConversation),
-    deleteMessages: db.prepare<[string]>(SQL.deleteMessages),
-    insertAttachment: db.prepare<[string, string, string, Uint8Array]>(SQL.insertAttachment),
-    getAttachment: db.prepare<[string, ...OwnerParams], AttachmentRow>(SQL.getAttachment),
-    deleteAttachments: db.prepare<[string]>(SQL.deleteAttachments),
-    ping: db.prepare<[]>('SELECT 1'),
-  };
-}
-
 /** SQLite reads a negative LIMIT as "no limit"; a caller asking for none gets none. */
 function toLimit(limit: number): number {
   return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
-}
-
-function copyToolCall(call: ToolCallRecord): ToolCallRecord {
-  return {
-    id: call.id,
-    name: call.name,
-    arguments: call.arguments,
-    result: call.result,
-    isError: call.isError,
-  };
-}
-
-function toConversation(row: ConversationRow): ConversationRecord {
-  return {
-    id: row.id,
-    owner: { clientId: row.client_id, userId: row.user_id },
-    title: row.title,
-    platform: row.platform,
-    chatId: row.chat_id,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    messageCount: row.message_count,
-    systemPrompt: row.system_prompt,
-    model: row.model,
-    summary: row.summary,
-    summarizedThroughSeq: row.summarized_through,
-  };
-}
-
-function toMessage(conversationId: string, row: MessageRow): StoredMessage {
-  const message: StoredMessage = {
-    id: row.id,
-    conversationId,
-    seq: row.seq,
-    role: row.role as MessageRole,
-    content: row.content,
-    // Most messages have no tool calls; skip parsing the common empty list.
-    toolCalls: row.tool_calls === '[]' ? [] : (JSON.parse(row.tool_calls) as ToolCallRecord[]),
-    createdAt: new Date(row.created_at),
-  };
-  // Set only when present (no object spreads: this runs for every message of a turn's window).
-  if (row.interrupted) message.interrupted = true;
-  if (row.attachments !== '[]') message.attachments = JSON.parse(row.attachments) as AttachmentMeta[];
-  return message;
 }

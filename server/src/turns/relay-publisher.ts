@@ -3,9 +3,8 @@ import type { TurnRelay } from '../coordination/turn-relay.ts';
 import { encodeEvent, isFinal, type TurnEvent } from './turn-event.ts';
 
 /**
- * How long events gather before one relay write carries them: bounds writes per turn and Redis load
- * (with Redis every turn with a request_id publishes, followed or not: at model speed, 5 writes a second,
- * not 20).
+ * How long events gather before one relay write carries them: bounds the writes of a followed turn and
+ * the load on Redis or the pool's primary (at model speed, 5 writes a second, not 20).
  */
 const FLUSH_MS = 200;
 
