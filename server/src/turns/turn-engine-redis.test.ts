@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@parley/logger';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../tests/support/private-redis.ts';
+import { freePort, startPrivateRedis } from '../../../tests/support/private-redis.ts';
 import type { ConversationRecord } from '../conversations/conversation-store.ts';
 import { MemoryIdempotencyStore } from '../coordination/memory-idempotency-store.ts';
 import { RedisTurnRelay } from '../coordination/redis-turn-relay.ts';
@@ -45,7 +45,7 @@ async function replica(idempotency: Idempotency, keyPrefix: string, redisUrl = u
   const relay = new RedisTurnRelay({ redis, logger, keyPrefix, askMs: 60_000 });
   opened.push({ relay, redis });
   const engine = new TurnEngine({ idempotency, relay, logger, graceMs: 5_000, turnTimeoutMs: 60_000 });
-  return { relay, engine };
+  return { relay, engine, redis };
 }
 
 async function pair() {
@@ -166,6 +166,44 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
     other.withdraw();
     expect(onB.events).toEqual([started, done]);
     expect(turn.runs()).toBe(0);
+  });
+
+  it('is asked for turns again once Redis is back after a restart', async () => {
+    const server = await startPrivateRedis();
+    const watcher = createClient({ url: server.url });
+    try {
+      const keyPrefix = `${prefix}${randomUUID()}:`;
+      const idempotency = new Idempotency({ store: new MemoryIdempotencyStore() });
+      const a = await replica(idempotency, keyPrefix, server.url);
+      const b = await replica(idempotency, keyPrefix, server.url);
+      // A's own connection back (it writes the turn out) and its subscription renewed.
+      const listening = async () => {
+        if (!watcher.isReady || !a.redis.isReady()) return false;
+        const counts = await watcher.pubSubNumSub(`${keyPrefix}turn:relay:want`);
+        return Object.values(counts)[0] === 1;
+      };
+      // A subscribes with its first turn; then Redis restarts empty and A subscribes again by itself.
+      const earlier = heldCall('before-restart');
+      const first = listen(a.engine, earlier.call);
+      earlier.release();
+      await first.joined;
+      await server.kill();
+      await server.restart();
+      watcher.on('error', () => undefined);
+      await watcher.connect();
+      await until(listening);
+      const turn = heldCall('after-restart');
+      const onA = listen(a.engine, turn.call);
+      await until(() => onA.events.length === 2);
+      const onB = listen(b.engine, turn.call);
+      await until(() => onB.events.length === 2);
+      turn.release();
+      await Promise.all([onA.joined, onB.joined]);
+      expect(onB.events).toEqual(whole);
+    } finally {
+      if (watcher.isOpen) watcher.destroy();
+      await server.kill();
+    }
   });
 
   it('runs and answers turns while Redis is unreachable (the relay is best-effort)', async () => {
