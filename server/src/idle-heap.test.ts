@@ -13,12 +13,12 @@ describe('compactWhenIdle', () => {
     work();
     const grown = getHeapStatistics().total_heap_size;
     const compactions: number[] = [];
-    const idle = compactWhenIdle({ checkMs: 100, onCompact: (ms) => compactions.push(ms) });
+    const idle = compactWhenIdle({ checkMs: 200, onCompact: (ms) => compactions.push(ms) });
     try {
-      await expect.poll(() => compactions.length, { timeout: 10_000, interval: 100 }).toBe(1);
+      await expect.poll(() => compactions.length, { timeout: 20_000, interval: 100 }).toBe(1);
       expect(getHeapStatistics().total_heap_size).toBeLessThan(grown);
       work();
-      await expect.poll(() => compactions.length, { timeout: 10_000, interval: 100 }).toBe(2);
+      await expect.poll(() => compactions.length, { timeout: 20_000, interval: 100 }).toBe(2);
     } finally {
       idle.stop();
     }

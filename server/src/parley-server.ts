@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import {
   type ClientPolicy,
   loadPolicyConfig,
@@ -10,11 +9,8 @@ import {
 import type { Logger } from '@parley/logger';
 import { Registry } from 'prom-client';
 import { type AppDeps, createApp } from './app.ts';
-import { Assistant } from './assistant/assistant.ts';
-import { LazyLlm } from './assistant/lazy-llm.ts';
 import type { Llm } from './assistant/llm.ts';
-import { Summarizer } from './assistant/summarizer.ts';
-import { UnconfiguredLlm } from './assistant/unconfigured-llm.ts';
+import { createAssistant, createLlm } from './assistant-setup.ts';
 import { createAttachmentIntake, turnBodyBytes } from './attachment-setup.ts';
 import { type BackendOverrides, type Backends, createBackends } from './backends.ts';
 import { ConversationService } from './conversations/conversation-service.ts';
@@ -37,8 +33,7 @@ import type { IdentityStore } from './people/identity-store.ts';
 import { createPeople } from './people-setup.ts';
 import type { UsageLedger } from './policy/usage-ledger.ts';
 import { createPolicy } from './policy-setup.ts';
-import { listenOnPort, type PortListeners } from './port-listeners.ts';
-import type { BreakerState } from './providers/resilience.ts';
+import { type ParleyServer, serverLifecycle } from './server-lifecycle.ts';
 import { createToolRunner } from './tool-setup.ts';
 import type { ToolRunner } from './tools/tool-runner.ts';
 import { Idempotency } from './turns/idempotency.ts';
@@ -77,14 +72,6 @@ export interface ParleyOverrides extends BackendOverrides {
   pool?: NonNullable<AppDeps['pool']> & { channel: RelayChannel };
   /** Streaming and turn tuning (tests shorten it). */
   turns?: Pick<TurnEngineDeps, 'graceMs'> & { waitMs?: number } & AppDeps['streams'];
-}
-
-export interface ParleyServer {
-  readonly server: Server;
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(): Promise<AddressInfo>;
-  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes stores. */
-  close(): Promise<void>;
 }
 
 /** Builds the whole server from a validated config: backends, model, tools, service, HTTP edge. */
@@ -163,22 +150,7 @@ export async function createParleyServer(
     logger,
   });
   const tuning = overrides.turns ?? {};
-  const idempotency = new Idempotency({
-    store: backends.idempotency,
-    ...withoutUndefined({ waitMs: tuning.waitMs }),
-  });
-  const relay = turnRelay(config, backends, logger, overrides.pool);
-  const engine = new TurnEngine({
-    idempotency,
-    ...(relay ? { relay } : {}),
-    logger,
-    turnTimeoutMs: config.turnTimeoutMs,
-    ...withoutUndefined({ graceMs: tuning.graceMs }),
-    events: {
-      firstToken: (seconds) => metrics.turnFirstToken.observe(seconds),
-      disconnect: (transport) => metrics.turnDisconnects.inc({ transport }),
-    },
-  });
+  const { idempotency, relay, engine } = createTurnEngine({ config, backends, logger, metrics, overrides });
   const readiness = async (): Promise<Record<string, ComponentStatus>> => ({
     ...(await backends.readiness()),
     model: modelReadiness(llm.configured, breakers.state('model')),
@@ -216,42 +188,47 @@ export async function createParleyServer(
   const server = createServer({ requestTimeout: config.turnTimeoutMs + 30_000 }, app);
   mcp.start();
 
-  let listeners: PortListeners | undefined;
-  return {
+  return serverLifecycle({
     server,
-    async listen() {
-      listeners = await listenOnPort(server, {
-        port: config.port,
-        host: config.host,
-        // A burst of new streams must wait in the accept queue, not be reset: Node's default backlog is 511.
-        backlog: 4096,
-        sockets: config.acceptSockets,
-        pooled: overrides.pool !== undefined,
-      });
-      return listeners.address;
-    },
-    async close() {
-      const closed = listeners
-        ? listeners.close()
-        : new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Turns still running at the timeout are answered `unavailable` (their callers retry with the same
-      // request_id); the sockets close only once those answers had a moment to leave.
-      let force: NodeJS.Timeout | undefined;
-      const timer = setTimeout(() => {
-        engine.cutOff();
-        force = setTimeout(() => server.closeAllConnections(), ANSWER_GRACE_MS);
-      }, config.shutdownTimeoutMs);
-      await closed;
-      clearTimeout(timer);
-      clearTimeout(force);
-      await engine.drain();
+    config,
+    pooled: overrides.pool !== undefined,
+    engine,
+    async release() {
       if (relay instanceof ClusterTurnRelay || relay instanceof RedisTurnRelay) relay.close();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close(), people.close()]);
       await backends.close();
     },
-  };
+  });
+}
+
+/** The turn engine with its idempotency records and, across processes, its relay. */
+function createTurnEngine(parts: {
+  config: Readonly<ServerConfig>;
+  backends: Backends;
+  logger: Logger;
+  metrics: ParleyMetrics;
+  overrides: ParleyOverrides;
+}) {
+  const { config, backends, logger, metrics, overrides } = parts;
+  const tuning = overrides.turns ?? {};
+  const idempotency = new Idempotency({
+    store: backends.idempotency,
+    ...withoutUndefined({ waitMs: tuning.waitMs }),
+  });
+  const relay = turnRelay(config, backends, logger, overrides.pool);
+  const engine = new TurnEngine({
+    idempotency,
+    ...(relay ? { relay } : {}),
+    logger,
+    turnTimeoutMs: config.turnTimeoutMs,
+    ...withoutUndefined({ graceMs: tuning.graceMs }),
+    events: {
+      firstToken: (seconds) => metrics.turnFirstToken.observe(seconds),
+      disconnect: (transport) => metrics.turnDisconnects.inc({ transport }),
+    },
+  });
+  return { idempotency, relay, engine };
 }
 
 /**
@@ -269,9 +246,6 @@ function turnRelay(
   }
   return pool ? new ClusterTurnRelay({ channel: pool.channel, logger }) : undefined;
 }
-
-/** How long answers to turns cut off at shutdown get to reach their callers before sockets close. */
-const ANSWER_GRACE_MS = 1_000;
 
 interface ToolParts {
   config: Readonly<ServerConfig>;
@@ -300,50 +274,6 @@ function createTools(parts: ToolParts): ToolRunner {
       access: mcp.access,
     });
   return new InstrumentedToolRunner({ tools, metrics });
-}
-
-function createAssistant(parts: {
-  config: Readonly<ServerConfig>;
-  logger: Logger;
-  llm: Llm;
-  tools: ToolRunner;
-}): Assistant {
-  const { config, logger, llm, tools } = parts;
-  return new Assistant({
-    llm,
-    tools,
-    summarizer: new Summarizer({ llm, logger }),
-    systemPrompt: config.systemPrompt,
-    ...config.assistant,
-    vision: { models: config.attachments.visionModels, defaultModel: config.openai.model },
-    logger,
-  });
-}
-
-function createLlm(
-  config: Readonly<ServerConfig>,
-  logger: Logger,
-  onBreakerStateChange: (state: BreakerState) => void,
-): Llm {
-  const { apiKey, baseUrl, model, timeoutMs, maxRetries } = config.openai;
-  if (!apiKey && !baseUrl) return new UnconfiguredLlm();
-  // The openai SDK loads with the first model call, not at start (see LazyLlm).
-  return new LazyLlm(async () => {
-    const [{ OpenAiLlm }, { createKeepAliveFetch }] = await Promise.all([
-      import('./assistant/openai-llm.ts'),
-      import('./providers/keep-alive-fetch.ts'),
-    ]);
-    return new OpenAiLlm({
-      ...(apiKey ? { apiKey } : {}),
-      ...(baseUrl ? { baseUrl } : {}),
-      model,
-      timeoutMs,
-      maxRetries,
-      logger,
-      onBreakerStateChange,
-      fetch: createKeepAliveFetch().fetch,
-    });
-  });
 }
 
 function sessionEvents(metrics: ParleyMetrics): SessionEvents {

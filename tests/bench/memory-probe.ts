@@ -31,7 +31,8 @@ export interface ProcessReport {
   sqlite: { calls: number; totalMs: number; p99Ms: number; maxMs: number; over5Ms: number };
   /**
    * A request's arrival → its first outgoing HTTP request (the model call) being made, and → that call's
-   * answer (its headers): where a turn's wait for its first text sits, server side, ms.
+   * answer (its headers): where a turn's wait for its first text sits, server side, ms. Measured only with
+   * BENCH_PROBE_MODEL_CALLS=1 (count 0 otherwise).
    */
   modelCall: { count: number; p50Ms: number; p99Ms: number };
   modelAnswer: { count: number; p50Ms: number; p99Ms: number };
@@ -52,8 +53,9 @@ let sqliteTotalMs = 0;
 let sqliteOver5 = 0;
 const sqliteUs = createHistogram();
 const sockets = new WeakSet<object>();
-// The arrival time of the request whose work is running (its handler's async chain inherits it).
-const arrival = new AsyncLocalStorage<number>();
+// The arrival time of the request whose work is running (its handler's async chain inherits it). One more
+// AsyncLocalStorage costs every promise of the server something, so only with BENCH_PROBE_MODEL_CALLS=1.
+const arrival = process.env.BENCH_PROBE_MODEL_CALLS === '1' ? new AsyncLocalStorage<number>() : undefined;
 const outgoing = new WeakMap<object, number>();
 const modelCallUs = createHistogram();
 const modelAnswerUs = createHistogram();
@@ -168,7 +170,7 @@ if (process.send) {
       if (at !== undefined) firstRequestUs.record(sinceUs(at));
     }
     if (response) responses.set(response, now);
-    arrival.enterWith(now);
+    arrival?.enterWith(now);
   });
   // The response's first write (its headers leave with it).
   const outgoingProto = http.OutgoingMessage.prototype as unknown as Record<string, unknown>;
@@ -184,7 +186,7 @@ if (process.send) {
     };
   }
   subscribe('http.client.request.start', (message) => {
-    const t0 = arrival.getStore();
+    const t0 = arrival?.getStore();
     const request = (message as { request?: object }).request;
     if (t0 === undefined || !request) return;
     modelCallUs.record(sinceUs(t0));

@@ -16,6 +16,8 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // command line (e.g. `--max-semi-space-size=2`, to weigh a flag's CPU). Needs `pnpm build`; BENCH_MAIN runs
 // another compiled entry (from the repository root, e.g. a saved build), for before/after runs. On the
 // private redis-server it also prints the Redis commands the servers sent per stream opened.
+// BENCH_PROBE_MODEL_CALLS=1: the server's memory probe also times each request's arrival → its model call →
+// the model's answer (one more AsyncLocalStorage in the server: it costs CPU).
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
 
 const env = process.env;

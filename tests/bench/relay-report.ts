@@ -42,6 +42,10 @@ export function relayMarkdown(results: RelayResults): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** p50 / p99, or '-' where nothing was measured (the model-call timings need BENCH_PROBE_MODEL_CALLS=1). */
+const spread = (x: { count: number; p50Ms: number; p99Ms: number }) =>
+  x.count > 0 ? `${f1(x.p50Ms)} / ${f1(x.p99Ms)}` : '-';
+
 /** Per process, for each row that ran on more than one (WORKERS > 1): the load each took and its waits. */
 function processLines(rows: RelayRow[]): string[] {
   const pooled = rows.filter((r) => (r.processes?.length ?? 0) > 1);
@@ -58,7 +62,7 @@ function processLines(rows: RelayRow[]): string[] {
     for (const p of r.processes ?? []) {
       const who = p.worker === undefined ? 'primary' : `worker ${p.worker}`;
       lines.push(
-        `| ${r.server} | ${r.streams} | ${who} | ${p.requests} | ${p.connections} | ${f1(p.loop.p50)} / ${f1(p.loop.p99)} / ${f1(p.loop.max)} | ${p.sqlite.calls} | ${f0(p.sqlite.totalMs)} | ${f1(p.sqlite.p99Ms)} / ${f1(p.sqlite.maxMs)} | ${p.sqlite.over5Ms} | ${f1(p.modelCall.p50Ms)} / ${f1(p.modelCall.p99Ms)} | ${f1(p.modelAnswer.p50Ms)} / ${f1(p.modelAnswer.p99Ms)} |`,
+        `| ${r.server} | ${r.streams} | ${who} | ${p.requests} | ${p.connections} | ${f1(p.loop.p50)} / ${f1(p.loop.p99)} / ${f1(p.loop.max)} | ${p.sqlite.calls} | ${f0(p.sqlite.totalMs)} | ${f1(p.sqlite.p99Ms)} / ${f1(p.sqlite.maxMs)} | ${p.sqlite.over5Ms} | ${spread(p.modelCall)} | ${spread(p.modelAnswer)} |`,
       );
     }
   }
