@@ -8,25 +8,29 @@ export interface RedisTurnAsksOptions {
   /** The channels' names start with it (the relay's key prefix: replicas of other tenants never hear). */
   channelPrefix: string;
   /**
-   * A follower asks for `key`: true once the turn, running in this process, has its events so far
-   * written out for the follower; false when it does not run here (or they could not be written).
+   * A follower asks for `key`: the id of this run of the turn (its stream's name ends with it) once the
+   * turn, running in this process, has its events so far written out for the follower; undefined when
+   * it does not run here (or they could not be written).
    */
-  runsHere(key: string): Promise<boolean>;
+  runsHere(key: string): Promise<string | undefined>;
 }
 
 /**
- * What a question found: `mine` (a process runs the turn and has written it out), `nobody` (every
- * process that heard it said the turn does not run there), `silent` (no verdict in time, or the
- * follower left).
+ * What a question found: `{ run }` (a process runs the turn and has written this run of it out),
+ * `nobody` (every process that heard it said the turn does not run there), `silent` (no verdict in
+ * time, or the follower left).
  */
-export type Verdict = 'mine' | 'nobody' | 'silent';
+export type Verdict = { run: string } | 'nobody' | 'silent';
 
 /** One follower's question: who heard it, and how many said the turn does not run there. */
 interface Pending {
   receivers: number | undefined;
   nones: number;
-  answer(mine: boolean): void;
+  answer(run: string | undefined): void;
 }
+
+/** The answer of a process that does not run the turn (a run's id is a UUID). */
+const NONE = 'none';
 
 /** What a follower's question says, on the `want` channel. */
 interface Want {
@@ -39,14 +43,14 @@ interface Want {
  * How a follower finds the replica running a turn, over Redis pub/sub: each process that offers or
  * follows turns subscribes (one connection of its own: a subscribed connection runs nothing else) to
  * the `want` channel and to its own answer channel. A follower publishes `want`; PUBLISH answers how
- * many processes heard it; the one running the turn answers `mine` on the follower's channel once it has
- * written the turn out, each other one `none`. When every one that heard it said none, the turn runs
+ * many processes heard it; the one running the turn answers on the follower's channel with the run's id
+ * once it has written the turn out, each other one `none`. When every one that heard it said none, the turn runs
  * nowhere (it just ended, or its process died).
  */
 export class RedisTurnAsks {
   readonly #redis: RedisConnection;
   readonly #logger: Logger;
-  readonly #runsHere: (key: string) => Promise<boolean>;
+  readonly #runsHere: (key: string) => Promise<string | undefined>;
   readonly #id = randomUUID();
   readonly #channelPrefix: string;
   readonly #wantChannel: string;
@@ -87,8 +91,8 @@ export class RedisTurnAsks {
     const pending: Pending = {
       receivers: undefined,
       nones: 0,
-      answer(mine) {
-        if (mine) decide('mine');
+      answer(run) {
+        if (run) decide({ run });
         else pending.nones++;
         if (pending.receivers !== undefined && pending.nones >= pending.receivers) decide('nobody');
       },
@@ -143,8 +147,8 @@ export class RedisTurnAsks {
 
   #heard(message: string, channel: string): void {
     if (channel === this.#answerChannel) {
-      const [ask, answer] = message.split(' ');
-      this.#pending.get(ask ?? '')?.answer(answer === 'mine');
+      const [ask, run] = message.split(' ');
+      this.#pending.get(ask ?? '')?.answer(run === NONE ? undefined : run);
       return;
     }
     const want = parseWant(message);
@@ -152,13 +156,13 @@ export class RedisTurnAsks {
   }
 
   async #answer(want: Want): Promise<void> {
-    const mine = await this.#runsHere(want.key);
+    const run = await this.#runsHere(want.key);
     if (want.from === this.#id) {
-      this.#pending.get(want.ask)?.answer(mine);
+      this.#pending.get(want.ask)?.answer(run);
       return;
     }
     const channel = `${this.#channelPrefix}answer:${want.from}`;
-    const answer = `${want.ask} ${mine ? 'mine' : 'none'}`;
+    const answer = `${want.ask} ${run ?? NONE}`;
     await this.#redis
       .run((client) => client.publish(channel, answer))
       .catch((err: unknown) => this.#logger.debug({ err }, 'could not answer a turn relay question'));

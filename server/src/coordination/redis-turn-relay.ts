@@ -40,6 +40,11 @@ return redis.call('ZCARD', KEYS[1])`;
 /** A turn running here that no other replica followed yet (`written` unset), or one it writes out. */
 interface Offer {
   replay: () => readonly string[];
+  /**
+   * Its stream: the turn's key and this run's id, so that a follower of a retry never reads the events
+   * of an earlier, failed run of the same request.
+   */
+  run: string;
   /** The write of its events so far, once a follower asked: later writes go after it, or not at all. */
   written?: Promise<void>;
 }
@@ -78,7 +83,7 @@ export class RedisTurnRelay implements TurnRelay {
   }
 
   offer(key: string, replay: () => readonly string[]): { withdraw(): void } {
-    const offer: Offer = { replay };
+    const offer: Offer = { replay, run: randomUUID() };
     this.#offers.set(key, offer);
     // Only a replica that listens can be asked; connecting once per process, not per turn.
     this.#asks.listen();
@@ -90,10 +95,10 @@ export class RedisTurnRelay implements TurnRelay {
   }
 
   async publish(key: string, events: readonly string[]): Promise<void> {
+    const offer = this.#offers.get(key);
     // After the events so far (a failed write of those fails the rest: no stream with a gap).
-    const head = this.#offers.get(key)?.written;
-    if (head) await head;
-    await this.#write(key, events);
+    if (offer?.written) await offer.written;
+    await this.#write(this.#stream(key, offer?.run), events);
   }
 
   attend(key: string): { leave(): void } {
@@ -115,11 +120,13 @@ export class RedisTurnRelay implements TurnRelay {
       await client.connect();
       const waitMs = Math.min(this.#askMs, options.idleMs);
       // Not `mine`: the turn runs nowhere (or nobody says so in time); the caller answers from its record.
-      if ((await this.#asks.ask(client, key, waitMs, options.signal)) !== 'mine') return;
+      const verdict = await this.#asks.ask(client, key, waitMs, options.signal);
+      if (typeof verdict !== 'object') return;
+      const streamKey = this.#stream(key, verdict.run);
       let lastId = '0-0';
       let quietSince = Date.now();
       while (!options.signal.aborted && Date.now() - quietSince < options.idleMs) {
-        const entries = await readBatch(client, this.#prefix + key, lastId);
+        const entries = await readBatch(client, streamKey, lastId);
         for (const entry of entries) {
           lastId = entry.id;
           quietSince = Date.now();
@@ -138,17 +145,17 @@ export class RedisTurnRelay implements TurnRelay {
   }
 
   /**
-   * A follower on another replica asks for `key`: true once its events so far are in the stream (an
-   * earlier follower's ask may have written them), false when it does not run here or they could not be
-   * written.
+   * A follower on another replica asks for `key`: the run's id once its events so far are in its stream
+   * (an earlier follower's ask may have written them), undefined when it does not run here or they could
+   * not be written.
    */
-  async #wanted(key: string): Promise<boolean> {
+  async #wanted(key: string): Promise<string | undefined> {
     const offer = this.#offers.get(key);
-    if (!offer) return false;
+    if (!offer) return undefined;
     offer.written ??= this.#writeOut(key, offer);
     return offer.written.then(
-      () => true,
-      () => false,
+      () => offer.run,
+      () => undefined,
     );
   }
 
@@ -161,15 +168,19 @@ export class RedisTurnRelay implements TurnRelay {
       this.#logger.warn({ err }, 'could not replay a turn for another replica');
       return Promise.reject(err);
     }
-    const written = events.length > 0 ? this.#write(key, events) : Promise.resolve();
+    const written = events.length > 0 ? this.#write(this.#stream(key, offer.run), events) : Promise.resolve();
     written.catch((err: unknown) =>
       this.#logger.warn({ err }, 'could not relay a turn that another replica follows'),
     );
     return written;
   }
 
-  async #write(key: string, events: readonly string[]): Promise<void> {
-    const streamKey = this.#prefix + key;
+  /** The stream of one run of a turn (the key alone for a write without an offer). */
+  #stream(key: string, run: string | undefined): string {
+    return run ? `${this.#prefix}${key}:${run}` : this.#prefix + key;
+  }
+
+  async #write(streamKey: string, events: readonly string[]): Promise<void> {
     const trim = { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#maxEvents } as const;
     await this.#redis.run((client) => {
       const batch = client.multi();

@@ -141,7 +141,39 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
     expect(onA.events).toEqual(whole);
     expect(onB.events).toEqual(whole);
     expect(turn.runs()).toBe(1);
-    expect(await keysUnder(keyPrefix)).toContain(`${keyPrefix}turn:${keyOf(turn.call.key)}`);
+    const stream = `${keyPrefix}turn:${keyOf(turn.call.key)}:`;
+    expect((await keysUnder(keyPrefix)).filter((k) => k.startsWith(stream))).toHaveLength(1);
+  });
+
+  it('follows a retry after a failed run that was followed: its own events, none of the failed run', async () => {
+    const { a, b } = await pair();
+    const failing = heldCall('retried');
+    const failed: TurnCall = {
+      ...failing.call,
+      run: async (scope) => {
+        scope.emit(started);
+        scope.emit({ type: 'delta', text: 'one ' });
+        await new Promise<void>((resolve) => (failing.release = resolve));
+        throw new Error('the model failed');
+      },
+    };
+    const onA = listen(a.engine, failed);
+    await until(() => onA.events.length === 2);
+    const onB = listen(b.engine, failed);
+    await until(() => onB.events.length === 2);
+    failing.release();
+    await Promise.all([onA.joined, onB.joined]);
+    await a.engine.drain();
+    expect(onB.events.at(-1)?.type).toBe('error');
+    // The same request_id again: it runs again (the first run failed), and B follows this run.
+    const retry = heldCall('retried');
+    const onA2 = listen(a.engine, retry.call);
+    await until(() => onA2.events.length === 2);
+    const onB2 = listen(b.engine, retry.call);
+    await until(() => onB2.events.length === 2);
+    retry.release();
+    await Promise.all([onA2.joined, onB2.joined]);
+    expect(onB2.events).toEqual(whole);
   });
 
   it('answers from the record when every replica says the turn does not run there', async () => {
