@@ -119,7 +119,7 @@ export class RedisTurnRelay implements TurnRelay {
     try {
       await client.connect();
       const waitMs = Math.min(this.#askMs, options.idleMs);
-      // Not `mine`: the turn runs nowhere (or nobody says so in time); the caller answers from its record.
+      // No run named: the turn runs nowhere (or nobody said so in time); the caller answers from its record.
       const verdict = await this.#asks.ask(client, key, waitMs, options.signal);
       if (typeof verdict !== 'object') return;
       const streamKey = this.#stream(key, verdict.run);
