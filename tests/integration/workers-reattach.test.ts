@@ -9,7 +9,7 @@ import { gate } from '../support/gate.ts';
 import { sseDisconnects, waitUntil } from '../support/observe.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import {
-  httpRequest,
+  chatCallOnLink,
   linksToEachWorker,
   logLines,
   type SseEvent,
@@ -38,19 +38,8 @@ interface Described {
 const session = { platform: 'cli', user_id: 'hopper' };
 
 /** A ChatService call in Twirp JSON on the link's connection. */
-async function twirp<T>(url: string, link: WorkerLink, method: string, body: object): Promise<T> {
-  const answer = await httpRequest(
-    `${url}/twirp/parley.chat.v1.ChatService/${method}`,
-    {
-      agent: link.agent,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-    },
-    JSON.stringify(body),
-  );
-  if (answer.status !== 200) throw new Error(`${method} answered ${answer.status}: ${answer.body}`);
-  return JSON.parse(answer.body) as T;
-}
+const twirp = <T>(url: string, link: WorkerLink, method: string, body: object) =>
+  chatCallOnLink<T>(url, link, KEY, method, body);
 
 describe('re-attaching to a streamed turn on the other worker (WORKERS=2, no Redis)', () => {
   let model: OpenAiStandIn;

@@ -11,6 +11,7 @@ import type { ServerProcess } from '../support/cli-processes.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { connectTestRedis, type TestRedis } from '../support/test-redis.ts';
 import {
+  chatCallOnLink,
   type HttpAnswer,
   httpRequest,
   linksToEachWorker,
@@ -41,19 +42,8 @@ function getOnNewConnection(url: string): Promise<HttpAnswer> {
 }
 
 /** A ChatService call in Twirp JSON on the link's connection. */
-async function call<T>(url: string, link: WorkerLink, method: string, body: object): Promise<T> {
-  const answer = await httpRequest(
-    `${url}/twirp/parley.chat.v1.ChatService/${method}`,
-    {
-      agent: link.agent,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-    },
-    JSON.stringify(body),
-  );
-  if (answer.status !== 200) throw new Error(`${method} answered ${answer.status}: ${answer.body}`);
-  return JSON.parse(answer.body) as T;
-}
+const call = <T>(url: string, link: WorkerLink, method: string, body: object) =>
+  chatCallOnLink<T>(url, link, KEY, method, body);
 
 /** Twirp JSON as the server writes it: proto field names. */
 interface TurnAnswer {

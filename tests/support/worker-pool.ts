@@ -193,3 +193,24 @@ export function streamOnLink(url: string, link: WorkerLink, apiKey: string, body
     leave: () => req.destroy(),
   };
 }
+
+/** A ChatService call in Twirp JSON on the link's connection (so it reaches the link's worker). */
+export async function chatCallOnLink<T>(
+  url: string,
+  link: WorkerLink,
+  apiKey: string,
+  method: string,
+  body: object,
+): Promise<T> {
+  const answer = await httpRequest(
+    `${url}/twirp/parley.chat.v1.ChatService/${method}`,
+    {
+      agent: link.agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    },
+    JSON.stringify(body),
+  );
+  if (answer.status !== 200) throw new Error(`${method} answered ${answer.status}: ${answer.body}`);
+  return JSON.parse(answer.body) as T;
+}
