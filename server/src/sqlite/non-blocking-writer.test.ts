@@ -92,4 +92,78 @@ describe('nonBlockingWriter', () => {
       /no such table/,
     );
   });
+
+  it('commits the writes asked for in one pass of the event loop together, in the order asked', async () => {
+    const write = nonBlockingWriter(writer, { name: 'test database' });
+    const insert = writer.prepare('INSERT INTO notes (text) VALUES (?)');
+    const inGroup: boolean[] = [];
+    const unit = (text: string) => () => {
+      inGroup.push(writer.inTransaction);
+      return insert.run(text).lastInsertRowid;
+    };
+    const ids = await Promise.all([write(unit('a')), write(unit('b')), write(unit('c'))]);
+    expect(notes(writer)).toEqual(['a', 'b', 'c']);
+    expect(ids).toEqual([1, 2, 3]);
+    // One transaction around the three (a lone write is its own autocommit statement).
+    expect(inGroup).toEqual([true, true, true]);
+    await write(unit('d'));
+    expect(inGroup.at(-1)).toBe(false);
+  });
+
+  it('undoes and rejects only the unit that failed in a group', async () => {
+    const write = nonBlockingWriter(writer, { name: 'test database' });
+    const insert = writer.prepare('INSERT INTO notes (text) VALUES (?)');
+    const twoThenFail = writer.transaction(() => {
+      insert.run('half');
+      throw new Error('changed my mind');
+    });
+    const results = await Promise.allSettled([
+      write(() => insert.run('kept 1')),
+      write(() => twoThenFail()),
+      write(() => writer.prepare('INSERT INTO nowhere VALUES (1)').run()),
+      write(() => insert.run('kept 2')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(notes(writer)).toEqual(['kept 1', 'kept 2']);
+  });
+
+  it('tries the rest of a group again when SQLite gave up the whole transaction', async () => {
+    const write = nonBlockingWriter(writer, { name: 'test database' });
+    const insert = writer.prepare('INSERT INTO notes (text) VALUES (?)');
+    const results = await Promise.allSettled([
+      write(() => insert.run('before')),
+      write(() => {
+        // What SQLite does on a full disk or an I/O error: the whole transaction is gone.
+        writer.exec('ROLLBACK');
+        throw new Error('disk I/O error');
+      }),
+      write(() => insert.run('after')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(notes(writer)).toEqual(['before', 'after']);
+  });
+
+  it('waits for the lock with the whole group and commits it once', async () => {
+    const write = nonBlockingWriter(writer, { name: 'test database' });
+    const other = nonBlockingWriter(writer, { name: 'test database' });
+    const insert = writer.prepare('INSERT INTO notes (text) VALUES (?)');
+    holder.exec('BEGIN IMMEDIATE');
+    holder.prepare('INSERT INTO notes (text) VALUES (?)').run('holder');
+    const pending = Promise.all([write(() => insert.run('one')), other(() => insert.run('two'))]);
+    for (let i = 0; i < 5; i++) await loopTurned();
+    expect(notes(writer)).toEqual([]);
+    holder.exec('COMMIT');
+    await pending;
+    expect(notes(writer)).toEqual(['holder', 'one', 'two']);
+  });
+
+  it('fails the writes still waiting when the database was closed', async () => {
+    const write = nonBlockingWriter(writer, { name: 'test database' });
+    const pending = write(() => writer.prepare('INSERT INTO notes (text) VALUES (?)').run('late'));
+    writer.close();
+    const err = await pending.catch((e: unknown) => e);
+    expect(isAppError(err) && err.code).toBe('unavailable');
+    writer = openSqlite({ path: join(dir, 'shared.db'), migrations: MIGRATIONS, name: 'test database' });
+    expect(notes(writer)).toEqual([]);
+  });
 });
