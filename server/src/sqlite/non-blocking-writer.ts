@@ -120,7 +120,10 @@ class WriteQueue {
       return;
     }
     const outcomes = this.#run(group);
-    if (outcomes === 'busy') return this.#wait(group);
+    if (outcomes === 'busy') {
+      this.#wait(group);
+      return;
+    }
     this.#pause = FIRST_PAUSE_MS;
     const again: Unit[] = [];
     group.forEach((unit, i) => {
