@@ -71,6 +71,8 @@ export const SQL = {
     SET last_seq = last_seq + 1, message_count = message_count + 1, updated_at = MAX(updated_at, ?)
     WHERE id = ? RETURNING last_seq`,
   insertMessage: `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // A primary-key equality: one plan whatever the value, nothing to re-plan.
+  lastSeq: 'SELECT last_seq FROM conversations WHERE id = ?',
   recentMessages: `SELECT ${READ_MESSAGE_COLUMNS} FROM messages
     WHERE conversation_id = +? ORDER BY seq DESC LIMIT +?`,
   messagesAfter: `SELECT ${READ_MESSAGE_COLUMNS} FROM messages
@@ -154,6 +156,7 @@ export function prepareStatements(db: Database.Database) {
     getConversation: db.prepare<[string, ...OwnerParams], ConversationRow>(SQL.getConversation),
     bumpConversation: db.prepare<[number, string], { last_seq: number }>(SQL.bumpConversation),
     insertMessage: db.prepare<MessageParams>(SQL.insertMessage),
+    lastSeq: db.prepare<[string], number>(SQL.lastSeq).pluck(),
     recentMessages: db.prepare<[string, number], MessageRow>(SQL.recentMessages),
     messagesAfter: db.prepare<[string, number, number], MessageRow>(SQL.messagesAfter),
     list: db.prepare<[...OwnerParams, number], ConversationRow>(SQL.list),

@@ -17,18 +17,22 @@ import {
 } from './conversation-store.ts';
 import { copyToolCall, toAttachment, toConversation, toMessage } from './embedded-conversation-rows.ts';
 import { MIGRATIONS, prepareStatements, type Statements } from './embedded-conversation-sql.ts';
+import { RecentWindows, type RecentWindowsOptions } from './recent-windows.ts';
 
 export interface EmbeddedConversationStoreOptions {
   /** SQLite file path, or ':memory:'. */
   path: string;
   clock?: () => Date;
+  /** Bounds of the newest messages kept per conversation (recent-windows.ts). */
+  windows?: RecentWindowsOptions;
 }
 
 /**
  * ConversationStore on an embedded SQLite file, for a single machine with nothing else installed.
  * better-sqlite3 is synchronous, so every method runs to completion before another starts in this
  * process; `append` and `delete` are `BEGIN IMMEDIATE` transactions, so other processes sharing the file
- * (WORKERS > 1) wait for them too, and a crash leaves all or nothing.
+ * (WORKERS > 1) wait for them too, and a crash leaves all or nothing. Each busy conversation's newest
+ * messages are kept in memory (recent-windows.ts), checked against its `last_seq` on every read.
  */
 export class EmbeddedConversationStore implements ConversationStore {
   readonly #db: Database.Database;
@@ -39,12 +43,15 @@ export class EmbeddedConversationStore implements ConversationStore {
   readonly #deleteTx: (id: string, owner: Owner) => boolean;
   /** Writes wait for another process's write lock on the event loop, not asleep in SQLite. */
   readonly #write: NonBlockingWrite;
+  /** Each busy conversation's newest messages, used while its `last_seq` has not moved. */
+  readonly #windows: RecentWindows;
 
   constructor(options: EmbeddedConversationStoreOptions) {
     this.#clock = options.clock ?? (() => new Date());
     this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'conversation database' });
     this.#stmt = prepareStatements(this.#db);
     this.#write = nonBlockingWriter(this.#db, { name: 'conversation database' });
+    this.#windows = new RecentWindows(options.windows);
     this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
       this.#appendNow(conversationId, message),
     ).immediate;
@@ -68,7 +75,10 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   createWithMessage(input: NewConversation, message: NewMessage): Promise<NewConversationWithMessage> {
-    return this.#write(() => this.#createWithMessageTx(input, message));
+    return this.#write(() => this.#createWithMessageTx(input, message)).then((created) => {
+      this.#windows.started(created.message);
+      return created;
+    });
   }
 
   #insert(input: NewConversation, now: number): ConversationRecord {
@@ -108,12 +118,37 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   append(conversationId: string, message: NewMessage): Promise<StoredMessage> {
-    return this.#write(() => this.#appendTx(conversationId, message));
+    // The window follows only once the message is committed (a failed append changes nothing).
+    return this.#write(() => this.#appendTx(conversationId, message)).then((stored) => {
+      this.#windows.appended(stored);
+      return stored;
+    });
   }
 
+  /**
+   * A turn's window: from memory while the conversation's `last_seq` (one primary-key read, so other
+   * processes' appends and deletes are seen) is the one it was kept at, else from SQLite (≈ 58 µs for
+   * 60 messages in the unary bench).
+   */
   async recentMessages(conversationId: string, limit: number): Promise<StoredMessage[]> {
     const n = toLimit(limit);
     if (n === 0) return [];
+    const windows = this.#windows;
+    if (!windows.keeps(n)) return this.#readRecent(conversationId, n);
+    const lastSeq = this.#stmt.lastSeq.get(conversationId);
+    if (lastSeq === undefined || lastSeq === 0) {
+      windows.drop(conversationId);
+      return [];
+    }
+    const kept = windows.read(conversationId, lastSeq, n);
+    if (kept) return kept;
+    // Kept at the newest message read, which another process may have appended since `lastSeq`.
+    const messages = this.#readRecent(conversationId, n);
+    windows.fill(conversationId, messages, n);
+    return messages;
+  }
+
+  #readRecent(conversationId: string, n: number): StoredMessage[] {
     const rows = this.#stmt.recentMessages.all(conversationId, n).reverse();
     return rows.map((row) => toMessage(conversationId, row));
   }
@@ -178,7 +213,10 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   delete(id: string, owner: Owner): Promise<boolean> {
-    return this.#write(() => this.#deleteTx(id, owner));
+    return this.#write(() => this.#deleteTx(id, owner)).then((deleted) => {
+      this.#windows.drop(id);
+      return deleted;
+    });
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,174 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Owner } from './conversation-store.ts';
+import {
+  EmbeddedConversationStore,
+  type EmbeddedConversationStoreOptions,
+} from './embedded-conversation-store.ts';
+
+// The newest messages the embedded store keeps in memory (recent-windows.ts): each store stands for one
+// process of a WORKERS > 1 pool sharing the file; a store opened afresh reads everything from SQLite.
+describe('EmbeddedConversationStore recent windows', () => {
+  const owner: Owner = { clientId: 'cli', userId: 'ada' };
+  let dir: string;
+  let path: string;
+  const opened: EmbeddedConversationStore[] = [];
+
+  const open = (options: Partial<EmbeddedConversationStoreOptions> = {}): EmbeddedConversationStore => {
+    const store = new EmbeddedConversationStore({ path, ...options });
+    opened.push(store);
+    return store;
+  };
+  /** What SQLite holds, read by a store with nothing in memory. */
+  const fresh = async (id: string, limit: number) => {
+    const store = open();
+    const read = await store.recentMessages(id, limit);
+    await store.close();
+    opened.splice(opened.indexOf(store), 1);
+    return read;
+  };
+  const conversation = (store: EmbeddedConversationStore) =>
+    store.create({ owner, title: 't', platform: '', chatId: '' });
+  const say = (store: EmbeddedConversationStore, id: string, content: string) =>
+    store.append(id, { role: 'user', content });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-windows-'));
+    path = join(dir, 'conversations.db');
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers from memory after its own appends what SQLite holds', async () => {
+    const store = open();
+    const { id } = await conversation(store);
+    for (let i = 1; i <= 70; i++) await say(store, id, `m${i}`);
+    await store.recentMessages(id, 60);
+    await store.append(id, {
+      role: 'assistant',
+      content: 'sunny',
+      toolCalls: [{ id: 't', name: 'weather', arguments: '{}', result: '20°C', isError: false }],
+    });
+    await say(store, id, 'thanks');
+    const reads = countWindowReads();
+    const window = await store.recentMessages(id, 60);
+    expect(reads.count).toBe(0);
+    expect(window).toEqual(await fresh(id, 60));
+    expect(window.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => 13 + i));
+    expect(await store.recentMessages(id, 5)).toEqual(await fresh(id, 5));
+  });
+
+  it('keeps a new conversation’s first message, and callers cannot change what it keeps', async () => {
+    const store = open();
+    const { conversation: created } = await store.createWithMessage(
+      { owner, title: 't', platform: '', chatId: '' },
+      { role: 'user', content: 'hi' },
+    );
+    const reads = countWindowReads();
+    const first = await store.recentMessages(created.id, 60);
+    expect(reads.count).toBe(0);
+    first.pop();
+    expect(await store.recentMessages(created.id, 60)).toEqual(await fresh(created.id, 60));
+    expect(first).toEqual([]);
+  });
+
+  it('sees another process’s appends, before and after its own', async () => {
+    const [a, b] = [open(), open()];
+    const { id } = await conversation(a);
+    await say(a, id, 'one');
+    expect(await a.recentMessages(id, 60)).toHaveLength(1);
+    await say(b, id, 'two');
+    expect((await a.recentMessages(id, 60)).map((m) => m.content)).toEqual(['one', 'two']);
+    await say(b, id, 'three');
+    // A's window is now one behind its own next append: it must not be extended past the gap.
+    await say(a, id, 'four');
+    expect((await a.recentMessages(id, 60)).map((m) => m.content)).toEqual(['one', 'two', 'three', 'four']);
+    expect(await a.recentMessages(id, 60)).toEqual(await fresh(id, 60));
+  });
+
+  it('returns nothing once another process deleted the conversation', async () => {
+    const [a, b] = [open(), open()];
+    const { id } = await conversation(a);
+    await say(a, id, 'one');
+    expect(await a.recentMessages(id, 60)).toHaveLength(1);
+    expect(await b.delete(id, owner)).toBe(true);
+    expect(await a.recentMessages(id, 60)).toEqual([]);
+  });
+
+  it('stays consistent through a failed append and a read between a commit and its bookkeeping', async () => {
+    const store = open();
+    const { id } = await conversation(store);
+    await say(store, id, 'one');
+    const kept = await store.recentMessages(id, 60);
+    await expect(say(store, 'no-such-conversation', 'lost')).rejects.toMatchObject({ code: 'not_found' });
+    expect(await store.recentMessages(id, 60)).toEqual(kept);
+    // A write that fails after last_seq was bumped, inside the transaction: rolled back.
+    failNextMessageInsert();
+    await expect(say(store, id, 'lost')).rejects.toThrow('disk I/O');
+    // Its seq goes to the next message: a window that had taken the lost one in would show it now.
+    await say(store, id, 'two');
+    expect((await store.recentMessages(id, 60)).map((m) => m.content)).toEqual(['one', 'two']);
+    // The append commits at once; its window update waits for a later microtask: read in between.
+    const appending = say(store, id, 'three');
+    const between = await store.recentMessages(id, 60);
+    await appending;
+    expect(between.map((m) => m.content)).toEqual(['one', 'two', 'three']);
+    await say(store, id, 'four');
+    expect(await store.recentMessages(id, 60)).toEqual(await fresh(id, 60));
+  });
+
+  it('answers correctly when its bounds leave a conversation out', async () => {
+    const store = open({ windows: { maxConversations: 1 } });
+    const [x, y] = [await conversation(store), await conversation(store)];
+    await say(store, x.id, 'x1');
+    await say(store, y.id, 'y1');
+    await store.recentMessages(x.id, 60);
+    await store.recentMessages(y.id, 60);
+    const reads = countWindowReads();
+    expect((await store.recentMessages(x.id, 60)).map((m) => m.content)).toEqual(['x1']);
+    expect(reads.count).toBe(1);
+    expect((await store.recentMessages(x.id, 60)).map((m) => m.content)).toEqual(['x1']);
+    expect(reads.count).toBe(1);
+  });
+});
+
+/** better-sqlite3's Statement prototype: spying on it is the only way to see what a store runs inside itself. */
+function statementPrototype(): Database.Statement {
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
+  probe.close();
+  return proto;
+}
+
+/** Counts the store's reads of a window from SQLite (its `all` calls on messages). */
+function countWindowReads(): { count: number } {
+  const reads = { count: 0 };
+  const proto = statementPrototype();
+  const original = proto.all as (this: Database.Statement, ...args: unknown[]) => unknown[];
+  vi.spyOn(proto, 'all').mockImplementation(function (this: Database.Statement, ...args: unknown[]) {
+    if (this.source.includes('FROM messages')) reads.count++;
+    return original.apply(this, args) as never;
+  });
+  return reads;
+}
+
+/** The next INSERT of a message fails as a full or broken disk would. */
+function failNextMessageInsert(): void {
+  const proto = statementPrototype();
+  const original = proto.run as (this: Database.Statement, ...args: unknown[]) => Database.RunResult;
+  const spy = vi.spyOn(proto, 'run').mockImplementation(function (
+    this: Database.Statement,
+    ...args: unknown[]
+  ) {
+    if (!this.source.startsWith('INSERT INTO messages')) return original.apply(this, args);
+    spy.mockRestore();
+    throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+  });
+}
