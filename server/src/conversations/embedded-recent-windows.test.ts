@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Owner } from './conversation-store.ts';
+import type { Owner, StoredMessage } from './conversation-store.ts';
 import {
   EmbeddedConversationStore,
   type EmbeddedConversationStoreOptions,
@@ -115,11 +115,13 @@ describe('EmbeddedConversationStore recent windows', () => {
     // Its seq goes to the next message: a window that had taken the lost one in would show it now.
     await say(store, id, 'two');
     expect((await store.recentMessages(id, 60)).map((m) => m.content)).toEqual(['one', 'two']);
-    // The append commits at once; its window update waits for a later microtask: read in between.
-    const appending = say(store, id, 'three');
-    const between = await store.recentMessages(id, 60);
-    await appending;
-    expect(between.map((m) => m.content)).toEqual(['one', 'two', 'three']);
+    // The window update follows the append's commit (its promise): a read right after the COMMIT, before it.
+    let between: Promise<StoredMessage[]> | undefined;
+    afterNextCommit(() => {
+      between = store.recentMessages(id, 60);
+    });
+    await say(store, id, 'three');
+    expect((await between)?.map((m) => m.content)).toEqual(['one', 'two', 'three']);
     await say(store, id, 'four');
     expect(await store.recentMessages(id, 60)).toEqual(await fresh(id, 60));
   });
@@ -170,5 +172,22 @@ function failNextMessageInsert(): void {
     if (!this.source.startsWith('INSERT INTO messages')) return original.apply(this, args);
     spy.mockRestore();
     throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+  });
+}
+
+/** Runs `then` right after the next COMMIT, inside the write that committed. */
+function afterNextCommit(then: () => void): void {
+  const proto = statementPrototype();
+  const original = proto.run as (this: Database.Statement, ...args: unknown[]) => Database.RunResult;
+  const spy = vi.spyOn(proto, 'run').mockImplementation(function (
+    this: Database.Statement,
+    ...args: unknown[]
+  ) {
+    const result = original.apply(this, args);
+    if (this.source === 'COMMIT') {
+      spy.mockRestore();
+      then();
+    }
+    return result;
   });
 }
