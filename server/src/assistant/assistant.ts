@@ -114,8 +114,13 @@ export class Assistant {
       budgetTokens: this.#deps.contextBudgetTokens,
       vision: options.loadImage !== undefined && this.seesImages(conversation.model),
     });
-    const planned = await Promise.all(plan.messages.map((m) => withImages(m, options.loadImage)));
-    const messages: LlmMessage[] = [{ role: 'system', content: system }, ...planned];
+    const messages: LlmMessage[] = [{ role: 'system', content: system }];
+    // Images are loaded only for the messages that show some (most turns have none: no promise each).
+    if (plan.messages.some((m) => m.imageIds?.length)) {
+      messages.push(...(await Promise.all(plan.messages.map((m) => withImages(m, options.loadImage)))));
+    } else {
+      messages.push(...plan.messages);
+    }
     const reply: AssistantReply = await runToolLoop(this.#deps, { ...loop, messages });
     if (plan.unsummarized.length >= this.#deps.summarizeAfter) {
       const text = await this.#deps.summarizer.summarize(conversation.summary, plan.unsummarized, model);
@@ -156,6 +161,9 @@ async function withImages(message: PlannedMessage, loadImage: ImageLoader | unde
   return { ...rest, images };
 }
 
+/** English names of languages, made once (an Intl object is costly to make on every turn). */
+let languageNames: Intl.DisplayNames | undefined;
+
 /**
  * The system message with a line naming the user's language, so a reply (and a tool's wording) suits
  * them even when their message is short or in another script: "The user's language: Russian (ru)…".
@@ -164,7 +172,8 @@ export function withLanguage(system: string, language: string | undefined): stri
   if (!language) return system;
   let name = language;
   try {
-    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language;
+    languageNames ??= new Intl.DisplayNames(['en'], { type: 'language' });
+    name = languageNames.of(language) ?? language;
   } catch {
     // Not a tag Intl knows: named by the tag itself.
   }

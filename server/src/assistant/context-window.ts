@@ -64,11 +64,12 @@ export function planContext(input: {
     const planned = fit(message, input.budgetTokens - used, input.vision ?? false, newest);
     if (!planned) break;
     used += planned.tokens;
-    included.unshift(planned.message);
+    included.push(planned.message);
     firstIncluded = i;
   }
   return {
-    messages: included,
+    // Gathered newest first.
+    messages: included.reverse(),
     unsummarized: candidates.slice(0, firstIncluded),
     estimatedTokens: used,
   };

@@ -67,8 +67,10 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
     // Reject commands while disconnected instead of queueing them until Redis returns.
     disableOfflineQueue: true,
     commandsQueueMaxLength: MAX_QUEUED_COMMANDS,
-    // node-redis enforces this only until a command is written to the socket; `run` covers the reply.
-    commandOptions: { timeout: settings.commandTimeoutMs },
+    // No node-redis command timeout: it only covers a command's wait to be written to the socket, and
+    // makes an AbortSignal.timeout per command that still fires (and builds a DOMException) after the
+    // reply came; `run` (and the rate limiter's own deadline) bound every command from the call to the
+    // reply.
     socket: {
       connectTimeout: settings.connectTimeoutMs,
       reconnectStrategy: (retries) => reconnectDelay(retries, settings.maxReconnectDelayMs),
