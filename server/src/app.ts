@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): App {
   const streams = {
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
     maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
-    clock: new FlushClock(deps.streams?.flushMs ?? 50),
+    clock: new FlushClock(deps.streams?.flushMs ?? 25),
     onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
   };
   const serveJsonTurn = createJsonTurnHandler({ service, engine, gate, limits });

@@ -170,7 +170,7 @@ export async function createParleyServer(
     streams: withoutUndefined({
       keepAliveMs: tuning.keepAliveMs,
       maxBufferedBytes: tuning.maxBufferedBytes,
-      flushMs: tuning.flushMs,
+      flushMs: tuning.flushMs ?? config.streamFlushMs,
     }),
     limits: { ...config.limits, maxTurnBodyBytes: turnBodyBytes(config, policyConfig) },
     logger,

@@ -40,6 +40,7 @@ export const SERVER_VARIABLES: readonly ConfigVariable[] = [
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000' },
   { name: 'WORKERS', default: '1' },
   { name: 'ACCEPT_SOCKETS', default: '8' },
+  { name: 'STREAM_FLUSH_MS', default: '25' },
   LOCAL_KEY_FILE,
   { name: 'REDIS_URL', defaultNote: '(none: in-process)' },
   { name: 'REDIS_KEY_PREFIX', default: 'parley:' },

@@ -43,6 +43,14 @@ describe('loadServerConfig', () => {
     }
   });
 
+  it('writes streamed text every 25 ms unless STREAM_FLUSH_MS says otherwise, within 1 to 1000 ms', () => {
+    expect(loadServerConfig({}).streamFlushMs).toBe(25);
+    expect(loadServerConfig({ STREAM_FLUSH_MS: '60' }).streamFlushMs).toBe(60);
+    for (const bad of ['0', '1001', 'soon']) {
+      expect(() => loadServerConfig({ STREAM_FLUSH_MS: bad })).toThrow(/STREAM_FLUSH_MS/);
+    }
+  });
+
   it('protects /metrics only when METRICS_TOKEN is set, and refuses a short token', () => {
     expect(loadServerConfig({}).metrics).toEqual({});
     expect(loadServerConfig({ METRICS_TOKEN: 'scrape-0123456789abcdef' }).metrics).toEqual({

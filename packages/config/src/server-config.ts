@@ -85,6 +85,7 @@ const schema = z.object({
   DOCUMENT_MAX_CHARS: int(12_000, 100, 1_000_000),
   WORKERS: z.union([z.literal('auto'), int(1, 1, 64)]).default(1),
   ACCEPT_SOCKETS: int(8, 1, 64),
+  STREAM_FLUSH_MS: int(25, 1, 1_000),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
   }),
@@ -150,6 +151,11 @@ export interface ServerConfig {
    * each connection to a worker.
    */
   acceptSockets: number;
+  /**
+   * A streamed reply's text arriving after its first piece is written at most this often (one write
+   * for all of it): shorter is smoother, longer costs less CPU a piece. The first text never waits.
+   */
+  streamFlushMs: number;
   /** `/metrics` asks for `Authorization: Bearer <token>` when a token is set; it is open otherwise. */
   metrics: { token?: string };
   attachments: {
@@ -224,6 +230,7 @@ export function loadServerConfig(env: Record<string, string | undefined>): Reado
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     workers: e.WORKERS,
     acceptSockets: e.ACCEPT_SOCKETS,
+    streamFlushMs: e.STREAM_FLUSH_MS,
     metrics: e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {},
     attachments: {
       visionModels: e.VISION_MODELS.split(',')
