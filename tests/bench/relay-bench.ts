@@ -50,6 +50,12 @@ export interface RelayRow {
   machineBusy: number;
   /** The request sent → its first text at the client, ms. */
   firstDelta: Percentiles;
+  /**
+   * The same for the streams sent after the first {@link STEADY_AFTER_MS} ms, once all were open: the
+   * opening second sends every stream's first request (600 in a second at 600 streams), later ones
+   * follow as streams end.
+   */
+  firstDeltaSteady: Percentiles;
   /** The first text at the client minus the stand-in sending it: what the server adds, ms. */
   firstTextOverhead: Percentiles;
   /** Every later piece, the stand-in sending it → the client reading it, ms. */
@@ -74,6 +80,10 @@ interface Tally {
   firstError?: string;
   pieces: number;
   firstDelta: number[];
+  /** The first deltas of streams sent once every stream had been opened (after the first second). */
+  firstDeltaSteady: number[];
+  /** When the run began (performance.now()). */
+  began: number;
   firstText: number[];
   pieceDelay: number[];
   connect: number[];
@@ -81,6 +91,9 @@ interface Tally {
 }
 
 type Outcome = 'completed' | 'hung up' | string;
+
+/** Streams are opened over the first second; from two seconds on, new ones replace those that ended. */
+const STEADY_AFTER_MS = 2000;
 
 /** One stream: reads until the server ends it, or hangs up after `hangUpAfter` pieces. */
 function oneStream(
@@ -124,6 +137,7 @@ function oneStream(
           const delay = msSince(match[1] ?? '');
           if (received === 0) {
             tally.firstDelta.push(performance.now() - sent);
+            if (sent - tally.began >= STEADY_AFTER_MS) tally.firstDeltaSteady.push(performance.now() - sent);
             tally.firstText.push(delay);
           } else tally.pieceDelay.push(delay);
           received++;
@@ -164,6 +178,8 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
     errors: 0,
     pieces: 0,
     firstDelta: [],
+    firstDeltaSteady: [],
+    began: 0,
     firstText: [],
     pieceDelay: [],
     connect: [],
@@ -184,6 +200,7 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
   const cpuBefore = treeCpuMs(proc.pid);
   const machineBefore = machineCpuTicks();
   const began = performance.now();
+  tally.began = began;
   const until = Date.now() + pacing.seconds * 1000;
   await Promise.all(
     Array.from({ length: streams }, async (_, worker) => {
@@ -222,6 +239,7 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
     cpuMsPerStream: cpuMs / Math.max(1, tally.opened),
     machineBusy,
     firstDelta: percentiles(tally.firstDelta),
+    firstDeltaSteady: percentiles(tally.firstDeltaSteady),
     firstTextOverhead: percentiles(tally.firstText),
     pieceDelay: percentiles(tally.pieceDelay),
     connect: percentiles(tally.connect),

@@ -85,10 +85,11 @@ try {
   if (env.BENCH_SHOW_OUTPUT === '1')
     process.stdout.write(`server output (last 4 KB):\n${server.proc.output()}\n`);
   await server.proc.stop();
-  const { firstDelta, firstTextOverhead, pieceDelay, connect, responseHeaders, ...rest } = row;
+  const { firstDelta, firstDeltaSteady, firstTextOverhead, pieceDelay, connect, responseHeaders, ...rest } =
+    row;
   const p = (x: { p50: number; p99: number }) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
   process.stdout.write(
-    `${JSON.stringify(rest)}\nfirst delta ${p(firstDelta)}, overhead ${p(firstTextOverhead)}, `,
+    `${JSON.stringify(rest)}\nfirst delta ${p(firstDelta)} (after the opening second ${p(firstDeltaSteady)}), overhead ${p(firstTextOverhead)}, `,
   );
   process.stdout.write(`delay per piece ${p(pieceDelay)}, `);
   process.stdout.write(
