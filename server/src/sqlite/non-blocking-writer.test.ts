@@ -166,4 +166,23 @@ describe('nonBlockingWriter', () => {
     writer = openSqlite({ path: join(dir, 'shared.db'), migrations: MIGRATIONS, name: 'test database' });
     expect(notes(writer)).toEqual([]);
   });
+
+  it('splits a long queue into bounded groups, every write landing once and in order', async () => {
+    const write = nonBlockingWriter(writer, { name: 'test database' });
+    const insert = writer.prepare('INSERT INTO notes (text) VALUES (?)');
+    // Another connection sees only what was committed: the same count throughout one group.
+    const committed = holder.prepare('SELECT COUNT(*) FROM notes').pluck();
+    const seen = new Set<unknown>();
+    const texts = Array.from({ length: 300 }, (_, i) => `n${i}`);
+    await Promise.all(
+      texts.map((text) =>
+        write(() => {
+          seen.add(committed.get());
+          return insert.run(text);
+        }),
+      ),
+    );
+    expect(notes(writer)).toEqual(texts);
+    expect([...seen]).toEqual([0, 128, 256]);
+  });
 });

@@ -29,6 +29,8 @@ const DEFAULT_MAX_WAIT_MS = 10_000;
 /** Pauses between tries: short at first (most locks are held for a commit), then at most this. */
 const FIRST_PAUSE_MS = 1;
 const MAX_PAUSE_MS = 25;
+/** The most units one transaction takes; the rest follow in the next one. */
+const MAX_GROUP = 128;
 
 /**
  * For `db`: runs `write`, which must be all or nothing on its own (one autocommit statement, or one
@@ -104,19 +106,19 @@ class WriteQueue {
 
   enqueue(unit: Unit): void {
     this.#pending.push(unit);
-    if (this.#scheduled || this.#retry) return;
-    this.#scheduled = true;
-    setImmediate(() => this.#flush());
+    this.#schedule();
   }
 
   #flush(): void {
     this.#scheduled = false;
     this.#retry = undefined;
-    const group = this.#pending;
-    this.#pending = [];
+    // A group is bounded, so one commit never holds the file's write lock (or this thread) for long.
+    const group = this.#pending.splice(0, MAX_GROUP);
     if (group.length === 0) return;
     if (!this.#db.open) {
-      for (const unit of group) unit.reject(new UnavailableError(`the ${unit.name} is closed`));
+      for (const unit of [...group, ...this.#pending.splice(0)]) {
+        unit.reject(new UnavailableError(`the ${unit.name} is closed`));
+      }
       return;
     }
     const outcomes = this.#run(group);
@@ -132,7 +134,14 @@ class WriteQueue {
       else if (outcome.ok) unit.resolve(outcome.value);
       else unit.reject(outcome.error);
     });
-    if (again.length > 0) this.#requeue(again);
+    this.#pending = [...again, ...this.#pending];
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#pending.length === 0 || this.#scheduled || this.#retry) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
   }
 
   /**
@@ -190,28 +199,16 @@ class WriteQueue {
   /** The lock is taken: units past their wait fail, the rest are tried again after a jittered pause. */
   #wait(group: Unit[]): void {
     const now = performance.now();
-    const left: Unit[] = [];
-    for (const unit of group) {
-      if (now - unit.since >= unit.maxWaitMs) {
-        unit.reject(new UnavailableError(`the ${unit.name} stayed locked by another process`));
-      } else {
-        left.push(unit);
-      }
-    }
-    this.#pending = [...left, ...this.#pending];
+    this.#pending = [...group, ...this.#pending].filter((unit) => {
+      if (now - unit.since < unit.maxWaitMs) return true;
+      unit.reject(new UnavailableError(`the ${unit.name} stayed locked by another process`));
+      return false;
+    });
     if (this.#pending.length === 0) return;
     const soonest = Math.min(...this.#pending.map((unit) => unit.since + unit.maxWaitMs - now));
     const pause = Math.max(0, Math.min(this.#pause * (0.5 + Math.random()), soonest));
     this.#pause = Math.min(MAX_PAUSE_MS, this.#pause * 2);
     this.#retry = setTimeout(() => this.#flush(), pause);
-  }
-
-  /** Units to run again, ahead of those asked for since. */
-  #requeue(units: Unit[]): void {
-    this.#pending = [...units, ...this.#pending];
-    if (this.#scheduled || this.#retry) return;
-    this.#scheduled = true;
-    setImmediate(() => this.#flush());
   }
 }
 
