@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { envPairs, parseDockerfile } from '../support/dockerfile-replay.ts';
+import { envPairs, parseDockerfile } from '../support/dockerfile-text.ts';
 import { API_KEY, CLIENT } from './fixtures.ts';
 import { type BenchProcess, freePort, spawnNode, waitForHealth, waitForLine } from './processes.ts';
 

@@ -8,13 +8,8 @@ import { createChatClient } from '@parley/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cachedFolder } from '../support/build-cache.ts';
-import {
-  manifestsCopiedBeforeInstall,
-  parseDockerfile,
-  type ReplayedImage,
-  replayDockerfile,
-  replayEnv,
-} from '../support/dockerfile-replay.ts';
+import { type ReplayedImage, replayDockerfile, replayEnv } from '../support/dockerfile-replay.ts';
+import { manifestsCopiedBeforeInstall, parseDockerfile } from '../support/dockerfile-text.ts';
 import { freePort } from '../support/free-port.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { startOtlpCollector } from '../support/otlp-collector.ts';

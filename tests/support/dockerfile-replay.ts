@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, posix, relative } from 'node:path';
+import { copyOperands, envPairs, type Instruction, parseDockerfile } from './dockerfile-text.ts';
 
 // Replays a Dockerfile without a Docker engine (none runs on these machines): each stage gets its own
 // folder standing for the image's filesystem root, COPY copies from the build context through
@@ -16,12 +17,6 @@ import { basename, delimiter, dirname, join, posix, relative } from 'node:path';
 // are cached like Docker's layer cache (same inputs, same layer: the key covers every earlier step, the
 // contents of what they copied, and this machine's Node), across the two images and across runs.
 
-export interface Instruction {
-  keyword: string;
-  args: string;
-  line: number;
-}
-
 export interface ReplayedImage {
   /** The final stage's WORKDIR, where CMD runs. */
   readonly dir: string;
@@ -32,34 +27,6 @@ export interface ReplayedImage {
   readonly user: string | undefined;
   /** How long each replayed step took, to see where a slow replay spends its time. */
   readonly steps: { step: string; ms: number }[];
-}
-
-/** Reads instructions: continuation lines joined, comments and parser directives dropped. */
-export function parseDockerfile(text: string): Instruction[] {
-  const instructions: Instruction[] = [];
-  let pending = '';
-  let start = 0;
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (!pending && (line === '' || line.startsWith('#'))) return;
-    if (pending && line.startsWith('#')) return;
-    if (!pending) start = index + 1;
-    pending += `${pending ? ' ' : ''}${line.replace(/\\$/, '').trim()}`;
-    if (line.endsWith('\\')) return;
-    const [keyword = '', ...rest] = pending.split(/\s+/);
-    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' '), line: start });
-    pending = '';
-  });
-  return instructions;
-}
-
-/** The sources of every COPY from the build context that comes before the first `pnpm install`. */
-export function manifestsCopiedBeforeInstall(instructions: Instruction[]): string[] {
-  const end = instructions.findIndex((i) => i.keyword === 'RUN' && /\bpnpm install\b/.test(i.args));
-  return instructions
-    .slice(0, end)
-    .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
-    .flatMap((i) => copyOperands(i.args).sources);
 }
 
 interface Stage {
@@ -268,18 +235,6 @@ export function replayEnv(): Record<string, string> {
     PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter),
     HOME: process.env.HOME ?? '/',
   };
-}
-
-function copyOperands(args: string): { sources: string[]; dest: string; from: string | undefined } {
-  const words = args.split(/\s+/);
-  const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
-  const operands = words.filter((w) => !w.startsWith('--'));
-  const dest = operands.pop() ?? '';
-  return { sources: operands, dest, from };
-}
-
-export function envPairs(args: string): [string, string][] {
-  return [...args.matchAll(/(\w+)=("([^"]*)"|\S*)/g)].map((m) => [m[1] ?? '', m[3] ?? m[2] ?? '']);
 }
 
 function mapImagePath(stage: Stage, value: string): string {

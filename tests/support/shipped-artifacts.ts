@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cachedFolder } from './build-cache.ts';
-import { envPairs, parseDockerfile, replayEnv } from './dockerfile-replay.ts';
+import { replayEnv } from './dockerfile-replay.ts';
+import { envPairs, parseDockerfile } from './dockerfile-text.ts';
 
 // What ships, built the way it ships, once per test run:
 // - the server and the bot: the build stage's `pnpm --filter <app> run build` and `pnpm --filter <app>
