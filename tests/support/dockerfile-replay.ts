@@ -115,8 +115,8 @@ async function apply(instruction: Instruction, stage: Stage, stages: Stage[], ct
     case 'EXPOSE':
       return;
     case 'WORKDIR': {
-      const dir = join(stage.root, posix.resolve(stage.workdir, args));
       stage.workdir = posix.resolve(stage.workdir, args);
+      const dir = join(stage.root, stage.workdir);
       write(stage, () => mkdirSync(dir, { recursive: true }));
       return;
     }
