@@ -31,6 +31,20 @@ async function all(events: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
   return seen;
 }
 
+/** Reads a stream until `enough` holds for what was read, and returns that; the rest stays unread. */
+async function readUntil(
+  stream: AsyncGenerator<TurnEvent, void>,
+  enough: (events: TurnEvent[]) => boolean,
+): Promise<TurnEvent[]> {
+  const read: TurnEvent[] = [];
+  while (!enough(read)) {
+    const next = await stream.next();
+    if (next.done) throw new Error(`the stream ended first, after ${kinds(read).join(', ') || 'nothing'}`);
+    read.push(next.value);
+  }
+  return read;
+}
+
 function chatRequests(standIn: OpenAiStandIn) {
   return standIn.requests.filter((r) => r.path.endsWith('/chat/completions'));
 }
@@ -168,16 +182,14 @@ describe('streaming turns over Server-Sent Events', () => {
     const reattached = gate();
     model.script({ reply, stream: { chunks: 6 }, hold: { afterChunks: 3, until: reattached.opened } });
     const request = { message: 'greek', session: { ...session, chatId: 'resume' }, requestId: randomUUID() };
-    const first = streams.streamContinueConversation(request)[Symbol.asyncIterator]();
-    const seen: TurnEvent[] = [];
-    while (kinds(seen).filter((k) => k === 'delta').length < 2)
-      seen.push((await first.next()).value as TurnEvent);
+    const first = streams.streamContinueConversation(request);
+    await readUntil(first, (events) => kinds(events).filter((k) => k === 'delta').length === 2);
     // The first client drops; a reconnect with the same request_id arrives within the grace.
-    await first.return(undefined);
-    const second = streams.streamContinueConversation(request)[Symbol.asyncIterator]();
-    const started = (await second.next()).value as TurnEvent;
+    await first.return();
+    const second = streams.streamContinueConversation(request);
+    const started = await readUntil(second, (events) => events.length === 1);
     reattached.open();
-    const resumed = [started, ...(await all({ [Symbol.asyncIterator]: () => second }))];
+    const resumed = [...started, ...(await all(second))];
     expect(kinds(resumed)[0]).toBe('started');
     expect(text(resumed)).toBe(reply);
     expect(kinds(resumed).at(-1)).toBe('done');
@@ -304,14 +316,13 @@ describe('re-attaching across two replicas sharing Redis', () => {
     };
     const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
     const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
-    const onFirst = onA.streamContinueConversation(request)[Symbol.asyncIterator]();
-    const head: TurnEvent[] = [];
-    while (!kinds(head).includes('delta')) head.push((await onFirst.next()).value as TurnEvent);
-    const first = all({ [Symbol.asyncIterator]: () => onFirst }).then((rest) => [...head, ...rest]);
-    const onSecond = onB.streamContinueConversation(request)[Symbol.asyncIterator]();
-    const started = (await onSecond.next()).value as TurnEvent;
+    const onFirst = onA.streamContinueConversation(request);
+    const head = await readUntil(onFirst, (events) => kinds(events).includes('delta'));
+    const first = all(onFirst).then((rest) => [...head, ...rest]);
+    const onSecond = onB.streamContinueConversation(request);
+    const started = await readUntil(onSecond, (events) => events.length === 1);
     bFollows.open();
-    const followed = [started, ...(await all({ [Symbol.asyncIterator]: () => onSecond }))];
+    const followed = [...started, ...(await all(onSecond))];
     const original = await first;
     expect(kinds(followed)[0]).toBe('started');
     expect(text(followed)).toBe(reply);
@@ -342,20 +353,15 @@ describe('re-attaching on another replica after the client left the first', () =
     const request = { message: 'count', session: { ...session, chatId: 'hop' }, requestId: randomUUID() };
     const onA = createChatStreamClient({ baseUrl: a.url, apiKey: TEST_KEY });
     const onB = createChatStreamClient({ baseUrl: b.url, apiKey: TEST_KEY });
-    const fromA = onA.streamContinueConversation(request)[Symbol.asyncIterator]();
-    for (;;) {
-      const { value, done } = await fromA.next();
-      if (done) throw new Error('A ended before its first piece');
-      if (value.event.oneofKind === 'delta') break;
-    }
-    const fromB = onB.streamContinueConversation(request)[Symbol.asyncIterator]();
-    const head: TurnEvent[] = [];
-    while (!kinds(head).includes('delta')) head.push((await fromB.next()).value as TurnEvent);
+    const fromA = onA.streamContinueConversation(request);
+    await readUntil(fromA, (events) => kinds(events).includes('delta'));
+    const fromB = onB.streamContinueConversation(request);
+    const head = await readUntil(fromB, (events) => kinds(events).includes('delta'));
     const leftBefore = await sseDisconnects(a.url);
-    await fromA.return?.();
+    await fromA.return();
     await waitUntil(async () => (await sseDisconnects(a.url)) > leftBefore);
     aSawLeave.open();
-    const followed = [...head, ...(await all({ [Symbol.asyncIterator]: () => fromB }))];
+    const followed = [...head, ...(await all(fromB))];
     expect(text(followed)).toBe(words);
     const done = followed.at(-1)?.event;
     if (done?.oneofKind !== 'done') throw new Error(`the stream ended with ${done?.oneofKind}`);
