@@ -50,7 +50,7 @@ export interface AppDeps extends OpsEndpointsDeps {
   limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
   /**
    * Streams: keep-alive comment interval (default 15 s), the send buffer a slow reader may fill (1 MiB),
-   * and the window text after the first gathers in before it is written (50 ms).
+   * and the window text after the first gathers in before it is written (25 ms; STREAM_FLUSH_MS).
    */
   streams?: { keepAliveMs?: number; maxBufferedBytes?: number; flushMs?: number };
   /** The tool registry, for ListTools. */

@@ -20,7 +20,6 @@ import type { SessionEvents } from './conversations/session-manager.ts';
 import { SessionManager } from './conversations/session-manager.ts';
 import { ClusterTurnRelay, type RelayChannel } from './coordination/cluster-turn-relay.ts';
 import { RedisTurnRelay } from './coordination/redis-turn-relay.ts';
-import type { TurnRelay } from './coordination/turn-relay.ts';
 import { createMcpSetup, type McpSetup, type McpSetupDeps } from './mcp-setup.ts';
 import { BreakerBoard, modelReadiness } from './observability/breakers.ts';
 import { InstrumentedLlm } from './observability/instrumented-llm.ts';
@@ -194,7 +193,7 @@ export async function createParleyServer(
     pooled: overrides.pool !== undefined,
     engine,
     async release() {
-      if (relay instanceof ClusterTurnRelay || relay instanceof RedisTurnRelay) relay.close();
+      relay?.close();
       await service.drain();
       await Promise.allSettled([policy.close(), mcp.close(), people.close()]);
       await backends.close();
@@ -234,13 +233,14 @@ function createTurnEngine(parts: {
 /**
  * What carries running turns to re-attaching requests in other processes: Redis Streams where Redis is
  * configured, else the pool's primary when this process is one of several workers; none for one process.
+ * Either one is closed at shutdown.
  */
 function turnRelay(
   config: Readonly<ServerConfig>,
   backends: Backends,
   logger: Logger,
   pool: ParleyOverrides['pool'],
-): TurnRelay | undefined {
+): RedisTurnRelay | ClusterTurnRelay | undefined {
   if (backends.redis) {
     return new RedisTurnRelay({ redis: backends.redis, logger, keyPrefix: config.redis?.keyPrefix ?? '' });
   }

@@ -158,6 +158,11 @@ export interface ConversationStore {
   close(): Promise<void>;
 }
 
+/** The fields a store keeps of a tool call (a copy: never the caller's object). */
+export function copyToolCall({ id, name, arguments: args, result, isError }: ToolCallRecord): ToolCallRecord {
+  return { id, name, arguments: args, result, isError };
+}
+
 /** The metadata a store keeps for a new attachment under the id it assigned (fields copied, bytes not). */
 export function attachmentMeta(id: string, attachment: NewAttachment): AttachmentMeta {
   const { kind, mediaType, name, transcript, text, truncated } = attachment;

@@ -10,16 +10,6 @@ import type { AttachmentRow, ConversationRow, MessageRow } from './embedded-conv
 
 // Rows of the embedded store's tables as the store's records, and back.
 
-export function copyToolCall(call: ToolCallRecord): ToolCallRecord {
-  return {
-    id: call.id,
-    name: call.name,
-    arguments: call.arguments,
-    result: call.result,
-    isError: call.isError,
-  };
-}
-
 export function toConversation(row: ConversationRow): ConversationRecord {
   return {
     id: row.id,

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeConversationStore } from './conversation-store.contract.ts';
-import type { ConversationStore, Owner } from './conversation-store.ts';
+import type { Owner } from './conversation-store.ts';
 import { EmbeddedConversationStore } from './embedded-conversation-store.ts';
+import { statementPrototype, useEmbeddedStoreFile } from './testing/embedded-store-file.ts';
 
 describeConversationStore('EmbeddedConversationStore', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parley-store-'));
@@ -15,26 +16,8 @@ describeConversationStore('EmbeddedConversationStore', async () => {
 
 describe('EmbeddedConversationStore on SQLite', () => {
   const owner: Owner = { clientId: 'cli', userId: 'ada' };
-  let dir: string;
-  let path: string;
-  const opened: ConversationStore[] = [];
-
-  const open = (clock?: () => Date): EmbeddedConversationStore => {
-    const store = new EmbeddedConversationStore({ path, clock });
-    opened.push(store);
-    return store;
-  };
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'parley-sqlite-'));
-    path = join(dir, 'nested', 'data', 'conversations.db');
-  });
-
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    vi.restoreAllMocks();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const file = useEmbeddedStoreFile(join('nested', 'data', 'conversations.db'));
+  const open = (clock?: () => Date): EmbeddedConversationStore => file.open({ clock });
 
   it('creates the directory and keeps data across close and reopen', async () => {
     const first = open();
@@ -55,7 +38,7 @@ describe('EmbeddedConversationStore on SQLite', () => {
 
   it('uses WAL and records the schema version', async () => {
     await open().close();
-    const db = new Database(path, { readonly: true });
+    const db = new Database(file.path(), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('user_version', { simple: true })).toBe(4);
@@ -66,7 +49,7 @@ describe('EmbeddedConversationStore on SQLite', () => {
 
   it('refuses a database written by a newer schema', async () => {
     await open().close();
-    const db = new Database(path);
+    const db = new Database(file.path());
     db.pragma('user_version = 99');
     db.close();
     expect(() => open()).toThrow(expect.objectContaining({ code: 'failed_precondition' }));
@@ -89,7 +72,7 @@ describe('EmbeddedConversationStore on SQLite', () => {
     const store = open();
     const { id } = await store.create({ owner, title: 'locked', platform: '', chatId: '' });
     // Another process of the pool in the middle of a write.
-    const other = new Database(path);
+    const other = new Database(file.path());
     other.exec('BEGIN IMMEDIATE');
     let appended = false;
     const pending = store.append(id, { role: 'user', content: 'waited' }).then((m) => {
@@ -176,10 +159,7 @@ describe('EmbeddedConversationStore on SQLite', () => {
   /** Records every statement run through better-sqlite3 and how many rows it returned. */
   function spyOnStatements(): { source: string; rows: number }[] {
     const executed: { source: string; rows: number }[] = [];
-    const probe = new Database(':memory:');
-    const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
-    probe.close();
-    // Spying on the native Statement prototype is the only way to see what a store runs inside itself.
+    const proto = statementPrototype();
     for (const method of ['all', 'get', 'run', 'iterate'] as const) {
       const original = proto[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
       vi.spyOn(proto, method).mockImplementation(function (this: Database.Statement, ...args: unknown[]) {
@@ -194,7 +174,7 @@ describe('EmbeddedConversationStore on SQLite', () => {
 
   /** The EXPLAIN QUERY PLAN details of `sql`, on a separate connection to the same file. */
   function queryPlan(sql: string): string[] {
-    const db = new Database(path, { readonly: true });
+    const db = new Database(file.path(), { readonly: true });
     try {
       const params = Array.from(sql.matchAll(/\?/g), () => null);
       return db

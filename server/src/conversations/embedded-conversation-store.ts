@@ -8,6 +8,7 @@ import {
   type ConversationCursor,
   type ConversationRecord,
   type ConversationStore,
+  copyToolCall,
   type NewConversation,
   type NewConversationWithMessage,
   type NewMessage,
@@ -15,7 +16,7 @@ import {
   type StoredAttachment,
   type StoredMessage,
 } from './conversation-store.ts';
-import { copyToolCall, toAttachment, toConversation, toMessage } from './embedded-conversation-rows.ts';
+import { toAttachment, toConversation, toMessage } from './embedded-conversation-rows.ts';
 import { MIGRATIONS, prepareStatements, type Statements } from './embedded-conversation-sql.ts';
 import { RecentWindows, type RecentWindowsOptions } from './recent-windows.ts';
 

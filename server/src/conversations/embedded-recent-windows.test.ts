@@ -1,50 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type Database from 'better-sqlite3';
+import { describe, expect, it, vi } from 'vitest';
 import type { Owner, StoredMessage } from './conversation-store.ts';
-import {
-  EmbeddedConversationStore,
-  type EmbeddedConversationStoreOptions,
-} from './embedded-conversation-store.ts';
+import type { EmbeddedConversationStore } from './embedded-conversation-store.ts';
+import { statementPrototype, useEmbeddedStoreFile } from './testing/embedded-store-file.ts';
 
 // The newest messages the embedded store keeps in memory (recent-windows.ts): each store stands for one
 // process of a WORKERS > 1 pool sharing the file; a store opened afresh reads everything from SQLite.
 describe('EmbeddedConversationStore recent windows', () => {
   const owner: Owner = { clientId: 'cli', userId: 'ada' };
-  let dir: string;
-  let path: string;
-  const opened: EmbeddedConversationStore[] = [];
+  const file = useEmbeddedStoreFile('conversations.db');
+  const open = file.open;
 
-  const open = (options: Partial<EmbeddedConversationStoreOptions> = {}): EmbeddedConversationStore => {
-    const store = new EmbeddedConversationStore({ path, ...options });
-    opened.push(store);
-    return store;
-  };
   /** What SQLite holds, read by a store with nothing in memory. */
   const fresh = async (id: string, limit: number) => {
     const store = open();
     const read = await store.recentMessages(id, limit);
-    await store.close();
-    opened.splice(opened.indexOf(store), 1);
+    await file.close(store);
     return read;
   };
   const conversation = (store: EmbeddedConversationStore) =>
     store.create({ owner, title: 't', platform: '', chatId: '' });
   const say = (store: EmbeddedConversationStore, id: string, content: string) =>
     store.append(id, { role: 'user', content });
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'parley-windows-'));
-    path = join(dir, 'conversations.db');
-  });
-
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    vi.restoreAllMocks();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('answers from memory after its own appends what SQLite holds', async () => {
     const store = open();
@@ -140,14 +117,6 @@ describe('EmbeddedConversationStore recent windows', () => {
     expect(reads.count).toBe(1);
   });
 });
-
-/** better-sqlite3's Statement prototype: spying on it is the only way to see what a store runs inside itself. */
-function statementPrototype(): Database.Statement {
-  const probe = new Database(':memory:');
-  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
-  probe.close();
-  return proto;
-}
 
 /** Counts the store's reads of a window from SQLite (its `all` calls on messages). */
 function countWindowReads(): { count: number } {

@@ -1,21 +1,21 @@
 import { type Collection, type Db, type Filter, type MongoClient, ObjectId } from 'mongodb';
 import { NotFoundError } from '../errors/app-error.ts';
-import type {
-  ConversationCursor,
-  ConversationRecord,
-  ConversationStore,
-  NewConversation,
-  NewConversationWithMessage,
-  NewMessage,
-  Owner,
-  StoredAttachment,
-  StoredMessage,
+import {
+  type ConversationCursor,
+  type ConversationRecord,
+  type ConversationStore,
+  copyToolCall,
+  type NewConversation,
+  type NewConversationWithMessage,
+  type NewMessage,
+  type Owner,
+  type StoredAttachment,
+  type StoredMessage,
 } from './conversation-store.ts';
 import { MongoAttachments } from './mongo-attachments.ts';
 import { guard, type MongoConnectOptions, newMongoClient, unavailable } from './mongo-connection.ts';
 import {
   type ConversationDoc,
-  copyToolCall,
   type MessageDoc,
   toConversation,
   toMessage,

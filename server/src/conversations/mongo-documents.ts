@@ -1,6 +1,5 @@
 import { ObjectId } from 'mongodb';
-import type { ToolCallRecord } from '../tools/tool-runner.ts';
-import type { ConversationRecord, StoredMessage } from './conversation-store.ts';
+import { type ConversationRecord, copyToolCall, type StoredMessage } from './conversation-store.ts';
 
 /** Owner fields flattened for the indexes; `lastSeq` is the newest message's seq, bumped atomically. */
 export type ConversationDoc = Omit<ConversationRecord, 'id' | 'owner'> & {
@@ -21,10 +20,6 @@ export type MessageDoc = Omit<StoredMessage, 'id' | 'conversationId'> & {
 /** Ids are ObjectIds inside, hex outside; anything that is not 24 hex digits names nothing. */
 export function toObjectId(id: string): ObjectId | null {
   return /^[0-9a-f]{24}$/i.test(id) ? ObjectId.createFromHexString(id) : null;
-}
-
-export function copyToolCall({ id, name, arguments: args, result, isError }: ToolCallRecord): ToolCallRecord {
-  return { id, name, arguments: args, result, isError };
 }
 
 export function toConversation(doc: ConversationDoc): ConversationRecord {

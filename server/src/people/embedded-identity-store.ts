@@ -57,7 +57,7 @@ const SQL = {
       language = excluded.language, language_set_at = excluded.language_set_at`,
 } as const;
 
-/** The language read for `n` identities (prepared once per `n`). */
+/** The language read for `n` identities (prepared once per `n`, as every statement: #prepare). */
 function languageSql(n: number): string {
   const match = Array.from({ length: n }, () => '(client_id = +? AND user_id = +?)').join(' OR ');
   return `SELECT language FROM identities WHERE (${match}) AND language_set_at IS NOT NULL
@@ -85,8 +85,6 @@ export class EmbeddedIdentityStore implements IdentityStore {
   readonly #saveCode: (code: NewLinkCode) => boolean;
   readonly #people: VersionedCache<{ personId: string; members: MemberRow[] } | null>;
   readonly #languages: VersionedCache<string>;
-  /** The language read, by number of identities. */
-  readonly #languageReads: Database.Statement<string[], { language: string }>[] = [];
 
   constructor(options: { path: string }) {
     this.#db = openSqlite({ path: options.path, migrations: MIGRATIONS, name: 'identity database' });
@@ -162,12 +160,8 @@ export class EmbeddedIdentityStore implements IdentityStore {
   async language(identities: readonly Identity[]): Promise<string> {
     if (identities.length === 0) return '';
     return this.#languages.get(identities.map(keyOf).join('\u0001'), () => {
-      let statement = this.#languageReads[identities.length];
-      if (!statement) {
-        statement = this.#db.prepare<string[], { language: string }>(languageSql(identities.length));
-        this.#languageReads[identities.length] = statement;
-      }
-      return statement.get(...identities.flatMap((i) => [i.clientId, i.userId]))?.language ?? '';
+      const read = this.#prepare<{ language: string }>(languageSql(identities.length));
+      return read.get(...identities.flatMap((i) => [i.clientId, i.userId]))?.language ?? '';
     });
   }
 

@@ -1,22 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import { ContinueConversationRequest, StartConversationRequest } from '@parley/rpc';
 import { TwirpError, type TwirpErrorCode } from 'twirp-ts';
-import { continueCall, startCall, type TurnCallDeps } from '../turns/turn-calls.ts';
 import type { TurnCall, TurnEngine } from '../turns/turn-engine.ts';
 import { sendTwirpError } from './edge.ts';
 import { toTwirpError, twirpErrorOf } from './errors.ts';
-import { originOf, type RequestContext } from './request-context.ts';
+import type { RequestContext } from './request-context.ts';
 import { relayToStream, type SseStreamOptions } from './sse-stream.ts';
-import { continueInput, startInput } from './turn-wire.ts';
-import type { ChatServiceLimits } from './validation.ts';
+import { continueTurnCall, startTurnCall, type TurnRequestDeps } from './turn-wire.ts';
 
 /** The streaming methods, by the name in `/sse/parley.chat.v1.ChatService/<name>`. */
 export const SSE_METHODS = ['StartConversation', 'ContinueConversation'] as const;
 export type SseMethod = (typeof SSE_METHODS)[number];
 
-export interface SseRoutesDeps extends TurnCallDeps, SseStreamOptions {
+export interface SseRoutesDeps extends TurnRequestDeps, SseStreamOptions {
   engine: TurnEngine;
-  limits: ChatServiceLimits;
   /** Told when a stream opens (+1) and closes (-1). */
   onStreamsOpen?: (delta: number) => void;
 }
@@ -59,15 +56,9 @@ export function createSseHandler(deps: SseRoutesDeps) {
 function prepare(deps: SseRoutesDeps, context: RequestContext, method: SseMethod, body: Buffer): TurnCall {
   const text = body.toString('utf8');
   if (method === 'StartConversation') {
-    const req = parse(StartConversationRequest, text);
-    return startCall(deps, originOf(context, req.requestId), startInput(context.clientId, req, deps.limits));
+    return startTurnCall(deps, context, parse(StartConversationRequest, text));
   }
-  const req = parse(ContinueConversationRequest, text);
-  return continueCall(
-    deps,
-    originOf(context, req.requestId),
-    continueInput(context.clientId, req, deps.limits),
-  );
+  return continueTurnCall(deps, context, parse(ContinueConversationRequest, text));
 }
 
 function parse<T extends object>(

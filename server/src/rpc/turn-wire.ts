@@ -8,9 +8,17 @@ import {
   type TurnStarted as WireStarted,
   TurnEvent as WireTurnEvent,
 } from '@parley/rpc';
-import type { ContinueTurnInput, StartTurnInput } from '../turns/turn-calls.ts';
+import {
+  type ContinueTurnInput,
+  continueCall,
+  type StartTurnInput,
+  startCall,
+  type TurnCallDeps,
+} from '../turns/turn-calls.ts';
+import type { TurnCall } from '../turns/turn-engine.ts';
 import type { TurnDone, TurnEnd, TurnEvent, TurnStarted } from '../turns/turn-event.ts';
 import { twirpErrorOf } from './errors.ts';
+import { originOf, type RequestContext } from './request-context.ts';
 import { doneEventJson, startedEventJson } from './turn-json.ts';
 import {
   type ChatServiceLimits,
@@ -23,12 +31,37 @@ import {
 } from './validation.ts';
 import { toWireConversation, toWireMessage, toWireUsage } from './wire.ts';
 
-// The turn engine's requests and events in their protobuf form: requests checked into domain input,
-// events out as `TurnEvent`s (SSE frames) and unary responses.
+// The turn engine's requests and events in their protobuf form: requests checked into domain input and
+// the engine's calls, events out as `TurnEvent`s (SSE frames) and unary responses.
 
 const JSON_OPTIONS = { useProtoFieldName: true } as const;
 
 export type WireEvent = WireTurnEvent['event'];
+
+/** What a turn's call is built from besides the request: the use cases, the gate and the limits. */
+export interface TurnRequestDeps extends TurnCallDeps {
+  limits: ChatServiceLimits;
+}
+
+/** The engine's call for this caller's StartConversation request (checked: throws invalid_argument). */
+export function startTurnCall(
+  deps: TurnRequestDeps,
+  context: RequestContext,
+  req: StartConversationRequest,
+): TurnCall {
+  const input = startInput(context.clientId, req, deps.limits);
+  return startCall(deps, originOf(context, req.requestId), input);
+}
+
+/** The engine's call for this caller's ContinueConversation request (checked: throws invalid_argument). */
+export function continueTurnCall(
+  deps: TurnRequestDeps,
+  context: RequestContext,
+  req: ContinueConversationRequest,
+): TurnCall {
+  const input = continueInput(context.clientId, req, deps.limits);
+  return continueCall(deps, originOf(context, req.requestId), input);
+}
 
 /** Checks a StartConversation request (throwing invalid_argument) into the engine's input. */
 export function startInput(

@@ -7,22 +7,20 @@ import {
 } from '@parley/rpc';
 import { TwirpError, TwirpErrorCode, writeError } from 'twirp-ts';
 import { AppError } from '../errors/app-error.ts';
-import { collect, continueCall, startCall, type TurnCallDeps } from '../turns/turn-calls.ts';
-import type { TurnEngine } from '../turns/turn-engine.ts';
+import { collect } from '../turns/turn-calls.ts';
+import type { TurnCall, TurnEngine } from '../turns/turn-engine.ts';
 import type { TurnEnd, TurnStarted } from '../turns/turn-event.ts';
 import { toTwirpError } from './errors.ts';
-import { originOf, type RequestContext } from './request-context.ts';
+import type { RequestContext } from './request-context.ts';
 import { continueResponseJson, startResponseJson } from './turn-json.ts';
-import { continueInput, doneOrThrow, startInput } from './turn-wire.ts';
-import type { ChatServiceLimits } from './validation.ts';
+import { continueTurnCall, doneOrThrow, startTurnCall, type TurnRequestDeps } from './turn-wire.ts';
 
 // The unary turn-taking calls (StartConversation, ContinueConversation) up to their outcome, shared by
 // the Twirp service (protobuf callers) and the JSON route below (JSON callers: the bot, the CLI, most
 // services), which answers from the records without twirp-ts's per-call hooks and the reflection writer.
 
-export interface UnaryTurnDeps extends TurnCallDeps {
+export interface UnaryTurnDeps extends TurnRequestDeps {
   engine: TurnEngine;
-  limits: ChatServiceLimits;
 }
 
 export interface TurnOutcome {
@@ -35,9 +33,7 @@ export function startTurn(
   context: RequestContext,
   req: StartConversationRequest,
 ): Promise<TurnOutcome> {
-  const input = startInput(context.clientId, req, deps.limits);
-  const call = startCall(deps, originOf(context, req.requestId), input);
-  return answered(collect(deps.engine, call, context.signal));
+  return answered(deps, context, startTurnCall(deps, context, req));
 }
 
 export function continueTurn(
@@ -45,13 +41,12 @@ export function continueTurn(
   context: RequestContext,
   req: ContinueConversationRequest,
 ): Promise<TurnOutcome> {
-  const input = continueInput(context.clientId, req, deps.limits);
-  const call = continueCall(deps, originOf(context, req.requestId), input);
-  return answered(collect(deps.engine, call, context.signal));
+  return answered(deps, context, continueTurnCall(deps, context, req));
 }
 
-async function answered(outcome: Promise<TurnOutcome | undefined>): Promise<TurnOutcome> {
-  const result = await outcome;
+/** The call's outcome, collected for this request. */
+async function answered(deps: UnaryTurnDeps, context: RequestContext, call: TurnCall): Promise<TurnOutcome> {
+  const result = await collect(deps.engine, call, context.signal);
   // Only when the caller left: nobody reads this answer.
   if (!result) throw new AppError('canceled', 'the call was cancelled');
   return result;
