@@ -4,13 +4,13 @@ import { createLogger } from '@parley/logger';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPrivateRedis } from '../../../tests/support/private-redis.ts';
-import type { ConversationRecord } from '../conversations/conversation-store.ts';
 import { MemoryIdempotencyStore } from '../coordination/memory-idempotency-store.ts';
 import { RedisTurnRelay } from '../coordination/redis-turn-relay.ts';
 import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
 import { Idempotency, keyOf } from './idempotency.ts';
+import { done, heldCall, started, whole } from './testing/held-call.ts';
 import { type TurnCall, TurnEngine } from './turn-engine.ts';
-import { encodeRecord, type TurnDone, type TurnEvent, type TurnStarted } from './turn-event.ts';
+import { encodeRecord, type TurnEvent } from './turn-event.ts';
 
 // Two replicas' engines in one process, each with its own Redis connections and relay (as two servers
 // would have), on the real Redis under a key prefix of this run; the idempotency store is shared.
@@ -72,46 +72,16 @@ async function until(done: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-const started: TurnStarted = { type: 'started', conversationId: 'x', isNew: false };
-const done: TurnDone = { type: 'done', conversation: { id: 'x' } as ConversationRecord };
-
-/**
- * A turn that says `one `, then waits for `release` before `two` and the end (`quiet`: waits before it
- * says anything, as a turn queued behind its conversation's lock does).
- */
-function heldCall(idempotencyKey: string, quiet = false) {
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let runs = 0;
-  const call: TurnCall = {
-    key: { owner: { clientId: 'c', userId: 'u' }, method: 'ContinueConversation', idempotencyKey },
-    requestId: 'r1',
-    logger,
-    run: async (scope) => {
-      runs++;
-      if (quiet) await released;
-      scope.emit(started);
-      scope.emit({ type: 'delta', text: 'one ' });
-      await released;
-      scope.emit({ type: 'delta', text: 'two' });
-      return done;
-    },
-  };
-  return { call, release, runs: () => runs };
-}
-
 function listen(engine: TurnEngine, call: TurnCall, signal = new AbortController().signal) {
   const events: TurnEvent[] = [];
   const joined = engine.join(call, { transport: 'sse', signal, onEvent: (e) => events.push(e) });
   return { events, joined };
 }
 
-const whole = [started, { type: 'delta', text: 'one ' }, { type: 'delta', text: 'two' }, done];
-
 describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
   it('writes nothing to Redis for a turn nobody follows elsewhere, even when its client re-asks here', async () => {
     const { a, keyPrefix } = await pair();
-    const turn = heldCall('quiet');
+    const turn = heldCall(logger, 'quiet');
     const client = new AbortController();
     const first = listen(a.engine, turn.call, client.signal);
     await until(() => first.events.length === 2);
@@ -129,7 +99,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
 
   it('writes a turn out once a follower on the other replica asks: the events so far, then the rest live', async () => {
     const { a, b, keyPrefix } = await pair();
-    const turn = heldCall('followed');
+    const turn = heldCall(logger, 'followed');
     const onA = listen(a.engine, turn.call);
     await until(() => onA.events.length === 2);
     const onB = listen(b.engine, turn.call);
@@ -147,7 +117,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
 
   it('follows a retry after a failed run that was followed: its own events, none of the failed run', async () => {
     const { a, b } = await pair();
-    const failing = heldCall('retried');
+    const failing = heldCall(logger, 'retried');
     const failed: TurnCall = {
       ...failing.call,
       run: async (scope) => {
@@ -166,7 +136,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
     await a.engine.drain();
     expect(onB.events.at(-1)?.type).toBe('error');
     // The same request_id again: it runs again (the first run failed), and B follows this run.
-    const retry = heldCall('retried');
+    const retry = heldCall(logger, 'retried');
     const onA2 = listen(a.engine, retry.call);
     await until(() => onA2.events.length === 2);
     const onB2 = listen(b.engine, retry.call);
@@ -183,7 +153,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
     const subscribers = async () =>
       Object.values(await admin.pubSubNumSub(`${keyPrefix}turn:relay:want`))[0] === 1;
     await until(subscribers);
-    const turn = heldCall('ended-elsewhere');
+    const turn = heldCall(logger, 'ended-elsewhere');
     const key = keyOf(turn.call.key);
     // Claimed, as by a replica that then died or finished: nobody runs it.
     await store.begin(key);
@@ -220,7 +190,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
         return Object.values(counts)[0] === 1;
       };
       // A subscribes with its first turn; then Redis restarts empty and A subscribes again by itself.
-      const earlier = heldCall('before-restart');
+      const earlier = heldCall(logger, 'before-restart');
       const first = listen(a.engine, earlier.call);
       earlier.release();
       await first.joined;
@@ -229,7 +199,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
       watcher.on('error', () => undefined);
       await watcher.connect();
       await until(listening);
-      const turn = heldCall('after-restart');
+      const turn = heldCall(logger, 'after-restart');
       const onA = listen(a.engine, turn.call);
       await until(() => onA.events.length === 2);
       const onB = listen(b.engine, turn.call);
@@ -254,7 +224,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
       const idempotency = new Idempotency({ store: new MemoryIdempotencyStore() });
       const a = await replica(idempotency, keyPrefix, server.url);
       const b = await replica(idempotency, keyPrefix, server.url, 300);
-      const turn = heldCall('quiet-start', true);
+      const turn = heldCall(logger, 'quiet-start', true);
       const onA = listen(a.engine, turn.call);
       const onB = listen(b.engine, turn.call);
       // A blocking read lasts 1 s: a second one means B kept waiting past its 300 ms for answers.
@@ -276,7 +246,7 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
     const keyPrefix = `${prefix}${randomUUID()}:`;
     const idempotency = new Idempotency({ store: new MemoryIdempotencyStore() });
     const down = await replica(idempotency, keyPrefix, `redis://127.0.0.1:${await freePort()}`);
-    const turn = heldCall('no-redis');
+    const turn = heldCall(logger, 'no-redis');
     const onA = listen(down.engine, turn.call);
     turn.release();
     await onA.joined;

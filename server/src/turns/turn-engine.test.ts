@@ -5,9 +5,10 @@ import type { ConversationRecord } from '../conversations/conversation-store.ts'
 import { MemoryIdempotencyStore } from '../coordination/memory-idempotency-store.ts';
 import { startMemoryPool } from '../coordination/testing/memory-pool.ts';
 import { Idempotency, keyOf } from './idempotency.ts';
+import { done, heldCall, started } from './testing/held-call.ts';
 import type { TurnCall } from './turn-engine.ts';
 import { TurnEngine } from './turn-engine.ts';
-import { encodeRecord, type TurnDone, type TurnEvent, type TurnStarted } from './turn-event.ts';
+import { encodeRecord, type TurnEvent } from './turn-event.ts';
 
 function setup() {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -97,26 +98,10 @@ async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-const started: TurnStarted = { type: 'started', conversationId: 'x', isNew: false };
-const done: TurnDone = { type: 'done', conversation: { id: 'x' } as ConversationRecord };
-
 describe('TurnEngine across the workers of a pool (ClusterTurnRelay)', () => {
   it('follows a turn running on the other worker, which keeps it alive after its own client left', async () => {
     const { a, b, relays, logger } = pool();
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let runs = 0;
-    const call: TurnCall = {
-      ...waitingCall(logger, 'req-2'),
-      run: async (scope) => {
-        runs++;
-        scope.emit(started);
-        scope.emit({ type: 'delta', text: 'one ' });
-        await released;
-        scope.emit({ type: 'delta', text: 'two' });
-        return done;
-      },
-    };
+    const { call, release, runs } = heldCall(logger, 'req-2');
     const client = new AbortController();
     const onA: TurnEvent[] = [];
     await a.join(call, {
@@ -140,7 +125,7 @@ describe('TurnEngine across the workers of a pool (ClusterTurnRelay)', () => {
     await a.drain();
     expect(onA.map((e) => e.type)).toEqual(['started', 'delta']);
     expect(onB).toEqual([started, { type: 'delta', text: 'one ' }, { type: 'delta', text: 'two' }, done]);
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
   });
 
   it('answers from the record when the turn it would follow runs nowhere any more', async () => {
