@@ -18,6 +18,7 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // private redis-server it also prints the Redis commands the servers sent per stream opened.
 // BENCH_PROBE_MODEL_CALLS=1: the server's memory probe also times each request's arrival → its model call →
 // the model's answer (one more AsyncLocalStorage in the server: it costs CPU).
+// BENCH_WARMUP_STREAMS=n: n streams for 3 s first, not measured (the JIT warm, as the relay bench runs).
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
 
 const env = process.env;
@@ -66,6 +67,8 @@ try {
             JSON.stringify({ message, session: { platform: 'bench', user_id: `r-${worker}` } }),
     proc: server.proc,
   };
+  const warmUpStreams = Number(env.BENCH_WARMUP_STREAMS ?? 0);
+  if (warmUpStreams > 0) await relayRun(target, warmUpStreams, { pieces, intervalMs: 40, seconds: 3 });
   const commandsBefore = redis ? redisCommands(redis.port) : undefined;
   const fromUs = monotonicUs();
   const row = await relayRun(target, streams, { pieces, intervalMs: 40, seconds });
