@@ -172,6 +172,7 @@ async function relayPhase(work: string, modelUrl: string, prefix: string): Promi
     }),
   );
   const targets = [bareTarget(bare), parleyRelayTarget('parley', parley)];
+  for (const target of targets) await relayWarmUp(target, pacing);
   const rows: RelayRow[] = [];
   for (const [i, streams] of levels.entries()) {
     for (const target of i % 2 === 0 ? targets : [...targets].reverse()) {
@@ -222,6 +223,7 @@ async function relayWorkersRun(work: string, modelUrl: string, prefix: string, p
       { name: `parley ×${workers} (Redis, one socket)`, server: track(await start(1)) },
       { name: `parley ×${workers} (Redis)`, server: track(await start(8)) },
     ];
+    for (const { name, server } of variants) await relayWarmUp(parleyRelayTarget(name, server), pacing);
     for (const [i, streams] of relayLevels().slice(-2).entries()) {
       for (const { name, server } of i % 2 === 0 ? variants : [...variants].reverse()) {
         log(`relay: ${name} at ${streams} streams`);
@@ -234,6 +236,18 @@ async function relayWorkersRun(work: string, modelUrl: string, prefix: string, p
     await redis.kill();
   }
   return rows;
+}
+
+/**
+ * Streams through a freshly started server for a few seconds, unmeasured, before its first measured
+ * level: every row then measures a server whose code the JIT has compiled, as the levels after the first
+ * always did. Without it the first level (and each pool's, whose workers had served nothing) also
+ * measured the start-up compilation: a one-time cost, not a cost a piece.
+ */
+async function relayWarmUp(target: RelayTarget, pacing: RelayPacing): Promise<void> {
+  log(`relay: warming up ${target.name} (100 streams, 3 s, not measured)`);
+  await relayRun(target, 100, { ...pacing, seconds: 3 });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
 }
 
 function relayLevels(): number[] {
