@@ -64,7 +64,7 @@ export interface ParleyOptions {
   compiled?: boolean;
   /** The compiled entry, from the repository root (default server/dist/main.js): e.g. a saved build. */
   main?: string;
-  /** More `node` flags, before the entry. */
+  /** More `node` flags, after the image's (so one given again here wins) and before the entry. */
   nodeArgs?: string[];
   /** False: the compiled server without the image's `node` flags (to measure what they do). */
   imageFlags?: boolean;
@@ -93,10 +93,12 @@ export async function startParley(options: ParleyOptions): Promise<RunningServer
     ipc: true,
     args: [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      // The image's flags first: a flag given again later wins (V8 takes the last), so `nodeArgs` can
+      // override one of them (e.g. --max-semi-space-size).
+      ...(options.compiled && options.imageFlags !== false ? imageNodeFlags() : []),
       ...(options.nodeArgs ?? []),
       ...(options.compiled
         ? [
-            ...(options.imageFlags === false ? [] : imageNodeFlags()),
             ...(options.probe === false ? [] : ['--import', here('./memory-probe.ts')]),
             options.main ?? 'server/dist/main.js',
           ]
