@@ -26,7 +26,7 @@ type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' })
 
 /**
  * Hands the heap's garbage back to the system once the server has gone quiet. Busy, V8 grows its young
- * generation (to 64 MiB under the image's --max-semi-space-size=32) and keeps start-up's and traffic's garbage; its memory reducer returns it only after
+ * generation (to 128 MiB under the image's --max-semi-space-size=64) and keeps start-up's and traffic's garbage; its memory reducer returns it only after
  * an old-generation collection happened to start it, which a quiet server may never have: measured, an
  * idle server held 59 MiB of anonymous memory 30 s after 2,000 requests, 24 MiB once collected. So once
  * the event loop has been quiet for 10 s after start-up, and for a minute after any later work, one full

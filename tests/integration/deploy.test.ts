@@ -135,7 +135,7 @@ describe.each([
     expect(text).toContain(`EXPOSE ${port}`);
     expect(text).toMatch(/^RUN pnpm --filter \S+ deploy --prod /m);
     const flags = path.endsWith('.server')
-      ? '"--experimental-async-context-frame", "--max-semi-space-size=32", '
+      ? '"--experimental-async-context-frame", "--max-semi-space-size=64", '
       : '';
     expect(text).toContain(`CMD ["node", ${flags}"dist/main.js"]`);
   });

@@ -137,7 +137,7 @@ describe.each(['deploy/Dockerfile.server', 'deploy/Dockerfile.bot'])('%s', (dock
     expect(final.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true);
     // The server's node runs AsyncLocalStorage on context frames (docs/deployment.md).
     const flags = dockerfile.endsWith('.server')
-      ? '"--experimental-async-context-frame", "--max-semi-space-size=32", '
+      ? '"--experimental-async-context-frame", "--max-semi-space-size=64", '
       : '';
     expect(final.find((i) => i.keyword === 'CMD')?.args).toBe(`["node", ${flags}"dist/main.js"]`);
   });
