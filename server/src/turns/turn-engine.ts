@@ -146,7 +146,14 @@ export class TurnEngine {
       turn.publish(event);
       relay?.push(event);
     };
-    const deadline = AbortSignal.timeout(this.#deps.turnTimeoutMs);
+    // A timer cleared when the turn ends. AbortSignal.timeout's timer (with its WeakRef and finalizer
+    // registration) stays until its full time has passed, minutes after most turns ended.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException('the turn took too long', 'TimeoutError')),
+      this.#deps.turnTimeoutMs,
+    );
+    const deadline = timeout.signal;
     const linked = linkSignals([turn.controller.signal, deadline, this.#shutdown.signal]);
     const began = performance.now();
     let started: TurnStarted | undefined;
@@ -176,6 +183,7 @@ export class TurnEngine {
       final = failure(this.#why(err, deadline, turn, logger), logger);
       if (key) await this.#deps.idempotency.settle(key, undefined, logger);
     } finally {
+      clearTimeout(timer);
       linked.release();
     }
     publish(final);
