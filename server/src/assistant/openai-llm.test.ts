@@ -90,6 +90,13 @@ describe('OpenAiLlm', () => {
     });
     const [request] = standIn.requests;
     expect(request?.headers.authorization).toBe('Bearer sk-test-secret');
+    // The SDK's headers, as its (patched: server/patches) header merge builds them.
+    expect(request?.headers).toMatchObject({
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': expect.stringMatching(/^OpenAI\/JS /),
+      'x-stainless-retry-count': '0',
+    });
     expect(request?.body).toEqual({
       model: 'gpt-other',
       stream: true,
