@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@parley/logger';
+import { abortAfter } from '../providers/abort.ts';
 import type { CheckArguments } from './argument-validator.ts';
 import type { ExternalToolOutcome, ExternalToolResult, ExternalToolSourceRef } from './external-tool.ts';
 import { cap, resultText, withProvenance } from './result-text.ts';
@@ -58,8 +59,7 @@ export async function callMcpTool(
   const check = tool.check(args);
   if (!check.ok) return answer('invalid', check.message);
   if (signal.aborted) return answer('cancelled', `The call to ${tool.name} was cancelled.`);
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), target.timeoutMs);
+  const deadline = abortAfter(target.timeoutMs);
   const combined = AbortSignal.any([signal, deadline.signal]);
   try {
     // The SDK rejects as soon as the signal aborts and sends the server notifications/cancelled.
@@ -99,6 +99,6 @@ export async function callMcpTool(
       !(err instanceof McpError) || err.code === ErrorCode.ConnectionClosed,
     );
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { linkSignals } from './abort.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { abortAfter, linkSignals } from './abort.ts';
 
 describe('linkSignals', () => {
   it('aborts with the reason of the first source that aborts', () => {
@@ -25,5 +25,35 @@ describe('linkSignals', () => {
     linked.release();
     shutdown.abort();
     expect(linked.signal.aborted).toBe(false);
+  });
+});
+
+describe('abortAfter', () => {
+  it('aborts after its time with the reason given, or the default AbortError', () => {
+    vi.useFakeTimers();
+    try {
+      const timed = abortAfter(100, new DOMException('too long', 'TimeoutError'));
+      const plain = abortAfter(100);
+      vi.advanceTimersByTime(99);
+      expect(timed.signal.aborted).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect((timed.signal.reason as DOMException).name).toBe('TimeoutError');
+      expect((plain.signal.reason as DOMException).name).toBe('AbortError');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never aborts once cleared', () => {
+    vi.useFakeTimers();
+    try {
+      const deadline = abortAfter(100);
+      deadline.clear();
+      vi.advanceTimersByTime(1_000);
+      expect(deadline.signal.aborted).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

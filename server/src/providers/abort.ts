@@ -35,3 +35,14 @@ export function linkSignals(signals: AbortSignal[]): { signal: AbortSignal; rele
   for (const s of signals) s.addEventListener('abort', onAbort);
   return { signal: controller.signal, release };
 }
+
+/**
+ * A signal that aborts `ms` from now (with `reason`; without one, the default AbortError), and `clear()`
+ * to drop its timer once the work it bounds is done. AbortSignal.timeout cannot be cleared: it keeps its
+ * timer, a WeakRef and a finalizer registration for its whole time, long after most work ended.
+ */
+export function abortAfter(ms: number, reason?: unknown): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(reason), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ExternalTool, ExternalToolResult } from '../mcp/external-tool.ts';
-import { untilAborted } from '../providers/abort.ts';
+import { abortAfter, untilAborted } from '../providers/abort.ts';
 import type { Tool, ToolParameters, ToolServices } from './define-tool.ts';
 import { dropNullOptionals, toolJsonSchemas } from './strict-schema.ts';
 import {
@@ -159,8 +159,7 @@ export class ToolRegistry implements ToolRunner {
     caller: AbortSignal,
     services: ToolServices,
   ): Promise<ToolResult> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
+    const deadline = abortAfter(this.#timeoutMs);
     const signal = AbortSignal.any([caller, deadline.signal]);
     const { logger } = services;
     try {
@@ -184,7 +183,7 @@ export class ToolRegistry implements ToolRunner {
         `${tool.name} failed. Tell the user it is not working right now; do not guess its result.`,
       );
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 

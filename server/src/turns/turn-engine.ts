@@ -12,7 +12,7 @@ import type { TurnScope } from '../conversations/turn-scope.ts';
 import type { TurnRelay } from '../coordination/turn-relay.ts';
 import { AppError, UnavailableError } from '../errors/app-error.ts';
 import { toPublicError } from '../errors/public-error.ts';
-import { linkSignals, untilAborted } from '../providers/abort.ts';
+import { abortAfter, linkSignals, untilAborted } from '../providers/abort.ts';
 import { type Idempotency, type IdempotentCall, keyOf } from './idempotency.ts';
 import { relayOutlet } from './relay-publisher.ts';
 import { Delivery, RunningTurn, type TurnListener } from './running-turn.ts';
@@ -146,12 +146,9 @@ export class TurnEngine {
       turn.publish(event);
       relay?.push(event);
     };
-    // A timer cleared when the turn ends. AbortSignal.timeout's timer (with its WeakRef and finalizer
-    // registration) stays until its full time has passed, minutes after most turns ended.
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException('the turn took too long', 'TimeoutError')),
+    const timeout = abortAfter(
       this.#deps.turnTimeoutMs,
+      new DOMException('the turn took too long', 'TimeoutError'),
     );
     const deadline = timeout.signal;
     const linked = linkSignals([turn.controller.signal, deadline, this.#shutdown.signal]);
@@ -183,7 +180,7 @@ export class TurnEngine {
       final = failure(this.#why(err, deadline, turn, logger), logger);
       if (key) await this.#deps.idempotency.settle(key, undefined, logger);
     } finally {
-      clearTimeout(timer);
+      timeout.clear();
       linked.release();
     }
     publish(final);
