@@ -253,6 +253,15 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
 }
 
 /** The SSE body of a Parley stream: a new conversation per stream, a request_id as the CLI sends. */
+/**
+ * Streams through a freshly started server for 3 s, unmeasured, before its first measured run: the run
+ * then measures code the JIT has compiled, not start-up's one-time compilation.
+ */
+export async function relayWarmUp(target: RelayTarget, pacing: RelayPacing, streams = 100): Promise<void> {
+  await relayRun(target, streams, { ...pacing, seconds: 3 });
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
 export function parleyStreamBody(worker: number, message: string): string {
   return JSON.stringify({
     message,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startPrivateRedis } from '../support/private-redis.ts';
 import { API_KEY } from './fixtures.ts';
 import { monotonicUs, summarizeProfile } from './profile.ts';
-import { parleyStreamBody, type RelayTarget, relayRun } from './relay-bench.ts';
+import { parleyStreamBody, type RelayTarget, relayRun, relayWarmUp } from './relay-bench.ts';
 import { type RunningServer, startModel, startParley, startRelayBaseline } from './servers.ts';
 
 // Where a streamed piece's CPU goes: one server (the compiled Parley, or BENCH_TARGET=bare for the bare
@@ -68,7 +68,7 @@ try {
     proc: server.proc,
   };
   const warmUpStreams = Number(env.BENCH_WARMUP_STREAMS ?? 0);
-  if (warmUpStreams > 0) await relayRun(target, warmUpStreams, { pieces, intervalMs: 40, seconds: 3 });
+  if (warmUpStreams > 0) await relayWarmUp(target, { pieces, intervalMs: 40, seconds }, warmUpStreams);
   const commandsBefore = redis ? redisCommands(redis.port) : undefined;
   const fromUs = monotonicUs();
   const row = await relayRun(target, streams, { pieces, intervalMs: 40, seconds });

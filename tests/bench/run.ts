@@ -29,6 +29,7 @@ import {
   type RelayRow,
   type RelayTarget,
   relayRun,
+  relayWarmUp,
 } from './relay-bench.ts';
 import { type RelayResults, relayMarkdown } from './relay-report.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
@@ -172,7 +173,9 @@ async function relayPhase(work: string, modelUrl: string, prefix: string): Promi
     }),
   );
   const targets = [bareTarget(bare), parleyRelayTarget('parley', parley)];
-  for (const target of targets) await relayWarmUp(target, pacing);
+  // Every row then measures a server the JIT has compiled, as the levels after the first always did
+  // (without it the first level, and each pool's, also measured start-up compilation).
+  for (const target of targets) await warmUp(target, pacing);
   const rows: RelayRow[] = [];
   for (const [i, streams] of levels.entries()) {
     for (const target of i % 2 === 0 ? targets : [...targets].reverse()) {
@@ -223,7 +226,7 @@ async function relayWorkersRun(work: string, modelUrl: string, prefix: string, p
       { name: `parley ×${workers} (Redis, one socket)`, server: track(await start(1)) },
       { name: `parley ×${workers} (Redis)`, server: track(await start(8)) },
     ];
-    for (const { name, server } of variants) await relayWarmUp(parleyRelayTarget(name, server), pacing);
+    for (const { name, server } of variants) await warmUp(parleyRelayTarget(name, server), pacing);
     for (const [i, streams] of relayLevels().slice(-2).entries()) {
       for (const { name, server } of i % 2 === 0 ? variants : [...variants].reverse()) {
         log(`relay: ${name} at ${streams} streams`);
@@ -238,16 +241,9 @@ async function relayWorkersRun(work: string, modelUrl: string, prefix: string, p
   return rows;
 }
 
-/**
- * Streams through a freshly started server for a few seconds, unmeasured, before its first measured
- * level: every row then measures a server whose code the JIT has compiled, as the levels after the first
- * always did. Without it the first level (and each pool's, whose workers had served nothing) also
- * measured the start-up compilation: a one-time cost, not a cost a piece.
- */
-async function relayWarmUp(target: RelayTarget, pacing: RelayPacing): Promise<void> {
+function warmUp(target: RelayTarget, pacing: RelayPacing): Promise<void> {
   log(`relay: warming up ${target.name} (100 streams, 3 s, not measured)`);
-  await relayRun(target, 100, { ...pacing, seconds: 3 });
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return relayWarmUp(target, pacing);
 }
 
 function relayLevels(): number[] {
