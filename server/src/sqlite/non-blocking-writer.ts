@@ -134,7 +134,8 @@ class WriteQueue {
       else if (outcome.ok) unit.resolve(outcome.value);
       else unit.reject(outcome.error);
     });
-    this.#pending = [...again, ...this.#pending];
+    // Nearly always none: no new queue after every group.
+    if (again.length > 0) this.#pending.unshift(...again);
     this.#schedule();
   }
 
