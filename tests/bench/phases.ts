@@ -3,6 +3,7 @@ import { DescribeConversationRequest } from '@parley/rpc';
 import { AUTH, continueBody, JSON_HEADERS, type PrefilledGroup, TWIRP } from './fixtures.ts';
 import { combine, type LoadResult, runLoad, Samples } from './load.ts';
 import { type BenchProcess, cpuTimeMs, type MemorySample, readMemory } from './processes.ts';
+import { monotonicUs } from './profile.ts';
 import type { RunningServer } from './servers.ts';
 
 type Conversation = { id: string; userId: string };
@@ -81,6 +82,22 @@ function bodyOf(conversations: Conversation[], i: number): string {
   const conversation = conversations[i % conversations.length];
   if (!conversation) throw new Error('no conversations');
   return continueBody(conversation.id, conversation.userId);
+}
+
+/**
+ * The unary load a CPU profile is read over: a warm-up (`warm` connections for `warmSec`), the model
+ * stand-in settled, then `connections` for `seconds` between two marks of the profiler's clock.
+ */
+export async function profiledTurnLoad(
+  target: TurnTarget,
+  modelUrl: string,
+  options: { warm: number; warmSec: number; connections: number; seconds: number },
+): Promise<{ load: LoadResult; window: { fromUs: number; toUs: number } }> {
+  await turnLoad(target, options.warm, options.warmSec);
+  await settle(modelUrl);
+  const fromUs = monotonicUs();
+  const load = await turnLoad(target, options.connections, options.seconds);
+  return { load, window: { fromUs, toUs: monotonicUs() } };
 }
 
 export interface ModelStats {

@@ -180,3 +180,11 @@ function placeOf(url: string, functionName: string): string {
   }
   return short;
 }
+
+/** The hottest functions, then the hottest places, a line each with its share of the samples. */
+export function printProfile(summary: Pick<ProfileSummary, 'functions' | 'places'>): void {
+  for (const f of summary.functions)
+    process.stdout.write(`${f.percent.toFixed(1).padStart(5)}%  ${f.name}\n`);
+  process.stdout.write('\n');
+  for (const p of summary.places) process.stdout.write(`${p.percent.toFixed(1).padStart(5)}%  ${p.name}\n`);
+}

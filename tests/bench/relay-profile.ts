@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPrivateRedis } from '../support/private-redis.ts';
 import { API_KEY } from './fixtures.ts';
-import { monotonicUs, summarizeProfile } from './profile.ts';
+import { monotonicUs, printProfile, summarizeProfile } from './profile.ts';
 import { parleyStreamBody, type RelayTarget, relayRun, relayWarmUp } from './relay-bench.ts';
 import { type RunningServer, startModel, startParley, startRelayBaseline } from './servers.ts';
 
@@ -101,10 +101,7 @@ try {
   if (profiled) {
     const summary = await summarizeProfile(profileDir, { fromUs, toUs }, 70);
     process.stdout.write(`non-idle ${summary.totalMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms\n`);
-    for (const f of summary.functions)
-      process.stdout.write(`${f.percent.toFixed(1).padStart(5)}%  ${f.name}\n`);
-    process.stdout.write('\n');
-    for (const f of summary.places) process.stdout.write(`${f.percent.toFixed(1).padStart(5)}%  ${f.name}\n`);
+    printProfile(summary);
   }
 } finally {
   await server?.proc.stop();

@@ -15,13 +15,14 @@ import {
   interleaved,
   memory,
   parleyTarget,
+  profiledTurnLoad,
   protocol,
   settle,
   type TurnTarget,
   turnLoad,
 } from './phases.ts';
 import { type BenchProcess, REPO_ROOT } from './processes.ts';
-import { monotonicUs, summarizeProfile } from './profile.ts';
+import { summarizeProfile } from './profile.ts';
 import { measureRedisTrips } from './redis-trips.ts';
 import {
   parleyStreamBody,
@@ -469,13 +470,14 @@ async function profileRun(work: string, modelUrl: string, prefix: string) {
     }),
   );
   const turns = parleyTarget(server, await startConversations(server.url, 64, 'p'));
-  await turnLoad(turns, 16, 2);
-  await settle(modelUrl);
-  const fromUs = monotonicUs();
-  const load = await turnLoad(turns, 64, settings.durationSec);
-  const toUs = monotonicUs();
+  const { load, window } = await profiledTurnLoad(turns, modelUrl, {
+    warm: 16,
+    warmSec: 2,
+    connections: 64,
+    seconds: settings.durationSec,
+  });
   await stop(server);
-  const summary = await summarizeProfile(profileDir, { fromUs, toUs });
+  const summary = await summarizeProfile(profileDir, window);
   if (env.BENCH_PROFILE_OUT) await copyFile(summary.file, env.BENCH_PROFILE_OUT);
   return { ...summary, file: env.BENCH_PROFILE_OUT ?? '', load };
 }

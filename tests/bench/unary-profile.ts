@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConversations } from './fixtures.ts';
-import { parleyTarget, settle, turnLoad } from './phases.ts';
-import { monotonicUs, summarizeProfile } from './profile.ts';
+import { parleyTarget, profiledTurnLoad } from './phases.ts';
+import { printProfile, summarizeProfile } from './profile.ts';
 import { startModel, startParley } from './servers.ts';
 
 // Where a unary turn's CPU goes: the compiled server under --cpu-prof while BENCH_CONNECTIONS (64)
@@ -32,22 +32,21 @@ try {
   let window = { fromUs: 0, toUs: 0 };
   try {
     const target = parleyTarget(server, await startConversations(server.url, connections, 'prof-'));
-    await turnLoad(target, connections, 3);
-    await settle(model.url);
-    window.fromUs = monotonicUs();
-    const row = await turnLoad(target, connections, seconds);
-    window = { ...window, toUs: monotonicUs() };
+    const measured = await profiledTurnLoad(target, model.url, {
+      warm: connections,
+      warmSec: 3,
+      connections,
+      seconds,
+    });
+    window = measured.window;
+    const row = measured.load;
     process.stdout.write(
       `${connections} connections: ${row.reqPerSec.toFixed(0)} turns/s, ${row.serverCpuMsPerRequest?.toFixed(3)} ms CPU a turn\n`,
     );
   } finally {
     await server.proc.stop();
   }
-  const summary = await summarizeProfile(profileDir, window, Number(env.BENCH_TOP ?? 40));
-  for (const f of summary.functions)
-    process.stdout.write(`${f.percent.toFixed(1).padStart(5)}%  ${f.name}\n`);
-  process.stdout.write('\n');
-  for (const p of summary.places) process.stdout.write(`${p.percent.toFixed(1).padStart(5)}%  ${p.name}\n`);
+  printProfile(await summarizeProfile(profileDir, window, Number(env.BENCH_TOP ?? 40)));
 } finally {
   await model.proc.stop();
   if (!env.BENCH_PROFILE_OUT) await rm(work, { recursive: true, force: true });
