@@ -34,8 +34,9 @@ const requestIds = env.BENCH_REQUEST_ID !== '0';
 const work = await mkdtemp(join(tmpdir(), 'parley-relay-profile-'));
 const profileDir = join(work, 'profile');
 const model = await startModel();
-// Several processes (or BENCH_WITH_REDIS=1) share a private redis-server (BENCH_REDIS_URL: another one).
-const withRedis = workers > 1 || env.BENCH_WITH_REDIS === '1';
+// Several processes (or BENCH_WITH_REDIS=1) share a private redis-server (BENCH_REDIS_URL: another one);
+// BENCH_WITH_REDIS=0 runs a pool on the embedded default instead.
+const withRedis = env.BENCH_WITH_REDIS === '0' ? false : workers > 1 || env.BENCH_WITH_REDIS === '1';
 const redis = withRedis && !env.BENCH_REDIS_URL ? await startPrivateRedis() : undefined;
 let server: RunningServer | undefined;
 try {

@@ -64,8 +64,9 @@ const READ_MESSAGE_COLUMNS = 'seq, id, role, content, tool_calls, created_at, in
 // so these keep the plan they were prepared with. Same plans, same rows: 2 µs instead of 14 for the
 // recent-messages read a turn makes (docs/performance.md).
 export const SQL = {
+  // message_count and last_seq: 0, or 1 for a conversation created with its first message.
   insertConversation: `INSERT INTO conversations (${CONVERSATION_COLUMNS}, last_seq)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, '', 0, 0)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?)`,
   getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ? AND client_id = ? AND user_id = ?`,
   bumpConversation: `UPDATE conversations
     SET last_seq = last_seq + 1, message_count = message_count + 1, updated_at = MAX(updated_at, ?)
@@ -134,16 +135,18 @@ export interface AttachmentRow {
 }
 
 export type ConversationParams = [
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  number,
-  number,
-  string,
-  string,
+  id: string,
+  clientId: string,
+  userId: string,
+  title: string,
+  platform: string,
+  chatId: string,
+  createdAt: number,
+  updatedAt: number,
+  messageCount: number,
+  systemPrompt: string,
+  model: string,
+  lastSeq: number,
 ];
 export type MessageParams = [string, number, string, string, string, string, number, number, string];
 export type OwnerParams = [clientId: string, userId: string];

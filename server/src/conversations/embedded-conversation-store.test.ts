@@ -144,16 +144,25 @@ describe('EmbeddedConversationStore on SQLite', () => {
     }
   });
 
-  it('stores a new conversation and its first message in one transaction', async () => {
+  it('stores a new conversation and its first message in one transaction, the row written once', async () => {
     const store = open();
     const executed = spyOnStatements();
-    const { conversation } = await store.createWithMessage(
+    const { conversation, message } = await store.createWithMessage(
       { owner, title: 'One commit', platform: '', chatId: '' },
       { role: 'user', content: 'Hi' },
     );
     const sources = executed.map((e) => e.source.trim().split(/\s+/)[0]);
-    expect(sources).toEqual(['BEGIN', 'INSERT', 'UPDATE', 'INSERT', 'COMMIT']);
+    expect(sources).toEqual(['BEGIN', 'INSERT', 'INSERT', 'COMMIT']);
+    expect(conversation.messageCount).toBe(1);
+    expect(message.seq).toBe(1);
     expect((await store.get(conversation.id, owner))?.messageCount).toBe(1);
+    // The row's last_seq counts the first message: the next one follows it.
+    const next = await store.append(conversation.id, { role: 'assistant', content: 'Hello' });
+    expect(next.seq).toBe(2);
+    expect((await store.recentMessages(conversation.id, 10)).map((m) => [m.seq, m.content])).toEqual([
+      [1, 'Hi'],
+      [2, 'Hello'],
+    ]);
   });
 
   /** Records every statement run through better-sqlite3 and how many rows it returned. */

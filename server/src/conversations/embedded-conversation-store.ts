@@ -56,12 +56,13 @@ export class EmbeddedConversationStore implements ConversationStore {
     this.#appendTx = this.#db.transaction((conversationId: string, message: NewMessage) =>
       this.#appendNow(conversationId, message),
     ).immediate;
-    // A turn that starts a conversation commits once (the commit is most of a write's CPU: the WAL pages).
+    // A turn that starts a conversation commits once (the commit is most of a write's CPU: the WAL pages),
+    // the conversation row written with its first message counted (no second write of it).
     this.#createWithMessageTx = this.#db.transaction((input: NewConversation, message: NewMessage) => {
       const now = this.#clock().getTime();
-      const conversation = this.#insert(input, now);
-      const stored = this.#appendNow(conversation.id, message, now);
-      return { conversation: { ...conversation, messageCount: 1 }, message: stored };
+      const conversation = this.#insert(input, now, 1);
+      const stored = this.#storeMessage(conversation.id, 1, message, now);
+      return { conversation, message: stored };
     }).immediate;
     this.#deleteTx = this.#db.transaction((id: string, owner: Owner) => {
       if (this.#stmt.deleteConversation.run(id, owner.clientId, owner.userId).changes === 0) return false;
@@ -82,7 +83,8 @@ export class EmbeddedConversationStore implements ConversationStore {
     });
   }
 
-  #insert(input: NewConversation, now: number): ConversationRecord {
+  /** A new conversation row; `messages` (0, or 1 with its first message) are stored by the caller. */
+  #insert(input: NewConversation, now: number, messages = 0): ConversationRecord {
     const id = randomUUID();
     const { owner, title, platform, chatId, systemPrompt = '', model = '' } = input;
     this.#stmt.insertConversation.run(
@@ -94,8 +96,10 @@ export class EmbeddedConversationStore implements ConversationStore {
       chatId,
       now,
       now,
+      messages,
       systemPrompt,
       model,
+      messages,
     );
     return {
       id,
@@ -105,7 +109,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       chatId,
       createdAt: new Date(now),
       updatedAt: new Date(now),
-      messageCount: 0,
+      messageCount: messages,
       systemPrompt,
       model,
       summary: '',
@@ -232,10 +236,15 @@ export class EmbeddedConversationStore implements ConversationStore {
   #appendNow(conversationId: string, message: NewMessage, now = this.#clock().getTime()): StoredMessage {
     const bumped = this.#stmt.bumpConversation.get(now, conversationId);
     if (!bumped) throw new NotFoundError('conversation');
+    return this.#storeMessage(conversationId, bumped.last_seq, message, now);
+  }
+
+  /** Runs inside a write transaction that gave the message its `seq`. */
+  #storeMessage(conversationId: string, seq: number, message: NewMessage, now: number): StoredMessage {
     const stored: StoredMessage = {
       id: randomUUID(),
       conversationId,
-      seq: bumped.last_seq,
+      seq,
       role: message.role,
       content: message.content,
       toolCalls: (message.toolCalls ?? []).map(copyToolCall),

@@ -36,13 +36,39 @@ export function linkSignals(signals: AbortSignal[]): { signal: AbortSignal; rele
   return { signal: controller.signal, release };
 }
 
+/** A deadline from {@link abortAfter}. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** True once the deadline itself aborted the signal (not something else first). */
+  readonly expired: boolean;
+  /** Drops the timer once the work it bounds is done. */
+  clear(): void;
+}
+
 /**
- * A signal that aborts `ms` from now (with `reason`; without one, the default AbortError), and `clear()`
- * to drop its timer once the work it bounds is done. AbortSignal.timeout cannot be cleared: it keeps its
- * timer, a WeakRef and a finalizer registration for its whole time, long after most work ended.
+ * A signal that aborts `ms` from now, and `clear()` to drop its timer once the work it bounds is done.
+ * AbortSignal.timeout cannot be cleared: it keeps its timer, a WeakRef and a finalizer registration for
+ * its whole time, long after most work ended. `reason` makes the abort's reason when it fires (an error
+ * built up front captures a stack for every call, though nearly all end in time); without it, the
+ * default AbortError. With `controller`, the deadline aborts that one (e.g. a turn's own) instead of a
+ * new one, so no second signal needs linking.
  */
-export function abortAfter(ms: number, reason?: unknown): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(reason), ms);
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+export function abortAfter(
+  ms: number,
+  options: { reason?: () => unknown; controller?: AbortController } = {},
+): Deadline {
+  const controller = options.controller ?? new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    if (controller.signal.aborted) return;
+    expired = true;
+    controller.abort(options.reason?.());
+  }, ms);
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    clear: () => clearTimeout(timer),
+  };
 }

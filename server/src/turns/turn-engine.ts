@@ -12,7 +12,7 @@ import type { TurnScope } from '../conversations/turn-scope.ts';
 import type { TurnRelay } from '../coordination/turn-relay.ts';
 import { AppError, UnavailableError } from '../errors/app-error.ts';
 import { toPublicError } from '../errors/public-error.ts';
-import { abortAfter, linkSignals, untilAborted } from '../providers/abort.ts';
+import { abortAfter, type Deadline, untilAborted } from '../providers/abort.ts';
 import { type Idempotency, type IdempotentCall, keyOf } from './idempotency.ts';
 import { relayOutlet } from './relay-publisher.ts';
 import { Delivery, RunningTurn, type TurnListener } from './running-turn.ts';
@@ -62,6 +62,8 @@ export class TurnEngine {
   readonly #deps: TurnEngineDeps;
   readonly #running = new Map<string, RunningTurn>();
   readonly #executing = new Set<Promise<void>>();
+  /** Every turn executing here (keyed or not), for the shutdown cut-off. */
+  readonly #live = new Set<RunningTurn>();
   readonly #shutdown = new AbortController();
   readonly #graceMs: number;
 
@@ -89,7 +91,9 @@ export class TurnEngine {
 
   /** Cuts off every running turn (shutdown timeout): they answer `unavailable`, so callers retry. */
   cutOff(): void {
-    this.#shutdown.abort(new Error('server shutting down'));
+    const reason = new Error('server shutting down');
+    this.#shutdown.abort(reason);
+    for (const turn of this.#live) turn.controller.abort(reason);
   }
 
   /** `follow`: false once following through the relay found the turn running nowhere. */
@@ -146,12 +150,15 @@ export class TurnEngine {
       turn.publish(event);
       relay?.push(event);
     };
-    const timeout = abortAfter(
-      this.#deps.turnTimeoutMs,
-      new DOMException('the turn took too long', 'TimeoutError'),
-    );
-    const deadline = timeout.signal;
-    const linked = linkSignals([turn.controller.signal, deadline, this.#shutdown.signal]);
+    // One signal a turn: its deadline, the shutdown cut-off and every client leaving all abort the turn's
+    // own controller (#why tells which), with no linked signal and listeners per turn.
+    const deadline = abortAfter(this.#deps.turnTimeoutMs, {
+      controller: turn.controller,
+      reason: () => new DOMException('the turn took too long', 'TimeoutError'),
+    });
+    this.#live.add(turn);
+    if (this.#shutdown.signal.aborted) turn.controller.abort(this.#shutdown.signal.reason);
+    const { signal } = turn.controller;
     const began = performance.now();
     let started: TurnStarted | undefined;
     let told = false;
@@ -159,7 +166,7 @@ export class TurnEngine {
       requestId: call.requestId,
       idempotencyKey: call.key.idempotencyKey,
       logger,
-      signal: linked.signal,
+      signal,
       emit: (event) => {
         if (event.type === 'delta' && !told) {
           told = true;
@@ -172,7 +179,7 @@ export class TurnEngine {
     let final: TurnDone | TurnFailed;
     try {
       // A step that ignores the signal must not hold the turn past its deadline either.
-      const done = await untilAborted(call.run(scope, retryOfFailure), linked.signal);
+      const done = await untilAborted(call.run(scope, retryOfFailure), signal);
       final = done;
       // Recorded before `done` goes out: a retry arriving after it finds the record, never a gap.
       if (key) await this.#deps.idempotency.settle(key, started && encodeRecord({ started, done }), logger);
@@ -180,8 +187,8 @@ export class TurnEngine {
       final = failure(this.#why(err, deadline, turn, logger), logger);
       if (key) await this.#deps.idempotency.settle(key, undefined, logger);
     } finally {
-      timeout.clear();
-      linked.release();
+      deadline.clear();
+      this.#live.delete(turn);
     }
     publish(final);
     turn.finish();
@@ -190,8 +197,8 @@ export class TurnEngine {
   }
 
   /** What cut a turn short, as the error its listeners (if any are left) are told. */
-  #why(err: unknown, deadline: AbortSignal, turn: RunningTurn, logger: Logger): unknown {
-    if (deadline.aborted) {
+  #why(err: unknown, deadline: Deadline, turn: RunningTurn, logger: Logger): unknown {
+    if (deadline.expired) {
       return new AppError(
         'deadline_exceeded',
         'the answer took too long; try again or ask something simpler',
