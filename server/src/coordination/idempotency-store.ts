@@ -12,8 +12,15 @@ export type IdempotencyBegin =
  * the first result and changes nothing twice. Implementations: memory and Redis.
  */
 export interface IdempotencyStore {
-  /** Atomically claims the key for running, unless it is running or done. */
+  /**
+   * How long a claim stays `running` unless renewed: a claim whose holder stopped renewing it (its process
+   * died) then counts as a failed run, so a retry runs again, told so (it stores its message once).
+   */
+  readonly leaseMs: number;
+  /** Atomically claims the key for running, unless it is running (within its lease) or done. */
   begin(key: string): Promise<IdempotencyBegin>;
+  /** Extends a running claim's lease (the holder calls it while it runs); nothing when it is not running. */
+  renew(key: string): Promise<void>;
   /** Stores the response a retry will get. */
   complete(key: string, response: string): Promise<void>;
   /** Marks a failed run: a retry may run again (and learns that this one failed). */
@@ -21,8 +28,8 @@ export interface IdempotencyStore {
 }
 
 export const IDEMPOTENCY_TTL = {
-  /** A running claim expires if its holder dies. */
-  runningSeconds: 300,
+  /** A running claim's lease, renewed by its holder every third of it. */
+  leaseMs: 30_000,
   doneSeconds: 86_400,
   failedSeconds: 3_600,
 } as const;

@@ -4,25 +4,35 @@ interface Entry {
   state: 'running' | 'done' | 'failed';
   response: string;
   expiresAt: number;
+  /** A running claim's lease end: past it, the claim counts as failed. */
+  leaseUntil: number;
 }
 
 /** Idempotency records in process memory (single server), bounded by expiry and entry count. */
 export class MemoryIdempotencyStore implements IdempotencyStore {
+  readonly leaseMs: number;
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
   readonly #maxEntries: number;
 
-  constructor(options: { now?: () => number; maxEntries?: number } = {}) {
+  constructor(options: { now?: () => number; maxEntries?: number; leaseMs?: number } = {}) {
     this.#now = options.now ?? Date.now;
     this.#maxEntries = options.maxEntries ?? 100_000;
+    this.leaseMs = options.leaseMs ?? IDEMPOTENCY_TTL.leaseMs;
   }
 
   async begin(key: string): Promise<IdempotencyBegin> {
     const entry = this.#live(key);
     if (entry?.state === 'done') return { status: 'done', response: entry.response };
-    if (entry?.state === 'running') return { status: 'running' };
-    this.#put(key, 'running', '', IDEMPOTENCY_TTL.runningSeconds);
-    return { status: 'started', retryOfFailure: entry?.state === 'failed' };
+    const lapsed = entry?.state === 'running' && entry.leaseUntil <= this.#now();
+    if (entry?.state === 'running' && !lapsed) return { status: 'running' };
+    this.#put(key, 'running', '', IDEMPOTENCY_TTL.failedSeconds);
+    return { status: 'started', retryOfFailure: entry?.state === 'failed' || lapsed };
+  }
+
+  async renew(key: string): Promise<void> {
+    const entry = this.#live(key);
+    if (entry?.state === 'running') this.#put(key, 'running', '', IDEMPOTENCY_TTL.failedSeconds);
   }
 
   async complete(key: string, response: string): Promise<void> {
@@ -48,6 +58,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(key, { state, response, expiresAt: this.#now() + ttlSeconds * 1000 });
+    const now = this.#now();
+    this.#entries.set(key, {
+      state,
+      response,
+      expiresAt: now + ttlSeconds * 1000,
+      leaseUntil: state === 'running' ? now + this.leaseMs : 0,
+    });
   }
 }

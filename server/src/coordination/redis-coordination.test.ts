@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@parley/logger';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdempotencyBegin, IdempotencyStore } from './idempotency-store.ts';
 import { MemoryIdempotencyStore } from './memory-idempotency-store.ts';
 import type { RedisCommands } from './redis-commands.ts';
 import { RedisIdempotencyStore } from './redis-idempotency-store.ts';
@@ -66,8 +67,11 @@ describe('RedisLock', () => {
 });
 
 describe.each([
-  { name: 'RedisIdempotencyStore', make: () => new RedisIdempotencyStore({ redis, keyPrefix: prefix }) },
-  { name: 'MemoryIdempotencyStore', make: () => new MemoryIdempotencyStore() },
+  {
+    name: 'RedisIdempotencyStore',
+    make: (leaseMs?: number) => new RedisIdempotencyStore({ redis, keyPrefix: prefix, leaseMs }),
+  },
+  { name: 'MemoryIdempotencyStore', make: (leaseMs?: number) => new MemoryIdempotencyStore({ leaseMs }) },
 ])('$name', ({ make }) => {
   it('claims a key once, reports it running, then returns the stored response', async () => {
     const store = make();
@@ -85,4 +89,40 @@ describe.each([
     await store.fail(key);
     expect(await store.begin(key)).toEqual({ status: 'started', retryOfFailure: true });
   });
+
+  it('counts a claim nobody renewed past its lease (its holder died) as a failed run: a retry runs again', async () => {
+    const store = make(150);
+    const key = randomUUID();
+    await store.begin(key);
+    const claims = await claimsUntilFree(store, key);
+    expect(claims.at(0)).toEqual({ status: 'running' });
+    expect(claims.at(-1)).toEqual({ status: 'started', retryOfFailure: true });
+  });
+
+  it('keeps a claim its holder renews running past its first lease', async () => {
+    const store = make(400);
+    const key = randomUUID();
+    const claimedAt = Date.now();
+    await store.begin(key);
+    while (Date.now() - claimedAt < 1_200) {
+      await store.renew(key);
+      expect(await store.begin(key)).toEqual({ status: 'running' });
+      await sleep(40);
+    }
+    // Renewing a finished call changes nothing.
+    await store.complete(key, '{"ok":true}');
+    await store.renew(key);
+    expect(await store.begin(key)).toEqual({ status: 'done', response: '{"ok":true}' });
+  });
 });
+
+/** Claims `key` until the store lets this caller run it (its lease lapsed): every answer, in order. */
+async function claimsUntilFree(store: IdempotencyStore, key: string): Promise<IdempotencyBegin[]> {
+  const claims: IdempotencyBegin[] = [];
+  for (;;) {
+    const claim = await store.begin(key);
+    claims.push(claim);
+    if (claim.status !== 'running') return claims;
+    await sleep(20);
+  }
+}

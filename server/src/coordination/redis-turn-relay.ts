@@ -17,6 +17,12 @@ export interface RedisTurnRelayOptions {
    * subscription) leaves it waiting that long; the others answer at once.
    */
   askMs?: number;
+  /**
+   * A follower that has read nothing for this long asks the replicas again whether the turn still runs
+   * there: a replica that died mid-turn ends its followers' reads in seconds, not after the turn's
+   * deadline. Default 3 s.
+   */
+  quietAskMs?: number;
 }
 
 const BLOCK_MS = 1_000;
@@ -64,6 +70,7 @@ export class RedisTurnRelay implements TurnRelay {
   readonly #maxEvents: number;
   readonly #ttlMs: number;
   readonly #askMs: number;
+  readonly #quietAskMs: number;
   readonly #offers = new Map<string, Offer>();
   readonly #asks: RedisTurnAsks;
 
@@ -74,6 +81,7 @@ export class RedisTurnRelay implements TurnRelay {
     this.#maxEvents = options.maxEvents ?? 1_000;
     this.#ttlMs = options.ttlMs ?? 120_000;
     this.#askMs = options.askMs ?? 2_000;
+    this.#quietAskMs = options.quietAskMs ?? 3_000;
     this.#asks = new RedisTurnAsks({
       redis: options.redis,
       logger: options.logger,
@@ -125,13 +133,23 @@ export class RedisTurnRelay implements TurnRelay {
       const streamKey = this.#stream(key, verdict.run);
       let lastId = '0-0';
       let quietSince = Date.now();
+      let askedAt = quietSince;
+      let last = false;
       while (!options.signal.aborted && Date.now() - quietSince < options.idleMs) {
-        const entries = await readBatch(client, streamKey, lastId);
+        if (!last && Date.now() - Math.max(quietSince, askedAt) >= this.#quietAskMs) {
+          askedAt = Date.now();
+          const again = await this.#asks.ask(client, key, waitMs, options.signal);
+          // Its replica no longer runs this run (it died, or the turn ended just now): what it wrote
+          // before is read without waiting, then the read ends.
+          last = again === 'nobody' || (typeof again === 'object' && again.run !== verdict.run);
+        }
+        const entries = await readBatch(client, streamKey, lastId, last ? undefined : BLOCK_MS);
         for (const entry of entries) {
           lastId = entry.id;
           quietSince = Date.now();
           yield entry.event;
         }
+        if (last && entries.length === 0) return;
       }
     } finally {
       options.signal.removeEventListener('abort', stop);
@@ -207,14 +225,16 @@ function attendance(redis: RedisConnection, setKey: string, logger: Logger): { l
   };
 }
 
+/** The stream's entries after `after`: up to 100, waiting up to `blockMs` for some (none: no wait). */
 async function readBatch(
   client: RedisClient,
   streamKey: string,
   after: string,
+  blockMs: number | undefined,
 ): Promise<Array<{ id: string; event: string }>> {
   const reply = (await client.xRead(
     { key: streamKey, id: after },
-    { BLOCK: BLOCK_MS, COUNT: 100 },
+    blockMs === undefined ? { COUNT: 100 } : { BLOCK: blockMs, COUNT: 100 },
   )) as Array<{
     messages: Array<{ id: string; message: Record<string, string> }>;
   }> | null;

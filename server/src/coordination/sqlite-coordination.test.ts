@@ -85,6 +85,37 @@ describe('SqliteIdempotencyStore', () => {
     await a.fail(key);
     expect(await b.begin(key)).toEqual({ status: 'started', retryOfFailure: true });
   });
+
+  it('counts a claim its process stopped renewing as a failed run once its lease lapsed; a renewed one runs on', async () => {
+    const a = new SqliteIdempotencyStore(db(0), { leaseMs: 400 });
+    const b = new SqliteIdempotencyStore(db(1), { leaseMs: 400 });
+    const [died, lives] = [randomUUID(), randomUUID()];
+    const claimedAt = Date.now();
+    await a.begin(died);
+    await a.begin(lives);
+    expect(await b.begin(died)).toEqual({ status: 'running' });
+    // Only `lives` is renewed; `died`'s claim lapses meanwhile.
+    let claim = await b.begin(died);
+    while (claim.status === 'running') {
+      await a.renew(lives);
+      expect(await b.begin(lives)).toEqual({ status: 'running' });
+      await sleep(40);
+      claim = await b.begin(died);
+    }
+    expect(claim).toEqual({ status: 'started', retryOfFailure: true });
+    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(400);
+    expect(await b.begin(lives)).toEqual({ status: 'running' });
+  });
+});
+
+describe('SqliteIdempotencyStore on a file written before claims had leases', () => {
+  it('keeps such a running claim running until it expires, as before', async () => {
+    const key = randomUUID();
+    db(0)
+      .prepare('INSERT INTO idempotency (key, state, response, expires_at) VALUES (?, ?, ?, ?)')
+      .run(key, 'running', '', Date.now() + 60_000);
+    expect(await new SqliteIdempotencyStore(db(1), { leaseMs: 1 }).begin(key)).toEqual({ status: 'running' });
+  });
 });
 
 describe('a process meeting another one’s write lock on the file', () => {
@@ -149,7 +180,9 @@ describe('SqliteSessionStore', () => {
 describe('sweepExpired', () => {
   it('deletes expired rows in bounded batches, found by index, and keeps live ones', () => {
     const now = Date.now();
-    const insert = db(0).prepare('INSERT INTO idempotency VALUES (?, ?, ?, ?)');
+    const insert = db(0).prepare(
+      'INSERT INTO idempotency (key, state, response, expires_at) VALUES (?, ?, ?, ?)',
+    );
     db(0).transaction(() => {
       for (let i = 0; i < 2_500; i++) insert.run(`sweep-old-${i}`, 'done', '{}', now - 1);
       for (let i = 0; i < 10; i++) insert.run(`sweep-live-${i}`, 'done', '{}', now + 60_000);

@@ -21,6 +21,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
    CREATE INDEX rate_limits_by_expiry ON rate_limits (expire);`,
+  // A running claim's lease (ms): past it, the claim counts as failed (its holder died). 0: no lease.
+  'ALTER TABLE idempotency ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;',
 ];
 
 /**

@@ -5,33 +5,42 @@ import { IDEMPOTENCY_TTL, type IdempotencyBegin, type IdempotencyStore } from '.
 interface IdempotencyRow {
   state: 'running' | 'done' | 'failed';
   response: string;
+  lease_until: number;
 }
 
 /** Idempotency records in the coordination file, shared by every process on the machine. */
 export class SqliteIdempotencyStore implements IdempotencyStore {
+  readonly leaseMs: number;
   readonly #claim: (key: string) => IdempotencyBegin;
-  readonly #put: Database.Statement<[string, string, string, number]>;
+  readonly #put: Database.Statement<[string, string, string, number, number]>;
+  readonly #renew: Database.Statement<[number, number, string]>;
   /** Another process's write lock on the file is waited for on the event loop. */
   readonly #write: NonBlockingWrite;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, options: { leaseMs?: number } = {}) {
+    this.leaseMs = options.leaseMs ?? IDEMPOTENCY_TTL.leaseMs;
     this.#write = nonBlockingWriter(db, { name: 'coordination database' });
     const read = db.prepare<[string, number], IdempotencyRow>(
-      'SELECT state, response FROM idempotency WHERE key = ? AND expires_at > ?',
+      'SELECT state, response, lease_until FROM idempotency WHERE key = ? AND expires_at > ?',
     );
     this.#put = db.prepare(
-      `INSERT INTO idempotency (key, state, response, expires_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET
-         state = excluded.state, response = excluded.response, expires_at = excluded.expires_at`,
+      `INSERT INTO idempotency (key, state, response, expires_at, lease_until) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = excluded.state, response = excluded.response,
+         expires_at = excluded.expires_at, lease_until = excluded.lease_until`,
+    );
+    this.#renew = db.prepare(
+      `UPDATE idempotency SET expires_at = ?, lease_until = ? WHERE key = ? AND state = 'running'`,
     );
     // Read and claim under one write lock (IMMEDIATE): two processes cannot both see the key free.
     this.#claim = db.transaction((key: string): IdempotencyBegin => {
       const now = Date.now();
       const row = read.get(key, now);
       if (row?.state === 'done') return { status: 'done', response: row.response };
-      if (row?.state === 'running') return { status: 'running' };
-      this.#put.run(key, 'running', '', now + IDEMPOTENCY_TTL.runningSeconds * 1000);
-      return { status: 'started', retryOfFailure: row?.state === 'failed' };
+      // A lease of 0: a claim written before leases, running until it expires.
+      const lapsed = row?.state === 'running' && row.lease_until > 0 && row.lease_until <= now;
+      if (row?.state === 'running' && !lapsed) return { status: 'running' };
+      this.#putRunning(key, now);
+      return { status: 'started', retryOfFailure: row?.state === 'failed' || lapsed };
     }).immediate;
   }
 
@@ -39,15 +48,26 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     return this.#write(() => this.#claim(key));
   }
 
+  async renew(key: string): Promise<void> {
+    await this.#write(() => {
+      const now = Date.now();
+      this.#renew.run(now + IDEMPOTENCY_TTL.failedSeconds * 1000, now + this.leaseMs, key);
+    });
+  }
+
   async complete(key: string, response: string): Promise<void> {
     await this.#write(() =>
-      this.#put.run(key, 'done', response, Date.now() + IDEMPOTENCY_TTL.doneSeconds * 1000),
+      this.#put.run(key, 'done', response, Date.now() + IDEMPOTENCY_TTL.doneSeconds * 1000, 0),
     );
   }
 
   async fail(key: string): Promise<void> {
     await this.#write(() =>
-      this.#put.run(key, 'failed', '', Date.now() + IDEMPOTENCY_TTL.failedSeconds * 1000),
+      this.#put.run(key, 'failed', '', Date.now() + IDEMPOTENCY_TTL.failedSeconds * 1000, 0),
     );
+  }
+
+  #putRunning(key: string, now: number): void {
+    this.#put.run(key, 'running', '', now + IDEMPOTENCY_TTL.failedSeconds * 1000, now + this.leaseMs);
   }
 }

@@ -37,7 +37,7 @@ const POLL_MS = 100;
 /**
  * Runs state-changing calls at most once per (owner, method, request_id): a retry gets the first
  * response, a retry arriving while the first still runs waits for it (then `aborted`), and a retry after
- * a failure runs again, told so. The turn engine claims through it (and follows running turns instead of
+ * a failure runs again, told so; so does one after the first's process died (its claim's lease lapsed). The turn engine claims through it (and follows running turns instead of
  * waiting, where it can); other calls (DeleteConversation) use {@link run}.
  */
 export class Idempotency {
@@ -68,6 +68,17 @@ export class Idempotency {
     }
   }
 
+  /**
+   * Keeps a claim this process runs under lease until `release()`: renewed every third of the store's
+   * lease, so only a holder that died (or lost the store that long) lets a retry run the call again.
+   */
+  hold(key: string, logger: Logger): { release(): void } {
+    const renew = () =>
+      this.#store.renew(key).catch((err: unknown) => logger.warn({ err }, 'could not renew a running claim'));
+    const timer = setInterval(renew, this.#store.leaseMs / 3);
+    return { release: () => clearInterval(timer) };
+  }
+
   /** Stores the outcome for retries: the response, or (undefined) a failure a retry may run again. */
   async settle(key: string, response: string | undefined, logger: Logger): Promise<void> {
     try {
@@ -89,11 +100,14 @@ export class Idempotency {
     if (claim.status === 'done') return JSON.parse(claim.response) as T;
     if (claim.status !== 'started') return fn(false);
     let result: T;
+    const held = this.hold(key, logger);
     try {
       result = await fn(claim.retryOfFailure);
     } catch (err) {
       await this.settle(key, undefined, logger);
       throw err;
+    } finally {
+      held.release();
     }
     await this.settle(key, JSON.stringify(result), logger);
     return result;

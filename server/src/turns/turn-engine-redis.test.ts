@@ -4,6 +4,7 @@ import { createLogger } from '@parley/logger';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPrivateRedis } from '../../../tests/support/private-redis.ts';
+import type { IdempotencyStore } from '../coordination/idempotency-store.ts';
 import { MemoryIdempotencyStore } from '../coordination/memory-idempotency-store.ts';
 import { RedisTurnRelay } from '../coordination/redis-turn-relay.ts';
 import { createRedisClient, type RedisConnection } from '../redis/redis-client.ts';
@@ -40,10 +41,16 @@ afterAll(async () => {
  * A replica on `redisUrl`. `askMs` far beyond the test's timeout: a follow that ends in time ended on
  * the replicas' answers, not on that bound.
  */
-async function replica(idempotency: Idempotency, keyPrefix: string, redisUrl = url, askMs = 60_000) {
+async function replica(
+  idempotency: Idempotency,
+  keyPrefix: string,
+  redisUrl = url,
+  askMs = 60_000,
+  quietAskMs?: number,
+) {
   const redis = createRedisClient({ url: redisUrl, logger, keyPrefix });
   await redis.firstAttempt();
-  const relay = new RedisTurnRelay({ redis, logger, keyPrefix, askMs });
+  const relay = new RedisTurnRelay({ redis, logger, keyPrefix, askMs, quietAskMs });
   opened.push({ relay, redis });
   const engine = new TurnEngine({ idempotency, relay, logger, graceMs: 5_000, turnTimeoutMs: 60_000 });
   return { relay, engine, redis };
@@ -240,6 +247,51 @@ describe('TurnEngine across replicas sharing Redis (RedisTurnRelay)', () => {
       monitor.kill();
       await server.kill();
     }
+  });
+
+  it('tells a follower of a replica that died mid-turn to retry within seconds; the retry runs the turn again', async () => {
+    const keyPrefix = `${prefix}${randomUUID()}:`;
+    const store = new MemoryIdempotencyStore({ leaseMs: 300 });
+    // A's claims, renewed until A "dies" (then its process would renew nothing).
+    let aLives = true;
+    const aStore: IdempotencyStore = {
+      leaseMs: store.leaseMs,
+      begin: (key) => store.begin(key),
+      renew: (key) => (aLives ? store.renew(key) : Promise.resolve()),
+      complete: (key, response) => store.complete(key, response),
+      fail: (key) => store.fail(key),
+    };
+    const a = await replica(new Idempotency({ store: aStore }), keyPrefix);
+    // B asks again after 200 ms without news: far below the turn's 60 s deadline.
+    const b = await replica(new Idempotency({ store, waitMs: 5_000 }), keyPrefix, url, 500, 200);
+    const turn = heldCall(logger, 'replica-died');
+    const onA = listen(a.engine, turn.call);
+    await until(() => onA.events.length === 2);
+    const onB = listen(b.engine, turn.call);
+    await until(() => onB.events.length === 2);
+    // A dies: it answers no question and renews no claim; its turn never ends.
+    aLives = false;
+    a.relay.close();
+    await onB.joined;
+    expect(onB.events.slice(0, 2)).toEqual(whole.slice(0, 2));
+    expect(onB.events.at(-1)).toMatchObject({ type: 'error', error: { code: 'unavailable' } });
+    // The client retries the same request on B: it runs once A's claim has lapsed, as a retry of a failure.
+    const retry = heldCall(logger, 'replica-died');
+    let retryOfFailure: boolean | undefined;
+    const retried: TurnCall = {
+      ...retry.call,
+      run: (scope, again) => {
+        retryOfFailure = again;
+        return retry.call.run(scope, again);
+      },
+    };
+    retry.release();
+    const again = listen(b.engine, retried);
+    await again.joined;
+    expect(again.events).toEqual(whole);
+    expect(retryOfFailure).toBe(true);
+    turn.release();
+    await Promise.all([onA.joined, a.engine.drain(), b.engine.drain()]);
   });
 
   it('runs and answers turns while Redis is unreachable (the relay is best-effort)', async () => {

@@ -158,6 +158,7 @@ export class TurnEngine {
     });
     this.#live.add(turn);
     if (this.#shutdown.signal.aborted) turn.controller.abort(this.#shutdown.signal.reason);
+    const held = key ? this.#deps.idempotency.hold(key, logger) : undefined;
     const { signal } = turn.controller;
     const began = performance.now();
     let started: TurnStarted | undefined;
@@ -188,6 +189,7 @@ export class TurnEngine {
       if (key) await this.#deps.idempotency.settle(key, undefined, logger);
     } finally {
       deadline.clear();
+      held?.release();
       this.#live.delete(turn);
     }
     publish(final);
@@ -221,7 +223,9 @@ export class TurnEngine {
   /**
    * Follows a turn running in another process through the relay, from its first event. When the relay
    * ends without the last event (the turn runs nowhere any more: it ended just now, or its process
-   * died), the turn's record answers, as it would a retry.
+   * died), the turn's record answers, as it would a retry; but a listener that was already told part of
+   * that run is told `unavailable` instead (a run started again here would repeat its text), and its
+   * client's retry runs the turn again once the dead process's claim has lapsed.
    */
   async #follow(relay: TurnRelay, call: TurnCall, key: string, delivery: Delivery): Promise<void> {
     const { logger } = call;
@@ -229,11 +233,13 @@ export class TurnEngine {
     delivery.onLeave(() => controller.abort());
     // The process running the turn keeps it while this listener follows it.
     const attendance = relay.attend(key);
+    let relayed = false;
     try {
       const events = relay.read(key, { signal: controller.signal, idleMs: this.#deps.turnTimeoutMs });
       for await (const json of events) {
         const event = decodeEvent(json);
         delivery.send(event);
+        relayed = true;
         if (isFinal(event)) break;
       }
     } catch (err) {
@@ -242,11 +248,18 @@ export class TurnEngine {
       attendance.leave();
     }
     if (delivery.over) return;
+    if (relayed) {
+      logger.warn('the process running a followed turn stopped before its end');
+      delivery.send(failure(new UnavailableError(RUN_STOPPED), logger));
+      return;
+    }
     await this.#route(call, key, delivery, false).catch((err: unknown) =>
       delivery.send(failure(err, logger)),
     );
   }
 }
+
+const RUN_STOPPED = 'the server answering this stopped before the end; retry with the same request_id';
 
 function failure(err: unknown, logger: Logger): TurnFailed {
   return { type: 'error', error: toPublicError(err, logger) };
