@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKeyEntry } from '@parley/config';
 import { TwirpError, TwirpErrorCode, writeError } from 'twirp-ts';
@@ -33,7 +33,7 @@ export function createAuthenticator(keys: ApiKeyEntry[]): (header: string | unde
 }
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return hash('sha256', text, 'buffer');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@parley/logger';
 import type { Owner } from '../conversations/conversation-store.ts';
@@ -121,7 +121,9 @@ export class Idempotency {
 export function keyOf(call: IdempotentCall): string {
   if (!call.idempotencyKey) return '';
   if (call.idempotencyKey.length > 128) throw tooLong('request_id', 128);
-  return createHash('sha256')
-    .update(JSON.stringify([call.owner.clientId, call.owner.userId, call.method, call.idempotencyKey]))
-    .digest('hex');
+  return hash(
+    'sha256',
+    JSON.stringify([call.owner.clientId, call.owner.userId, call.method, call.idempotencyKey]),
+    'hex',
+  );
 }
