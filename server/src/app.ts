@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context as otelContext } from '@opentelemetry/api';
-import type { ApiKeyEntry } from '@parley/config';
+import { type ApiKeyEntry, DEFAULT_STREAM_FLUSH_MS } from '@parley/config';
 import type { Logger } from '@parley/logger';
 import {
   type AdminServiceTwirp,
@@ -50,7 +50,7 @@ export interface AppDeps extends OpsEndpointsDeps {
   limits: { maxBodyBytes: number; maxMessageChars: number; maxTurnBodyBytes?: number };
   /**
    * Streams: keep-alive comment interval (default 15 s), the send buffer a slow reader may fill (1 MiB),
-   * and the window text after the first gathers in before it is written (25 ms; STREAM_FLUSH_MS).
+   * and the window text after the first gathers in before it is written (STREAM_FLUSH_MS, 25 ms).
    */
   streams?: { keepAliveMs?: number; maxBufferedBytes?: number; flushMs?: number };
   /** The tool registry, for ListTools. */
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): App {
   const streams = {
     keepAliveMs: deps.streams?.keepAliveMs ?? 15_000,
     maxBufferedBytes: deps.streams?.maxBufferedBytes ?? 1024 * 1024,
-    clock: new FlushClock(deps.streams?.flushMs ?? 25),
+    clock: new FlushClock(deps.streams?.flushMs ?? DEFAULT_STREAM_FLUSH_MS),
     onStreamsOpen: (delta: number) => deps.metrics.streamsOpen.inc(delta),
   };
   const serveJsonTurn = createJsonTurnHandler({ service, engine, gate, limits });

@@ -38,6 +38,7 @@ export {
 } from './policy-config.ts';
 export {
   type ApiKeyEntry,
+  DEFAULT_STREAM_FLUSH_MS,
   DEFAULT_SYSTEM_PROMPT,
   loadServerConfig,
   SERVER_SCHEMA_KEYS,

@@ -13,6 +13,9 @@ const optionalString = z
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
+/** How long streamed text after a turn's first gathers before it is written (STREAM_FLUSH_MS). */
+export const DEFAULT_STREAM_FLUSH_MS = 25;
+
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const apiKeys = z
@@ -85,7 +88,7 @@ const schema = z.object({
   DOCUMENT_MAX_CHARS: int(12_000, 100, 1_000_000),
   WORKERS: z.union([z.literal('auto'), int(1, 1, 64)]).default(1),
   ACCEPT_SOCKETS: int(8, 1, 64),
-  STREAM_FLUSH_MS: int(25, 1, 1_000),
+  STREAM_FLUSH_MS: int(DEFAULT_STREAM_FLUSH_MS, 1, 1_000),
   METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters',
   }),
