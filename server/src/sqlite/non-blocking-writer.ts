@@ -5,7 +5,9 @@ import { UnavailableError } from '../errors/app-error.ts';
 // shared SQLite files) sleeps the whole thread through SQLite's busy handler (1, 2, 5, 10 … 100 ms steps),
 // and every stream of that process stalls meanwhile. Measured in a pool at 600 streams: about 40 such
 // sleeps per worker per 14 s run, one of them a 100 ms step after ~0.3 s of waiting. A write run through
-// this helper tries without a busy timeout and, while the lock is taken, waits on the event loop.
+// this helper waits at most SHORT_WAIT_MS in SQLite (the other process's commit nearly always ends
+// within it) and, while the lock is still taken, waits on the event loop: under load a timer there fires
+// only after the rest of the loop's pass (tens of ms), so the short wait keeps the rare meeting cheap.
 //
 // Writes are also committed in groups: the units asked for while the event loop runs its callbacks are
 // written together at the end of that pass (setImmediate), in one transaction, when there are several.
@@ -26,6 +28,8 @@ export interface NonBlockingWriterOptions {
 export type NonBlockingWrite = <T>(write: () => T) => Promise<T>;
 
 const DEFAULT_MAX_WAIT_MS = 10_000;
+/** The busy timeout while a group runs: SQLite's handler sleeps 1 ms, then the 1 ms left. */
+const SHORT_WAIT_MS = 2;
 /** Pauses between tries: short at first (most locks are held for a commit), then at most this. */
 const FIRST_PAUSE_MS = 1;
 const MAX_PAUSE_MS = 25;
@@ -35,7 +39,8 @@ const MAX_GROUP = 128;
 /**
  * For `db`: runs `write`, which must be all or nothing on its own (one autocommit statement, or one
  * `db.transaction(...)`: inside a group SQLite undoes a failed statement, and better-sqlite3 runs a
- * nested transaction as a savepoint it rolls back on failure), with the connection's busy timeout off.
+ * nested transaction as a savepoint it rolls back on failure), with the connection's busy timeout cut to
+ * SHORT_WAIT_MS.
  * The write runs at the end of the current event-loop pass, with the other units asked for meanwhile on
  * the same connection (every writer of one connection shares one queue), in the order they were asked
  * for; its promise settles once its group committed (a unit that failed is undone and rejects alone).
@@ -89,7 +94,7 @@ class WriteQueue {
   readonly #rollback: Database.Statement;
   // exec, not prepared statements: SQLite applies this pragma while preparing it (a kept statement
   // would apply it once, and again whenever SQLite re-prepares it). A pair costs about 3 µs.
-  readonly #noWait = 'PRAGMA busy_timeout = 0';
+  readonly #shortWait = `PRAGMA busy_timeout = ${SHORT_WAIT_MS}`;
   readonly #restore: string;
   #pending: Unit[] = [];
   #scheduled = false;
@@ -152,7 +157,7 @@ class WriteQueue {
    */
   #run(group: Unit[]): Array<Outcome | undefined> | 'busy' {
     const db = this.#db;
-    db.exec(this.#noWait);
+    db.exec(this.#shortWait);
     try {
       if (group.length === 1) return this.#one(group[0] as Unit);
       try {
