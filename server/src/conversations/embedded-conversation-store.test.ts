@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeConversationStore } from './conversation-store.contract.ts';
 import type { Owner } from './conversation-store.ts';
 import { EmbeddedConversationStore } from './embedded-conversation-store.ts';
-import { statementPrototype, useEmbeddedStoreFile } from './testing/embedded-store-file.ts';
+import { aroundStatements, useEmbeddedStoreFile } from './testing/embedded-store-file.ts';
 
 describeConversationStore('EmbeddedConversationStore', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parley-store-'));
@@ -168,16 +168,15 @@ describe('EmbeddedConversationStore on SQLite', () => {
   /** Records every statement run through better-sqlite3 and how many rows it returned. */
   function spyOnStatements(): { source: string; rows: number }[] {
     const executed: { source: string; rows: number }[] = [];
-    const proto = statementPrototype();
-    for (const method of ['all', 'get', 'run', 'iterate'] as const) {
-      const original = proto[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
-      vi.spyOn(proto, method).mockImplementation(function (this: Database.Statement, ...args: unknown[]) {
-        const result = original.apply(this, args);
-        const rows = Array.isArray(result) ? result.length : method === 'get' && result !== undefined ? 1 : 0;
-        executed.push({ source: this.source, rows: method === 'iterate' ? Number.POSITIVE_INFINITY : rows });
-        return result as never;
+    aroundStatements(['all', 'get', 'run', 'iterate'], (statement, call, method) => {
+      const result = call();
+      const rows = Array.isArray(result) ? result.length : method === 'get' && result !== undefined ? 1 : 0;
+      executed.push({
+        source: statement.source,
+        rows: method === 'iterate' ? Number.POSITIVE_INFINITY : rows,
       });
-    }
+      return result;
+    });
     return executed;
   }
 

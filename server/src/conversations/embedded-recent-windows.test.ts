@@ -1,8 +1,7 @@
-import type Database from 'better-sqlite3';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Owner, StoredMessage } from './conversation-store.ts';
 import type { EmbeddedConversationStore } from './embedded-conversation-store.ts';
-import { statementPrototype, useEmbeddedStoreFile } from './testing/embedded-store-file.ts';
+import { aroundStatements, useEmbeddedStoreFile } from './testing/embedded-store-file.ts';
 
 // The newest messages the embedded store keeps in memory (recent-windows.ts): each store stands for one
 // process of a WORKERS > 1 pool sharing the file; a store opened afresh reads everything from SQLite.
@@ -121,40 +120,28 @@ describe('EmbeddedConversationStore recent windows', () => {
 /** Counts the store's reads of a window from SQLite (its `all` calls on messages). */
 function countWindowReads(): { count: number } {
   const reads = { count: 0 };
-  const proto = statementPrototype();
-  const original = proto.all as (this: Database.Statement, ...args: unknown[]) => unknown[];
-  vi.spyOn(proto, 'all').mockImplementation(function (this: Database.Statement, ...args: unknown[]) {
-    if (this.source.includes('FROM messages')) reads.count++;
-    return original.apply(this, args) as never;
+  aroundStatements(['all'], (statement, call) => {
+    if (statement.source.includes('FROM messages')) reads.count++;
+    return call();
   });
   return reads;
 }
 
 /** The next INSERT of a message fails as a full or broken disk would. */
 function failNextMessageInsert(): void {
-  const proto = statementPrototype();
-  const original = proto.run as (this: Database.Statement, ...args: unknown[]) => Database.RunResult;
-  const spy = vi.spyOn(proto, 'run').mockImplementation(function (
-    this: Database.Statement,
-    ...args: unknown[]
-  ) {
-    if (!this.source.startsWith('INSERT INTO messages')) return original.apply(this, args);
-    spy.mockRestore();
+  const spy = aroundStatements(['run'], (statement, call) => {
+    if (!statement.source.startsWith('INSERT INTO messages')) return call();
+    spy.restore();
     throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
   });
 }
 
 /** Runs `then` right after the next COMMIT, inside the write that committed. */
 function afterNextCommit(then: () => void): void {
-  const proto = statementPrototype();
-  const original = proto.run as (this: Database.Statement, ...args: unknown[]) => Database.RunResult;
-  const spy = vi.spyOn(proto, 'run').mockImplementation(function (
-    this: Database.Statement,
-    ...args: unknown[]
-  ) {
-    const result = original.apply(this, args);
-    if (this.source === 'COMMIT') {
-      spy.mockRestore();
+  const spy = aroundStatements(['run'], (statement, call) => {
+    const result = call();
+    if (statement.source === 'COMMIT') {
+      spy.restore();
       then();
     }
     return result;

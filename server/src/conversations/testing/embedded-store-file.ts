@@ -54,9 +54,33 @@ export function useEmbeddedStoreFile(file: string): EmbeddedStoreFile {
 }
 
 /** better-sqlite3's Statement prototype: spying on it is the only way to see what a store runs inside itself. */
-export function statementPrototype(): Database.Statement {
+function statementPrototype(): Database.Statement {
   const probe = new Database(':memory:');
   const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Database.Statement;
   probe.close();
   return proto;
+}
+
+export type StatementMethod = 'all' | 'get' | 'run' | 'iterate';
+
+/**
+ * Puts `around` in front of every call of better-sqlite3's statement `methods` (every connection's),
+ * until `restore()` or the test's end (vitest restores spies): it sees the statement and the method, and
+ * runs the call (`call()`) or does something else instead.
+ */
+export function aroundStatements(
+  methods: readonly StatementMethod[],
+  around: (statement: Database.Statement, call: () => unknown, method: StatementMethod) => unknown,
+): { restore(): void } {
+  const proto = statementPrototype();
+  const spies = methods.map((method) => {
+    const original = proto[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
+    return vi.spyOn(proto, method).mockImplementation(function (
+      this: Database.Statement,
+      ...args: unknown[]
+    ) {
+      return around(this, () => original.apply(this, args), method) as never;
+    });
+  });
+  return { restore: () => spies.forEach((spy) => spy.mockRestore()) };
 }
