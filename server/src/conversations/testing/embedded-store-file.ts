@@ -82,5 +82,9 @@ export function aroundStatements(
       return around(this, () => original.apply(this, args), method) as never;
     });
   });
-  return { restore: () => spies.forEach((spy) => spy.mockRestore()) };
+  return {
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
 }
