@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { UnavailableError } from '../errors/app-error.ts';
+import { isBusy } from './sqlite-database.ts';
 
 // better-sqlite3 is synchronous: a statement that meets another process's write lock (WORKERS > 1 on the
 // shared SQLite files) sleeps the whole thread through SQLite's busy handler (1, 2, 5, 10 … 100 ms steps),
@@ -216,10 +217,4 @@ class WriteQueue {
     this.#pause = Math.min(MAX_PAUSE_MS, this.#pause * 2);
     this.#retry = setTimeout(() => this.#flush(), pause);
   }
-}
-
-/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, …), as better-sqlite3 names them. */
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite } from './sqlite-database.ts';
+import { openSqlite, retryWhileBusy } from './sqlite-database.ts';
 
 const SRC = join(import.meta.dirname, '..');
 
@@ -103,5 +103,39 @@ describe('openSqlite', () => {
     expect(() => openSqlite({ path, migrations: ['CREATE TABLE c (x)'], name: 'test database' })).toThrow(
       /test database has schema version 5, newer than this server's 1/,
     );
+  });
+});
+
+describe('retryWhileBusy', () => {
+  const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+
+  it('tries a step SQLite turned away as busy again, until it passes', () => {
+    let tries = 0;
+    const result = retryWhileBusy(() => {
+      if (++tries < 3) throw busy();
+      return 'wal';
+    }, 1_000);
+    expect([result, tries]).toEqual(['wal', 3]);
+  });
+
+  it('gives up once its time is over, and never retries another error', () => {
+    let tries = 0;
+    const began = Date.now();
+    expect(() =>
+      retryWhileBusy(() => {
+        tries++;
+        throw busy();
+      }, 30),
+    ).toThrow('database is locked');
+    expect(Date.now() - began).toBeGreaterThanOrEqual(30);
+    expect(tries).toBeGreaterThan(1);
+    let other = 0;
+    expect(() =>
+      retryWhileBusy(() => {
+        other++;
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      }, 1_000),
+    ).toThrow('disk I/O error');
+    expect(other).toBe(1);
   });
 });

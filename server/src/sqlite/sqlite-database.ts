@@ -31,9 +31,12 @@ const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 export function openSqlite(options: OpenSqliteOptions): Database.Database {
   const { path, migrations, name } = options;
   if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  const timeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const db = new Database(path, { timeout: timeoutMs });
   try {
-    db.pragma('journal_mode = WAL');
+    // Processes opening a fresh file together race to turn it to WAL, and SQLite answers the one it
+    // turns away SQLITE_BUSY at once (its busy handler is not asked): that one tries again.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'), timeoutMs);
     // WAL makes NORMAL safe against corruption; only the last commits may be lost on power failure.
     db.pragma('synchronous = NORMAL');
     migrate(db, migrations, name);
@@ -66,4 +69,26 @@ function migrate(db: Database.Database, migrations: readonly string[], name: str
     for (let v = current; v < migrations.length; v++) db.exec(migrations[v] ?? '');
     db.pragma(`user_version = ${migrations.length}`);
   }).immediate();
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, …), as better-sqlite3 names them. */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * Runs `step` again, after short pauses that block the thread (start-up only), while it fails with
+ * SQLITE_BUSY, for up to `timeoutMs`; then, or on any other error, throws.
+ */
+export function retryWhileBusy<T>(step: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      return step();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+    }
+  }
 }
