@@ -37,8 +37,9 @@ const POLL_MS = 100;
 /**
  * Runs state-changing calls at most once per (owner, method, request_id): a retry gets the first
  * response, a retry arriving while the first still runs waits for it (then `aborted`), and a retry after
- * a failure runs again, told so; so does one after the first's process died (its claim's lease lapsed). The turn engine claims through it (and follows running turns instead of
- * waiting, where it can); other calls (DeleteConversation) use {@link run}.
+ * a failure runs again, told so; so does one after the first's process died (its claim's lease lapsed).
+ * The turn engine claims through it (and follows running turns instead of waiting, where it can); other
+ * calls (DeleteConversation) use {@link run}.
  */
 export class Idempotency {
   readonly #store: IdempotencyStore;
