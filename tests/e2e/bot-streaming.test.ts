@@ -162,15 +162,19 @@ describe('Telegram bot streaming replies', () => {
     const calls = callsIn(-5009, 'sendMessage', 'editMessageText', 'sendMessageDraft');
     expect(calls[0]?.method).toBe('sendMessage');
     expect(calls.slice(1).every((c) => c.method === 'editMessageText')).toBe(true);
-    // 10 s of writing or more (longer on a loaded machine): the placeholder, the refused edit, at least
-    // one preview after it, the final edit. How many depends on how long the writing took; the spacing is
-    // checked. The bot sends previews 3.3 s apart (18 slots a minute, 2 kept for finals); as they arrive
-    // they are never closer than Telegram's 20 a minute (the reserve covers the delivery jitter).
-    expect(calls.length).toBeGreaterThanOrEqual(4);
+    // About 10 s of writing: the placeholder, the refused edit, previews after it, the final edit. How
+    // many depends on how long the writing took as the bot saw it; the spacing is checked. The bot sends
+    // previews 3.3 s apart (18 slots a minute, 2 kept for finals); as they arrive they are never closer
+    // than Telegram's 20 a minute (the reserve covers the delivery jitter).
     expectApart(calls.slice(0, -1), 60_000 / 20);
     const refused = calls.findIndex((c) => c.status === 429);
     expect(refused).toBeGreaterThan(0);
     expect((calls[refused + 1]?.at ?? 0) - (calls[refused]?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
+    // Previewing goes on after the 429: when the writing lasted past the next slot (3.3 s, plus delivery
+    // jitter) after the refused edit, a preview came before the final edit. On a loaded machine the bot
+    // can get its first words late, and then the writing ends before that slot.
+    const writingAfterRefusal = (calls.at(-1)?.at ?? 0) - (calls[refused]?.at ?? 0);
+    if (writingAfterRefusal >= 4_500) expect(calls.length).toBeGreaterThan(refused + 2);
     // One message in the group, whatever the number of edits.
     expect(await waitForBotMessages(emulator, TOKEN, -5009, 0)).toEqual([]);
   });
