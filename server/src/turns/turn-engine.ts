@@ -61,9 +61,8 @@ export interface TurnEngineDeps {
 export class TurnEngine {
   readonly #deps: TurnEngineDeps;
   readonly #running = new Map<string, RunningTurn>();
-  readonly #executing = new Set<Promise<void>>();
-  /** Every turn executing here (keyed or not), for the shutdown cut-off. */
-  readonly #live = new Set<RunningTurn>();
+  /** Every turn executing here (keyed or not) and its execution: `drain` waits for them, `cutOff` aborts them. */
+  readonly #executing = new Map<RunningTurn, Promise<void>>();
   readonly #shutdown = new AbortController();
   readonly #graceMs: number;
 
@@ -86,14 +85,14 @@ export class TurnEngine {
 
   /** Waits for every turn to end and store its outcome (shutdown: after the server stopped serving). */
   async drain(): Promise<void> {
-    while (this.#executing.size > 0) await Promise.allSettled([...this.#executing]);
+    while (this.#executing.size > 0) await Promise.allSettled([...this.#executing.values()]);
   }
 
   /** Cuts off every running turn (shutdown timeout): they answer `unavailable`, so callers retry. */
   cutOff(): void {
     const reason = new Error('server shutting down');
     this.#shutdown.abort(reason);
-    for (const turn of this.#live) turn.controller.abort(reason);
+    for (const turn of this.#executing.keys()) turn.controller.abort(reason);
   }
 
   /** `follow`: false once following through the relay found the turn running nowhere. */
@@ -138,8 +137,8 @@ export class TurnEngine {
     if (key) this.#running.set(key, turn);
     turn.attach(delivery);
     const execution = this.#execute(turn, call, key, retryOfFailure);
-    this.#executing.add(execution);
-    void execution.finally(() => this.#executing.delete(execution));
+    this.#executing.set(turn, execution);
+    void execution.finally(() => this.#executing.delete(turn));
   }
 
   async #execute(turn: RunningTurn, call: TurnCall, key: string, retryOfFailure: boolean): Promise<void> {
@@ -156,7 +155,6 @@ export class TurnEngine {
       controller: turn.controller,
       reason: () => new DOMException('the turn took too long', 'TimeoutError'),
     });
-    this.#live.add(turn);
     if (this.#shutdown.signal.aborted) turn.controller.abort(this.#shutdown.signal.reason);
     const held = key ? this.#deps.idempotency.hold(key, logger) : undefined;
     const { signal } = turn.controller;
@@ -190,7 +188,6 @@ export class TurnEngine {
     } finally {
       deadline.clear();
       held?.release();
-      this.#live.delete(turn);
     }
     publish(final);
     turn.finish();
