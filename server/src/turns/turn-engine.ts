@@ -61,7 +61,7 @@ export interface TurnEngineDeps {
 export class TurnEngine {
   readonly #deps: TurnEngineDeps;
   readonly #running = new Map<string, RunningTurn>();
-  /** Every turn executing here (keyed or not) and its execution: `drain` waits for them, `cutOff` aborts them. */
+  /** Every turn executing here (keyed or not) and its execution: `drain` waits, `cutOff` aborts. */
   readonly #executing = new Map<RunningTurn, Promise<void>>();
   readonly #shutdown = new AbortController();
   readonly #graceMs: number;
