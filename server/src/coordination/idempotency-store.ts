@@ -27,6 +27,26 @@ export interface IdempotencyStore {
   fail(key: string): Promise<void>;
 }
 
+/** A record as the memory and SQLite stores keep it (Redis keeps the same in one string). */
+export interface IdempotencyRecord {
+  state: 'running' | 'done' | 'failed';
+  response: string;
+  /** A running claim's lease end (ms); 0 for a claim written before leases: running until it expires. */
+  leaseUntil: number;
+}
+
+/**
+ * What claiming finds in a live `record` at `now`: done, running within its lease, or free (`started`:
+ * the caller writes a running record). A failed run, or a running one whose lease lapsed (its holder
+ * died), is claimed as a retry of a failure.
+ */
+export function claimOf(record: IdempotencyRecord | undefined, now: number): IdempotencyBegin {
+  if (record?.state === 'done') return { status: 'done', response: record.response };
+  const lapsed = record?.state === 'running' && record.leaseUntil > 0 && record.leaseUntil <= now;
+  if (record?.state === 'running' && !lapsed) return { status: 'running' };
+  return { status: 'started', retryOfFailure: record?.state === 'failed' || lapsed };
+}
+
 export const IDEMPOTENCY_TTL = {
   /** A running claim's lease, renewed by its holder every third of it. */
   leaseMs: 30_000,

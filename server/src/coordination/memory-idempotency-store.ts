@@ -1,11 +1,13 @@
-import { IDEMPOTENCY_TTL, type IdempotencyBegin, type IdempotencyStore } from './idempotency-store.ts';
+import {
+  claimOf,
+  IDEMPOTENCY_TTL,
+  type IdempotencyBegin,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+} from './idempotency-store.ts';
 
-interface Entry {
-  state: 'running' | 'done' | 'failed';
-  response: string;
+interface Entry extends IdempotencyRecord {
   expiresAt: number;
-  /** A running claim's lease end: past it, the claim counts as failed. */
-  leaseUntil: number;
 }
 
 /** Idempotency records in process memory (single server), bounded by expiry and entry count. */
@@ -22,12 +24,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   async begin(key: string): Promise<IdempotencyBegin> {
-    const entry = this.#live(key);
-    if (entry?.state === 'done') return { status: 'done', response: entry.response };
-    const lapsed = entry?.state === 'running' && entry.leaseUntil <= this.#now();
-    if (entry?.state === 'running' && !lapsed) return { status: 'running' };
-    this.#put(key, 'running', '', IDEMPOTENCY_TTL.failedSeconds);
-    return { status: 'started', retryOfFailure: entry?.state === 'failed' || lapsed };
+    const claim = claimOf(this.#live(key), this.#now());
+    if (claim.status === 'started') this.#put(key, 'running', '', IDEMPOTENCY_TTL.failedSeconds);
+    return claim;
   }
 
   async renew(key: string): Promise<void> {

@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
 import { type NonBlockingWrite, nonBlockingWriter } from '../sqlite/non-blocking-writer.ts';
-import { IDEMPOTENCY_TTL, type IdempotencyBegin, type IdempotencyStore } from './idempotency-store.ts';
-
-interface IdempotencyRow {
-  state: 'running' | 'done' | 'failed';
-  response: string;
-  lease_until: number;
-}
+import {
+  claimOf,
+  IDEMPOTENCY_TTL,
+  type IdempotencyBegin,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+} from './idempotency-store.ts';
 
 /** Idempotency records in the coordination file, shared by every process on the machine. */
 export class SqliteIdempotencyStore implements IdempotencyStore {
@@ -20,8 +20,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   constructor(db: Database.Database, options: { leaseMs?: number } = {}) {
     this.leaseMs = options.leaseMs ?? IDEMPOTENCY_TTL.leaseMs;
     this.#write = nonBlockingWriter(db, { name: 'coordination database' });
-    const read = db.prepare<[string, number], IdempotencyRow>(
-      'SELECT state, response, lease_until FROM idempotency WHERE key = ? AND expires_at > ?',
+    const read = db.prepare<[string, number], IdempotencyRecord>(
+      'SELECT state, response, lease_until AS leaseUntil FROM idempotency WHERE key = ? AND expires_at > ?',
     );
     this.#put = db.prepare(
       `INSERT INTO idempotency (key, state, response, expires_at, lease_until) VALUES (?, ?, ?, ?, ?)
@@ -34,13 +34,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     // Read and claim under one write lock (IMMEDIATE): two processes cannot both see the key free.
     this.#claim = db.transaction((key: string): IdempotencyBegin => {
       const now = Date.now();
-      const row = read.get(key, now);
-      if (row?.state === 'done') return { status: 'done', response: row.response };
-      // A lease of 0: a claim written before leases, running until it expires.
-      const lapsed = row?.state === 'running' && row.lease_until > 0 && row.lease_until <= now;
-      if (row?.state === 'running' && !lapsed) return { status: 'running' };
-      this.#putRunning(key, now);
-      return { status: 'started', retryOfFailure: row?.state === 'failed' || lapsed };
+      const claim = claimOf(read.get(key, now), now);
+      if (claim.status === 'started') {
+        this.#put.run(key, 'running', '', now + IDEMPOTENCY_TTL.failedSeconds * 1000, now + this.leaseMs);
+      }
+      return claim;
     }).immediate;
   }
 
@@ -65,9 +63,5 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     await this.#write(() =>
       this.#put.run(key, 'failed', '', Date.now() + IDEMPOTENCY_TTL.failedSeconds * 1000, 0),
     );
-  }
-
-  #putRunning(key: string, now: number): void {
-    this.#put.run(key, 'running', '', now + IDEMPOTENCY_TTL.failedSeconds * 1000, now + this.leaseMs);
   }
 }
