@@ -18,7 +18,8 @@ import { type RunningServer, startModel, startParley, startRelayBaseline } from 
 // private redis-server it also prints the Redis commands the servers sent per stream opened.
 // BENCH_PROBE_MODEL_CALLS=1: the server's memory probe also times each request's arrival → its model call →
 // the model's answer (one more AsyncLocalStorage in the server: it costs CPU).
-// BENCH_WARMUP_STREAMS=n: n streams for 3 s first, not measured (the JIT warm, as the relay bench runs).
+// BENCH_WARMUP_STREAMS=n: n streams first, not measured, as the relay bench warms a server (relayWarmUp:
+// 2-piece streams for BENCH_WARMUP_SHORT_SECONDS, 8, then 3 s as measured).
 // Run from tests/: node --conditions=@parley/source --import tsx bench/relay-profile.ts
 
 const env = process.env;
@@ -40,8 +41,9 @@ const withRedis = env.BENCH_WITH_REDIS === '0' ? false : workers > 1 || env.BENC
 const redis = withRedis && !env.BENCH_REDIS_URL ? await startPrivateRedis() : undefined;
 let server: RunningServer | undefined;
 try {
+  const nodeArgs = env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   server = bare
-    ? await startRelayBaseline(model.url, profiled ? profileDir : undefined)
+    ? await startRelayBaseline(model.url, profiled ? profileDir : undefined, nodeArgs)
     : await startParley({
         name: 'parley (profiled)',
         compiled: true,
@@ -51,7 +53,7 @@ try {
         redisUrl: redis ? `redis://127.0.0.1:${redis.port}` : (env.BENCH_REDIS_URL ?? ''),
         redisPrefix: `parley-relay-profile-${process.pid}:`,
         env: { WORKERS: String(workers) },
-        nodeArgs: env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+        nodeArgs,
         ...(env.BENCH_MAIN ? { main: env.BENCH_MAIN } : {}),
         ...(profiled ? { cpuProfDir: profileDir } : {}),
       });

@@ -243,7 +243,7 @@ async function relayWorkersRun(work: string, modelUrl: string, prefix: string, p
 }
 
 function warmUp(target: RelayTarget, pacing: RelayPacing): Promise<void> {
-  log(`relay: warming up ${target.name} (100 streams, 3 s, not measured)`);
+  log(`relay: warming up ${target.name} (100 streams, 2-piece ones for 8 s then 3 s; not measured)`);
   return relayWarmUp(target, pacing);
 }
 

@@ -167,12 +167,17 @@ export async function startBaseline(options: {
 }
 
 /** The bare streaming relay (relay-baseline.ts), with the memory probe, run by Node itself (no tsx). */
-export async function startRelayBaseline(modelUrl: string, cpuProfDir?: string): Promise<RunningServer> {
+export async function startRelayBaseline(
+  modelUrl: string,
+  cpuProfDir?: string,
+  nodeArgs: string[] = [],
+): Promise<RunningServer> {
   const proc = spawnNode({
     name: 'bare relay',
     ipc: true,
     args: [
       ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      ...nodeArgs,
       '--disable-warning=ExperimentalWarning',
       '--import',
       here('./memory-probe.ts'),
