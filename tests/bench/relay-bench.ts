@@ -263,10 +263,15 @@ export async function relayRun(target: RelayTarget, streams: number, pacing: Rel
  * 100 streams: Parley 71 → 53–63 µs a piece, the bare relay 37 → 31–35). Both servers get it.
  */
 export async function relayWarmUp(target: RelayTarget, pacing: RelayPacing, streams = 100): Promise<void> {
-  const shortSeconds = Number(process.env.BENCH_WARMUP_SHORT_SECONDS ?? 8);
+  const shortSeconds = warmUpShortSeconds();
   if (shortSeconds > 0) await relayRun(target, streams, { ...pacing, pieces: 2, seconds: shortSeconds });
   await relayRun(target, streams, { ...pacing, seconds: 3 });
   await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
+/** Seconds of 2-piece streams {@link relayWarmUp} runs first (BENCH_WARMUP_SHORT_SECONDS, 8). */
+export function warmUpShortSeconds(): number {
+  return Number(process.env.BENCH_WARMUP_SHORT_SECONDS ?? 8);
 }
 
 /** The SSE body of a Parley stream: a new conversation per stream, a request_id as the CLI sends. */

@@ -1,4 +1,4 @@
-import type { RelayPacing, RelayRow } from './relay-bench.ts';
+import { type RelayPacing, type RelayRow, warmUpShortSeconds } from './relay-bench.ts';
 
 export interface RelayResults {
   startedAt: string;
@@ -26,7 +26,7 @@ export function relayMarkdown(results: RelayResults): string {
     "every core's busy share meanwhile (the load generator, the stand-in and Redis included). Every stream's",
     'first request goes out in the opening second; "after 2 s" counts only the streams sent later, once the',
     'first ones end and new ones replace them. Each server is first warmed, unmeasured, with 100 streams: of',
-    "2 pieces for 8 s (so the code a stream runs once reaches V8's optimizing compiler, as in a server that",
+    `2 pieces for ${warmUpShortSeconds()} s (so the code a stream runs once reaches V8's optimizing compiler, as in a server that`,
     'has run a while), then as measured for 3 s; so no row measures start-up compilation.',
     '',
     '| server | streams | opened | done | hung up | errors | pieces | CPU µs/piece | CPU ms/stream | machine busy | first delta p50 / p99 ms | first delta after 2 s p50 / p99 ms | first-text overhead p50 / p99 ms | delay per piece p50 / p99 ms | loop lag p99 / max ms | RSS start → peak MiB |',

@@ -31,6 +31,7 @@ import {
   type RelayTarget,
   relayRun,
   relayWarmUp,
+  warmUpShortSeconds,
 } from './relay-bench.ts';
 import { type RelayResults, relayMarkdown } from './relay-report.ts';
 import { type BenchResults, describeMachine, evaluateTargets, type ThroughputRow } from './report.ts';
@@ -243,7 +244,9 @@ async function relayWorkersRun(work: string, modelUrl: string, prefix: string, p
 }
 
 function warmUp(target: RelayTarget, pacing: RelayPacing): Promise<void> {
-  log(`relay: warming up ${target.name} (100 streams, 2-piece ones for 8 s then 3 s; not measured)`);
+  log(
+    `relay: warming up ${target.name} (100 streams, 2-piece for ${warmUpShortSeconds()} s then 3 s; not measured)`,
+  );
   return relayWarmUp(target, pacing);
 }
 
