@@ -147,7 +147,7 @@ describe.each([
     const empty = await rpcError(
       client.continueConversation({ message: '   ', session: { ...alice, chatId: 'x' } }),
     );
-    expect(empty).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message' } });
+    expect(empty).toMatchObject({ code: 'invalid_argument', meta: { argument: 'message', reason: 'empty' } });
     const tooLong = client.startConversation({ message: 'x'.repeat(8_001), session: alice });
     await expect(tooLong).rejects.toThrow('message must be at most 8000 characters');
     const long = await rpcError(tooLong);

@@ -34,6 +34,15 @@ describe('describeForUser', () => {
     expect(describeForUser(bare).text).toBe('That message is too long. Please send a shorter one.');
   });
 
+  it('says a message with nothing in it is empty, not too long', () => {
+    const err = new RpcError('message must not be empty', 'invalid_argument', {
+      argument: 'message',
+      reason: 'empty',
+    });
+    expect(describeForUser(err).text).toMatch(/^There’s nothing in that message/);
+    expect(describeIn(err, textsFor('ru')).text).toMatch(/^В этом сообщении не на что ответить/);
+  });
+
   it('says Parley is down when no server answers', () => {
     expect(describeForUser(new RpcError('fetch failed')).code).toBe('unreachable');
     expect(describeForUser(new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') })).text).toMatch(

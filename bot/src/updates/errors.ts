@@ -31,6 +31,7 @@ export function describeForUser(err: unknown, texts: Texts): UserFacingError {
       };
     case 'invalid_argument':
       if (argument !== 'message') return { code, text: t('errors.badRequest') };
+      if (description.reason === 'empty') return { code, text: t('errors.emptyMessage') };
       return { code, text: maxChars ? t('errors.tooLongMax', { count: maxChars }) : t('errors.tooLong') };
     case 'unreachable':
       return { code, text: t('errors.unreachable') };

@@ -83,6 +83,14 @@ describe('describeRpcError', () => {
     expect(description.title).toBe('the message is empty or too long');
   });
 
+  it('says an empty message is empty when the server says why (meta.reason)', () => {
+    const err = new RpcError('message must not be empty', 'invalid_argument', {
+      argument: 'message',
+      reason: 'empty',
+    });
+    expect(describeRpcError(err)).toMatchObject({ reason: 'empty', title: 'the message is empty' });
+  });
+
   it('ignores meta values that are not positive numbers', () => {
     const err = new RpcError('x', 'resource_exhausted', { retry_after: 'soon', max_chars: '-1' });
     const description = describeRpcError(err);

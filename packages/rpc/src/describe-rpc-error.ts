@@ -32,7 +32,10 @@ export interface RpcErrorDescription {
   allowedModels?: string[];
   /** A file that was refused: the limit it broke, or what type it was (see docs/attachments.md). */
   attachment?: AttachmentRefusal;
-  /** Why a precondition failed (`meta.reason`, e.g. `model_without_vision`), on `failed_precondition`. */
+  /**
+   * Why a precondition failed (`meta.reason`, e.g. `model_without_vision`), on `failed_precondition`;
+   * `empty` for an `invalid_argument` message with nothing in it.
+   */
   reason?: string;
 }
 
@@ -164,6 +167,7 @@ function titleOf(d: RpcErrorDescription): string {
   if (d.blocked) return 'this user is blocked on this service';
   if (d.allowedModels) return `that model is not allowed (allowed: ${d.allowedModels.join(', ')})`;
   if (d.code === 'invalid_argument' && d.argument === 'message') {
+    if (d.reason === 'empty') return 'the message is empty';
     return d.maxChars
       ? `the message is too long (at most ${d.maxChars.toLocaleString('en-US')} characters)`
       : 'the message is empty or too long';

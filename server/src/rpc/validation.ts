@@ -39,7 +39,7 @@ export function chatOf(session: SessionMetadata | undefined): ChatRef | undefine
 }
 
 export function validMessage(message: string, limits: ChatServiceLimits): string {
-  if (!message.trim()) throw new ValidationError('message', 'must not be empty');
+  if (!message.trim()) throw new ValidationError('message', 'must not be empty', { reason: 'empty' });
   if (message.length > limits.maxMessageChars) {
     throw tooLong('message', limits.maxMessageChars);
   }
